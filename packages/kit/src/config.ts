@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+/** Thrown when the environment does not satisfy a service's config schema; names every bad variable. */
+export class ConfigError extends Error {
+  readonly variables: readonly string[];
+  constructor(problems: readonly { variable: string; message: string }[]) {
+    super(
+      "invalid configuration:\n" + problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+    this.variables = problems.map((p) => p.variable);
+  }
+}
+
+/**
+ * Parses the environment once against a zod object schema whose keys are variable names, and
+ * returns a frozen result. `process.env` is read nowhere else in a service.
+ *
+ * @example
+ *   const Config = z.object({ PORT: port(50051), DATABASE_URL: z.url() });
+ *   const config = loadConfig(Config); // throws ConfigError naming PORT if PORT=abc
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<z.infer<S>> {
+  // Empty strings count as unset, as shells and compose files often export them that way.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? "(environment)"),
+        message: issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message,
+      })),
+    );
+  }
+  return Object.freeze(result.data);
+}
+
+/** A TCP port from the environment with a default. */
+export const port = (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort);
+
+/** A host:port address with a default. */
+export const address = (defaultAddress: string) =>
+  z
+    .string()
+    .regex(/^[\w.-]+:\d{1,5}$|^\[[\d:a-fA-F]+\]:\d{1,5}$/, "must be host:port")
+    .default(defaultAddress);
+
+/** A boolean flag: true/false/1/0/yes/no. */
+export const flag = (defaultValue: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .default(defaultValue ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+
+/** The settings every service shares; a service's own schema extends it. */
+export const BaseConfig = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  TESSERA_MODE: z.enum(["embedded", "infra"]).default("infra"),
+  /** Port of the ops HTTP server: /metrics, /healthz, /readyz. */
+  OPS_PORT: port(0),
+  /** How long shutdown waits for in-flight work before it forces the exit. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
+  /** Default deadline of outgoing RPCs that have no incoming deadline to inherit. */
+  RPC_DEADLINE_MS: z.coerce.number().int().min(10).max(120_000).default(2_000),
+});
+
+export { z };

@@ -1,0 +1,80 @@
+import pg from "pg";
+import type { Logger } from "./logger.ts";
+
+/** A connection inside a transaction; pass it to every query that must commit together. */
+export interface Tx {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export interface Db extends Tx {
+  pool: pg.Pool;
+  /**
+   * Runs `fn` in a transaction: COMMIT when it resolves, ROLLBACK when it throws.
+   *
+   * @example
+   *   await db.tx(async (tx) => {
+   *     await tx.query("UPDATE products SET price_minor = $2 WHERE id = $1", [id, price]);
+   *     await publish(tx, productChanged);
+   *   });
+   */
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** True when the server answers a trivial query within `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  connectionString: string;
+  /** Pool size; each service process holds at most this many connections. */
+  max?: number;
+  log?: Logger;
+  /** Shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+// int8 (bigint) columns hold money in minor units and counts; parse them as JS bigint, never lose precision.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => BigInt(value));
+
+/** A `pg` pool with transactions, a readiness ping and an orderly close. */
+export function createDb({ connectionString, max = 10, log, applicationName }: DbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: applicationName,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on("error", (error) => log?.warn({ err: error }, "idle database connection failed"));
+
+  return {
+    pool,
+    query: (text, values) => pool.query(text, values),
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async ping(timeoutMs = 1_000) {
+      try {
+        await Promise.race([
+          pool.query("SELECT 1"),
+          new Promise((_, reject) => setTimeout(() => reject(new Error("ping timed out")), timeoutMs).unref()),
+        ]);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => pool.end(),
+  };
+}

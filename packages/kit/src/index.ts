@@ -1,0 +1,12 @@
+export { ServiceError, type ErrorCode } from "./errors.ts";
+export { loadConfig, ConfigError, BaseConfig, port, address, flag, z } from "./config.ts";
+export { createLogger, type Logger } from "./logger.ts";
+export { createMetrics, type Metrics } from "./metrics.ts";
+export { runWithContext, currentContext, type RequestContext } from "./context.ts";
+export { createRpcServer, type RpcServer, type ServiceImpl, type CallContext } from "./rpc/server.ts";
+export { createClient, type Client, type ClientOptions } from "./rpc/client.ts";
+export { grpcDefinition, type MethodsOf } from "./rpc/definition.ts";
+export { createDb, type Db, type Tx } from "./db.ts";
+export { migrate, readMigrations, migrationsApplied, type Migration } from "./migrations.ts";
+export { createOpsServer } from "./ops-server.ts";
+export { createService, RpcServiceConfig, type Service, type ServiceOptions } from "./service.ts";

@@ -1,0 +1,226 @@
+import { create, type DescMethod, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import type { GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import {
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  type Metadata,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type UntypedServiceImplementation,
+  type sendUnaryData,
+} from "@grpc/grpc-js";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation } from "grpc-health-check";
+import { once } from "node:events";
+import { runWithContext, type RequestContext } from "../context.ts";
+import { ServiceError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import { fileDescriptorProtos, grpcDefinition, type AnyService, type MethodsOf } from "./definition.ts";
+
+/** What a handler knows of its call besides the request. */
+export interface CallContext {
+  /** `CatalogService/GetProduct` */
+  method: string;
+  metadata: Metadata;
+  /** Absolute deadline in epoch ms, when the caller set one. */
+  deadline: number | undefined;
+  /** Aborted when the caller cancels or the deadline passes. */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+type Method = GenServiceMethods[string];
+type UnaryHandler<M extends Method> = (
+  request: MessageShape<M["input"]>,
+  context: CallContext,
+) => Promise<MessageInitShape<M["output"]>> | MessageInitShape<M["output"]>;
+type ServerStreamingHandler<M extends Method> = (
+  request: MessageShape<M["input"]>,
+  context: CallContext,
+) => AsyncIterable<MessageInitShape<M["output"]>>;
+
+/**
+ * Handlers as a plain object keyed by method: `{ getProduct(request, context) {…} }`. A handler
+ * returns the response (or yields responses for server streaming) and throws `ServiceError`s.
+ */
+export type ServiceImpl<S> = {
+  [K in keyof MethodsOf<S>]: MethodsOf<S>[K]["methodKind"] extends "unary"
+    ? UnaryHandler<MethodsOf<S>[K]>
+    : MethodsOf<S>[K]["methodKind"] extends "server_streaming"
+      ? ServerStreamingHandler<MethodsOf<S>[K]>
+      : never;
+};
+
+export interface RpcServerOptions {
+  log: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * A grpc-js server with typed protobuf-es services, server reflection and the standard health
+ * service. Every call is logged on failure, timed into `rpc_server_duration_seconds`, runs inside
+ * a request context carrying its deadline and ids, and maps thrown errors to gRPC statuses.
+ *
+ * @example
+ *   const rpc = createRpcServer({ log, metrics });
+ *   rpc.add(CatalogService, { getProduct: async (req) => ({ product: await store.get(req.id) }) });
+ *   await rpc.listen("0.0.0.0:50051");
+ */
+export function createRpcServer({ log, metrics }: RpcServerOptions) {
+  const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  const health = new HealthImplementation({ "": "NOT_SERVING" });
+  const services: AnyService[] = [];
+  health.addToServer(server);
+  let boundPort = 0;
+
+  return {
+    server,
+    get port() {
+      return boundPort;
+    },
+    add<S extends AnyService>(service: S, impl: ServiceImpl<S>): void {
+      services.push(service);
+      const handlers: UntypedServiceImplementation = {};
+      for (const method of service.methods) {
+        const fn = (impl as Record<string, unknown>)[method.localName];
+        if (typeof fn !== "function") throw new Error(`${service.name}.${method.name} has no handler`);
+        const name = `${service.name}/${method.name}`;
+        const observe = (code: GrpcStatus, started: number) =>
+          metrics.rpcServer.observe(
+            { service: service.name, method: method.name, code: GrpcStatus[code] },
+            (performance.now() - started) / 1000,
+          );
+        const fail = (error: unknown): ServiceError => {
+          const failure = ServiceError.from(error);
+          if (failure.code === "internal") log.error({ err: error, "rpc.method": name }, "rpc failed");
+          return failure;
+        };
+        switch (method.methodKind) {
+          case "unary":
+            handlers[method.localName] = unary(method, fn as UnaryHandler<Method>, name, log, observe, fail);
+            break;
+          case "server_streaming":
+            handlers[method.localName] = serverStreaming(
+              method,
+              fn as ServerStreamingHandler<Method>,
+              name,
+              log,
+              observe,
+              fail,
+            );
+            break;
+          case "client_streaming":
+          case "bidi_streaming":
+            throw new Error(`${name}: ${method.methodKind} methods are not supported`);
+        }
+      }
+      server.addService(grpcDefinition(service), handlers);
+      health.setStatus(service.typeName, "NOT_SERVING");
+    },
+    /** Binds, adds reflection for every service added so far, and marks them serving. */
+    async listen(address: string): Promise<number> {
+      new ReflectionService(
+        { "tessera.reflection": { fileDescriptorProtos: fileDescriptorProtos(services) } } as never,
+      ).addToServer(server);
+      boundPort = await new Promise<number>((resolve, reject) =>
+        server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
+          error ? reject(error) : resolve(port),
+        ),
+      );
+      health.setStatus("", "SERVING");
+      for (const service of services) health.setStatus(service.typeName, "SERVING");
+      return boundPort;
+    },
+    /** Stops accepting calls and waits for those in flight, up to `timeoutMs`, then cancels the rest. */
+    async close(timeoutMs: number): Promise<void> {
+      health.setStatus("", "NOT_SERVING");
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, timeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+export type RpcServer = ReturnType<typeof createRpcServer>;
+
+function callContext(
+  call: { metadata: Metadata; getDeadline(): number | Date; on(event: "cancelled", fn: () => void): unknown },
+  name: string,
+  log: Logger,
+): { context: CallContext; request: RequestContext } {
+  const raw = call.getDeadline();
+  const deadlineMs = raw instanceof Date ? raw.getTime() : raw;
+  const deadline = Number.isFinite(deadlineMs) ? deadlineMs : undefined;
+  const abort = new AbortController();
+  call.on("cancelled", () => abort.abort(new ServiceError("cancelled", "call cancelled")));
+  const first = (key: string) => {
+    const value = call.metadata.get(key)[0];
+    return typeof value === "string" ? value : undefined;
+  };
+  const request: RequestContext = { requestId: first("x-request-id"), traceparent: first("traceparent"), deadline };
+  return { context: { method: name, metadata: call.metadata, deadline, signal: abort.signal, log }, request };
+}
+
+function unary(
+  method: DescMethod,
+  handler: UnaryHandler<Method>,
+  name: string,
+  log: Logger,
+  observe: (code: GrpcStatus, started: number) => void,
+  fail: (error: unknown) => ServiceError,
+) {
+  return (call: ServerUnaryCall<any, unknown>, callback: sendUnaryData<unknown>) => {
+    const started = performance.now();
+    const { context, request } = callContext(call, name, log);
+    runWithContext(request, async () => {
+      try {
+        const response = create(method.output, (await handler(call.request, context)) as never);
+        observe(GrpcStatus.OK, started);
+        callback(null, response);
+      } catch (error) {
+        const failure = fail(error);
+        observe(failure.grpcStatus, started);
+        callback({ code: failure.grpcStatus, details: failure.message });
+      }
+    }).catch((error: unknown) => log.error({ err: error }, "rpc callback failed"));
+  };
+}
+
+function serverStreaming(
+  method: DescMethod,
+  handler: ServerStreamingHandler<Method>,
+  name: string,
+  log: Logger,
+  observe: (code: GrpcStatus, started: number) => void,
+  fail: (error: unknown) => ServiceError,
+) {
+  return (call: ServerWritableStream<any, unknown>): void => {
+    const started = performance.now();
+    const { context, request } = callContext(call, name, log);
+    runWithContext(request, async () => {
+      try {
+        for await (const item of handler(call.request, context)) {
+          if (context.signal.aborted) break;
+          // Respect backpressure: a slow reader must not make us buffer the whole stream.
+          if (!call.write(create(method.output, item as never))) await once(call, "drain", { signal: context.signal });
+        }
+        if (!context.signal.aborted) call.end();
+        observe(context.signal.aborted ? GrpcStatus.CANCELLED : GrpcStatus.OK, started);
+      } catch (error) {
+        if (context.signal.aborted) return observe(GrpcStatus.CANCELLED, started);
+        const failure = fail(error);
+        observe(failure.grpcStatus, started);
+        call.emit("error", { code: failure.grpcStatus, details: failure.message });
+      }
+    }).catch((error: unknown) => log.error({ err: error }, "rpc stream failed"));
+  };
+}
