@@ -10,3 +10,4 @@ export { createDb, type Db, type Tx } from "./db.ts";
 export { migrate, readMigrations, migrationsApplied, type Migration } from "./migrations.ts";
 export { createOpsServer } from "./ops-server.ts";
 export { createService, RpcServiceConfig, type Service, type ServiceOptions } from "./service.ts";
+export { newId } from "./ids.ts";

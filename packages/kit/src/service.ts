@@ -42,6 +42,8 @@ export interface Service<Config> {
   client<S extends AnyService>(service: S, address: string, options?: ClientOptions): Client<S>;
   /** Adds a readiness check; `/readyz` is 503 while any returns false. */
   readiness(name: string, check: () => Promise<boolean>): void;
+  /** Runs in `start()` after migrations and before the RPC port opens (seeding, warm-up). */
+  afterMigrate(fn: () => Promise<unknown> | void): void;
   /** Runs at shutdown, after the RPC server drained, in reverse order of registration. */
   onStop(fn: () => Promise<void> | void): void;
   /** Migrates, binds the RPC and ops ports, installs signal handlers. */
@@ -64,6 +66,7 @@ export async function createService<C extends ConfigShape>(options: ServiceOptio
   const metrics = createMetrics(options.name);
   const rpc = createRpcServer({ log, metrics });
   const stopHooks: (() => Promise<void> | void)[] = [];
+  const startHooks: (() => Promise<unknown> | void)[] = [];
   const clients: { close(): void }[] = [];
   const checks = new Map<string, () => Promise<boolean>>();
   let served = false;
@@ -108,11 +111,15 @@ export async function createService<C extends ConfigShape>(options: ServiceOptio
     readiness(name, check) {
       checks.set(name, check);
     },
+    afterMigrate(fn) {
+      startHooks.push(fn);
+    },
     onStop(fn) {
       stopHooks.push(fn);
     },
     async start() {
       if (db) await migrateWhenReachable(db, migrations, log);
+      for (const hook of startHooks) await hook();
       let rpcPort = 0;
       if (served) {
         const port = (config as { GRPC_PORT?: number }).GRPC_PORT ?? 0;

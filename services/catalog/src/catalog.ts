@@ -1,0 +1,88 @@
+import { ServiceError } from "@tessera/kit";
+import { decodePageToken, encodePageToken, uuid } from "./page-token.ts";
+import type { Product, ProductStore } from "./product-store.ts";
+
+export const defaultPageSize = 20;
+export const maxPageSize = 100;
+const maxQueryLength = 200;
+const maxTerms = 16;
+
+export interface Page {
+  products: Product[];
+  nextPageToken: string;
+}
+
+/** Browsing and search rules of the catalog, free of gRPC: validates input, pages, delegates SQL. */
+export class Catalog {
+  readonly #store: ProductStore;
+
+  constructor(store: ProductStore) {
+    this.#store = store;
+  }
+
+  async get(id: string): Promise<Product> {
+    if (!uuid.test(id)) throw new ServiceError("invalid_argument", "id must be a UUID");
+    const product = await this.#store.get(id);
+    if (!product) throw new ServiceError("not_found", `product ${id} not found`);
+    return product;
+  }
+
+  async list(request: { pageSize: number; pageToken: string; category: string }): Promise<Page> {
+    const limit = pageSize(request.pageSize);
+    if (request.category.length > 100) throw new ServiceError("invalid_argument", "category is too long (max 100)");
+    const cursor = decodePageToken(request.pageToken, "list");
+    if (cursor && cursor.category !== request.category) {
+      throw new ServiceError("invalid_argument", "page_token was issued for another category");
+    }
+    const rows = await this.#store.list({
+      limit: limit + 1,
+      after: cursor,
+      category: request.category || undefined,
+    });
+    const products = rows.slice(0, limit);
+    const last = products.at(-1);
+    return {
+      products,
+      nextPageToken:
+        rows.length > limit && last
+          ? encodePageToken({ kind: "list", name: last.name, id: last.id, category: request.category })
+          : "",
+    };
+  }
+
+  async search(request: { query: string; pageSize: number; pageToken: string }): Promise<Page> {
+    const limit = pageSize(request.pageSize);
+    const query = request.query.trim();
+    if (query.length === 0) throw new ServiceError("invalid_argument", "query must not be empty");
+    if (query.length > maxQueryLength) {
+      throw new ServiceError("invalid_argument", `query is too long (max ${maxQueryLength} characters)`);
+    }
+    const cursor = decodePageToken(request.pageToken, "search");
+    if (cursor && cursor.query !== query) {
+      throw new ServiceError("invalid_argument", "page_token was issued for another query");
+    }
+    const terms = searchTerms(query);
+    if (terms.length === 0) return { products: [], nextPageToken: "" };
+    const offset = cursor?.offset ?? 0;
+    const rows = await this.#store.search({ terms, limit: limit + 1, offset });
+    const products = rows.slice(0, limit);
+    return {
+      products,
+      nextPageToken: rows.length > limit ? encodePageToken({ kind: "search", offset: offset + limit, query }) : "",
+    };
+  }
+}
+
+function pageSize(requested: number): number {
+  if (requested === 0) return defaultPageSize;
+  if (!Number.isInteger(requested) || requested < 0 || requested > maxPageSize) {
+    throw new ServiceError("invalid_argument", `page_size must be between 1 and ${maxPageSize}`);
+  }
+  return requested;
+}
+
+/** The query's words, lower-cased, letters and digits only; punctuation separates words. */
+export function searchTerms(query: string): string[] {
+  const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words)].slice(0, maxTerms);
+}

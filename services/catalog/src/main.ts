@@ -1,0 +1,17 @@
+import { CatalogService } from "@tessera/contracts/catalog/v1";
+import { createService } from "@tessera/kit";
+import { Catalog } from "./catalog.ts";
+import { CatalogConfig } from "./config.ts";
+import { ProductStore } from "./product-store.ts";
+import { catalogHandlers } from "./rpc.ts";
+import { seedProducts } from "./seed.ts";
+
+const service = await createService({
+  name: "catalog",
+  config: CatalogConfig,
+  migrations: new URL("../migrations", import.meta.url),
+});
+const store = new ProductStore(service.db);
+if (service.config.CATALOG_SEED) service.afterMigrate(() => seedProducts(store, service.log));
+service.serve(CatalogService, catalogHandlers(new Catalog(store)));
+await service.start();

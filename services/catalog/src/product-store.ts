@@ -1,0 +1,104 @@
+import type { Db, Tx } from "@tessera/kit";
+
+export interface Product {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  priceMinor: bigint;
+  currency: string;
+  categories: string[];
+  imageUrl: string;
+  attributes: Record<string, string>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewProduct = Omit<Product, "createdAt" | "updatedAt">;
+
+interface ProductRow {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  price_minor: bigint;
+  currency: string;
+  categories: string[];
+  image_url: string;
+  attributes: Record<string, string>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const columns =
+  "id, sku, name, description, price_minor, currency, categories, image_url, attributes, created_at, updated_at";
+
+const toProduct = (row: ProductRow): Product => ({
+  id: row.id,
+  sku: row.sku,
+  name: row.name,
+  description: row.description,
+  priceMinor: row.price_minor,
+  currency: row.currency,
+  categories: row.categories,
+  imageUrl: row.image_url,
+  attributes: row.attributes,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** All SQL of the catalog, parameterized. */
+export class ProductStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async get(id: string): Promise<Product | undefined> {
+    const { rows } = await this.#db.query<ProductRow>(`SELECT ${columns} FROM products WHERE id = $1`, [id]);
+    return rows[0] && toProduct(rows[0]);
+  }
+
+  /** Products by (name, id), starting after `after`; `limit` rows at most. */
+  async list(options: { limit: number; after?: { name: string; id: string }; category?: string }): Promise<Product[]> {
+    const { rows } = await this.#db.query<ProductRow>(
+      `SELECT ${columns} FROM products
+        WHERE ($1::text IS NULL OR (name, id) > ($1, $2::uuid))
+          AND ($3::text IS NULL OR categories @> ARRAY[$3::text])
+        ORDER BY name, id
+        LIMIT $4`,
+      [options.after?.name ?? null, options.after?.id ?? null, options.category ?? null, options.limit],
+    );
+    return rows.map(toProduct);
+  }
+
+  /** Full-text search: every term must match (as a prefix), best rank first. */
+  async search(options: { terms: string[]; limit: number; offset: number }): Promise<Product[]> {
+    // Terms are letters and digits only (see catalog.ts), so joining them into tsquery syntax is safe.
+    const query = options.terms.map((term) => `${term}:*`).join(" & ");
+    const { rows } = await this.#db.query<ProductRow>(
+      `SELECT ${columns} FROM products, to_tsquery('english', $1) AS query
+        WHERE search @@ query
+        ORDER BY ts_rank_cd(search, query) DESC, name, id
+        LIMIT $2 OFFSET $3`,
+      [query, options.limit, options.offset],
+    );
+    return rows.map(toProduct);
+  }
+
+  /** Inserts the products whose SKU is not there yet; returns how many were inserted. */
+  async insertMissing(products: readonly NewProduct[], tx: Tx = this.#db): Promise<number> {
+    let inserted = 0;
+    for (const p of products) {
+      const { rowCount } = await tx.query(
+        `INSERT INTO products (id, sku, name, description, price_minor, currency, categories, image_url, attributes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (sku) DO NOTHING`,
+        [p.id, p.sku, p.name, p.description, p.priceMinor, p.currency, p.categories, p.imageUrl, p.attributes],
+      );
+      inserted += rowCount ?? 0;
+    }
+    return inserted;
+  }
+}

@@ -1,0 +1,38 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { CatalogService, ProductSchema } from "@tessera/contracts/catalog/v1";
+import type { ServiceImpl } from "@tessera/kit";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Catalog } from "./catalog.ts";
+import type { Product } from "./product-store.ts";
+
+/** gRPC handlers: map protobuf ↔ domain; errors are ServiceErrors from the domain. */
+export function catalogHandlers(catalog: Catalog): ServiceImpl<typeof CatalogService> {
+  return {
+    async getProduct(request) {
+      return { product: toMessage(await catalog.get(request.id)) };
+    },
+    async listProducts(request) {
+      const page = await catalog.list(request);
+      return { products: page.products.map(toMessage), nextPageToken: page.nextPageToken };
+    },
+    async searchProducts(request) {
+      const page = await catalog.search(request);
+      return { products: page.products.map(toMessage), nextPageToken: page.nextPageToken };
+    },
+  };
+}
+
+function toMessage(product: Product): MessageInitShape<typeof ProductSchema> {
+  return {
+    id: product.id,
+    sku: product.sku,
+    name: product.name,
+    description: product.description,
+    price: { currencyCode: product.currency, amountMinor: product.priceMinor },
+    categories: product.categories,
+    imageUrl: product.imageUrl,
+    attributes: product.attributes,
+    createTime: timestampFromDate(product.createdAt),
+    updateTime: timestampFromDate(product.updatedAt),
+  };
+}
