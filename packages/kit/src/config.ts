@@ -4,9 +4,7 @@ import { z } from "zod";
 export class ConfigError extends Error {
   readonly variables: readonly string[];
   constructor(problems: readonly { variable: string; message: string }[]) {
-    super(
-      "invalid configuration:\n" + problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"),
-    );
+    super("invalid configuration:\n" + problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"));
     this.name = "ConfigError";
     this.variables = problems.map((p) => p.variable);
   }
@@ -29,10 +27,12 @@ export function loadConfig<S extends z.ZodObject>(
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((issue) => ({
-        variable: String(issue.path[0] ?? "(environment)"),
-        message: issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message,
-      })),
+      result.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? "(environment)");
+        // zod drops `issue.input` from reported issues, so whether the variable was set decides "required".
+        const missing = issue.code === "invalid_type" && cleaned[variable] === undefined;
+        return { variable, message: missing ? "is required" : issue.message };
+      }),
     );
   }
   return Object.freeze(result.data);

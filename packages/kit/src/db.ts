@@ -3,7 +3,10 @@ import type { Logger } from "./logger.ts";
 
 /** A connection inside a transaction; pass it to every query that must commit together. */
 export interface Tx {
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
 }
 
 export interface Db extends Tx {
@@ -68,7 +71,9 @@ export function createDb({ connectionString, max = 10, log, applicationName }: D
       try {
         await Promise.race([
           pool.query("SELECT 1"),
-          new Promise((_, reject) => setTimeout(() => reject(new Error("ping timed out")), timeoutMs).unref()),
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error("ping timed out")), timeoutMs).unref(),
+          ),
         ]);
         return true;
       } catch {

@@ -55,7 +55,9 @@ export async function migrate(db: Db, migrations: readonly Migration[], log?: Lo
       const checksum = applied.get(migration.version);
       if (checksum !== undefined) {
         if (checksum !== migration.checksum) {
-          throw new Error(`migration ${migration.version} was changed after it was applied; add a new migration instead`);
+          throw new Error(
+            `migration ${migration.version} was changed after it was applied; add a new migration instead`,
+          );
         }
         continue;
       }

@@ -16,13 +16,15 @@ export function createOpsServer(registry: Registry, readiness: ReadinessCheck): 
       response.end(body);
     };
     const json = (status: number, body: unknown) => send(status, "application/json", JSON.stringify(body));
-    if (request.method !== "GET" && request.method !== "HEAD") return json(405, { error: "method not allowed" });
+    if (request.method !== "GET" && request.method !== "HEAD")
+      return json(405, { error: "method not allowed" });
     switch (path) {
       case "/healthz":
         return json(200, { status: "ok" });
       case "/readyz":
         readiness().then(
-          (result) => json(result.ready ? 200 : 503, { status: result.ready ? "ready" : "not ready", ...result }),
+          (result) =>
+            json(result.ready ? 200 : 503, { status: result.ready ? "ready" : "not ready", ...result }),
           () => json(503, { status: "not ready" }),
         );
         return;

@@ -60,7 +60,9 @@ export interface Service<Config> {
  *   service.serve(CatalogService, catalogHandlers(new ProductStore(service.db)));
  *   await service.start();
  */
-export async function createService<C extends ConfigShape>(options: ServiceOptions<C>): Promise<Service<z.infer<C>>> {
+export async function createService<C extends ConfigShape>(
+  options: ServiceOptions<C>,
+): Promise<Service<z.infer<C>>> {
   const config = readConfig(options);
   const log = createLogger({ service: options.name, level: config.LOG_LEVEL });
   const metrics = createMetrics(options.name);
@@ -77,8 +79,10 @@ export async function createService<C extends ConfigShape>(options: ServiceOptio
   let migrations: Migration[] = [];
   if (options.migrations !== undefined) {
     const url = (config as { DATABASE_URL?: unknown }).DATABASE_URL;
-    if (typeof url !== "string") throw new Error(`${options.name}: a service with migrations needs DATABASE_URL in its config`);
-    const directory = options.migrations instanceof URL ? fileURLToPath(options.migrations) : options.migrations;
+    if (typeof url !== "string")
+      throw new Error(`${options.name}: a service with migrations needs DATABASE_URL in its config`);
+    const directory =
+      options.migrations instanceof URL ? fileURLToPath(options.migrations) : options.migrations;
     migrations = await readMigrations(directory);
     const database = createDb({ connectionString: url, log, applicationName: options.name });
     db = database;
@@ -149,7 +153,9 @@ export async function createService<C extends ConfigShape>(options: ServiceOptio
       log.info("shutting down");
       if (served) await rpc.close(config.SHUTDOWN_TIMEOUT_MS);
       for (const hook of stopHooks.reverse()) {
-        await Promise.resolve(hook()).catch((error: unknown) => log.error({ err: error }, "stop hook failed"));
+        await Promise.resolve(hook()).catch((error: unknown) =>
+          log.error({ err: error }, "stop hook failed"),
+        );
       }
       for (const client of clients) client.close();
       await db?.close();
@@ -183,7 +189,8 @@ async function migrateWhenReachable(db: Db, migrations: Migration[], log: Logger
       await migrate(db, migrations, log);
       return;
     } catch (error) {
-      const unreachable = (error as { code?: string }).code === "ECONNREFUSED" || /connect|timeout/i.test(String(error));
+      const unreachable =
+        (error as { code?: string }).code === "ECONNREFUSED" || /connect|timeout/i.test(String(error));
       if (!unreachable || Date.now() > giveUpAt) throw error;
       log.warn({ err: error, attempt }, "database not reachable yet; retrying");
       await sleep(Math.min(250 * attempt, 2_000));

@@ -23,10 +23,13 @@ CREATE TABLE products (
                 setweight(to_tsvector('english', name), 'A') ||
                 setweight(to_tsvector('english', categories_text(categories)), 'B') ||
                 setweight(to_tsvector('english', description), 'C')
-              ) STORED
+              ) STORED,
+  -- Names word for word, stop words included, so "down jacket" puts the down jacket first.
+  name_search tsvector GENERATED ALWAYS AS (to_tsvector('simple', name)) STORED
 );
 
 -- Keyset paging walks (name, id).
 CREATE INDEX products_name_id ON products (name, id);
 CREATE INDEX products_categories ON products USING gin (categories);
 CREATE INDEX products_search ON products USING gin (search);
+CREATE INDEX products_name_search ON products USING gin (name_search);

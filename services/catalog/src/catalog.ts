@@ -29,7 +29,8 @@ export class Catalog {
 
   async list(request: { pageSize: number; pageToken: string; category: string }): Promise<Page> {
     const limit = pageSize(request.pageSize);
-    if (request.category.length > 100) throw new ServiceError("invalid_argument", "category is too long (max 100)");
+    if (request.category.length > 100)
+      throw new ServiceError("invalid_argument", "category is too long (max 100)");
     const cursor = decodePageToken(request.pageToken, "list");
     if (cursor && cursor.category !== request.category) {
       throw new ServiceError("invalid_argument", "page_token was issued for another category");
@@ -68,7 +69,8 @@ export class Catalog {
     const products = rows.slice(0, limit);
     return {
       products,
-      nextPageToken: rows.length > limit ? encodePageToken({ kind: "search", offset: offset + limit, query }) : "",
+      nextPageToken:
+        rows.length > limit ? encodePageToken({ kind: "search", offset: offset + limit, query }) : "",
     };
   }
 }

@@ -61,7 +61,11 @@ export class ProductStore {
   }
 
   /** Products by (name, id), starting after `after`; `limit` rows at most. */
-  async list(options: { limit: number; after?: { name: string; id: string }; category?: string }): Promise<Product[]> {
+  async list(options: {
+    limit: number;
+    after?: { name: string; id: string };
+    category?: string;
+  }): Promise<Product[]> {
     const { rows } = await this.#db.query<ProductRow>(
       `SELECT ${columns} FROM products
         WHERE ($1::text IS NULL OR (name, id) > ($1, $2::uuid))
@@ -73,14 +77,17 @@ export class ProductStore {
     return rows.map(toProduct);
   }
 
-  /** Full-text search: every term must match (as a prefix), best rank first. */
+  /**
+   * Full-text search: every term must match as a word prefix, in English (stemmed, stop words
+   * ignored) anywhere, or word for word in the name. Names containing every word come first.
+   */
   async search(options: { terms: string[]; limit: number; offset: number }): Promise<Product[]> {
     // Terms are letters and digits only (see catalog.ts), so joining them into tsquery syntax is safe.
     const query = options.terms.map((term) => `${term}:*`).join(" & ");
     const { rows } = await this.#db.query<ProductRow>(
-      `SELECT ${columns} FROM products, to_tsquery('english', $1) AS query
-        WHERE search @@ query
-        ORDER BY ts_rank_cd(search, query) DESC, name, id
+      `SELECT ${columns} FROM products, to_tsquery('english', $1) AS query, to_tsquery('simple', $1) AS exact
+        WHERE search @@ query OR name_search @@ exact
+        ORDER BY name_search @@ exact DESC, ts_rank_cd(search, query) DESC, name, id
         LIMIT $2 OFFSET $3`,
       [query, options.limit, options.offset],
     );
@@ -95,7 +102,17 @@ export class ProductStore {
         `INSERT INTO products (id, sku, name, description, price_minor, currency, categories, image_url, attributes)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (sku) DO NOTHING`,
-        [p.id, p.sku, p.name, p.description, p.priceMinor, p.currency, p.categories, p.imageUrl, p.attributes],
+        [
+          p.id,
+          p.sku,
+          p.name,
+          p.description,
+          p.priceMinor,
+          p.currency,
+          p.categories,
+          p.imageUrl,
+          p.attributes,
+        ],
       );
       inserted += rowCount ?? 0;
     }

@@ -1,6 +1,5 @@
 import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import type { GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import {
   Metadata,
   credentials,
@@ -26,8 +25,6 @@ import { currentContext } from "../context.ts";
 import { ServiceError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import { grpcDefinition, type AnyService, type MethodsOf } from "./definition.ts";
-
-type Method = GenServiceMethods[string];
 
 export interface CallOverrides {
   /** This call's deadline in ms from now; never later than an inherited deadline. */
@@ -62,7 +59,11 @@ export interface ClientOptions {
 }
 
 // Failures that say "the service is not answering", as opposed to "the service said no".
-const transient = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED]);
+const transient = new Set([
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+]);
 const isTransient = (error: unknown) =>
   error instanceof Error && transient.has((error as GrpcServiceError).code);
 
@@ -124,7 +125,8 @@ export function createClient<S extends AnyService>(
                   request,
                   outgoingMetadata(),
                   { deadline } satisfies CallOptions,
-                  (error: GrpcServiceError | null, response: unknown) => (error ? reject(error) : resolve(response)),
+                  (error: GrpcServiceError | null, response: unknown) =>
+                    error ? reject(error) : resolve(response),
                 ) as { cancel(): void };
                 const abort = () => pending.cancel();
                 signal.addEventListener("abort", abort, { once: true });
@@ -136,7 +138,10 @@ export function createClient<S extends AnyService>(
           code = failure.grpcStatus;
           throw failure;
         } finally {
-          metrics?.rpcClient.observe({ ...label, code: GrpcStatus[code] }, (performance.now() - started) / 1000);
+          metrics?.rpcClient.observe(
+            { ...label, code: GrpcStatus[code] },
+            (performance.now() - started) / 1000,
+          );
         }
       };
     } else if (method.methodKind === "server_streaming") {

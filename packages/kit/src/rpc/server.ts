@@ -121,9 +121,9 @@ export function createRpcServer({ log, metrics }: RpcServerOptions) {
     },
     /** Binds, adds reflection for every service added so far, and marks them serving. */
     async listen(address: string): Promise<number> {
-      new ReflectionService(
-        { "tessera.reflection": { fileDescriptorProtos: fileDescriptorProtos(services) } } as never,
-      ).addToServer(server);
+      new ReflectionService({
+        "tessera.reflection": { fileDescriptorProtos: fileDescriptorProtos(services) },
+      } as never).addToServer(server);
       boundPort = await new Promise<number>((resolve, reject) =>
         server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
           error ? reject(error) : resolve(port),
@@ -166,7 +166,11 @@ function callContext(
     const value = call.metadata.get(key)[0];
     return typeof value === "string" ? value : undefined;
   };
-  const request: RequestContext = { requestId: first("x-request-id"), traceparent: first("traceparent"), deadline };
+  const request: RequestContext = {
+    requestId: first("x-request-id"),
+    traceparent: first("traceparent"),
+    deadline,
+  };
   return { context: { method: name, metadata: call.metadata, deadline, signal: abort.signal, log }, request };
 }
 
@@ -178,12 +182,12 @@ function unary(
   observe: (code: GrpcStatus, started: number) => void,
   fail: (error: unknown) => ServiceError,
 ) {
-  return (call: ServerUnaryCall<any, unknown>, callback: sendUnaryData<unknown>) => {
+  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     const started = performance.now();
     const { context, request } = callContext(call, name, log);
     runWithContext(request, async () => {
       try {
-        const response = create(method.output, (await handler(call.request, context)) as never);
+        const response = create(method.output, (await handler(call.request as never, context)) as never);
         observe(GrpcStatus.OK, started);
         callback(null, response);
       } catch (error) {
@@ -203,15 +207,16 @@ function serverStreaming(
   observe: (code: GrpcStatus, started: number) => void,
   fail: (error: unknown) => ServiceError,
 ) {
-  return (call: ServerWritableStream<any, unknown>): void => {
+  return (call: ServerWritableStream<unknown, unknown>): void => {
     const started = performance.now();
     const { context, request } = callContext(call, name, log);
     runWithContext(request, async () => {
       try {
-        for await (const item of handler(call.request, context)) {
+        for await (const item of handler(call.request as never, context)) {
           if (context.signal.aborted) break;
           // Respect backpressure: a slow reader must not make us buffer the whole stream.
-          if (!call.write(create(method.output, item as never))) await once(call, "drain", { signal: context.signal });
+          if (!call.write(create(method.output, item as never)))
+            await once(call, "drain", { signal: context.signal });
         }
         if (!context.signal.aborted) call.end();
         observe(context.signal.aborted ? GrpcStatus.CANCELLED : GrpcStatus.OK, started);

@@ -1,0 +1,159 @@
+import { CatalogService } from "@tessera/contracts/catalog/v1";
+import { createClient, createService, type Client, type Service } from "@tessera/kit";
+import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Catalog, searchTerms } from "./catalog.ts";
+import { CatalogConfig } from "./config.ts";
+import { ProductStore } from "./product-store.ts";
+import { catalogHandlers } from "./rpc.ts";
+import { seedProducts } from "./seed.ts";
+import { seedCatalog } from "./seed-data.ts";
+
+describe("searchTerms", () => {
+  it("keeps letters and digits, lower-cased and de-duplicated", () => {
+    expect(searchTerms("Tent, TENT & 2-person!")).toEqual(["tent", "2", "person"]);
+  });
+
+  it("drops everything that could be tsquery syntax", () => {
+    expect(searchTerms("a:* | !b & (c) <-> 'd'")).toEqual(["a", "b", "c", "d"]);
+  });
+});
+
+describe("catalog over gRPC on PostgreSQL", () => {
+  let database: TestDatabase;
+  let service: Service<unknown>;
+  let catalog: Client<typeof CatalogService>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("catalog");
+    const created = await createService({
+      name: "catalog",
+      config: CatalogConfig,
+      migrations: new URL("../migrations", import.meta.url),
+      env: { DATABASE_URL: database.url, GRPC_PORT: "0", GRPC_HOST: "127.0.0.1", LOG_LEVEL: "silent" },
+    });
+    const store = new ProductStore(created.db);
+    created.afterMigrate(() => seedProducts(store, created.log));
+    created.serve(CatalogService, catalogHandlers(new Catalog(store)));
+    const { rpcPort } = await created.start();
+    service = created;
+    catalog = createClient(CatalogService, `127.0.0.1:${rpcPort}`);
+  });
+
+  afterAll(async () => {
+    catalog?.close();
+    await service?.stop();
+    await database?.drop();
+  });
+
+  it("seeds the demo catalog once, however often it starts", async () => {
+    const { rows } = await service.db.query<{ count: bigint }>("SELECT count(*) FROM products");
+    expect(rows[0]?.count).toBe(BigInt(seedCatalog.length));
+    expect(await seedProducts(new ProductStore(service.db), service.log)).toBe(0);
+    expect(seedCatalog.length).toBeGreaterThanOrEqual(50);
+  });
+
+  it("pages through every product by name without duplicates or gaps", async () => {
+    const seen: string[] = [];
+    let pageToken = "";
+    let pages = 0;
+    do {
+      const page = await catalog.listProducts({ pageSize: 7, pageToken });
+      expect(page.products.length).toBeLessThanOrEqual(7);
+      seen.push(...page.products.map((p) => p.name));
+      pageToken = page.nextPageToken;
+      pages++;
+    } while (pageToken !== "");
+    expect(seen).toHaveLength(seedCatalog.length);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual([...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(pages).toBe(Math.ceil(seedCatalog.length / 7));
+  });
+
+  it("filters by category", async () => {
+    const { products } = await catalog.listProducts({ category: "tents", pageSize: 100 });
+    expect(products.map((p) => p.sku).sort()).toEqual(["TENT-2P-ULTRA", "TENT-4P-FAMILY"]);
+  });
+
+  it("returns a product with its price in minor units", async () => {
+    const { products } = await catalog.listProducts({ pageSize: 1 });
+    const first = products[0]!;
+    const { product } = await catalog.getProduct({ id: first.id });
+    expect(product?.sku).toBe(first.sku);
+    expect(product?.price?.currencyCode).toBe("USD");
+    expect(typeof product?.price?.amountMinor).toBe("bigint");
+    expect(product?.createTime?.seconds).toBeGreaterThan(0n);
+  });
+
+  it("ranks name matches first and matches word prefixes", async () => {
+    const { products } = await catalog.searchProducts({ query: "tent" });
+    expect(
+      products
+        .slice(0, 2)
+        .map((p) => p.sku)
+        .sort(),
+    ).toEqual(["TENT-2P-ULTRA", "TENT-4P-FAMILY"]);
+    const prefix = await catalog.searchProducts({ query: "sleep" });
+    expect(prefix.products.map((p) => p.sku)).toContain("BAG-DOWN-0C");
+  });
+
+  it("puts the name with every word first, though 'down' is an English stop word", async () => {
+    const { products } = await catalog.searchProducts({ query: "down jacket" });
+    expect(products[0]?.sku).toBe("JACKET-DOWN");
+    for (const product of products) expect(`${product.name} ${product.description}`).toMatch(/jacket/i);
+    expect(products.map((p) => p.sku)).not.toContain("TENT-2P-ULTRA");
+  });
+
+  it("requires every non-stop word to match", async () => {
+    const { products } = await catalog.searchProducts({ query: "trekking poles" });
+    expect(products.map((p) => p.sku)).toEqual(["POLES-CARBON"]);
+  });
+
+  it("pages search results with a token bound to the query", async () => {
+    const first = await catalog.searchProducts({ query: "camping", pageSize: 5 });
+    expect(first.nextPageToken).not.toBe("");
+    const second = await catalog.searchProducts({
+      query: "camping",
+      pageSize: 5,
+      pageToken: first.nextPageToken,
+    });
+    const overlap = second.products.filter((p) => first.products.some((q) => q.id === p.id));
+    expect(overlap).toEqual([]);
+    await expect(
+      catalog.searchProducts({ query: "hiking", pageSize: 5, pageToken: first.nextPageToken }),
+    ).rejects.toMatchObject({ code: "invalid_argument" });
+  });
+
+  it("finds nothing, without an error, for a query of punctuation only", async () => {
+    expect((await catalog.searchProducts({ query: "?!&|" })).products).toEqual([]);
+  });
+
+  it.each([
+    ["an unknown id", { id: "0193a6c4-1f2e-7a3b-9c4d-5e6f7a8b9c0d" }, "not_found"],
+    ["a malformed id", { id: "42" }, "invalid_argument"],
+  ])("answers %s with %s", async (_, request, code) => {
+    await expect(catalog.getProduct(request)).rejects.toMatchObject({ code });
+  });
+
+  it.each([
+    ["a negative page size", { pageSize: -1 }],
+    ["a huge page size", { pageSize: 1_000_000 }],
+    ["a malformed page token", { pageToken: "%%%not-a-token" }],
+    ["a forged page token", { pageToken: Buffer.from('{"kind":"list","name":1}').toString("base64url") }],
+  ])("rejects %s with invalid_argument", async (_, request) => {
+    await expect(catalog.listProducts(request)).rejects.toMatchObject({ code: "invalid_argument" });
+  });
+
+  it("rejects an empty or oversized search query", async () => {
+    await expect(catalog.searchProducts({ query: "  " })).rejects.toMatchObject({ code: "invalid_argument" });
+    await expect(catalog.searchProducts({ query: "x".repeat(100_000) })).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/too long/),
+    });
+  });
+
+  it("stays ready after all that bad input", async () => {
+    const { products } = await catalog.listProducts({ pageSize: 3 });
+    expect(products).toHaveLength(3);
+  });
+});
