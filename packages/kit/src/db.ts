@@ -55,16 +55,28 @@ export function createDb({ connectionString, max = 10, log, applicationName }: D
     query: (text, values) => pool.query(text, values),
     async tx(fn) {
       const client = await pool.connect();
+      // The pool listens for errors only on idle clients: without this, a connection dropped while `fn`
+      // awaits something else (server restart, idle-in-transaction timeout) would crash the process.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken = error;
+        log?.warn({ err: error }, "database connection failed during a transaction");
+      };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const result = await fn(client);
         await client.query("COMMIT");
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
+        await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+          broken ??= rollbackError instanceof Error ? rollbackError : new Error("ROLLBACK failed");
+        });
         throw error;
       } finally {
-        client.release();
+        client.off("error", onError);
+        // A failed connection is destroyed rather than handed to the next caller.
+        client.release(broken);
       }
     },
     async ping(timeoutMs = 1_000) {

@@ -11,3 +11,7 @@ export { migrate, readMigrations, migrationsApplied, type Migration } from "./mi
 export { createOpsServer } from "./ops-server.ts";
 export { createService, RpcServiceConfig, type Service, type ServiceOptions } from "./service.ts";
 export { newId } from "./ids.ts";
+export { createEventBus, type EventBus } from "./events/bus.ts";
+export { publish } from "./events/outbox.ts";
+export type { EventEnvelope, ReceivedEvent } from "./events/envelope.ts";
+export type { EventHandler } from "./events/consumer.ts";

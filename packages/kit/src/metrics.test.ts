@@ -8,10 +8,10 @@ function sample(text: string, name: string, labels: Record<string, string>): num
     .map((line) => /^(\w+)\{(.*)\} (\S+)$/.exec(line))
     .filter((match) => match?.[1] === name)
     .filter((match) => {
-      const found = Object.fromEntries(
-        [...(match?.[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
-      );
-      return Object.entries(labels).every(([key, value]) => found[key] === value);
+      const found = new Map<string, string>();
+      for (const [, key = "", value = ""] of (match?.[2] ?? "").matchAll(/(\w+)="([^"]*)"/g))
+        found.set(key, value);
+      return Object.entries(labels).every(([key, value]) => found.get(key) === value);
     });
   expect(matches.length).toBeLessThanOrEqual(1);
   return matches[0] ? Number(matches[0][3]) : undefined;

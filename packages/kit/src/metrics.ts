@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics, type Gauge } from "prom-client";
+import { Histogram, Registry, collectDefaultMetrics, type Counter, type Gauge } from "prom-client";
 
 export type { Counter, Gauge, Histogram, Registry };
 

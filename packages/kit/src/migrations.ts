@@ -12,16 +12,23 @@ export interface Migration {
 
 const fileName = /^(\d{3,})[-_][\w-]+\.sql$/;
 
-/** Reads `NNN_name.sql` files from `directory`, in order. Other files are ignored. */
-export async function readMigrations(directory: string): Promise<Migration[]> {
-  const names = (await readdir(directory)).filter((name) => fileName.test(name)).sort();
-  const versions = new Set<string>();
-  const migrations: Migration[] = [];
-  for (const name of names) {
-    const version = name.replace(/\.sql$/, "");
+/**
+ * Reads `NNN_name.sql` files from `directory`, in order. Other files are ignored. `prefix` keeps
+ * the toolkit's own migrations apart from the service's in `schema_migrations`.
+ */
+export async function readMigrations(directory: string, prefix = ""): Promise<Migration[]> {
+  // Ordered and compared by numeric value, so that 1000_x follows 999_y and 002_a clashes with 0002_b.
+  const numbered = (await readdir(directory)).flatMap((name) => {
     const number = fileName.exec(name)?.[1];
-    if (number && versions.has(number)) throw new Error(`two migrations numbered ${number} in ${directory}`);
-    if (number) versions.add(number);
+    return number === undefined ? [] : [{ name, number, value: BigInt(number) }];
+  });
+  numbered.sort((a, b) => (a.value === b.value ? 0 : a.value < b.value ? -1 : 1));
+  const versions = new Set<bigint>();
+  const migrations: Migration[] = [];
+  for (const { name, number, value } of numbered) {
+    const version = prefix + name.replace(/\.sql$/, "");
+    if (versions.has(value)) throw new Error(`two migrations numbered ${number} in ${directory}`);
+    versions.add(value);
     const sql = await readFile(join(directory, name), "utf8");
     migrations.push({ version, sql, checksum: createHash("sha256").update(sql).digest("hex") });
   }
@@ -39,6 +46,11 @@ const migrationLock = 7_342_001;
  */
 export async function migrate(db: Db, migrations: readonly Migration[], log?: Logger): Promise<string[]> {
   const client = await db.pool.connect();
+  // As in `db.tx`: a checked-out client has no error listener of the pool's, and a connection dropped
+  // mid-run (database restarting) must fail this run, not crash the process.
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken = error);
+  client.on("error", onError);
   try {
     await client.query("SELECT pg_advisory_lock($1)", [migrationLock]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -70,7 +82,7 @@ export async function migrate(db: Db, migrations: readonly Migration[], log?: Lo
         ]);
         await client.query("COMMIT");
       } catch (error) {
-        await client.query("ROLLBACK");
+        await client.query("ROLLBACK").catch(() => undefined);
         throw new Error(`migration ${migration.version} failed`, { cause: error });
       }
       log?.info({ migration: migration.version }, "migration applied");
@@ -79,7 +91,8 @@ export async function migrate(db: Db, migrations: readonly Migration[], log?: Lo
     return done;
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [migrationLock]).catch(() => undefined);
-    client.release();
+    client.off("error", onError);
+    client.release(broken);
   }
 }
 

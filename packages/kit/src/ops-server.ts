@@ -10,7 +10,7 @@ export type ReadinessCheck = () => Promise<{ ready: boolean; checks: Record<stri
  */
 export function createOpsServer(registry: Registry, readiness: ReadinessCheck): Server {
   return createServer((request, response) => {
-    const path = (request.url ?? "/").split("?")[0];
+    const path = (request.url ?? "/").split("?")[0] ?? "/";
     const send = (status: number, type: string, body: string) => {
       response.writeHead(status, { "content-type": type, "cache-control": "no-store" });
       response.end(body);

@@ -10,12 +10,32 @@ import { createOpsServer } from "./ops-server.ts";
 import { createClient, type Client, type ClientOptions } from "./rpc/client.ts";
 import type { AnyService } from "./rpc/definition.ts";
 import { createRpcServer, type ServiceImpl } from "./rpc/server.ts";
+import { EventsService } from "@tessera/contracts/events/v1";
+import { createEventBus, type EventBus } from "./events/bus.ts";
 
 /** The config every service with an RPC port and a database extends. */
 export const RpcServiceConfig = BaseConfig.extend({
   GRPC_HOST: z.string().default("0.0.0.0"),
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** How events travel: straight from the producer's outbox (embedded) or through NATS JetStream. */
+  EVENTS_TRANSPORT: z.enum(["direct", "nats"]).default("direct"),
+  NATS_URL: z
+    .string()
+    .regex(/^nats:\/\/[^\s]+$/, "must be a nats:// URL")
+    .default("nats://127.0.0.1:4222"),
+  /** Prefix of NATS stream names and subjects. */
+  EVENTS_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,30}$/i, "must be a short identifier")
+    .default("tessera"),
+  /** Handler attempts before an event is dead-lettered, and the first retry's delay (doubling). */
+  EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  EVENTS_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(50),
+  /** NATS: how long a delivered, unacknowledged event waits before the server redelivers it (a crashed replica's). */
+  EVENTS_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
 });
+
+const kitMigrations = fileURLToPath(new URL("../migrations", import.meta.url));
 
 type ConfigShape = z.ZodObject<(typeof BaseConfig)["shape"] & { GRPC_PORT?: z.ZodType<number> }>;
 
@@ -42,6 +62,12 @@ export interface Service<Config> {
   client<S extends AnyService>(service: S, address: string, options?: ClientOptions): Client<S>;
   /** Adds a readiness check; `/readyz` is 503 while any returns false. */
   readiness(name: string, check: () => Promise<boolean>): void;
+  /** Publishes an event through the outbox, in `tx`: delivered if and only if `tx` commits. */
+  publish: EventBus["publish"];
+  /** Subscribes a handler to event types; it runs once per event, in the transaction recording it. */
+  subscribe: EventBus["subscribe"];
+  /** The event bus (metrics, handlers); only when the service has a database. */
+  events: EventBus;
   /** Runs in `start()` after migrations and before the RPC port opens (seeding, warm-up). */
   afterMigrate(fn: () => Promise<unknown> | void): void;
   /** Runs at shutdown, after the RPC server drained, in reverse order of registration. */
@@ -74,8 +100,10 @@ export async function createService<C extends ConfigShape>(
   let served = false;
   let stopping = false;
   let ops: HttpServer | undefined;
+  let removeSignalHandlers: (() => void) | undefined;
 
   let db: Db | undefined;
+  let bus: EventBus | undefined;
   let migrations: Migration[] = [];
   if (options.migrations !== undefined) {
     const url = (config as { DATABASE_URL?: unknown }).DATABASE_URL;
@@ -83,9 +111,35 @@ export async function createService<C extends ConfigShape>(
       throw new Error(`${options.name}: a service with migrations needs DATABASE_URL in its config`);
     const directory =
       options.migrations instanceof URL ? fileURLToPath(options.migrations) : options.migrations;
-    migrations = await readMigrations(directory);
+    migrations = [...(await readMigrations(kitMigrations, "kit/")), ...(await readMigrations(directory))];
     const database = createDb({ connectionString: url, log, applicationName: options.name });
     db = database;
+    const transport = (config as { EVENTS_TRANSPORT?: "direct" | "nats" }).EVENTS_TRANSPORT ?? "direct";
+    bus = createEventBus({
+      service: options.name,
+      db: database,
+      connectionString: url,
+      log,
+      registry: metrics.registry,
+      transport,
+      natsUrl: (config as { NATS_URL?: string }).NATS_URL,
+      prefix: (config as { EVENTS_PREFIX?: string }).EVENTS_PREFIX,
+      maxAttempts: (config as { EVENTS_MAX_ATTEMPTS?: number }).EVENTS_MAX_ATTEMPTS,
+      ackWaitMs: (config as { EVENTS_ACK_WAIT_MS?: number }).EVENTS_ACK_WAIT_MS,
+      retryDelayMs: retryDelay((config as { EVENTS_RETRY_BASE_MS?: number }).EVENTS_RETRY_BASE_MS ?? 50),
+      producerClient: (producer) => {
+        const key = `${producer.toUpperCase()}_ADDR`;
+        const address = (config as Record<string, unknown>)[key];
+        if (typeof address !== "string") {
+          throw new Error(
+            `${options.name} consumes ${producer} events over the direct transport: add ${key} to its config`,
+          );
+        }
+        return service.client(EventsService, address);
+      },
+    });
+    rpc.add(EventsService, bus.handlers());
+    served = true;
     checks.set("database", () => database.ping());
     checks.set("migrations", () => migrationsApplied(database, migrations));
   }
@@ -98,6 +152,16 @@ export async function createService<C extends ConfigShape>(
     get db(): Db {
       if (!db) throw new Error(`${options.name} was created without migrations, so it has no database`);
       return db;
+    },
+    get events(): EventBus {
+      if (!bus) throw new Error(`${options.name} was created without migrations, so it has no events`);
+      return bus;
+    },
+    publish(tx, schema, data, meta) {
+      return service.events.publish(tx, schema, data, meta);
+    },
+    subscribe(name, types, handler) {
+      service.events.subscribe(name, types, handler);
     },
     serve(definition, impl) {
       served = true;
@@ -124,6 +188,7 @@ export async function createService<C extends ConfigShape>(
     async start() {
       if (db) await migrateWhenReachable(db, migrations, log);
       for (const hook of startHooks) await hook();
+      await bus?.start();
       let rpcPort = 0;
       if (served) {
         const port = (config as { GRPC_PORT?: number }).GRPC_PORT ?? 0;
@@ -143,30 +208,39 @@ export async function createService<C extends ConfigShape>(
       });
       const address = server.address();
       const opsPort = typeof address === "object" && address ? address.port : 0;
-      installSignalHandlers(service, log, config.SHUTDOWN_TIMEOUT_MS);
+      removeSignalHandlers = installSignalHandlers(service, log, config.SHUTDOWN_TIMEOUT_MS);
       log.info({ "rpc.port": rpcPort, "ops.port": opsPort }, `${options.name} started`);
       return { rpcPort, opsPort };
     },
     async stop() {
       if (stopping) return;
       stopping = true;
+      removeSignalHandlers?.();
       log.info("shutting down");
+      await bus?.stop();
       if (served) await rpc.close(config.SHUTDOWN_TIMEOUT_MS);
       for (const hook of stopHooks.reverse()) {
-        await Promise.resolve(hook()).catch((error: unknown) =>
-          log.error({ err: error }, "stop hook failed"),
-        );
+        // `then(hook)` so that a hook throwing synchronously is caught too, and the rest still closes.
+        await Promise.resolve()
+          .then(hook)
+          .catch((error: unknown) => log.error({ err: error }, "stop hook failed"));
       }
       for (const client of clients) client.close();
       await db?.close();
-      await new Promise<void>((resolve) => (ops ? ops.close(() => resolve()) : resolve()));
-      ops?.closeAllConnections();
+      if (ops) {
+        const closed = new Promise<void>((resolve) => ops?.close(() => resolve()));
+        // close() waits for open connections: a keep-alive or half-sent request must not hold shutdown.
+        ops.closeAllConnections();
+        await closed;
+      }
       log.info("stopped");
       log.flush();
     },
   };
   return service;
 }
+
+const retryDelay = (base: number) => (attempt: number) => Math.min(base * 2 ** (attempt - 1), 30_000);
 
 function readConfig<C extends ConfigShape>(options: ServiceOptions<C>): Readonly<z.infer<C>> {
   try {
@@ -189,16 +263,28 @@ async function migrateWhenReachable(db: Db, migrations: Migration[], log: Logger
       await migrate(db, migrations, log);
       return;
     } catch (error) {
-      const unreachable =
-        (error as { code?: string }).code === "ECONNREFUSED" || /connect|timeout/i.test(String(error));
-      if (!unreachable || Date.now() > giveUpAt) throw error;
+      if (!isUnreachable(error) || Date.now() > giveUpAt) throw error;
       log.warn({ err: error, attempt }, "database not reachable yet; retrying");
       await sleep(Math.min(250 * attempt, 2_000));
     }
   }
 }
 
-function installSignalHandlers(service: Service<unknown>, log: Logger, timeoutMs: number): void {
+// Worth waiting for: network errors, PostgreSQL connection exceptions (class 08) and "shutting down /
+// starting up" (57P01-57P03). Not a failing migration or a refused login, whatever their text says.
+function isUnreachable(error: unknown): boolean {
+  const root = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (!(root instanceof Error)) return false;
+  const code = (root as { code?: unknown }).code;
+  if (typeof code === "string") {
+    return /^E[A-Z]+$/.test(code) || code.startsWith("08") || ["57P01", "57P02", "57P03"].includes(code);
+  }
+  // pg's own connection failures carry no code.
+  return /^(connection terminated|timeout exceeded when trying to connect)/i.test(root.message);
+}
+
+/** Installs SIGTERM/SIGINT handlers that stop the service; returns their removal. */
+function installSignalHandlers(service: Service<unknown>, log: Logger, timeoutMs: number): () => void {
   const shutdown = (signal: string) => {
     log.info({ signal }, "signal received");
     // The platform kills us after its grace period anyway; exit first, with a non-zero code, if draining hangs.
@@ -214,6 +300,12 @@ function installSignalHandlers(service: Service<unknown>, log: Logger, timeoutMs
       },
     );
   };
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
-  process.once("SIGINT", () => shutdown("SIGINT"));
+  const onTerm = () => shutdown("SIGTERM");
+  const onInt = () => shutdown("SIGINT");
+  process.once("SIGTERM", onTerm);
+  process.once("SIGINT", onInt);
+  return () => {
+    process.off("SIGTERM", onTerm);
+    process.off("SIGINT", onInt);
+  };
 }

@@ -3,6 +3,7 @@ import { createClient, createService, type Client, type Service } from "@tessera
 import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Catalog, searchTerms } from "./catalog.ts";
+import { CatalogAdmin } from "./catalog-admin.ts";
 import { CatalogConfig } from "./config.ts";
 import { ProductStore } from "./product-store.ts";
 import { catalogHandlers } from "./rpc.ts";
@@ -23,6 +24,7 @@ describe("catalog over gRPC on PostgreSQL", () => {
   let database: TestDatabase;
   let service: Service<unknown>;
   let catalog: Client<typeof CatalogService>;
+  let admin: CatalogAdmin;
 
   beforeAll(async () => {
     database = await createTestDatabase("catalog");
@@ -33,8 +35,9 @@ describe("catalog over gRPC on PostgreSQL", () => {
       env: { DATABASE_URL: database.url, GRPC_PORT: "0", GRPC_HOST: "127.0.0.1", LOG_LEVEL: "silent" },
     });
     const store = new ProductStore(created.db);
-    created.afterMigrate(() => seedProducts(store, created.log));
-    created.serve(CatalogService, catalogHandlers(new Catalog(store)));
+    admin = new CatalogAdmin(created.db, store, created.publish);
+    created.afterMigrate(() => seedProducts(created.db, admin, created.log));
+    created.serve(CatalogService, catalogHandlers(new Catalog(store), admin));
     const { rpcPort } = await created.start();
     service = created;
     catalog = createClient(CatalogService, `127.0.0.1:${rpcPort}`);
@@ -49,7 +52,7 @@ describe("catalog over gRPC on PostgreSQL", () => {
   it("seeds the demo catalog once, however often it starts", async () => {
     const { rows } = await service.db.query<{ count: bigint }>("SELECT count(*) FROM products");
     expect(rows[0]?.count).toBe(BigInt(seedCatalog.length));
-    expect(await seedProducts(new ProductStore(service.db), service.log)).toBe(0);
+    expect(await seedProducts(service.db, admin, service.log)).toBe(0);
     expect(seedCatalog.length).toBeGreaterThanOrEqual(50);
   });
 
@@ -155,5 +158,89 @@ describe("catalog over gRPC on PostgreSQL", () => {
   it("stays ready after all that bad input", async () => {
     const { products } = await catalog.listProducts({ pageSize: 3 });
     expect(products).toHaveLength(3);
+  });
+
+  const productChanged = async (productId: string) => {
+    const { rows } = await service.db.query<{ data: Record<string, unknown>; subject: string; type: string }>(
+      "SELECT data, subject, type FROM outbox WHERE subject = $1 ORDER BY id_seq",
+      [productId],
+    );
+    return rows;
+  };
+
+  it("emits ProductChanged for every seeded product, in the seeding transaction", async () => {
+    const { rows } = await service.db.query<{ count: bigint }>(
+      "SELECT count(*) FROM outbox WHERE type = 'tessera.catalog.v1.ProductChanged'",
+    );
+    expect(rows[0]?.count).toBeGreaterThanOrEqual(BigInt(seedCatalog.length));
+  });
+
+  it("creates a product and emits ProductChanged with created set", async () => {
+    const { product } = await catalog.createProduct({
+      sku: "TARP-3X3",
+      name: "Ultralight Tarp 3 × 3 m",
+      description: "A silnylon tarp with 16 tie-outs.",
+      price: { currencyCode: "USD", amountMinor: 8900n },
+      categories: ["camping", "shelter"],
+    });
+    expect(product?.sku).toBe("TARP-3X3");
+    const events = await productChanged(product!.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: "tessera.catalog.v1.ProductChanged",
+      data: {
+        productId: product!.id,
+        sku: "TARP-3X3",
+        created: true,
+        price: { currencyCode: "USD", amountMinor: "8900" },
+      },
+    });
+    await expect(
+      catalog.createProduct({
+        sku: "TARP-3X3",
+        name: "Again",
+        price: { currencyCode: "USD", amountMinor: 1n },
+      }),
+    ).rejects.toMatchObject({ code: "already_exists" });
+  });
+
+  it("emits ProductChanged with the previous price when a price changes, and nothing when it does not", async () => {
+    const { products } = await catalog.searchProducts({ query: "headlamp" });
+    const headlamp = products[0]!;
+    const before = (await productChanged(headlamp.id)).length;
+    const { product } = await catalog.updateProductPrice({
+      id: headlamp.id,
+      price: { currencyCode: "USD", amountMinor: 3500n },
+    });
+    expect(product?.price?.amountMinor).toBe(3500n);
+    await catalog.updateProductPrice({ id: headlamp.id, price: { currencyCode: "USD", amountMinor: 3500n } });
+    const events = await productChanged(headlamp.id);
+    expect(events).toHaveLength(before + 1);
+    expect(events.at(-1)?.data).toMatchObject({
+      price: { amountMinor: "3500" },
+      previousPrice: { amountMinor: headlamp.price!.amountMinor.toString() },
+    });
+  });
+
+  it.each([
+    ["a lower-case SKU", { sku: "tarp", name: "x", price: { currencyCode: "USD", amountMinor: 1n } }],
+    ["no price", { sku: "NO-PRICE", name: "x" }],
+    ["a negative price", { sku: "NEG-PRICE", name: "x", price: { currencyCode: "USD", amountMinor: -1n } }],
+    ["a bad currency", { sku: "BAD-CUR", name: "x", price: { currencyCode: "dollars", amountMinor: 1n } }],
+    ["an empty name", { sku: "NO-NAME", name: "  ", price: { currencyCode: "USD", amountMinor: 1n } }],
+  ])("refuses a product with %s, emitting nothing", async (_, request) => {
+    const { rows } = await service.db.query<{ count: bigint }>("SELECT count(*) FROM outbox");
+    await expect(catalog.createProduct(request)).rejects.toMatchObject({ code: "invalid_argument" });
+    const after = await service.db.query<{ count: bigint }>("SELECT count(*) FROM outbox");
+    expect(after.rows[0]?.count).toBe(rows[0]?.count);
+  });
+
+  it("answers a price change of an unknown product with not_found", async () => {
+    await expect(
+      catalog.updateProductPrice({
+        id: "0193a6c4-1f2e-7a3b-9c4d-5e6f7a8b9c0d",
+        price: { currencyCode: "USD", amountMinor: 1n },
+      }),
+    ).rejects.toMatchObject({ code: "not_found" });
   });
 });

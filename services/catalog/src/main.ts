@@ -1,6 +1,7 @@
 import { CatalogService } from "@tessera/contracts/catalog/v1";
 import { createService } from "@tessera/kit";
 import { Catalog } from "./catalog.ts";
+import { CatalogAdmin } from "./catalog-admin.ts";
 import { CatalogConfig } from "./config.ts";
 import { ProductStore } from "./product-store.ts";
 import { catalogHandlers } from "./rpc.ts";
@@ -12,6 +13,7 @@ const service = await createService({
   migrations: new URL("../migrations", import.meta.url),
 });
 const store = new ProductStore(service.db);
-if (service.config.CATALOG_SEED) service.afterMigrate(() => seedProducts(store, service.log));
-service.serve(CatalogService, catalogHandlers(new Catalog(store)));
+const admin = new CatalogAdmin(service.db, store, service.publish);
+if (service.config.CATALOG_SEED) service.afterMigrate(() => seedProducts(service.db, admin, service.log));
+service.serve(CatalogService, catalogHandlers(new Catalog(store), admin));
 await service.start();

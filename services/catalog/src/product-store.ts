@@ -94,28 +94,33 @@ export class ProductStore {
     return rows.map(toProduct);
   }
 
-  /** Inserts the products whose SKU is not there yet; returns how many were inserted. */
-  async insertMissing(products: readonly NewProduct[], tx: Tx = this.#db): Promise<number> {
-    let inserted = 0;
-    for (const p of products) {
-      const { rowCount } = await tx.query(
-        `INSERT INTO products (id, sku, name, description, price_minor, currency, categories, image_url, attributes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (sku) DO NOTHING`,
-        [
-          p.id,
-          p.sku,
-          p.name,
-          p.description,
-          p.priceMinor,
-          p.currency,
-          p.categories,
-          p.imageUrl,
-          p.attributes,
-        ],
-      );
-      inserted += rowCount ?? 0;
-    }
-    return inserted;
+  /** Inserts a product unless its SKU exists; returns it when inserted. */
+  async insert(tx: Tx, p: NewProduct): Promise<Product | undefined> {
+    const { rows } = await tx.query<ProductRow>(
+      `INSERT INTO products (id, sku, name, description, price_minor, currency, categories, image_url, attributes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (sku) DO NOTHING
+       RETURNING ${columns}`,
+      [p.id, p.sku, p.name, p.description, p.priceMinor, p.currency, p.categories, p.imageUrl, p.attributes],
+    );
+    return rows[0] && toProduct(rows[0]);
+  }
+
+  /** Sets the price, locking the row; returns the product before and after, or undefined when absent. */
+  async updatePrice(
+    tx: Tx,
+    id: string,
+    price: { priceMinor: bigint; currency: string },
+  ): Promise<{ before: Product; after: Product } | undefined> {
+    const { rows } = await tx.query<ProductRow>(`SELECT ${columns} FROM products WHERE id = $1 FOR UPDATE`, [
+      id,
+    ]);
+    if (!rows[0]) return undefined;
+    const before = toProduct(rows[0]);
+    const updated = await tx.query<ProductRow>(
+      `UPDATE products SET price_minor = $2, currency = $3, updated_at = now() WHERE id = $1 RETURNING ${columns}`,
+      [id, price.priceMinor, price.currency],
+    );
+    return { before, after: toProduct(updated.rows[0]!) };
   }
 }

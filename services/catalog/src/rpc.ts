@@ -3,11 +3,29 @@ import type { CatalogService, ProductSchema } from "@tessera/contracts/catalog/v
 import type { ServiceImpl } from "@tessera/kit";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Catalog } from "./catalog.ts";
+import type { CatalogAdmin } from "./catalog-admin.ts";
+import { ServiceError } from "@tessera/kit";
 import type { Product } from "./product-store.ts";
 
 /** gRPC handlers: map protobuf ↔ domain; errors are ServiceErrors from the domain. */
-export function catalogHandlers(catalog: Catalog): ServiceImpl<typeof CatalogService> {
+export function catalogHandlers(catalog: Catalog, admin: CatalogAdmin): ServiceImpl<typeof CatalogService> {
   return {
+    async createProduct(request) {
+      const price = requirePrice(request.price);
+      const product = await admin.create({
+        sku: request.sku,
+        name: request.name,
+        description: request.description,
+        ...price,
+        categories: request.categories,
+        imageUrl: request.imageUrl,
+        attributes: request.attributes,
+      });
+      return { product: toMessage(product) };
+    },
+    async updateProductPrice(request) {
+      return { product: toMessage(await admin.updatePrice(request.id, requirePrice(request.price))) };
+    },
     async getProduct(request) {
       return { product: toMessage(await catalog.get(request.id)) };
     },
@@ -35,4 +53,9 @@ function toMessage(product: Product): MessageInitShape<typeof ProductSchema> {
     createTime: timestampFromDate(product.createdAt),
     updateTime: timestampFromDate(product.updatedAt),
   };
+}
+
+function requirePrice(price: { currencyCode: string; amountMinor: bigint } | undefined) {
+  if (!price) throw new ServiceError("invalid_argument", "price is required");
+  return { priceMinor: price.amountMinor, currency: price.currencyCode };
 }

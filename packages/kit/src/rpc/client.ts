@@ -66,6 +66,10 @@ const transient = new Set([
 ]);
 const isTransient = (error: unknown) =>
   error instanceof Error && transient.has((error as GrpcServiceError).code);
+// Retries share the call's one absolute deadline: after DEADLINE_EXCEEDED, another attempt can only fail
+// the same way (and would count against the breaker once more).
+const isRetryable = (error: unknown) =>
+  isTransient(error) && (error as GrpcServiceError).code !== GrpcStatus.DEADLINE_EXCEEDED;
 
 /**
  * A typed client for `service` at `address` (host:port). Unary calls get a deadline (the default,
@@ -100,7 +104,7 @@ export function createClient<S extends AnyService>(
     halfOpenAfter: breakerHalfOpenAfterMs,
     breaker: new ConsecutiveBreaker(breakerThreshold),
   });
-  const retrying = retry(handleWhen(isTransient), {
+  const retrying = retry(handleWhen(isRetryable), {
     maxAttempts: maxAttempts - 1,
     backoff: new ExponentialBackoff({ initialDelay: 25, maxDelay: 500 }),
   });
@@ -121,16 +125,22 @@ export function createClient<S extends AnyService>(
           return await policy.execute(
             ({ signal }) =>
               new Promise((resolve, reject) => {
+                const abort = () => pending.cancel();
                 const pending = call(
                   request,
                   outgoingMetadata(),
                   { deadline } satisfies CallOptions,
-                  (error: GrpcServiceError | null, response: unknown) =>
-                    error ? reject(error) : resolve(response),
+                  (error: GrpcServiceError | null, response: unknown) => {
+                    // The caller's signal may outlive many calls: leave no listener behind on it.
+                    signal.removeEventListener("abort", abort);
+                    overrides.signal?.removeEventListener("abort", abort);
+                    if (error) reject(error);
+                    else resolve(response);
+                  },
                 ) as { cancel(): void };
-                const abort = () => pending.cancel();
                 signal.addEventListener("abort", abort, { once: true });
                 overrides.signal?.addEventListener("abort", abort, { once: true });
+                if (overrides.signal?.aborted) abort();
               }),
           );
         } catch (error) {
@@ -148,11 +158,9 @@ export function createClient<S extends AnyService>(
       client[method.localName] = (request: unknown, overrides: CallOverrides = {}) =>
         stream(
           () =>
-            call(
-              request,
-              outgoingMetadata(),
-              overrides.timeoutMs ? { deadline: effectiveDeadline(overrides.timeoutMs) } : {},
-            ) as ClientReadableStream<unknown>,
+            call(request, outgoingMetadata(), {
+              deadline: streamDeadline(overrides.timeoutMs),
+            } satisfies CallOptions) as ClientReadableStream<unknown>,
           service.name,
           overrides.signal,
         );
@@ -167,6 +175,15 @@ function effectiveDeadline(timeoutMs: number): number {
   const deadline = inherited === undefined ? own : Math.min(own, inherited);
   if (deadline <= Date.now()) throw new ServiceError("deadline_exceeded", "deadline already passed");
   return deadline;
+}
+
+// Streams may be long-lived, so they get no default deadline, but never outlive an inherited one.
+function streamDeadline(timeoutMs: number | undefined): number {
+  if (timeoutMs) return effectiveDeadline(timeoutMs);
+  const inherited = currentContext()?.deadline;
+  if (inherited === undefined) return Infinity;
+  if (inherited <= Date.now()) throw new ServiceError("deadline_exceeded", "deadline already passed");
+  return inherited;
 }
 
 function outgoingMetadata(): Metadata {

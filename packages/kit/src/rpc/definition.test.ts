@@ -11,7 +11,8 @@ import {
 import { describe, expect, it } from "vitest";
 import { fileDescriptorProtos, grpcDefinition } from "./definition.ts";
 
-const fileNames = (buffers: Buffer[]) => buffers.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes).name);
+const fileNames = (buffers: Buffer[]) =>
+  buffers.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes).name);
 
 describe("grpcDefinition", () => {
   const definition = grpcDefinition(EchoService);
@@ -46,9 +47,9 @@ describe("grpcDefinition", () => {
     const bytes = Buffer.from(toBinary(EchoResponseSchema, create(EchoResponseSchema, { deadlineMs: 123n })));
     const response = method.responseDeserialize(bytes) as EchoResponse;
     expect(response.deadlineMs).toBe(123n);
-    expect(fromBinary(EchoResponseSchema, method.responseSerialize({ message: "pong", requestId: "r1" }))).toMatchObject(
-      { message: "pong", requestId: "r1" },
-    );
+    expect(
+      fromBinary(EchoResponseSchema, method.responseSerialize({ message: "pong", requestId: "r1" })),
+    ).toMatchObject({ message: "pong", requestId: "r1" });
   });
 });
 

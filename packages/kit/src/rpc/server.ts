@@ -72,6 +72,8 @@ export function createRpcServer({ log, metrics }: RpcServerOptions) {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
   const health = new HealthImplementation({ "": "NOT_SERVING" });
   const services: AnyService[] = [];
+  // Long-lived streams would hold shutdown until its timeout: closing ends them cleanly instead.
+  const closing = new AbortController();
   health.addToServer(server);
   let boundPort = 0;
 
@@ -109,6 +111,7 @@ export function createRpcServer({ log, metrics }: RpcServerOptions) {
               log,
               observe,
               fail,
+              closing.signal,
             );
             break;
           case "client_streaming":
@@ -136,6 +139,7 @@ export function createRpcServer({ log, metrics }: RpcServerOptions) {
     /** Stops accepting calls and waits for those in flight, up to `timeoutMs`, then cancels the rest. */
     async close(timeoutMs: number): Promise<void> {
       health.setStatus("", "NOT_SERVING");
+      closing.abort();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();
@@ -191,6 +195,8 @@ function unary(
         observe(GrpcStatus.OK, started);
         callback(null, response);
       } catch (error) {
+        // A handler stopping because its caller gave up (deadline, cancel) is no internal error.
+        if (context.signal.aborted) return observe(GrpcStatus.CANCELLED, started);
         const failure = fail(error);
         observe(failure.grpcStatus, started);
         callback({ code: failure.grpcStatus, details: failure.message });
@@ -206,10 +212,14 @@ function serverStreaming(
   log: Logger,
   observe: (code: GrpcStatus, started: number) => void,
   fail: (error: unknown) => ServiceError,
+  closing: AbortSignal,
 ) {
   return (call: ServerWritableStream<unknown, unknown>): void => {
     const started = performance.now();
-    const { context, request } = callContext(call, name, log);
+    const { context: callOwn, request } = callContext(call, name, log);
+    const cancelled = callOwn.signal;
+    // The handler stops when the caller cancels or the server shuts down; only the latter ends the call cleanly.
+    const context = { ...callOwn, signal: AbortSignal.any([cancelled, closing]) };
     runWithContext(request, async () => {
       try {
         for await (const item of handler(call.request as never, context)) {
@@ -218,10 +228,14 @@ function serverStreaming(
           if (!call.write(create(method.output, item as never)))
             await once(call, "drain", { signal: context.signal });
         }
-        if (!context.signal.aborted) call.end();
-        observe(context.signal.aborted ? GrpcStatus.CANCELLED : GrpcStatus.OK, started);
+        if (!cancelled.aborted) call.end();
+        observe(cancelled.aborted ? GrpcStatus.CANCELLED : GrpcStatus.OK, started);
       } catch (error) {
-        if (context.signal.aborted) return observe(GrpcStatus.CANCELLED, started);
+        if (cancelled.aborted) return observe(GrpcStatus.CANCELLED, started);
+        if (closing.aborted) {
+          call.end();
+          return observe(GrpcStatus.OK, started);
+        }
         const failure = fail(error);
         observe(failure.grpcStatus, started);
         call.emit("error", { code: failure.grpcStatus, details: failure.message });

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/catalog/v1/catalog.proto.
  */
 export const file_tessera_catalog_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("CiB0ZXNzZXJhL2NhdGFsb2cvdjEvY2F0YWxvZy5wcm90bxISdGVzc2VyYS5jYXRhbG9nLnYxIusCCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEicKBXByaWNlGAUgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgGIAMoCRIRCglpbWFnZV91cmwYByABKAkSPwoKYXR0cmlidXRlcxgIIAMoCzIrLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk4KE0xpc3RQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkiXgoUTGlzdFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiHwoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkiQgoSR2V0UHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCJNChVTZWFyY2hQcm9kdWN0c1JlcXVlc3QSDQoFcXVlcnkYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYAoWU2VhcmNoUHJvZHVjdHNSZXNwb25zZRItCghwcm9kdWN0cxgBIAMoCzIbLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTLIAgoOQ2F0YWxvZ1NlcnZpY2USZgoMTGlzdFByb2R1Y3RzEicudGVzc2VyYS5jYXRhbG9nLnYxLkxpc3RQcm9kdWN0c1JlcXVlc3QaKC50ZXNzZXJhLmNhdGFsb2cudjEuTGlzdFByb2R1Y3RzUmVzcG9uc2UiA5ACARJgCgpHZXRQcm9kdWN0EiUudGVzc2VyYS5jYXRhbG9nLnYxLkdldFByb2R1Y3RSZXF1ZXN0GiYudGVzc2VyYS5jYXRhbG9nLnYxLkdldFByb2R1Y3RSZXNwb25zZSIDkAIBEmwKDlNlYXJjaFByb2R1Y3RzEikudGVzc2VyYS5jYXRhbG9nLnYxLlNlYXJjaFByb2R1Y3RzUmVxdWVzdBoqLnRlc3NlcmEuY2F0YWxvZy52MS5TZWFyY2hQcm9kdWN0c1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_google_protobuf_timestamp, file_tessera_common_v1_money]);
+  fileDesc("CiB0ZXNzZXJhL2NhdGFsb2cvdjEvY2F0YWxvZy5wcm90bxISdGVzc2VyYS5jYXRhbG9nLnYxIusCCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEicKBXByaWNlGAUgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgGIAMoCRIRCglpbWFnZV91cmwYByABKAkSPwoKYXR0cmlidXRlcxgIIAMoCzIrLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk4KE0xpc3RQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkiXgoUTGlzdFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiHwoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkiQgoSR2V0UHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCJNChVTZWFyY2hQcm9kdWN0c1JlcXVlc3QSDQoFcXVlcnkYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYAoWU2VhcmNoUHJvZHVjdHNSZXNwb25zZRItCghwcm9kdWN0cxgBIAMoCzIbLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKXAgoUQ3JlYXRlUHJvZHVjdFJlcXVlc3QSCwoDc2t1GAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSJwoFcHJpY2UYBCABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRISCgpjYXRlZ29yaWVzGAUgAygJEhEKCWltYWdlX3VybBgGIAEoCRJMCgphdHRyaWJ1dGVzGAcgAygLMjgudGVzc2VyYS5jYXRhbG9nLnYxLkNyZWF0ZVByb2R1Y3RSZXF1ZXN0LkF0dHJpYnV0ZXNFbnRyeRoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJFChVDcmVhdGVQcm9kdWN0UmVzcG9uc2USLAoHcHJvZHVjdBgBIAEoCzIbLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0IlAKGVVwZGF0ZVByb2R1Y3RQcmljZVJlcXVlc3QSCgoCaWQYASABKAkSJwoFcHJpY2UYAiABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leSJKChpVcGRhdGVQcm9kdWN0UHJpY2VSZXNwb25zZRIsCgdwcm9kdWN0GAEgASgLMhsudGVzc2VyYS5jYXRhbG9nLnYxLlByb2R1Y3QyqAQKDkNhdGFsb2dTZXJ2aWNlEmYKDExpc3RQcm9kdWN0cxInLnRlc3NlcmEuY2F0YWxvZy52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0GigudGVzc2VyYS5jYXRhbG9nLnYxLkxpc3RQcm9kdWN0c1Jlc3BvbnNlIgOQAgESYAoKR2V0UHJvZHVjdBIlLnRlc3NlcmEuY2F0YWxvZy52MS5HZXRQcm9kdWN0UmVxdWVzdBomLnRlc3NlcmEuY2F0YWxvZy52MS5HZXRQcm9kdWN0UmVzcG9uc2UiA5ACARJsCg5TZWFyY2hQcm9kdWN0cxIpLnRlc3NlcmEuY2F0YWxvZy52MS5TZWFyY2hQcm9kdWN0c1JlcXVlc3QaKi50ZXNzZXJhLmNhdGFsb2cudjEuU2VhcmNoUHJvZHVjdHNSZXNwb25zZSIDkAIBEmQKDUNyZWF0ZVByb2R1Y3QSKC50ZXNzZXJhLmNhdGFsb2cudjEuQ3JlYXRlUHJvZHVjdFJlcXVlc3QaKS50ZXNzZXJhLmNhdGFsb2cudjEuQ3JlYXRlUHJvZHVjdFJlc3BvbnNlEngKElVwZGF0ZVByb2R1Y3RQcmljZRItLnRlc3NlcmEuY2F0YWxvZy52MS5VcGRhdGVQcm9kdWN0UHJpY2VSZXF1ZXN0Gi4udGVzc2VyYS5jYXRhbG9nLnYxLlVwZGF0ZVByb2R1Y3RQcmljZVJlc3BvbnNlIgOQAgJiBnByb3RvMw", [file_google_protobuf_timestamp, file_tessera_common_v1_money]);
 
 /**
  * @generated from message tessera.catalog.v1.Product
@@ -223,6 +223,111 @@ export const SearchProductsResponseSchema: GenMessage<SearchProductsResponse> = 
   messageDesc(file_tessera_catalog_v1_catalog, 6);
 
 /**
+ * @generated from message tessera.catalog.v1.CreateProductRequest
+ */
+export type CreateProductRequest = Message<"tessera.catalog.v1.CreateProductRequest"> & {
+  /**
+   * Upper-case letters, digits and dashes, 2 to 64 characters; unique.
+   *
+   * @generated from field: string sku = 1;
+   */
+  sku: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 3;
+   */
+  description: string;
+
+  /**
+   * @generated from field: tessera.common.v1.Money price = 4;
+   */
+  price?: Money | undefined;
+
+  /**
+   * @generated from field: repeated string categories = 5;
+   */
+  categories: string[];
+
+  /**
+   * @generated from field: string image_url = 6;
+   */
+  imageUrl: string;
+
+  /**
+   * @generated from field: map<string, string> attributes = 7;
+   */
+  attributes: { [key: string]: string };
+};
+
+/**
+ * Describes the message tessera.catalog.v1.CreateProductRequest.
+ * Use `create(CreateProductRequestSchema)` to create a new message.
+ */
+export const CreateProductRequestSchema: GenMessage<CreateProductRequest> = /*@__PURE__*/
+  messageDesc(file_tessera_catalog_v1_catalog, 7);
+
+/**
+ * @generated from message tessera.catalog.v1.CreateProductResponse
+ */
+export type CreateProductResponse = Message<"tessera.catalog.v1.CreateProductResponse"> & {
+  /**
+   * @generated from field: tessera.catalog.v1.Product product = 1;
+   */
+  product?: Product | undefined;
+};
+
+/**
+ * Describes the message tessera.catalog.v1.CreateProductResponse.
+ * Use `create(CreateProductResponseSchema)` to create a new message.
+ */
+export const CreateProductResponseSchema: GenMessage<CreateProductResponse> = /*@__PURE__*/
+  messageDesc(file_tessera_catalog_v1_catalog, 8);
+
+/**
+ * @generated from message tessera.catalog.v1.UpdateProductPriceRequest
+ */
+export type UpdateProductPriceRequest = Message<"tessera.catalog.v1.UpdateProductPriceRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: tessera.common.v1.Money price = 2;
+   */
+  price?: Money | undefined;
+};
+
+/**
+ * Describes the message tessera.catalog.v1.UpdateProductPriceRequest.
+ * Use `create(UpdateProductPriceRequestSchema)` to create a new message.
+ */
+export const UpdateProductPriceRequestSchema: GenMessage<UpdateProductPriceRequest> = /*@__PURE__*/
+  messageDesc(file_tessera_catalog_v1_catalog, 9);
+
+/**
+ * @generated from message tessera.catalog.v1.UpdateProductPriceResponse
+ */
+export type UpdateProductPriceResponse = Message<"tessera.catalog.v1.UpdateProductPriceResponse"> & {
+  /**
+   * @generated from field: tessera.catalog.v1.Product product = 1;
+   */
+  product?: Product | undefined;
+};
+
+/**
+ * Describes the message tessera.catalog.v1.UpdateProductPriceResponse.
+ * Use `create(UpdateProductPriceResponseSchema)` to create a new message.
+ */
+export const UpdateProductPriceResponseSchema: GenMessage<UpdateProductPriceResponse> = /*@__PURE__*/
+  messageDesc(file_tessera_catalog_v1_catalog, 10);
+
+/**
  * The product catalog: read-only browsing and search for the storefront and other services.
  *
  * @generated from service tessera.catalog.v1.CatalogService
@@ -257,6 +362,26 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof SearchProductsRequestSchema;
     output: typeof SearchProductsResponseSchema;
+  },
+  /**
+   * Adds a product (administration). Emits ProductChanged with `created` set.
+   *
+   * @generated from rpc tessera.catalog.v1.CatalogService.CreateProduct
+   */
+  createProduct: {
+    methodKind: "unary";
+    input: typeof CreateProductRequestSchema;
+    output: typeof CreateProductResponseSchema;
+  },
+  /**
+   * Sets a product's price (administration). Emits ProductChanged when the price differs.
+   *
+   * @generated from rpc tessera.catalog.v1.CatalogService.UpdateProductPrice
+   */
+  updateProductPrice: {
+    methodKind: "unary";
+    input: typeof UpdateProductPriceRequestSchema;
+    output: typeof UpdateProductPriceResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tessera_catalog_v1_catalog, 0);

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/testing/v1/echo.proto.
  */
 export const file_tessera_testing_v1_echo: GenFile = /*@__PURE__*/
-  fileDesc("Ch10ZXNzZXJhL3Rlc3RpbmcvdjEvZWNoby5wcm90bxISdGVzc2VyYS50ZXN0aW5nLnYxIkMKC0VjaG9SZXF1ZXN0Eg8KB21lc3NhZ2UYASABKAkSEAoIZGVsYXlfbXMYAiABKAUSEQoJZmFpbF93aXRoGAMgASgJIkgKDEVjaG9SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSEwoLZGVhZGxpbmVfbXMYAyABKAMiNQoPRWNob09uY2VSZXF1ZXN0Eg8KB21lc3NhZ2UYASABKAkSEQoJZmFpbF93aXRoGAIgASgJIiMKEEVjaG9PbmNlUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCSIzChFFY2hvU3RyZWFtUmVxdWVzdBIPCgdtZXNzYWdlGAEgASgJEg0KBWNvdW50GAIgASgFIjQKEkVjaG9TdHJlYW1SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEg0KBWluZGV4GAIgASgFMpMCCgtFY2hvU2VydmljZRJOCgRFY2hvEh8udGVzc2VyYS50ZXN0aW5nLnYxLkVjaG9SZXF1ZXN0GiAudGVzc2VyYS50ZXN0aW5nLnYxLkVjaG9SZXNwb25zZSIDkAIBElUKCEVjaG9PbmNlEiMudGVzc2VyYS50ZXN0aW5nLnYxLkVjaG9PbmNlUmVxdWVzdBokLnRlc3NlcmEudGVzdGluZy52MS5FY2hvT25jZVJlc3BvbnNlEl0KCkVjaG9TdHJlYW0SJS50ZXNzZXJhLnRlc3RpbmcudjEuRWNob1N0cmVhbVJlcXVlc3QaJi50ZXNzZXJhLnRlc3RpbmcudjEuRWNob1N0cmVhbVJlc3BvbnNlMAFiBnByb3RvMw");
+  fileDesc("Ch10ZXNzZXJhL3Rlc3RpbmcvdjEvZWNoby5wcm90bxISdGVzc2VyYS50ZXN0aW5nLnYxIkMKC0VjaG9SZXF1ZXN0Eg8KB21lc3NhZ2UYASABKAkSEAoIZGVsYXlfbXMYAiABKAUSEQoJZmFpbF93aXRoGAMgASgJIkgKDEVjaG9SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSEwoLZGVhZGxpbmVfbXMYAyABKAMiNQoPRWNob09uY2VSZXF1ZXN0Eg8KB21lc3NhZ2UYASABKAkSEQoJZmFpbF93aXRoGAIgASgJIiMKEEVjaG9PbmNlUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCSIzChFFY2hvU3RyZWFtUmVxdWVzdBIPCgdtZXNzYWdlGAEgASgJEg0KBWNvdW50GAIgASgFIjQKEkVjaG9TdHJlYW1SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEg0KBWluZGV4GAIgASgFIjwKBkVjaG9lZBIPCgdzdWJqZWN0GAEgASgJEhAKCHNlcXVlbmNlGAIgASgDEg8KB3BheWxvYWQYAyABKAkykwIKC0VjaG9TZXJ2aWNlEk4KBEVjaG8SHy50ZXNzZXJhLnRlc3RpbmcudjEuRWNob1JlcXVlc3QaIC50ZXNzZXJhLnRlc3RpbmcudjEuRWNob1Jlc3BvbnNlIgOQAgESVQoIRWNob09uY2USIy50ZXNzZXJhLnRlc3RpbmcudjEuRWNob09uY2VSZXF1ZXN0GiQudGVzc2VyYS50ZXN0aW5nLnYxLkVjaG9PbmNlUmVzcG9uc2USXQoKRWNob1N0cmVhbRIlLnRlc3NlcmEudGVzdGluZy52MS5FY2hvU3RyZWFtUmVxdWVzdBomLnRlc3NlcmEudGVzdGluZy52MS5FY2hvU3RyZWFtUmVzcG9uc2UwAWIGcHJvdG8z");
 
 /**
  * @generated from message tessera.testing.v1.EchoRequest
@@ -156,6 +156,39 @@ export type EchoStreamResponse = Message<"tessera.testing.v1.EchoStreamResponse"
  */
 export const EchoStreamResponseSchema: GenMessage<EchoStreamResponse> = /*@__PURE__*/
   messageDesc(file_tessera_testing_v1_echo, 5);
+
+/**
+ * An event for the transport contract tests. Subject: `subject`.
+ *
+ * @generated from message tessera.testing.v1.Echoed
+ */
+export type Echoed = Message<"tessera.testing.v1.Echoed"> & {
+  /**
+   * @generated from field: string subject = 1;
+   */
+  subject: string;
+
+  /**
+   * Order of this event within its subject, from 1.
+   *
+   * @generated from field: int64 sequence = 2;
+   */
+  sequence: bigint;
+
+  /**
+   * "poison" makes the test consumer fail while its poison switch is on.
+   *
+   * @generated from field: string payload = 3;
+   */
+  payload: string;
+};
+
+/**
+ * Describes the message tessera.testing.v1.Echoed.
+ * Use `create(EchoedSchema)` to create a new message.
+ */
+export const EchoedSchema: GenMessage<Echoed> = /*@__PURE__*/
+  messageDesc(file_tessera_testing_v1_echo, 6);
 
 /**
  * A service for the toolkit's own tests: exercises unary, retried and streaming calls.

@@ -1,0 +1,203 @@
+import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { EventsService } from "@tessera/contracts/events/v1";
+import type { Db, Tx } from "../db.ts";
+import { ServiceError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Client } from "../rpc/client.ts";
+import type { ServiceImpl } from "../rpc/server.ts";
+import type { Registry } from "prom-client";
+import { applyEvent, type EventHandler, type Subscription } from "./consumer.ts";
+import { eventToMessage, startDirectConsumer, streamOutbox } from "./direct.ts";
+import { envelopeFromJson, producerOf, type EventEnvelope } from "./envelope.ts";
+import { createEventMetrics, type EventMetrics } from "./metrics.ts";
+import { createNatsTransport, type NatsTransport } from "./nats.ts";
+import { Notifier } from "./notifier.ts";
+import { outboxChannel, positionedChannel, publish } from "./outbox.ts";
+import { createRelay, outboxStats, type Relay } from "./relay.ts";
+
+export type TransportName = "direct" | "nats";
+
+export interface EventBusOptions {
+  service: string;
+  db: Db;
+  connectionString: string;
+  log: Logger;
+  registry: Registry;
+  transport: TransportName;
+  natsUrl?: string;
+  /** Stream and subject prefix on NATS. */
+  prefix?: string;
+  /** Makes the EventsService client of a producer (direct transport). */
+  producerClient: (producer: string) => Client<typeof EventsService>;
+  maxAttempts?: number;
+  retryDelayMs?: (attempt: number) => number;
+  pollMs?: number;
+  /** NATS ack wait: when a crashed replica's unacknowledged events are redelivered. */
+  ackWaitMs?: number;
+}
+
+/**
+ * A service's events: `publish` into its outbox, `subscribe` handlers, and the transport that
+ * connects them — the direct stream between services (embedded default) or NATS JetStream.
+ */
+export function createEventBus(options: EventBusOptions) {
+  const { service, db, log, transport } = options;
+  const metrics: EventMetrics = createEventMetrics(options.registry, () =>
+    outboxStats(db.pool.query.bind(db.pool)),
+  );
+  const notifier = new Notifier(options.connectionString, [outboxChannel, positionedChannel], log);
+  const subscriptions = new Map<string, Subscription>();
+  const running: { stop(): Promise<void> }[] = [];
+  let relay: Relay | undefined;
+  let nats: NatsTransport | undefined;
+  const apply = {
+    db,
+    log,
+    metrics,
+    maxAttempts: options.maxAttempts,
+    retryDelayMs: options.retryDelayMs,
+  };
+
+  return {
+    metrics,
+    /** Inserts the event into the outbox in `tx`; see `publish`. */
+    publish<D extends DescMessage>(tx: Tx, schema: D, data: MessageInitShape<D>, meta: { subject: string }) {
+      return publish(tx, service, schema, data, meta);
+    },
+
+    /**
+     * Registers a handler for some event types. It runs once per event, inside the transaction
+     * that records the event as applied; throw to retry, and after the retries it is dead-lettered.
+     */
+    subscribe<const D extends readonly DescMessage[]>(
+      name: string,
+      types: D,
+      handler: EventHandler<D>,
+    ): void {
+      if (subscriptions.has(name)) throw new Error(`subscription ${name} registered twice`);
+      if (!/^[a-z][a-z0-9-]{0,62}$/.test(name))
+        throw new Error(`subscription name ${name} must be kebab-case`);
+      subscriptions.set(name, {
+        name,
+        types: new Map(types.map((schema) => [schema.typeName, schema])),
+        handler: handler,
+      });
+    },
+
+    /** The EventsService handlers: the direct stream and dead-letter administration. */
+    handlers(): ServiceImpl<typeof EventsService> {
+      return {
+        streamEvents: (request, context) => streamOutbox(db, notifier, request, context),
+        async listDeadLetters(request) {
+          const limit = request.pageSize === 0 ? 50 : request.pageSize;
+          if (limit < 0 || limit > 100)
+            throw new ServiceError("invalid_argument", "page_size must be between 1 and 100");
+          const { rows } = await db.query<DeadLetterRow>(
+            `SELECT id, consumer, event, error, attempts, created_at FROM dead_letters
+              WHERE ($1 = '' OR consumer = $1) ORDER BY id DESC LIMIT $2`,
+            [request.consumer, limit],
+          );
+          return {
+            deadLetters: rows.map((row) => ({
+              id: row.id,
+              consumer: row.consumer,
+              event: eventToMessage(envelopeFromJson(JSON.stringify(row.event))),
+              error: row.error,
+              attempts: row.attempts,
+              createTime: timestampFromDate(row.created_at),
+            })),
+          };
+        },
+        async replayDeadLetter(request) {
+          const { rows } = await db.query<DeadLetterRow>(
+            "SELECT id, consumer, event, error, attempts, created_at FROM dead_letters WHERE id = $1",
+            [request.id],
+          );
+          const row = rows[0];
+          if (!row) throw new ServiceError("not_found", `dead letter ${request.id} not found`);
+          const subscription = subscriptions.get(row.consumer);
+          if (!subscription) {
+            throw new ServiceError("failed_precondition", `no subscription ${row.consumer} in this service`);
+          }
+          const envelope: EventEnvelope = envelopeFromJson(JSON.stringify(row.event));
+          const outcome = await applyEvent(subscription, envelope, {
+            ...apply,
+            maxAttempts: 1,
+            commitWhenParked: false,
+            commit: (tx) =>
+              tx.query("DELETE FROM dead_letters WHERE id = $1", [row.id]).then(() => undefined),
+          });
+          if (outcome === "dead_lettered") {
+            const again = await db.query<{ error: string }>("SELECT error FROM dead_letters WHERE id = $1", [
+              row.id,
+            ]);
+            throw new ServiceError(
+              "failed_precondition",
+              `replay failed again: ${again.rows[0]?.error ?? "unknown"}`,
+            );
+          }
+          return { applied: outcome === "applied" };
+        },
+      };
+    },
+
+    async start(): Promise<void> {
+      notifier.start();
+      if (transport === "nats") {
+        if (!options.natsUrl) throw new Error("EVENTS_TRANSPORT=nats needs NATS_URL");
+        nats = await createNatsTransport({
+          url: options.natsUrl,
+          prefix: options.prefix ?? "tessera",
+          service,
+          log,
+        });
+      }
+      relay = createRelay({
+        connectionString: options.connectionString,
+        notifier,
+        log,
+        metrics,
+        sink: nats?.sink,
+        pollMs: options.pollMs,
+      });
+      relay.start();
+      for (const subscription of subscriptions.values()) {
+        if (nats) {
+          running.push(await nats.consume({ ...apply, subscription, ackWaitMs: options.ackWaitMs }));
+          continue;
+        }
+        const producers = new Set([...subscription.types.keys()].map(producerOf));
+        for (const producer of producers) {
+          running.push(
+            startDirectConsumer({
+              ...apply,
+              subscription,
+              producer,
+              client: options.producerClient(producer),
+              consumerName: `${service}/${subscription.name}`,
+            }),
+          );
+        }
+      }
+    },
+
+    async stop(): Promise<void> {
+      await Promise.all(running.splice(0).map((r) => r.stop()));
+      await relay?.stop();
+      await nats?.close();
+      await notifier.close();
+    },
+  };
+}
+
+export type EventBus = ReturnType<typeof createEventBus>;
+
+interface DeadLetterRow {
+  id: bigint;
+  consumer: string;
+  event: unknown;
+  error: string;
+  attempts: number;
+  created_at: Date;
+}

@@ -1,0 +1,155 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import type { Logger } from "../logger.ts";
+import type { EventEnvelope } from "./envelope.ts";
+import type { EventMetrics } from "./metrics.ts";
+import type { Notifier } from "./notifier.ts";
+import { envelopeOf, outboxChannel, outboxColumns, positionedChannel, type OutboxRow } from "./outbox.ts";
+
+/** Where a relay hands events: resolves once the transport has acknowledged every one. */
+export interface OutboxSink {
+  name: string;
+  deliver(events: readonly EventEnvelope[]): Promise<void>;
+}
+
+export interface RelayOptions {
+  connectionString: string;
+  notifier: Notifier;
+  log: Logger;
+  metrics?: EventMetrics;
+  /** The broker to deliver to; none for the direct transport, whose consumers read the outbox. */
+  sink?: OutboxSink;
+  batchSize?: number;
+  /** Polling interval when no notification arrives. */
+  pollMs?: number;
+  /** Delivered rows older than this are deleted. */
+  retentionMs?: number;
+}
+
+// One relay per database at a time: a session advisory lock is the lease; it dies with its connection.
+const relayLease = 7_342_002;
+
+/**
+ * The outbox relay. It holds a lease (so replicas never relay concurrently), gives newly committed
+ * rows their delivery `position` in the order they became visible — commit order — then hands
+ * positioned rows to the transport in that order and marks them delivered only after the
+ * transport acknowledged. It wakes on NOTIFY right after a commit and polls as a fallback.
+ */
+export function createRelay({
+  connectionString,
+  notifier,
+  log,
+  metrics,
+  sink,
+  batchSize = 500,
+  pollMs = 1_000,
+  retentionMs = 7 * 24 * 3600_000,
+}: RelayOptions) {
+  const abort = new AbortController();
+  let running: Promise<void> | undefined;
+  let lastPrune = 0;
+
+  async function withLease(client: pg.Client): Promise<void> {
+    while (!abort.signal.aborted) {
+      const moved = await step(client);
+      if (moved === 0) await notifier.wait(outboxChannel, pollMs, abort.signal);
+    }
+  }
+
+  async function step(client: pg.Client): Promise<number> {
+    // Positions continue from the highest one; only the lease holder runs this statement.
+    const positioned = await client.query(
+      `WITH base AS (SELECT coalesce(max(position), 0) AS top FROM outbox),
+            next AS (SELECT id_seq, row_number() OVER (ORDER BY id_seq) AS n
+                       FROM outbox WHERE position IS NULL ORDER BY id_seq LIMIT $1)
+       UPDATE outbox o SET position = base.top + next.n,
+                           delivered_at = CASE WHEN $2 THEN now() END
+         FROM base, next WHERE o.id_seq = next.id_seq`,
+      [batchSize, sink === undefined],
+    );
+    const count = positioned.rowCount ?? 0;
+    if (count > 0) {
+      await client.query(`SELECT pg_notify($1, '')`, [positionedChannel]);
+      notifier.poke(positionedChannel);
+      if (!sink) metrics?.relayed.inc({ transport: "direct" }, count);
+    }
+    let delivered = 0;
+    if (sink) {
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT ${outboxColumns} FROM outbox
+          WHERE delivered_at IS NULL AND position IS NOT NULL ORDER BY position LIMIT $1`,
+        [batchSize],
+      );
+      if (rows.length > 0) {
+        await sink.deliver(rows.map(envelopeOf));
+        await client.query(`UPDATE outbox SET delivered_at = now() WHERE position = ANY($1::bigint[])`, [
+          rows.map((row) => row.position),
+        ]);
+        metrics?.relayed.inc({ transport: sink.name }, rows.length);
+        delivered = rows.length;
+      }
+    }
+    if (Date.now() - lastPrune > 60_000) {
+      lastPrune = Date.now();
+      const pruned = await client.query(
+        `DELETE FROM outbox WHERE delivered_at < now() - make_interval(secs => $1)`,
+        [retentionMs / 1000],
+      );
+      if (pruned.rowCount) log.debug({ pruned: pruned.rowCount }, "outbox pruned");
+    }
+    return count + delivered;
+  }
+
+  async function run(): Promise<void> {
+    for (let failures = 0; !abort.signal.aborted;) {
+      const client = new pg.Client({ connectionString, application_name: "tessera-relay" });
+      client.on("error", (error) => log.warn({ err: error }, "relay connection failed"));
+      try {
+        await client.connect();
+        const { rows } = await client.query<{ leased: boolean }>(
+          "SELECT pg_try_advisory_lock($1) AS leased",
+          [relayLease],
+        );
+        if (rows[0]?.leased) {
+          failures = 0;
+          await withLease(client);
+        } else {
+          // Another replica relays; take over if it goes away.
+          await sleep(pollMs * 2, undefined, { signal: abort.signal }).catch(() => undefined);
+        }
+      } catch (error) {
+        if (abort.signal.aborted) break;
+        failures++;
+        log.warn({ err: error, failures }, "outbox relay failed; retrying");
+        await sleep(Math.min(100 * 2 ** failures, 5_000), undefined, { signal: abort.signal }).catch(
+          () => undefined,
+        );
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
+  }
+
+  return {
+    start(): void {
+      running ??= run();
+    },
+    async stop(): Promise<void> {
+      abort.abort();
+      await running;
+    },
+  };
+}
+
+export type Relay = ReturnType<typeof createRelay>;
+
+/** Depth and age of the undelivered outbox, for the metrics. */
+export async function outboxStats(
+  query: pg.Pool["query"],
+): Promise<{ depth: number; oldestAgeSeconds: number }> {
+  const { rows } = await query<{ depth: bigint; age: number | null }>(
+    `SELECT count(*) AS depth, extract(epoch FROM now() - min(time))::float8 AS age
+       FROM outbox WHERE delivered_at IS NULL`,
+  );
+  return { depth: Number(rows[0]?.depth ?? 0), oldestAgeSeconds: rows[0]?.age ?? 0 };
+}
