@@ -45,7 +45,12 @@ export const port = (defaultPort: number) => z.coerce.number().int().min(0).max(
 export const address = (defaultAddress: string) =>
   z
     .string()
-    .regex(/^[\w.-]+:\d{1,5}$|^\[[\d:a-fA-F]+\]:\d{1,5}$/, "must be host:port")
+    .refine(
+      (value) =>
+        /^[\w.-]+:\d{1,5}$|^\[[\d:a-fA-F]+\]:\d{1,5}$/.test(value) &&
+        Number(value.slice(value.lastIndexOf(":") + 1)) <= 65535,
+      "must be host:port",
+    )
     .default(defaultAddress);
 
 /** A boolean flag: true/false/1/0/yes/no. */
@@ -66,6 +71,8 @@ export const BaseConfig = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
   /** Default deadline of outgoing RPCs that have no incoming deadline to inherit. */
   RPC_DEADLINE_MS: z.coerce.number().int().min(10).max(120_000).default(2_000),
+  /** OTLP/HTTP endpoint for traces, e.g. http://otel-collector:4318/v1/traces; unset: spans are not exported. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
 });
 
 export { z };

@@ -15,3 +15,4 @@ export { createEventBus, type EventBus } from "./events/bus.ts";
 export { publish } from "./events/outbox.ts";
 export type { EventEnvelope, ReceivedEvent } from "./events/envelope.ts";
 export type { EventHandler } from "./events/consumer.ts";
+export { setUpTracing, inSpan, SpanKind } from "./tracing.ts";

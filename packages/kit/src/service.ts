@@ -10,6 +10,7 @@ import { createOpsServer } from "./ops-server.ts";
 import { createClient, type Client, type ClientOptions } from "./rpc/client.ts";
 import type { AnyService } from "./rpc/definition.ts";
 import { createRpcServer, type ServiceImpl } from "./rpc/server.ts";
+import { setUpTracing, shutdownTracing } from "./tracing.ts";
 import { EventsService } from "@tessera/contracts/events/v1";
 import { createEventBus, type EventBus } from "./events/bus.ts";
 
@@ -91,6 +92,7 @@ export async function createService<C extends ConfigShape>(
 ): Promise<Service<z.infer<C>>> {
   const config = readConfig(options);
   const log = createLogger({ service: options.name, level: config.LOG_LEVEL });
+  setUpTracing({ service: options.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   const metrics = createMetrics(options.name);
   const rpc = createRpcServer({ log, metrics });
   const stopHooks: (() => Promise<void> | void)[] = [];
@@ -233,8 +235,9 @@ export async function createService<C extends ConfigShape>(
         ops.closeAllConnections();
         await closed;
       }
+      await shutdownTracing();
       log.info("stopped");
-      log.flush();
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
     },
   };
   return service;

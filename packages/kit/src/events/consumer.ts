@@ -1,6 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runWithContext } from "../context.ts";
+import { inSpan, SpanKind } from "../tracing.ts";
 import type { Db, Tx } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { decodeData, envelopeToJson, type EventEnvelope, type ReceivedEvent } from "./envelope.ts";
@@ -78,19 +79,28 @@ export async function applyEvent(
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if (signal?.aborted) throw signal.reason;
     try {
-      const outcome = await runWithContext({ traceparent: envelope.traceparent || undefined }, () =>
-        db.tx(async (tx): Promise<Outcome> => {
-          const inserted = await tx.query(
-            "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            [consumer, envelope.id],
-          );
-          if (inserted.rowCount === 1) {
-            const data = decodeData(schema, envelope.data);
-            await subscription.handler({ envelope, data }, tx);
-          }
-          if (commit) await commit(tx);
-          return inserted.rowCount === 1 ? "applied" : "duplicate";
-        }),
+      const span = `process ${envelope.type}`;
+      const attributes = { "messaging.consumer.group.name": consumer, "messaging.message.id": envelope.id };
+      const outcome = await inSpan(
+        span,
+        SpanKind.CONSUMER,
+        envelope.traceparent || undefined,
+        attributes,
+        (traceparent) =>
+          runWithContext({ traceparent }, () =>
+            db.tx(async (tx): Promise<Outcome> => {
+              const inserted = await tx.query(
+                "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                [consumer, envelope.id],
+              );
+              if (inserted.rowCount === 1) {
+                const data = decodeData(schema, envelope.data);
+                await subscription.handler({ envelope, data }, tx);
+              }
+              if (commit) await commit(tx);
+              return inserted.rowCount === 1 ? "applied" : "duplicate";
+            }),
+          ),
       );
       return count(outcome);
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import { currentContext } from "../context.ts";
+import { inSpan, SpanKind } from "../tracing.ts";
 import type { Tx } from "../db.ts";
 import { newId } from "../ids.ts";
 import { encodeData, schemaVersion, type EventEnvelope } from "./envelope.ts";
@@ -27,6 +28,23 @@ export async function publish<D extends DescMessage>(
   data: MessageInitShape<D>,
   { subject }: { subject: string },
 ): Promise<EventEnvelope> {
+  return inSpan(
+    `publish ${schema.typeName}`,
+    SpanKind.PRODUCER,
+    currentContext()?.traceparent,
+    {},
+    (traceparent) => insert(tx, source, schema, data, subject, traceparent ?? ""),
+  );
+}
+
+async function insert<D extends DescMessage>(
+  tx: Tx,
+  source: string,
+  schema: D,
+  data: MessageInitShape<D>,
+  subject: string,
+  traceparent: string,
+): Promise<EventEnvelope> {
   const envelope: EventEnvelope = {
     id: newId(),
     type: schema.typeName,
@@ -36,7 +54,7 @@ export async function publish<D extends DescMessage>(
     datacontenttype: "application/json",
     schemaVersion: schemaVersion(schema.typeName),
     data: encodeData(schema, data),
-    traceparent: currentContext()?.traceparent ?? "",
+    traceparent,
     position: 0n,
   };
   await tx.query(

@@ -22,6 +22,7 @@ import {
   type IPolicy,
 } from "cockatiel";
 import { currentContext } from "../context.ts";
+import { inSpan, SpanKind } from "../tracing.ts";
 import { ServiceError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import { grpcDefinition, type AnyService, type MethodsOf } from "./definition.ts";
@@ -122,26 +123,33 @@ export function createClient<S extends AnyService>(
         const started = performance.now();
         let code: GrpcStatus = GrpcStatus.OK;
         try {
-          return await policy.execute(
-            ({ signal }) =>
-              new Promise((resolve, reject) => {
-                const abort = () => pending.cancel();
-                const pending = call(
-                  request,
-                  outgoingMetadata(),
-                  { deadline } satisfies CallOptions,
-                  (error: GrpcServiceError | null, response: unknown) => {
-                    // The caller's signal may outlive many calls: leave no listener behind on it.
-                    signal.removeEventListener("abort", abort);
-                    overrides.signal?.removeEventListener("abort", abort);
-                    if (error) reject(error);
-                    else resolve(response);
-                  },
-                ) as { cancel(): void };
-                signal.addEventListener("abort", abort, { once: true });
-                overrides.signal?.addEventListener("abort", abort, { once: true });
-                if (overrides.signal?.aborted) abort();
-              }),
+          return await inSpan(
+            `${service.name}/${method.name}`,
+            SpanKind.CLIENT,
+            currentContext()?.traceparent,
+            { "rpc.system": "grpc" },
+            (traceparent) =>
+              policy.execute(
+                ({ signal }) =>
+                  new Promise((resolve, reject) => {
+                    const abort = () => pending.cancel();
+                    const pending = call(
+                      request,
+                      outgoingMetadata(traceparent),
+                      { deadline } satisfies CallOptions,
+                      (error: GrpcServiceError | null, response: unknown) => {
+                        // The caller's signal may outlive many calls: leave no listener behind on it.
+                        signal.removeEventListener("abort", abort);
+                        overrides.signal?.removeEventListener("abort", abort);
+                        if (error) reject(error);
+                        else resolve(response);
+                      },
+                    ) as { cancel(): void };
+                    signal.addEventListener("abort", abort, { once: true });
+                    overrides.signal?.addEventListener("abort", abort, { once: true });
+                    if (overrides.signal?.aborted) abort();
+                  }),
+              ),
           );
         } catch (error) {
           const failure = asServiceError(error, service.name);
@@ -186,11 +194,11 @@ function streamDeadline(timeoutMs: number | undefined): number {
   return inherited;
 }
 
-function outgoingMetadata(): Metadata {
+function outgoingMetadata(traceparent = currentContext()?.traceparent): Metadata {
   const metadata = new Metadata();
   const context = currentContext();
   if (context?.requestId) metadata.set("x-request-id", context.requestId);
-  if (context?.traceparent) metadata.set("traceparent", context.traceparent);
+  if (traceparent) metadata.set("traceparent", traceparent);
   return metadata;
 }
 

@@ -13,7 +13,9 @@ import {
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { once } from "node:events";
+import { SpanStatusCode } from "@opentelemetry/api";
 import { runWithContext, type RequestContext } from "../context.ts";
+import { inSpan, SpanKind } from "../tracing.ts";
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -189,19 +191,29 @@ function unary(
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     const started = performance.now();
     const { context, request } = callContext(call, name, log);
-    runWithContext(request, async () => {
-      try {
-        const response = create(method.output, (await handler(call.request as never, context)) as never);
-        observe(GrpcStatus.OK, started);
-        callback(null, response);
-      } catch (error) {
-        // A handler stopping because its caller gave up (deadline, cancel) is no internal error.
-        if (context.signal.aborted) return observe(GrpcStatus.CANCELLED, started);
-        const failure = fail(error);
-        observe(failure.grpcStatus, started);
-        callback({ code: failure.grpcStatus, details: failure.message });
-      }
-    }).catch((error: unknown) => log.error({ err: error }, "rpc callback failed"));
+    inSpan(
+      name,
+      SpanKind.SERVER,
+      request.traceparent,
+      { "rpc.system": "grpc", "rpc.method": name },
+      (traceparent, span) =>
+        runWithContext({ ...request, traceparent }, async () => {
+          try {
+            const response = create(method.output, (await handler(call.request as never, context)) as never);
+            observe(GrpcStatus.OK, started);
+            callback(null, response);
+          } catch (error) {
+            // A handler stopping because its caller gave up (deadline, cancel) is no internal error.
+            if (context.signal.aborted) return observe(GrpcStatus.CANCELLED, started);
+            const failure = fail(error);
+            observe(failure.grpcStatus, started);
+            span.setAttribute("rpc.grpc.status_code", failure.grpcStatus);
+            if (failure.code === "internal")
+              span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+            callback({ code: failure.grpcStatus, details: failure.message });
+          }
+        }),
+    ).catch((error: unknown) => log.error({ err: error }, "rpc callback failed"));
   };
 }
 

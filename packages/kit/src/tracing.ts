@@ -1,0 +1,88 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+} from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace";
+
+export { SpanKind };
+
+let provider: TracerProvider | undefined;
+
+export interface TracingOptions {
+  service: string;
+  /** OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`); spans are recorded but not exported without it. */
+  otlpEndpoint?: string;
+  /** Extra processors, e.g. an in-memory exporter in tests. */
+  processors?: SpanProcessor[];
+}
+
+/**
+ * Registers the process's OpenTelemetry tracer provider (once): W3C trace context, async-local
+ * context, and an OTLP exporter when an endpoint is configured. Spans are made by `inSpan`.
+ */
+export function setUpTracing({ service, otlpEndpoint, processors = [] }: TracingOptions): TracerProvider {
+  if (provider) return provider;
+  const spanProcessors = [...processors];
+  if (otlpEndpoint)
+    spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: otlpEndpoint }) }));
+  provider = new TracerProvider({
+    resource: resourceFromAttributes({ "service.name": service }),
+    spanProcessors,
+  });
+  // Replace whatever an earlier module instance registered (test runners reuse processes).
+  context.disable();
+  propagation.disable();
+  trace.disable();
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  return provider;
+}
+
+export async function shutdownTracing(): Promise<void> {
+  await provider?.shutdown().catch(() => undefined);
+}
+
+/**
+ * Runs `fn` in a new span that continues the trace of `parent` (a W3C traceparent) — or of the
+ * active span when none — and hands `fn` the span's own traceparent to pass downstream (RPC
+ * metadata, an event envelope). Without a registered provider it passes `parent` through.
+ *
+ * @example
+ *   await inSpan("process tessera.catalog.v1.ProductChanged", SpanKind.CONSUMER, envelope.traceparent, {}, (traceparent) =>
+ *     handle(event, traceparent));
+ */
+export async function inSpan<T>(
+  name: string,
+  kind: SpanKind,
+  parent: string | undefined,
+  attributes: Attributes,
+  fn: (traceparent: string | undefined, span: Span) => Promise<T>,
+): Promise<T> {
+  const parentContext = parent
+    ? propagation.extract(ROOT_CONTEXT, { traceparent: parent })
+    : context.active();
+  const span = trace.getTracer("tessera").startSpan(name, { kind, attributes }, parentContext);
+  const spanContext = trace.setSpan(parentContext, span);
+  const carrier: Record<string, string> = {};
+  propagation.inject(spanContext, carrier);
+  try {
+    return await context.with(spanContext, () => fn(carrier["traceparent"] ?? parent, span));
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    throw error;
+  } finally {
+    span.end();
+  }
+}

@@ -1,0 +1,355 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ServiceError } from "@tessera/kit";
+import { buildTestApp, type TestApp } from "./testing/test-app.ts";
+import { openApiProblems } from "./testing/openapi-check.ts";
+
+const productId = "01970000-0000-7000-8000-000000000001";
+const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let current: TestApp | undefined;
+async function start(options?: Parameters<typeof buildTestApp>[0]): Promise<TestApp> {
+  current = await buildTestApp(options);
+  return current;
+}
+afterEach(async () => {
+  await current?.app.close();
+  current = undefined;
+});
+
+describe("products API", () => {
+  it("lists products as camelCase JSON with integer minor units and ISO times", async () => {
+    const { app } = await start();
+    const response = await app.inject({ url: "/api/v1/products" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toMatch(/^application\/json/);
+    const body = response.json<{ products: Record<string, unknown>[]; nextPageToken: string }>();
+    expect(body.nextPageToken).toBe("");
+    expect(body.products[0]).toMatchObject({
+      id: productId,
+      price: { currencyCode: "USD", amountMinor: 34900, formatted: "$349.00" },
+      imageUrl: "/images/products/tent-2p-ultra.svg",
+      createTime: "2026-01-02T03:04:05.123Z",
+    });
+  });
+
+  it("passes paging and category to ListProducts and q to SearchProducts", async () => {
+    const { app, fake } = await start();
+    await app.inject({ url: "/api/v1/products?page_size=7&page_token=abc&category=tents" });
+    await app.inject({ url: "/api/v1/products?q=tent&page_size=3" });
+    expect(fake.calls.map(({ method, request }) => ({ method, request }))).toEqual([
+      { method: "listProducts", request: { pageSize: 7, pageToken: "abc", category: "tents" } },
+      { method: "searchProducts", request: { query: "tent", pageSize: 3, pageToken: "" } },
+    ]);
+  });
+
+  it("gets one product by id", async () => {
+    const { app } = await start();
+    const response = await app.inject({ url: `/api/v1/products/${productId}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ id: productId, sku: "TENT-2P-ULTRA" });
+  });
+
+  it("tolerates unknown query parameters", async () => {
+    const { app } = await start();
+    const response = await app.inject({ url: "/api/v1/products?utm_source=mail&page_size=2&x[y]=1" });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it.each([
+    ["page_size=-1", "page_size"],
+    ["page_size=0", "page_size"],
+    ["page_size=101", "page_size"],
+    ["page_size=1e9", "page_size"],
+    ["page_size=abc", "page_size"],
+    ["page_size=2.5", "page_size"],
+    ["page_size=", "page_size"],
+    ["page_size=1&page_size=2", "page_size"],
+    ["q=", "q"],
+    [`q=${"a".repeat(201)}`, "q"],
+    [`page_token=${"a".repeat(2049)}`, "page_token"],
+    [`category=${"a".repeat(101)}`, "category"],
+  ])("rejects %s with a 400 problem naming %s", async (query, parameter) => {
+    const { app, fake } = await start();
+    const response = await app.inject({ url: `/api/v1/products?${query}` });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    const problem = response.json<{ errors: { parameter: string; in: string }[]; detail: string }>();
+    expect(problem).toMatchObject({ status: 400, type: "urn:tessera:problem:invalid-argument" });
+    expect(problem.errors[0]).toMatchObject({ parameter, in: "query" });
+    expect(problem.detail).toContain(parameter);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("accepts q of 200 characters", async () => {
+    const { app } = await start();
+    expect((await app.inject({ url: `/api/v1/products?q=${"a".repeat(200)}` })).statusCode).toBe(200);
+  });
+
+  it("refuses category together with q, as search spans all categories", async () => {
+    const { app } = await start();
+    const response = await app.inject({ url: "/api/v1/products?q=tent&category=tents" });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ detail: string }>().detail).toMatch(/category cannot be combined with q/);
+  });
+
+  it("rejects a malformed product id with a 400 problem naming id", async () => {
+    const { app, fake } = await start();
+    for (const id of ["abc", "01970000-0000-7000-8000-00000000000g", "1".repeat(36)]) {
+      const response = await app.inject({ url: `/api/v1/products/${id}` });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ errors: [{ in: "path", parameter: "id" }] });
+    }
+    expect(fake.calls).toEqual([]);
+  });
+});
+
+describe("errors", () => {
+  it("maps the catalog's not_found to a 404 problem with its message", async () => {
+    const { app } = await start();
+    const id = "01970000-0000-7000-8000-0000000000ff";
+    const response = await app.inject({ url: `/api/v1/products/${id}` });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({
+      type: "urn:tessera:problem:not-found",
+      title: "Not found",
+      status: 404,
+      detail: `product ${id} not found`,
+      instance: `/api/v1/products/${id}`,
+      requestId: response.headers["x-request-id"],
+    });
+  });
+
+  it("maps the catalog's invalid_argument to a 400 problem", async () => {
+    const { app, fake } = await start();
+    fake.failWith(new ServiceError("invalid_argument", "page_token is malformed or expired"));
+    const response = await app.inject({ url: "/api/v1/products?page_token=zzz" });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ detail: "page_token is malformed or expired" });
+  });
+
+  it.each(["unavailable", "deadline_exceeded"] as const)(
+    "maps %s to 503 with Retry-After and no internal detail",
+    async (code) => {
+      const { app, fake, logs } = await start();
+      fake.failWith(new ServiceError(code, "connect ECONNREFUSED 10.1.2.3:50051"));
+      const response = await app.inject({ url: "/api/v1/products" });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers["retry-after"]).toBe("5");
+      expect(response.body).not.toContain("10.1.2.3");
+      expect(response.json()).toMatchObject({
+        status: 503,
+        type: `urn:tessera:problem:${code.replace("_", "-")}`,
+      });
+      const line = logs.find((l) => l["message"] === "request failed: a dependency is unavailable");
+      expect(line).toMatchObject({ "http.request.id": response.headers["x-request-id"] });
+    },
+  );
+
+  it("answers an unexpected error with a bare 500 and logs its cause", async () => {
+    const { app, fake, logs } = await start();
+    fake.failWith(new TypeError("cannot read secret of undefined at /srv/app.ts:12"));
+    const response = await app.inject({ url: "/api/v1/products" });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toMatchObject({ title: "Internal error", detail: "internal error" });
+    expect(response.body).not.toMatch(/secret|app\.ts|TypeError/);
+    const line = logs.find((l) => l["message"] === "request failed");
+    expect(line).toMatchObject({
+      "log.level": "error",
+      "http.request.id": response.headers["x-request-id"],
+      error: { message: "cannot read secret of undefined at /srv/app.ts:12" },
+    });
+  });
+
+  it("answers a catalog that does not answer in time with 503 once the request's time is up", async () => {
+    const { app, fake } = await start({ env: { GATEWAY_REQUEST_TIMEOUT_MS: "150" } });
+    fake.failWith("hang");
+    const started = performance.now();
+    const response = await app.inject({ url: `/api/v1/products/${productId}` });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers["retry-after"]).toBe("5");
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("answers an unknown route with a 404 problem", async () => {
+    const { app } = await start();
+    const response = await app.inject({ url: "/api/v2/nothing?x=1" });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ status: 404, instance: "/api/v2/nothing" });
+  });
+
+  it("answers URLs over 8 KiB with a 414 problem", async () => {
+    const { app, fake } = await start();
+    const response = await app.inject({ url: `/api/v1/products?x=${"a".repeat(100_000)}` });
+    expect(response.statusCode).toBe(414);
+    expect(response.json()).toMatchObject({ status: 414, title: "URI Too Long" });
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("answers an overlong or badly encoded path segment with a problem", async () => {
+    const { app } = await start();
+    const long = await app.inject({ url: `/api/v1/products/${"a".repeat(200)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    const bad = await app.inject({ url: "/api/v1/products/%E0%A4%A" });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ status: 400, requestId: bad.headers["x-request-id"] });
+  });
+});
+
+describe("request ids and context", () => {
+  it("generates a UUIDv7 request id and echoes it in header and problem body", async () => {
+    const { app } = await start();
+    const ok = await app.inject({ url: "/" });
+    expect(ok.headers["x-request-id"]).toMatch(uuidV7);
+    const problem = await app.inject({ url: "/nothing" });
+    expect(problem.headers["x-request-id"]).toMatch(uuidV7);
+    expect(problem.json<{ requestId: string }>().requestId).toBe(problem.headers["x-request-id"]);
+  });
+
+  it("keeps a sane incoming X-Request-Id and replaces anything else", async () => {
+    const { app } = await start();
+    const kept = await app.inject({ url: "/nothing", headers: { "x-request-id": "lb:1.req-42_a" } });
+    expect(kept.headers["x-request-id"]).toBe("lb:1.req-42_a");
+    expect(kept.json<{ requestId: string }>().requestId).toBe("lb:1.req-42_a");
+    for (const insane of ["a/b", "a b", "x".repeat(129), "<x>"]) {
+      const replaced = await app.inject({ url: "/", headers: { "x-request-id": insane } });
+      expect(replaced.headers["x-request-id"]).toMatch(uuidV7);
+    }
+  });
+
+  it("calls the catalog inside the request's context: id, trace and deadline", async () => {
+    const { app, fake } = await start({ env: { GATEWAY_REQUEST_TIMEOUT_MS: "4000" } });
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const before = Date.now();
+    const response = await app.inject({
+      url: "/api/v1/products",
+      headers: { "x-request-id": "req-1", traceparent },
+    });
+    expect(response.statusCode).toBe(200);
+    const context = fake.calls[0]?.context;
+    expect(context).toMatchObject({ requestId: "req-1", traceparent });
+    expect(context?.deadline).toBeGreaterThanOrEqual(before + 4000);
+    expect(context?.deadline).toBeLessThanOrEqual(Date.now() + 4000);
+  });
+
+  it("starts a new trace when the incoming traceparent is missing or malformed", async () => {
+    const { app, fake } = await start();
+    await app.inject({
+      url: "/api/v1/products",
+      headers: { traceparent: "00-00000000000000000000000000000000-b7ad6b7169203331-01" },
+    });
+    await app.inject({ url: "/api/v1/products" });
+    const [first, second] = fake.calls.map((call) => call.context?.traceparent);
+    expect(first).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(first).not.toContain("0".repeat(32));
+    expect(second).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(second).not.toBe(first);
+  });
+});
+
+describe("edge concerns", () => {
+  it("serves the index at /", async () => {
+    const { app } = await start();
+    const response = await app.inject({ url: "/" });
+    expect(response.json()).toEqual({ name: "Tessera", api: "/api/v1", docs: "/api/docs" });
+  });
+
+  it("sets security headers on responses and problems", async () => {
+    const { app } = await start();
+    for (const url of ["/", "/nothing", "/api/v1/products?page_size=0"]) {
+      const { headers } = await app.inject({ url });
+      expect(headers["content-security-policy"]).toContain("default-src 'self'");
+      expect(headers["content-security-policy"]).not.toContain("upgrade-insecure-requests");
+      expect(headers["x-content-type-options"]).toBe("nosniff");
+      expect(headers["x-frame-options"]).toBe("SAMEORIGIN");
+      expect(headers["referrer-policy"]).toBe("no-referrer");
+    }
+  });
+
+  it("sends no CORS headers unless origins are configured", async () => {
+    const { app } = await start();
+    const response = await app.inject({
+      url: "/api/v1/products",
+      headers: { origin: "https://evil.example" },
+    });
+    expect(response.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  it("allows the configured CORS origins only", async () => {
+    const { app } = await start({ env: { CORS_ORIGINS: "https://shop.example,http://localhost:5173" } });
+    const preflight = await app.inject({
+      method: "OPTIONS",
+      url: "/api/v1/products",
+      headers: { origin: "https://shop.example", "access-control-request-method": "GET" },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers["access-control-allow-origin"]).toBe("https://shop.example");
+    const simple = await app.inject({
+      url: "/api/v1/products",
+      headers: { origin: "http://localhost:5173" },
+    });
+    expect(simple.headers["access-control-allow-origin"]).toBe("http://localhost:5173");
+    expect(simple.headers["access-control-expose-headers"]).toContain("x-request-id");
+    const other = await app.inject({ url: "/api/v1/products", headers: { origin: "https://evil.example" } });
+    expect(other.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  it("records request durations by route pattern, method and status", async () => {
+    const { app, metrics } = await start();
+    await app.inject({ url: `/api/v1/products/${productId}` });
+    await app.inject({ url: "/api/v1/products/01970000-0000-7000-8000-0000000000ff" });
+    await app.inject({ url: "/no/such/route/1234" });
+    const { values } = await metrics.httpServer.get();
+    const counted = values
+      .filter((v) => v.metricName === "http_server_duration_seconds_count")
+      .map((v) => ({ ...v.labels, count: v.value }));
+    expect(counted).toEqual(
+      expect.arrayContaining([
+        { method: "GET", route: "/api/v1/products/:id", status_code: "200", count: 1 },
+        { method: "GET", route: "/api/v1/products/:id", status_code: "404", count: 1 },
+        { method: "GET", route: "(unmatched)", status_code: "404", count: 1 },
+      ]),
+    );
+    expect(counted).toHaveLength(3);
+  });
+
+  it("publishes a valid OpenAPI 3.1 document generated from the routes", async () => {
+    const { app } = await start();
+    const response = await app.inject({ url: "/api/openapi.json" });
+    expect(response.statusCode).toBe(200);
+    const document = response.json<{
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    }>();
+    expect(openApiProblems(document)).toEqual([]);
+    expect(Object.keys(document.paths).sort()).toEqual(["/api/v1/products", "/api/v1/products/{id}"]);
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(["Problem", "Product", "Money", "ProductPage"]),
+    );
+    expect(document).toMatchObject({
+      paths: {
+        "/api/v1/products/{id}": {
+          get: {
+            responses: {
+              "404": {
+                content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+              },
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it("serves the API docs as HTML whose assets the CSP allows", async () => {
+    const { app } = await start();
+    const page = await app.inject({ url: "/api/docs" });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    expect(page.body).toContain("swagger-ui-bundle.js");
+    expect(page.body).not.toMatch(/<script>(?!\s*<\/script>)/);
+    const script = await app.inject({ url: "/api/docs/static/swagger-initializer.js" });
+    expect(script.statusCode).toBe(200);
+  });
+});

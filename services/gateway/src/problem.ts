@@ -1,0 +1,231 @@
+import { STATUS_CODES } from "node:http";
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from "fastify";
+import { runWithContext, ServiceError, type ErrorCode, type Logger } from "@tessera/kit";
+import { contextOf } from "./request-context.ts";
+import { requestIdHeader } from "./request-id.ts";
+
+/**
+ * Errors leave the gateway as RFC 9457 problem details (`application/problem+json`), translated
+ * here and nowhere else. A problem never carries a stack trace or an internal message: 5xx details
+ * are fixed sentences, and the cause goes to the log under the same request id.
+ */
+export interface Problem {
+  /** A stable identifier of the kind of problem (`urn:tessera:problem:not-found`); not a link. */
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** The path of the request that failed. */
+  instance?: string;
+  requestId: string;
+  /** For invalid requests: which parameter, and what is wrong with it. */
+  errors?: InvalidParameter[];
+}
+
+export interface InvalidParameter {
+  in: "query" | "path" | "header" | "body";
+  parameter: string;
+  detail: string;
+}
+
+/** What an error becomes before the request's own fields (id, path) are added. */
+export interface ProblemParts {
+  status: number;
+  type: string;
+  title: string;
+  detail: string;
+  errors?: InvalidParameter[];
+}
+
+export const problemMediaType = "application/problem+json";
+
+/** Seconds a client should wait before retrying a 503: the kit's circuit breaker half-opens after 5 s. */
+export const retryAfterSeconds = 5;
+
+const typePrefix = "urn:tessera:problem:";
+
+const titles: Record<ErrorCode, string> = {
+  invalid_argument: "Invalid request",
+  not_found: "Not found",
+  already_exists: "Already exists",
+  failed_precondition: "Failed precondition",
+  permission_denied: "Permission denied",
+  unauthenticated: "Unauthenticated",
+  resource_exhausted: "Too many requests",
+  aborted: "Conflict",
+  unavailable: "Service unavailable",
+  deadline_exceeded: "Deadline exceeded",
+  cancelled: "Cancelled",
+  internal: "Internal error",
+};
+
+// Server-side failures get fixed sentences: their messages may name hosts, ports or SQL.
+const serverDetails: Partial<Record<ErrorCode, string>> = {
+  unavailable: "A service this request needs is unavailable; retry later.",
+  deadline_exceeded: "The request took too long to complete; retry later.",
+};
+
+/** The problem of a `ServiceError` code. */
+export function problemOf(code: ErrorCode, detail: string, errors?: InvalidParameter[]): ProblemParts {
+  const error = new ServiceError(code, detail);
+  const status = error.httpStatus;
+  const safeDetail = status >= 500 ? (serverDetails[code] ?? "internal error") : detail;
+  return {
+    status,
+    type: typePrefix + code.replaceAll("_", "-"),
+    title: titles[code],
+    detail: safeDetail,
+    errors,
+  };
+}
+
+/** The problem of a plain HTTP-level status (414, 431, 413…), named by its reason phrase. */
+export function httpProblem(status: number, detail: string): ProblemParts {
+  const title = STATUS_CODES[status] ?? "Error";
+  return { status, type: typePrefix + title.toLowerCase().replaceAll(/[^a-z0-9]+/g, "-"), title, detail };
+}
+
+/** Translates anything thrown while handling a request. */
+export function toProblem(error: unknown): ProblemParts {
+  if (error instanceof ServiceError) return problemOf(error.code, error.message);
+  if (!(error instanceof Error)) return problemOf("internal", "internal error");
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.validation) {
+    const errors = fastifyError.validation.map((issue) =>
+      invalidParameter(issue, fastifyError.validationContext),
+    );
+    return problemOf("invalid_argument", errors.map((e) => `${e.parameter} ${e.detail}`).join("; "), errors);
+  }
+  switch (fastifyError.code ?? "") {
+    case "FST_ERR_HANDLER_TIMEOUT":
+      return problemOf("deadline_exceeded", "handler timed out");
+    case "FST_ERR_BAD_URL":
+      return httpProblem(400, "The URL is not validly encoded.");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return httpProblem(414, "A path segment is too long.");
+  }
+  const status = fastifyError.statusCode;
+  // Fastify's own client errors (body too large, bad JSON, wrong media type) say nothing internal.
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return httpProblem(status, error.message.slice(0, 300));
+  }
+  return problemOf("internal", "internal error");
+}
+
+const locations: Record<string, InvalidParameter["in"]> = {
+  querystring: "query",
+  params: "path",
+  headers: "header",
+  body: "body",
+};
+
+function invalidParameter(
+  issue: FastifySchemaValidationError,
+  context: string | undefined,
+): InvalidParameter {
+  const missing = (issue.params as { missingProperty?: unknown }).missingProperty;
+  const parameter =
+    issue.instancePath.replace(/^\//, "").replaceAll("/", ".") ||
+    (typeof missing === "string" ? missing : "(request)");
+  return { in: locations[context ?? ""] ?? "query", parameter, detail: issue.message ?? "is invalid" };
+}
+
+/** The full problem body for a request. */
+export function problemBody(parts: ProblemParts, requestId: string, path?: string): Problem {
+  const problem: Problem = {
+    type: parts.type,
+    title: parts.title,
+    status: parts.status,
+    detail: parts.detail,
+    requestId,
+  };
+  if (path !== undefined && path.length <= 1024) problem.instance = path;
+  if (parts.errors) problem.errors = parts.errors;
+  return problem;
+}
+
+/** Response headers every problem carries besides the content type. */
+export function problemHeaders(parts: ProblemParts, requestId: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    [requestIdHeader]: requestId,
+    "cache-control": "no-store",
+    // Also on problems sent before helmet's hook runs (router errors).
+    "x-content-type-options": "nosniff",
+  };
+  if (parts.status === 503 || parts.status === 429) headers["retry-after"] = String(retryAfterSeconds);
+  return headers;
+}
+
+/** Sends `parts` as the reply to `request`. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, parts: ProblemParts): FastifyReply {
+  const path = request.url.split("?", 1)[0];
+  return reply
+    .code(parts.status)
+    .headers(problemHeaders(parts, request.id))
+    .type(problemMediaType)
+    .send(JSON.stringify(problemBody(parts, request.id, path)));
+}
+
+/**
+ * The gateway's error handler: logs server-side failures with their cause (the request id comes
+ * from the request context) and replies with a problem.
+ */
+export function problemErrorHandler(log: Logger) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const parts = toProblem(error);
+    if (parts.status >= 500) {
+      const fields = { err: error, "http.route": request.routeOptions.url };
+      // A handler timeout fires from a timer started before our context existed: enter it explicitly.
+      runWithContext(contextOf(request), () =>
+        parts.status === 503
+          ? log.warn(fields, "request failed: a dependency is unavailable")
+          : log.error(fields, "request failed"),
+      );
+    }
+    return sendProblem(request, reply, parts);
+  };
+}
+
+/** Replies 404 to a request no route matched. */
+export function routeNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(
+    request,
+    reply,
+    problemOf(
+      "not_found",
+      `No route for ${request.method} ${truncate(request.url.split("?", 1)[0] ?? "", 200)}.`,
+    ),
+  );
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** The problem document as a JSON schema, for the OpenAPI document (`$ref: "Problem#"`). */
+export const problemSchema = {
+  $id: "Problem",
+  type: "object",
+  description: "An RFC 9457 problem detail. `type` is a stable identifier to switch on, not a link.",
+  required: ["type", "title", "status", "detail", "requestId"],
+  properties: {
+    type: { type: "string", format: "uri", examples: ["urn:tessera:problem:not-found"] },
+    title: { type: "string", examples: ["Not found"] },
+    status: { type: "integer", minimum: 100, maximum: 599 },
+    detail: { type: "string" },
+    instance: { type: "string", description: "The path of the request that failed." },
+    requestId: { type: "string", description: "The request's id, also in the X-Request-Id header." },
+    errors: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["in", "parameter", "detail"],
+        properties: {
+          in: { type: "string", enum: ["query", "path", "header", "body"] },
+          parameter: { type: "string" },
+          detail: { type: "string" },
+        },
+      },
+    },
+  },
+} as const;

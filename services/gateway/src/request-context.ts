@@ -1,0 +1,44 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { runWithContext, type RequestContext } from "@tessera/kit";
+import { requestIdHeader } from "./request-id.ts";
+
+const contexts = new WeakMap<FastifyRequest, RequestContext>();
+
+/**
+ * Runs every request inside the kit's request context — its id, trace context and deadline — so
+ * logs carry the id and outgoing RPCs carry all three. The context is entered in `onRequest` and
+ * again in `preHandler`, because body parsing runs in the socket's async context, not ours.
+ * Every response, errors included, echoes the request id.
+ */
+export function installRequestContext(app: FastifyInstance, { timeoutMs }: { timeoutMs: number }): void {
+  app.addHook("onRequest", (request, reply, done) => {
+    const context: RequestContext = {
+      requestId: request.id,
+      traceparent: acceptTraceparent(request.headers.traceparent) ?? newTraceparent(),
+      deadline: Date.now() + timeoutMs,
+    };
+    contexts.set(request, context);
+    reply.header(requestIdHeader, request.id);
+    runWithContext(context, done);
+  });
+  app.addHook("preHandler", (request, _reply, done) => runWithContext(contextOf(request), done));
+}
+
+/** The context of a request (an empty one for requests rejected before `onRequest`). */
+export function contextOf(request: FastifyRequest): RequestContext {
+  return contexts.get(request) ?? { requestId: request.id };
+}
+
+// W3C trace context, version 00: trace id and parent id, neither all zeros.
+const traceparentPattern = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** An incoming `traceparent` header if well formed, so a caller's trace continues through us. */
+export function acceptTraceparent(header: string | string[] | undefined): string | undefined {
+  return typeof header === "string" && traceparentPattern.test(header) ? header : undefined;
+}
+
+/** A new sampled trace, started here at the edge. */
+export function newTraceparent(): string {
+  return `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+}

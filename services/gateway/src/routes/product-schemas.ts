@@ -1,0 +1,134 @@
+/**
+ * JSON schemas of the products API. Fastify validates requests with them and serializes
+ * responses with them, and @fastify/swagger turns them into the OpenAPI document — one source.
+ */
+
+export const moneySchema = {
+  $id: "Money",
+  type: "object",
+  description: "An amount in integer minor units (cents for USD) and its ISO 4217 currency.",
+  required: ["currencyCode", "amountMinor"],
+  properties: {
+    currencyCode: { type: "string", pattern: "^[A-Z]{3}$", examples: ["USD"] },
+    amountMinor: { type: "integer", description: "Minor units; never a fraction.", examples: [34900] },
+    formatted: { type: "string", description: "For display only, e.g. `$349.00`.", examples: ["$349.00"] },
+  },
+} as const;
+
+export const productSchema = {
+  $id: "Product",
+  type: "object",
+  required: [
+    "id",
+    "sku",
+    "name",
+    "description",
+    "price",
+    "categories",
+    "imageUrl",
+    "attributes",
+    "createTime",
+    "updateTime",
+  ],
+  properties: {
+    id: { type: "string", format: "uuid" },
+    sku: { type: "string", examples: ["TENT-2P-ULTRA"] },
+    name: { type: "string" },
+    description: { type: "string" },
+    price: { $ref: "Money#" },
+    categories: { type: "array", items: { type: "string" } },
+    imageUrl: { type: "string" },
+    attributes: { type: "object", additionalProperties: { type: "string" } },
+    createTime: { type: "string", format: "date-time" },
+    updateTime: { type: "string", format: "date-time" },
+  },
+} as const;
+
+export const productPageSchema = {
+  $id: "ProductPage",
+  type: "object",
+  required: ["products", "nextPageToken"],
+  properties: {
+    products: { type: "array", items: { $ref: "Product#" } },
+    nextPageToken: {
+      type: "string",
+      description: "Pass as `page_token` for the next page; empty on the last page.",
+    },
+  },
+} as const;
+
+/** Shared schemas, added to the app once and referenced by `$ref: "Name#"`. */
+export const productSchemas = [moneySchema, productSchema, productPageSchema];
+
+export interface ListProductsQuery {
+  page_size?: number;
+  page_token?: string;
+  category?: string;
+  q?: string;
+}
+
+// Unknown query keys are tolerated (caches and analytics add their own); known ones are strict.
+export const listProductsQuerySchema = {
+  type: "object",
+  properties: {
+    page_size: {
+      type: "integer",
+      minimum: 1,
+      maximum: 100,
+      description: "Products per page; 20 when omitted.",
+    },
+    page_token: { type: "string", maxLength: 2048, description: "`nextPageToken` of the previous page." },
+    category: {
+      type: "string",
+      maxLength: 100,
+      description: "Only products in this category (not with `q`).",
+    },
+    q: { type: "string", minLength: 1, maxLength: 200, description: "Search words; best match first." },
+  },
+} as const;
+
+export interface ProductParams {
+  id: string;
+}
+
+export const productParamsSchema = {
+  type: "object",
+  required: ["id"],
+  properties: {
+    id: { type: "string", format: "uuid" },
+  },
+} as const;
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: { $ref: "Problem#" } } },
+});
+
+export const listProductsSchema = {
+  summary: "List or search products",
+  description:
+    "Without `q`, products ordered by name, optionally in one category. With `q`, a full-text search, best match first. Page with `page_token`.",
+  tags: ["products"],
+  operationId: "listProducts",
+  querystring: listProductsQuerySchema,
+  response: {
+    200: { description: "A page of products.", $ref: "ProductPage#" },
+    400: problem("A parameter is invalid; `errors` says which."),
+    503: problem("The catalog is unavailable; see `Retry-After`."),
+    default: problem("Any other error."),
+  },
+};
+
+export const getProductSchema = {
+  summary: "Get a product",
+  tags: ["products"],
+  operationId: "getProduct",
+  params: productParamsSchema,
+  response: {
+    200: { description: "The product.", $ref: "Product#" },
+    400: problem("The id is not a UUID."),
+    404: problem("No product has this id."),
+    503: problem("The catalog is unavailable; see `Retry-After`."),
+    default: problem("Any other error."),
+  },
+};

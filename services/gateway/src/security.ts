@@ -1,0 +1,48 @@
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
+import type { FastifyInstance } from "fastify";
+import { httpProblem, sendProblem } from "./problem.ts";
+import { requestIdHeader } from "./request-id.ts";
+
+/**
+ * The longest URL served. On a socket, Node already refuses a request line and headers over 16 KiB
+ * (see client-error.ts); this holds however the server was started, and makes the answer a 414.
+ */
+export const maxUrlLength = 8 * 1024;
+
+/**
+ * Security headers on every response (helmet's defaults: CSP, nosniff, frame and referrer
+ * policies), and CORS for the configured origins only — none by default, so browsers allow only
+ * same-origin pages, such as the storefront the gateway serves. URLs longer than `maxUrlLength`
+ * get a 414 problem.
+ */
+export async function registerSecurity(
+  app: FastifyInstance,
+  { corsOrigins }: { corsOrigins: readonly string[] },
+) {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      // Helmet's default CSP suits Swagger UI (its scripts and styles are files, not inline).
+      // Not upgrade-insecure-requests: TLS ends at the ingress, and embedded mode is plain http.
+      directives: { upgradeInsecureRequests: null },
+    },
+  });
+  if (corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: [...corsOrigins],
+      methods: ["GET", "HEAD"],
+      exposedHeaders: [requestIdHeader, "retry-after"],
+      maxAge: 600,
+    });
+  }
+  // After helmet and CORS, so that this answer has their headers too.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.url.length > maxUrlLength) {
+      return sendProblem(
+        request,
+        reply,
+        httpProblem(414, `The URL is too long (at most ${maxUrlLength} characters).`),
+      );
+    }
+  });
+}

@@ -1,0 +1,50 @@
+import { BaseConfig, loadConfig, port, z } from "@tessera/kit";
+import { POSTGRES_PORT } from "./services.ts";
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+const RunnerEnv = z.object({
+  /** Runner state: the PostgreSQL cluster (`postgres/`), its log, credentials, the run lock. */
+  TESSERA_DATA_DIR: z.string().optional(),
+  TESSERA_PG_PORT: port(POSTGRES_PORT),
+  /** Added to every gRPC, ops and PostgreSQL port, so a second instance (a test) never collides. */
+  TESSERA_PORT_OFFSET: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** An admin URL of an external PostgreSQL: databases and roles are created there instead. */
+  TESSERA_PG_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
+  GATEWAY_PORT: port(8080),
+  LOG_LEVEL: BaseConfig.shape.LOG_LEVEL,
+  NO_COLOR: z.string().optional(),
+});
+
+export interface RunnerConfig {
+  /** Absolute or repo-relative; resolved against the repository root. */
+  dataDir: string | undefined;
+  pgPort: number;
+  portOffset: number;
+  pgUrl: string | undefined;
+  gatewayPort: number;
+  logLevel: string;
+  noColor: boolean;
+  /** `DATABASE_URL_<SERVICE>` values by lower-case service name: passed through, nothing created. */
+  databaseUrls: Readonly<Record<string, string>>;
+}
+
+/** Reads the runner's own variables once; a bad value throws a ConfigError naming it. */
+export function readRunnerConfig(env: Environment): RunnerConfig {
+  const parsed = loadConfig(RunnerEnv, env);
+  const databaseUrls: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const service = /^DATABASE_URL_([A-Z][A-Z0-9_]*)$/.exec(name)?.[1];
+    if (service && value) databaseUrls[service.toLowerCase()] = value;
+  }
+  return Object.freeze({
+    dataDir: parsed.TESSERA_DATA_DIR,
+    pgPort: parsed.TESSERA_PG_PORT,
+    portOffset: parsed.TESSERA_PORT_OFFSET,
+    pgUrl: parsed.TESSERA_PG_URL,
+    gatewayPort: parsed.GATEWAY_PORT,
+    logLevel: parsed.LOG_LEVEL,
+    noColor: parsed.NO_COLOR !== undefined,
+    databaseUrls: Object.freeze(databaseUrls),
+  });
+}

@@ -1,0 +1,28 @@
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rolePasswords } from "./credentials.ts";
+
+describe("rolePasswords", () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), "tessera-credentials-"));
+  });
+  afterAll(() => rm(directory, { recursive: true, force: true }));
+
+  it("generates a password per role once and returns the same ones after", async () => {
+    const file = join(directory, "credentials.json");
+    const first = await rolePasswords(file, ["postgres", "catalog"]);
+    expect(first["catalog"]).toMatch(/^[\w-]{24}$/);
+    expect(first["catalog"]).not.toBe(first["postgres"]);
+    const again = await rolePasswords(file, ["catalog", "orders"]);
+    expect(again["catalog"]).toBe(first["catalog"]);
+    expect(Object.keys(JSON.parse(await readFile(file, "utf8")) as object)).toEqual([
+      "postgres",
+      "catalog",
+      "orders",
+    ]);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+});

@@ -1,0 +1,89 @@
+import type { Environment } from "./config.ts";
+import { PORTS, type ServiceDefinition } from "./services.ts";
+
+export interface PlanOptions {
+  portOffset: number;
+  /** The public HTTP port by its variable, e.g. `{ GATEWAY_PORT: 8080 }`; never offset. */
+  httpPorts: Readonly<Record<string, number>>;
+  /** `DATABASE_URL_<SERVICE>` pass-through values by service name. */
+  databaseUrls: Readonly<Record<string, string>>;
+  logLevel: string;
+}
+
+export interface PlannedService {
+  name: string;
+  grpcPort: number | undefined;
+  opsPort: number;
+  httpPort: number | undefined;
+  /** `create`: the runner makes database `tessera_<name>` and role `<name>`; `given`: passed through. */
+  database: "none" | "given" | "create";
+  /** The service's own variables; `DATABASE_URL` is added once its database exists. */
+  env: Readonly<Record<string, string>>;
+}
+
+/** Variables meant for the runner alone: an admin URL must never reach a service. */
+const RUNNER_ONLY = /^(TESSERA_PG_URL|TESSERA_PG_PORT|TESSERA_DATA_DIR|TESSERA_PORT_OFFSET|DATABASE_URL_.+)$/;
+
+export const databaseName = (service: string): string => `tessera_${service}`;
+export const httpPortVariable = (service: string): string => `${service.toUpperCase()}_PORT`;
+
+/** Resolves ports (with the offset) and each service's own environment from the table. */
+export function planServices(
+  definitions: readonly ServiceDefinition[],
+  options: PlanOptions,
+): PlannedService[] {
+  const offset = (port: number) => checkedPort(port + options.portOffset);
+  return definitions.map((definition) => {
+    const { name, ports } = definition;
+    const grpcPort = ports.grpc === undefined ? undefined : offset(ports.grpc);
+    const opsPort = offset(ports.ops);
+    const httpVariable = httpPortVariable(name);
+    const httpPort = ports.http === undefined ? undefined : (options.httpPorts[httpVariable] ?? ports.http);
+    const givenUrl = options.databaseUrls[name];
+    const env: Record<string, string> = {
+      TESSERA_MODE: "embedded",
+      LOG_LEVEL: options.logLevel,
+      OPS_PORT: String(opsPort),
+    };
+    if (grpcPort !== undefined) env["GRPC_PORT"] = String(grpcPort);
+    if (httpPort !== undefined) env[httpVariable] = String(httpPort);
+    for (const callee of definition.calls ?? []) {
+      env[`${callee.toUpperCase()}_ADDR`] = `127.0.0.1:${offset(PORTS[callee].grpc)}`;
+    }
+    if (definition.database && givenUrl) env["DATABASE_URL"] = givenUrl;
+    Object.assign(env, definition.env);
+    return {
+      name,
+      grpcPort,
+      opsPort,
+      httpPort,
+      database: definition.database ? (givenUrl ? "given" : "create") : "none",
+      env,
+    };
+  });
+}
+
+/**
+ * A child's whole environment: the runner's own, minus runner-only secrets and any inherited
+ * port or database variable the service must not pick up by accident, plus its planned variables.
+ */
+export function childEnvironment(
+  parent: Environment,
+  service: PlannedService,
+  databaseUrl?: string,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parent)) {
+    if (value !== undefined && !RUNNER_ONLY.test(name)) env[name] = value;
+  }
+  delete env["GRPC_PORT"];
+  delete env["DATABASE_URL"];
+  Object.assign(env, service.env);
+  if (databaseUrl !== undefined) env["DATABASE_URL"] = databaseUrl;
+  return env;
+}
+
+function checkedPort(port: number): number {
+  if (port > 65535) throw new RangeError(`port ${port} is out of range: lower TESSERA_PORT_OFFSET`);
+  return port;
+}

@@ -1,0 +1,270 @@
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readRunnerConfig, type Environment } from "./config.ts";
+import { createConsoleOutput, type ConsoleOutput, type Output } from "./console-output.ts";
+import { setUpDatabases, type DatabaseSetup } from "./database-setup.ts";
+import type { EmbeddedPostgres } from "./embedded-postgres.ts";
+import { checkEntryPoints, checkPortsFree } from "./preflight.ts";
+import { killTrackedNow } from "./processes.ts";
+import { acquireRunLock, type RunLock } from "./run-lock.ts";
+import { childEnvironment, planServices, type PlannedService } from "./service-plan.ts";
+import type { ServiceStatus } from "./service-status.ts";
+import { entryPoint, SERVICES, type ServiceDefinition } from "./services.ts";
+import { superviseService, type Supervisor } from "./supervisor.ts";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface SystemOptions {
+  /** Runner state (cluster in `postgres/`, its log, credentials, lock); `<repo>/.data` by default. */
+  dataDir?: string;
+  /** Added to every gRPC, ops and PostgreSQL port. */
+  portOffset?: number;
+  /** The gateway's public HTTP port (never offset). */
+  gatewayPort?: number;
+  /** Where the runner writes; stdout by default. A terminal gets the live status table. */
+  output?: Output;
+  /** The embedded PostgreSQL's port before the offset. */
+  pgPort?: number;
+  /** An external PostgreSQL admin URL: the databases go there and no server is started. */
+  pgUrl?: string;
+  logLevel?: string;
+  /** What the services inherit and the defaults above come from; `process.env` by default. */
+  env?: Environment;
+  /** The services to run; the table in services.ts by default. */
+  services?: readonly ServiceDefinition[];
+  /** Aborting stops the system: during startup (which then rejects) or at any time after. */
+  signal?: AbortSignal;
+  repoRoot?: string;
+  /** Redraw a status table in place; on when `output` is a terminal. */
+  live?: boolean;
+  color?: boolean;
+}
+
+export interface RunningSystem {
+  /** The storefront: http://127.0.0.1:<gateway port>/. */
+  gatewayUrl: string;
+  /** A snapshot of every service's status, by name. */
+  readonly statuses: ReadonlyMap<string, ServiceStatus>;
+  /** Stops every service (SIGTERM, SIGKILL after 10 s), then PostgreSQL. Idempotent. */
+  stop(): Promise<void>;
+  /** Kills everything at once (a second Ctrl-C). */
+  kill(): void;
+}
+
+/**
+ * Starts Tessera the way `npm start` does: one PostgreSQL (embedded, or `pgUrl`), a database and
+ * role per service, then every service as its own supervised process. Resolves once every service
+ * is ready; on failure or abort it stops whatever it started before rejecting.
+ *
+ * @example
+ *   const system = await startSystem({ dataDir, portOffset: 1000, gatewayPort: 18080, output, signal: AbortSignal.timeout(60_000) });
+ *   await fetch(system.gatewayUrl);
+ *   await system.stop();
+ */
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
+  const settings = resolveSettings(options);
+  const output = options.output ?? process.stdout;
+  const live = options.live ?? output.isTTY === true;
+  const ui = createConsoleOutput({
+    output,
+    live,
+    color: options.color ?? (live && !settings.noColor),
+    sources: ["postgres", ...settings.plan.map((service) => service.name)],
+    title: `Tessera  ${settings.gatewayUrl}  (Ctrl-C stops everything)`,
+  });
+  const run = createRun(ui);
+  const { signal } = options;
+  try {
+    signal?.throwIfAborted();
+    await prepare(settings, run, ui);
+    signal?.throwIfAborted();
+    superviseAll(settings, run, ui);
+    await allReady(run, signal);
+    ui.progress(`Tessera is ready: ${settings.gatewayUrl}`);
+  } catch (error) {
+    const waiting = notReady(run.supervisors);
+    await run.stop();
+    if (signal?.aborted)
+      throw new Error(`stopped before every service was ready${waiting}`, { cause: error });
+    throw error;
+  }
+  if (signal?.aborted) void run.stop();
+  signal?.addEventListener("abort", () => void run.stop(), { once: true });
+  return {
+    gatewayUrl: settings.gatewayUrl,
+    get statuses() {
+      return new Map(run.statuses);
+    },
+    stop: run.stop,
+    kill: run.kill,
+  };
+}
+
+interface Settings {
+  env: Environment;
+  repoRoot: string;
+  dataDir: string;
+  pgPort: number;
+  pgUrl: string | undefined;
+  plan: PlannedService[];
+  gatewayUrl: string;
+  noColor: boolean;
+}
+
+function resolveSettings(options: SystemOptions): Settings {
+  const env = options.env ?? process.env;
+  const config = readRunnerConfig(env);
+  const repoRoot = options.repoRoot ?? REPO_ROOT;
+  const portOffset = options.portOffset ?? config.portOffset;
+  const gatewayPort = options.gatewayPort ?? config.gatewayPort;
+  return {
+    env,
+    repoRoot,
+    dataDir: resolve(repoRoot, options.dataDir ?? config.dataDir ?? ".data"),
+    pgPort: (options.pgPort ?? config.pgPort) + portOffset,
+    pgUrl: options.pgUrl ?? config.pgUrl,
+    plan: planServices(options.services ?? SERVICES, {
+      portOffset,
+      httpPorts: { GATEWAY_PORT: gatewayPort },
+      databaseUrls: config.databaseUrls,
+      logLevel: options.logLevel ?? config.logLevel,
+    }),
+    gatewayUrl: `http://127.0.0.1:${gatewayPort}/`,
+    noColor: config.noColor,
+  };
+}
+
+/** Everything one run started, and how to take it down again: services first, the database last. */
+interface Run {
+  supervisors: Supervisor[];
+  statuses: Map<string, ServiceStatus>;
+  statusListeners: Set<() => void>;
+  lock: RunLock | undefined;
+  databases: DatabaseSetup | undefined;
+  server: EmbeddedPostgres | undefined;
+  stopping: Promise<void> | undefined;
+  stop: () => Promise<void>;
+  kill: () => void;
+}
+
+function createRun(ui: ConsoleOutput): Run {
+  const run: Run = {
+    supervisors: [],
+    statuses: new Map(),
+    statusListeners: new Set(),
+    lock: undefined,
+    databases: undefined,
+    server: undefined,
+    stopping: undefined,
+    stop: () =>
+      (run.stopping ??= (async () => {
+        const started = run.supervisors.length > 0 || run.server !== undefined;
+        if (run.supervisors.length > 0) ui.progress("stopping services… (Ctrl-C again kills them at once)");
+        await Promise.all(run.supervisors.map((supervisor) => supervisor.stop()));
+        if (run.server) ui.progress("stopping PostgreSQL…");
+        await run.server?.stop();
+        run.databases?.close();
+        run.lock?.release();
+        if (started) ui.progress("stopped");
+        ui.close();
+      })()),
+    kill: () => {
+      for (const supervisor of run.supervisors) supervisor.kill();
+      killTrackedNow();
+      run.databases?.close();
+      run.lock?.release();
+      ui.close();
+      // A later stop() just waits for the killed processes to be gone.
+      run.stopping ??= (async () => {
+        await Promise.all(run.supervisors.map((supervisor) => supervisor.stop()));
+        await run.server?.exited;
+      })();
+    },
+  };
+  return run;
+}
+
+/** Claims the data directory, checks the ports, and makes the databases (starting PostgreSQL). */
+async function prepare(settings: Settings, run: Run, ui: ConsoleOutput): Promise<void> {
+  checkEntryPoints(settings.repoRoot, settings.plan);
+  await mkdir(settings.dataDir, { recursive: true });
+  const lock = await acquireRunLock(settings.dataDir, ui.progress);
+  run.lock = lock;
+  await checkPortsFree(settings.plan);
+  run.databases = await setUpDatabases({
+    services: settings.plan,
+    dataDir: settings.dataDir,
+    pgPort: settings.pgPort,
+    pgUrl: settings.pgUrl,
+    progress: ui.progress,
+    onServerLine: (line) => {
+      if (!run.stopping) ui.serviceLine("postgres", line);
+    },
+    onServerStarted: (server) => {
+      run.server = server;
+      void server.exited.then(() => {
+        if (!run.stopping)
+          ui.progress(`PostgreSQL exited unexpectedly; see ${join(settings.dataDir, "postgres.log")}`);
+      });
+      const marker = join(settings.dataDir, "postgres");
+      lock.record({ name: "PostgreSQL", pid: server.pid, marker, group: false, stopSignal: "SIGINT" });
+    },
+  });
+}
+
+/** Starts every service as its own supervised process. */
+function superviseAll(settings: Settings, run: Run, ui: ConsoleOutput): void {
+  ui.progress(`starting ${settings.plan.map((service) => service.name).join(", ")}…`);
+  for (const service of settings.plan) {
+    const marker = entryPoint(service.name);
+    const supervisor = superviseService({
+      name: service.name,
+      command: process.execPath,
+      args: ["--max-semi-space-size=8", marker],
+      cwd: settings.repoRoot,
+      env: childEnvironment(settings.env, service, run.databases?.urls.get(service.name)),
+      port: service.grpcPort ?? service.httpPort,
+      opsPort: service.opsPort,
+      onLine: (line) => ui.serviceLine(service.name, line),
+      onStatus: (status) => {
+        run.statuses.set(status.name, status);
+        ui.status([...run.statuses.values()], status);
+        for (const listener of run.statusListeners) listener();
+      },
+      onSpawn: (pid) =>
+        run.lock?.record({ name: service.name, pid, marker, group: true, stopSignal: "SIGTERM" }),
+      onExit: (pid) => run.lock?.forget(pid),
+    });
+    run.supervisors.push(supervisor);
+    supervisor.start();
+  }
+}
+
+function allReady(run: Run, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      run.statusListeners.delete(check);
+      reject(signal?.reason as Error);
+    };
+    const check = () => {
+      if (!run.supervisors.every((supervisor) => supervisor.status.state === "ready")) return;
+      run.statusListeners.delete(check);
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    };
+    run.statusListeners.add(check);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    check();
+  });
+}
+
+function notReady(supervisors: readonly Supervisor[]): string {
+  const waiting = supervisors
+    .map((supervisor) => supervisor.status)
+    .filter((status) => status.state !== "ready");
+  if (waiting.length === 0) return "";
+  const describe = (status: ServiceStatus) =>
+    `${status.name} ${status.state}${status.message ? ` (${status.message})` : ""}`;
+  return `: ${waiting.map(describe).join("; ")}`;
+}
