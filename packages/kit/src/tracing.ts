@@ -1,4 +1,5 @@
 import {
+  INVALID_SPAN_CONTEXT,
   context,
   propagation,
   ROOT_CONTEXT,
@@ -17,6 +18,7 @@ import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from "@opentel
 export { SpanKind };
 
 let provider: TracerProvider | undefined;
+const noSpan = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export interface TracingOptions {
   service: string;
@@ -28,10 +30,18 @@ export interface TracingOptions {
 
 /**
  * Registers the process's OpenTelemetry tracer provider (once): W3C trace context, async-local
- * context, and an OTLP exporter when an endpoint is configured. Spans are made by `inSpan`.
+ * context, and an OTLP exporter. Without an endpoint (or test processors) nothing is registered.
+ * Spans are made by `inSpan`.
  */
-export function setUpTracing({ service, otlpEndpoint, processors = [] }: TracingOptions): TracerProvider {
+export function setUpTracing({
+  service,
+  otlpEndpoint,
+  processors = [],
+}: TracingOptions): TracerProvider | undefined {
   if (provider) return provider;
+  // Nowhere to send spans: record none, and let `inSpan` pass the caller's traceparent through,
+  // so logs still correlate by trace id at no cost per request.
+  if (!otlpEndpoint && processors.length === 0) return undefined;
   const spanProcessors = [...processors];
   if (otlpEndpoint)
     spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: otlpEndpoint }) }));
@@ -69,6 +79,7 @@ export async function inSpan<T>(
   attributes: Attributes,
   fn: (traceparent: string | undefined, span: Span) => Promise<T>,
 ): Promise<T> {
+  if (!provider) return fn(parent, noSpan);
   const parentContext = parent
     ? propagation.extract(ROOT_CONTEXT, { traceparent: parent })
     : context.active();

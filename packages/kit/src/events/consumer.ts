@@ -142,3 +142,109 @@ async function parkDeadLetter(
     [consumer, envelope.id, envelopeToJson(envelope), message.slice(0, 4_000), attempts],
   );
 }
+
+/**
+ * Applies a run of events in ONE transaction — one inbox insert and one handler call per event,
+ * one commit for all — which is what makes a busy consumer fast. If any handler fails, the whole
+ * transaction rolls back and the events are applied one at a time instead, each with its own
+ * retries and dead-lettering, so the outcome is exactly that of `applyEvent` one by one.
+ * `commit` runs once, with the last event (a consumer offset).
+ */
+export async function applyBatch(
+  subscription: Subscription,
+  envelopes: readonly EventEnvelope[],
+  options: Omit<ApplyOptions, "commit"> & { commit?: (tx: Tx, last: EventEnvelope) => Promise<void> },
+): Promise<Outcome[]> {
+  const { db, metrics, commit } = options;
+  const last = envelopes.at(-1);
+  if (!last) return [];
+  const single = (envelope: EventEnvelope) =>
+    applyEvent(subscription, envelope, { ...options, commit: commit && ((tx) => commit(tx, envelope)) });
+  if (envelopes.length === 1) return [await single(last)];
+  let outcomes: Outcome[];
+  try {
+    outcomes = await db.tx(async (tx) => {
+      const results: Outcome[] = [];
+      for (const envelope of envelopes) results.push(await applyInTransaction(subscription, envelope, tx));
+      if (commit) await commit(tx, last);
+      return results;
+    });
+  } catch (error) {
+    options.log.debug(
+      { err: error, consumer: subscription.name },
+      "batch failed; applying its events one by one",
+    );
+    const one: Outcome[] = [];
+    for (const envelope of envelopes) one.push(await single(envelope));
+    return one;
+  }
+  envelopes.forEach((envelope, i) => {
+    const outcome = outcomes[i]!;
+    const labels = { consumer: subscription.name, type: envelope.type };
+    metrics?.applied.inc({ ...labels, outcome });
+    if (outcome === "applied") {
+      metrics?.deliveryLatency.observe(labels, Math.max(0, Date.now() - envelope.time.getTime()) / 1000);
+    }
+  });
+  return outcomes;
+}
+
+async function applyInTransaction(
+  subscription: Subscription,
+  envelope: EventEnvelope,
+  tx: Tx,
+): Promise<Outcome> {
+  const schema = subscription.types.get(envelope.type);
+  if (!schema) return "skipped";
+  const attributes = {
+    "messaging.consumer.group.name": subscription.name,
+    "messaging.message.id": envelope.id,
+  };
+  return inSpan(
+    `process ${envelope.type}`,
+    SpanKind.CONSUMER,
+    envelope.traceparent || undefined,
+    attributes,
+    (traceparent) =>
+      runWithContext({ traceparent }, async (): Promise<Outcome> => {
+        const inserted = await tx.query(
+          "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+          [subscription.name, envelope.id],
+        );
+        if (inserted.rowCount !== 1) return "duplicate";
+        await subscription.handler({ envelope, data: decodeData(schema, envelope.data) } as never, tx);
+        return "applied";
+      }),
+  );
+}
+
+const notReady = Symbol("not ready");
+
+/**
+ * Groups what an async source already has available into arrays of at most `max`, without
+ * waiting for more: under load events arrive in batches, when idle one at a time.
+ */
+export async function* batched<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T[]> {
+  const iterator = source[Symbol.asyncIterator]();
+  let pending = iterator.next();
+  for (;;) {
+    const first = await pending;
+    if (first.done) return;
+    const batch = [first.value];
+    pending = iterator.next();
+    while (batch.length < max) {
+      const next = await Promise.race([
+        pending,
+        new Promise<typeof notReady>((resolve) => setImmediate(resolve, notReady)),
+      ]);
+      if (next === notReady) break;
+      if (next.done) {
+        yield batch;
+        return;
+      }
+      batch.push(next.value);
+      pending = iterator.next();
+    }
+    yield batch;
+  }
+}

@@ -6,12 +6,14 @@ import type { Db } from "../db.ts";
 import type { Client } from "../rpc/client.ts";
 import type { CallContext } from "../rpc/server.ts";
 import type { EventEnvelope } from "./envelope.ts";
-import { applyEvent, type ApplyOptions, type Subscription } from "./consumer.ts";
+import { applyBatch, batched, type ApplyOptions, type Subscription } from "./consumer.ts";
 import type { EventMetrics } from "./metrics.ts";
 import type { Notifier } from "./notifier.ts";
 import { envelopeOf, outboxColumns, positionedChannel, type OutboxRow } from "./outbox.ts";
 
 const pageSize = 500;
+/** Events applied in one consumer transaction at most. */
+const batchSize = 100;
 
 export function eventToMessage(envelope: EventEnvelope): MessageInitShape<typeof EventSchema> {
   return {
@@ -110,30 +112,29 @@ export function startDirectConsumer(options: DirectConsumerOptions) {
     for (let failures = 0; !abort.signal.aborted;) {
       try {
         const after = await position();
-        for await (const { event, headPosition } of client.streamEvents(
+        const stream = client.streamEvents(
           { afterPosition: after, types, consumer: consumerName },
           { signal: abort.signal },
-        )) {
-          if (!event) continue;
+        );
+        for await (const batch of batched(stream, batchSize)) {
           failures = 0;
-          const envelope = eventFromMessage(event);
-          await applyEvent(subscription, envelope, {
+          const envelopes = batch.flatMap(({ event }) => (event ? [eventFromMessage(event)] : []));
+          await applyBatch(subscription, envelopes, {
             ...options,
             signal: abort.signal,
-            commit: (tx) =>
+            commit: (tx, last) =>
               tx
                 .query(
                   `INSERT INTO consumer_offsets (consumer, producer, position) VALUES ($1, $2, $3)
                    ON CONFLICT (consumer, producer) DO UPDATE
                      SET position = GREATEST(consumer_offsets.position, excluded.position), updated_at = now()`,
-                  [subscription.name, producer, envelope.position],
+                  [subscription.name, producer, last.position],
                 )
                 .then(() => undefined),
           });
-          metrics?.consumerLag.set(
-            { consumer: subscription.name, producer },
-            Number(headPosition - envelope.position),
-          );
+          const head = batch.at(-1)?.headPosition ?? 0n;
+          const position = envelopes.at(-1)?.position ?? head;
+          metrics?.consumerLag.set({ consumer: subscription.name, producer }, Number(head - position));
         }
       } catch (error) {
         if (abort.signal.aborted) break;

@@ -7,7 +7,7 @@ import {
 } from "@nats-io/jetstream";
 import { connect, headers, nanos, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../logger.ts";
-import { applyEvent, type ApplyOptions, type Subscription } from "./consumer.ts";
+import { applyBatch, batched, type ApplyOptions, type Subscription } from "./consumer.ts";
 import { envelopeFromJson, envelopeToJson, producerOf, shortType, type EventEnvelope } from "./envelope.ts";
 import type { EventMetrics } from "./metrics.ts";
 import type { OutboxSink } from "./relay.ts";
@@ -131,23 +131,31 @@ export async function createNatsTransport({ url, prefix, service, log, window = 
       const consumer = await js.consumers.get(stream, durable);
       const messages = await consumer.consume({ max_messages: 256 });
       const done = (async () => {
-        for await (const message of messages) {
-          let envelope: EventEnvelope;
-          try {
-            envelope = envelopeFromJson(message.string());
-          } catch (error) {
-            log.error({ err: error, subject: message.subject }, "unreadable event dropped");
-            message.term();
-            continue;
+        for await (const batch of batched(messages, 100)) {
+          const readable: { message: (typeof batch)[number]; envelope: EventEnvelope }[] = [];
+          for (const message of batch) {
+            try {
+              readable.push({ message, envelope: envelopeFromJson(message.string()) });
+            } catch (error) {
+              log.error({ err: error, subject: message.subject }, "unreadable event dropped");
+              message.term();
+            }
           }
           try {
-            await applyEvent(subscription, envelope, apply);
-            message.ack();
-            apply.metrics?.consumerLag.set({ consumer: subscription.name, producer }, message.info.pending);
+            await applyBatch(
+              subscription,
+              readable.map((r) => r.envelope),
+              apply,
+            );
+            // Acknowledged only after the effects committed; a crash before this redelivers, and the inbox dedupes.
+            for (const { message } of readable) message.ack();
+            const last = readable.at(-1)?.message;
+            if (last)
+              apply.metrics?.consumerLag.set({ consumer: subscription.name, producer }, last.info.pending);
           } catch (error) {
-            // Stopping mid-handler: let the server redeliver it to a replica that is still running.
-            log.debug({ err: error }, "event left for redelivery");
-            message.nak();
+            // Stopping mid-handler: let the server redeliver them to a replica that is still running.
+            log.debug({ err: error }, "events left for redelivery");
+            for (const { message } of readable) message.nak();
           }
         }
       })();
