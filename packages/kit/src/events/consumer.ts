@@ -212,7 +212,7 @@ async function applyInTransaction(
           [subscription.name, envelope.id],
         );
         if (inserted.rowCount !== 1) return "duplicate";
-        await subscription.handler({ envelope, data: decodeData(schema, envelope.data) } as never, tx);
+        await subscription.handler({ envelope, data: decodeData(schema, envelope.data) }, tx);
         return "applied";
       }),
   );
