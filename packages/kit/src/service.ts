@@ -12,19 +12,27 @@ import type { AnyService } from "./rpc/definition.ts";
 import { createRpcServer, type ServiceImpl } from "./rpc/server.ts";
 import { setUpTracing, shutdownTracing } from "./tracing.ts";
 import { EventsService } from "@tessera/contracts/events/v1";
-import { createEventBus, type EventBus } from "./events/bus.ts";
+import { createEventBus, type EventBus, type TransportName } from "./events/bus.ts";
 
 /** The config every service with an RPC port and a database extends. */
 export const RpcServiceConfig = BaseConfig.extend({
   GRPC_HOST: z.string().default("0.0.0.0"),
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-  /** How events travel: straight from the producer's outbox (embedded) or through NATS JetStream. */
-  EVENTS_TRANSPORT: z.enum(["direct", "nats"]).default("direct"),
+  /** How events travel: straight from the producer's outbox (embedded), through NATS JetStream or Kafka. */
+  EVENTS_TRANSPORT: z.enum(["direct", "nats", "kafka"]).default("direct"),
   NATS_URL: z
     .string()
     .regex(/^nats:\/\/[^\s]+$/, "must be a nats:// URL")
     .default("nats://127.0.0.1:4222"),
-  /** Prefix of NATS stream names and subjects. */
+  /** Kafka bootstrap brokers, `host:port,host:port`; required when EVENTS_TRANSPORT=kafka. */
+  KAFKA_BROKERS: z
+    .string()
+    .transform((value) => value.split(",").map((broker) => broker.trim()))
+    .refine((brokers) => brokers.every(isHostPort), "must be a comma-separated list of host:port")
+    .optional(),
+  /** Partitions of each Kafka topic the transport creates: the most replicas of one subscription that get work. */
+  EVENTS_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1_000).default(3),
+  /** Prefix of NATS stream names and subjects, of Kafka topics and consumer groups. */
   EVENTS_PREFIX: z
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,30}$/i, "must be a short identifier")
@@ -92,7 +100,7 @@ export async function createService<C extends ConfigShape>(
 ): Promise<Service<z.infer<C>>> {
   const config = readConfig(options);
   const log = createLogger({ service: options.name, level: config.LOG_LEVEL });
-  setUpTracing({ service: options.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
+  await setUpTracing({ service: options.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   const metrics = createMetrics(options.name);
   const rpc = createRpcServer({ log, metrics });
   const stopHooks: (() => Promise<void> | void)[] = [];
@@ -116,7 +124,7 @@ export async function createService<C extends ConfigShape>(
     migrations = [...(await readMigrations(kitMigrations, "kit/")), ...(await readMigrations(directory))];
     const database = createDb({ connectionString: url, log, applicationName: options.name });
     db = database;
-    const transport = (config as { EVENTS_TRANSPORT?: "direct" | "nats" }).EVENTS_TRANSPORT ?? "direct";
+    const transport = (config as { EVENTS_TRANSPORT?: TransportName }).EVENTS_TRANSPORT ?? "direct";
     bus = createEventBus({
       service: options.name,
       db: database,
@@ -125,6 +133,8 @@ export async function createService<C extends ConfigShape>(
       registry: metrics.registry,
       transport,
       natsUrl: (config as { NATS_URL?: string }).NATS_URL,
+      kafkaBrokers: (config as { KAFKA_BROKERS?: string[] }).KAFKA_BROKERS,
+      kafkaPartitions: (config as { EVENTS_KAFKA_PARTITIONS?: number }).EVENTS_KAFKA_PARTITIONS,
       prefix: (config as { EVENTS_PREFIX?: string }).EVENTS_PREFIX,
       maxAttempts: (config as { EVENTS_MAX_ATTEMPTS?: number }).EVENTS_MAX_ATTEMPTS,
       ackWaitMs: (config as { EVENTS_ACK_WAIT_MS?: number }).EVENTS_ACK_WAIT_MS,
@@ -247,7 +257,9 @@ const retryDelay = (base: number) => (attempt: number) => Math.min(base * 2 ** (
 
 function readConfig<C extends ConfigShape>(options: ServiceOptions<C>): Readonly<z.infer<C>> {
   try {
-    return loadConfig(options.config, options.env ?? process.env);
+    const config = loadConfig(options.config, options.env ?? process.env);
+    checkEventsTransport(config);
+    return config;
   } catch (error) {
     if (options.env === undefined && error instanceof ConfigError) {
       // A misconfigured service stops at once, saying which variable to fix — no stack trace.
@@ -256,6 +268,25 @@ function readConfig<C extends ConfigShape>(options: ServiceOptions<C>): Readonly
     }
     throw error;
   }
+}
+
+/** What one variable cannot say alone: the chosen transport's settings are there. */
+function checkEventsTransport(config: object): void {
+  const { EVENTS_TRANSPORT, KAFKA_BROKERS } = config as {
+    EVENTS_TRANSPORT?: string;
+    KAFKA_BROKERS?: unknown;
+  };
+  if (EVENTS_TRANSPORT === "kafka" && KAFKA_BROKERS === undefined) {
+    throw new ConfigError([
+      { variable: "KAFKA_BROKERS", message: "is required when EVENTS_TRANSPORT=kafka" },
+    ]);
+  }
+}
+
+/** `host:port`: a name, an IPv4 address or a bracketed IPv6 address, and a port from 1. */
+function isHostPort(value: string): boolean {
+  const port = /^(?:[\w.-]+|\[[\d:a-fA-F]+\]):(\d{1,5})$/.exec(value)?.[1];
+  return port !== undefined && Number(port) >= 1 && Number(port) <= 65535;
 }
 
 async function migrateWhenReachable(db: Db, migrations: Migration[], log: Logger): Promise<void> {

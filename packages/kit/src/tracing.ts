@@ -9,11 +9,7 @@ import {
   type Attributes,
   type Span,
 } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace";
+import type { SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 
 export { SpanKind };
 
@@ -31,20 +27,35 @@ export interface TracingOptions {
 /**
  * Registers the process's OpenTelemetry tracer provider (once): W3C trace context, async-local
  * context, and an OTLP exporter. Without an endpoint (or test processors) nothing is registered.
- * Spans are made by `inSpan`.
+ * Spans are made by `inSpan`. The SDK is loaded only then: a service that exports nothing
+ * does not pay for it in memory.
  */
-export function setUpTracing({
+export async function setUpTracing({
   service,
   otlpEndpoint,
   processors = [],
-}: TracingOptions): TracerProvider | undefined {
+}: TracingOptions): Promise<TracerProvider | undefined> {
   if (provider) return provider;
   // Nowhere to send spans: record none, and let `inSpan` pass the caller's traceparent through,
   // so logs still correlate by trace id at no cost per request.
   if (!otlpEndpoint && processors.length === 0) return undefined;
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { resourceFromAttributes },
+    sdk,
+  ] = await Promise.all([
+    import("@opentelemetry/context-async-hooks"),
+    import("@opentelemetry/core"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/sdk-trace"),
+  ]);
+  const { BatchSpanProcessor, TracerProvider } = sdk;
   const spanProcessors = [...processors];
-  if (otlpEndpoint)
+  if (otlpEndpoint) {
+    const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
     spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: otlpEndpoint }) }));
+  }
   provider = new TracerProvider({
     resource: resourceFromAttributes({ "service.name": service }),
     spanProcessors,

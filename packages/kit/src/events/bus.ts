@@ -10,13 +10,14 @@ import type { Registry } from "prom-client";
 import { applyEvent, type EventHandler, type Subscription } from "./consumer.ts";
 import { eventToMessage, startDirectConsumer, streamOutbox } from "./direct.ts";
 import { envelopeFromJson, producerOf, type EventEnvelope } from "./envelope.ts";
+import { createKafkaTransport, type KafkaTransport } from "./kafka.ts";
 import { createEventMetrics, type EventMetrics } from "./metrics.ts";
 import { createNatsTransport, type NatsTransport } from "./nats.ts";
 import { Notifier } from "./notifier.ts";
 import { outboxChannel, positionedChannel, publish } from "./outbox.ts";
 import { createRelay, outboxStats, type Relay } from "./relay.ts";
 
-export type TransportName = "direct" | "nats";
+export type TransportName = "direct" | "nats" | "kafka";
 
 export interface EventBusOptions {
   service: string;
@@ -26,7 +27,11 @@ export interface EventBusOptions {
   registry: Registry;
   transport: TransportName;
   natsUrl?: string;
-  /** Stream and subject prefix on NATS. */
+  /** Kafka bootstrap brokers, `host:port` each. */
+  kafkaBrokers?: readonly string[];
+  /** Partitions of the Kafka topics the transport creates. */
+  kafkaPartitions?: number;
+  /** Stream and subject prefix on NATS; topic and consumer group prefix on Kafka. */
   prefix?: string;
   /** Makes the EventsService client of a producer (direct transport). */
   producerClient: (producer: string) => Client<typeof EventsService>;
@@ -39,7 +44,7 @@ export interface EventBusOptions {
 
 /**
  * A service's events: `publish` into its outbox, `subscribe` handlers, and the transport that
- * connects them — the direct stream between services (embedded default) or NATS JetStream.
+ * connects them — the direct stream between services (embedded default), NATS JetStream or Kafka.
  */
 export function createEventBus(options: EventBusOptions) {
   const { service, db, log, transport } = options;
@@ -51,6 +56,7 @@ export function createEventBus(options: EventBusOptions) {
   const running: { stop(): Promise<void> }[] = [];
   let relay: Relay | undefined;
   let nats: NatsTransport | undefined;
+  let kafka: KafkaTransport | undefined;
   const apply = {
     db,
     log,
@@ -153,18 +159,32 @@ export function createEventBus(options: EventBusOptions) {
           log,
         });
       }
+      if (transport === "kafka") {
+        if (!options.kafkaBrokers?.length) throw new Error("EVENTS_TRANSPORT=kafka needs KAFKA_BROKERS");
+        kafka = await createKafkaTransport({
+          brokers: options.kafkaBrokers,
+          prefix: options.prefix ?? "tessera",
+          service,
+          log,
+          partitions: options.kafkaPartitions,
+        });
+      }
       relay = createRelay({
         connectionString: options.connectionString,
         notifier,
         log,
         metrics,
-        sink: nats?.sink,
+        sink: nats?.sink ?? kafka?.sink,
         pollMs: options.pollMs,
       });
       relay.start();
       for (const subscription of subscriptions.values()) {
         if (nats) {
           running.push(await nats.consume({ ...apply, subscription, ackWaitMs: options.ackWaitMs }));
+          continue;
+        }
+        if (kafka) {
+          running.push(await kafka.consume({ ...apply, subscription }));
           continue;
         }
         const producers = new Set([...subscription.types.keys()].map(producerOf));
@@ -186,6 +206,7 @@ export function createEventBus(options: EventBusOptions) {
       await Promise.all(running.splice(0).map((r) => r.stop()));
       await relay?.stop();
       await nats?.close();
+      await kafka?.close();
       await notifier.close();
     },
   };

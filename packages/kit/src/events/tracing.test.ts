@@ -16,7 +16,7 @@ describe("trace context across events", () => {
   const received: string[] = [];
 
   beforeAll(async () => {
-    setUpTracing({ service: "tracing-test", processors: [new SimpleSpanProcessor({ exporter })] });
+    await setUpTracing({ service: "tracing-test", processors: [new SimpleSpanProcessor({ exporter })] });
     const [producerDb, consumerDb] = await Promise.all([
       createTestDatabase("trace_producer"),
       createTestDatabase("trace_consumer"),

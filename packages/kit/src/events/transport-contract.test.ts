@@ -1,5 +1,6 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { Admin } from "@platformatic/kafka";
 import { EventsService } from "@tessera/contracts/events/v1";
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,13 +10,17 @@ import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { echoedEvents, openDb, publishEchoed, ServiceProcess, waitFor } from "./contract/harness.ts";
 
 const natsUrl = process.env["NATS_URL"] ?? "nats://127.0.0.1:4222";
+const kafkaBrokers = process.env["KAFKA_BROKERS"];
 
 const transports = [
   { name: "direct", env: { EVENTS_TRANSPORT: "direct" } },
   { name: "nats", env: { EVENTS_TRANSPORT: "nats", NATS_URL: natsUrl } },
+  ...(kafkaBrokers
+    ? [{ name: "kafka", env: { EVENTS_TRANSPORT: "kafka", KAFKA_BROKERS: kafkaBrokers } }]
+    : []),
 ] as const;
 
-if (!process.env["KAFKA_BROKERS"]) {
+if (!kafkaBrokers) {
   console.warn("event transport contract: Kafka skipped — set KAFKA_BROKERS to run it against a broker");
 }
 
@@ -89,6 +94,17 @@ describe.each(transports)("event transport contract: $name", (transport) => {
           await manager.streams.delete(stream.config.name);
       }
       await connection.close();
+    }
+    if (transport.name === "kafka") {
+      const admin = new Admin({
+        clientId: "contract-cleanup",
+        bootstrapBrokers: transport.env.KAFKA_BROKERS.split(","),
+      });
+      const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+      const groups = [...(await admin.listGroups()).keys()].filter((group) => group.startsWith(`${prefix}.`));
+      if (groups.length > 0) await admin.deleteGroups({ groups });
+      await admin.close();
     }
   });
 
@@ -185,8 +201,10 @@ describe.each(transports)("event transport contract: $name", (transport) => {
     await appliedAtLeast(2_000);
     expect(await effects()).toEqual({ total: 2_000, distinct: 2_000 });
     const { rows } = await consumerDb.query<{ replica: string }>("SELECT DISTINCT replica FROM effects");
-    // JetStream splits one durable consumer's messages; direct replicas race and the inbox picks one.
-    if (transport.name === "nats") expect(rows.map((r) => r.replica).sort()).toEqual(["a", "b"]);
+    // JetStream splits one durable consumer's messages, a Kafka group the partitions; direct replicas
+    // race and the inbox picks one.
+    if (transport.name === "nats" || transport.name === "kafka")
+      expect(rows.map((r) => r.replica).sort()).toEqual(["a", "b"]);
   });
 
   it("delivers a burst of 10,000 events completely", async () => {
