@@ -216,7 +216,7 @@ export async function createService<C extends ConfigShape>(
       ops = server;
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
-        server.listen(config.OPS_PORT, "0.0.0.0", () => resolve());
+        server.listen(config.OPS_PORT, config.OPS_HOST, () => resolve());
       });
       const address = server.address();
       const opsPort = typeof address === "object" && address ? address.port : 0;

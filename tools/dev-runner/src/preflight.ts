@@ -13,7 +13,10 @@ export function checkEntryPoints(repoRoot: string, plan: readonly PlannedService
 }
 
 /** Fails before anything starts when a port a service will bind is taken, naming the way out. */
-export async function checkPortsFree(plan: readonly PlannedService[]): Promise<void> {
+export async function checkPortsFree(
+  plan: readonly PlannedService[],
+  extra: readonly PortClaim[] = [],
+): Promise<void> {
   const claim = (port: number | undefined, label: string): PortClaim[] =>
     port === undefined ? [] : [{ port, host: "0.0.0.0", label }];
   const claims = plan.flatMap((service) => [
@@ -21,7 +24,7 @@ export async function checkPortsFree(plan: readonly PlannedService[]): Promise<v
     ...claim(service.httpPort, `${service.name} HTTP`),
     ...claim(service.opsPort, `${service.name} ops`),
   ]);
-  const busy = await findBusyPorts(claims);
+  const busy = await findBusyPorts([...claims, ...extra]);
   if (busy.length === 0) return;
   throw new Error(
     `ports in use: ${busy.map(({ port, label }) => `${port} (${label})`).join(", ")}. Is Tessera already ` +

@@ -32,13 +32,17 @@ describe("the services table", () => {
     expect(plan.get("catalog")?.env).toEqual({
       TESSERA_MODE: "embedded",
       LOG_LEVEL: "info",
+      OPS_HOST: "127.0.0.1",
       OPS_PORT: "9051",
+      GRPC_HOST: "127.0.0.1",
       GRPC_PORT: "50051",
     });
     expect(plan.get("gateway")?.env).toEqual({
       TESSERA_MODE: "embedded",
       LOG_LEVEL: "info",
+      OPS_HOST: "127.0.0.1",
       OPS_PORT: "9080",
+      GATEWAY_HOST: "127.0.0.1",
       GATEWAY_PORT: "8080",
       CATALOG_ADDR: "127.0.0.1:50051",
     });
@@ -50,7 +54,9 @@ describe("planServices", () => {
     const plan = byName({ portOffset: 1000, httpPorts: { GATEWAY_PORT: 18080 } });
     expect(plan.get("catalog")?.env).toMatchObject({ GRPC_PORT: "51051", OPS_PORT: "10051" });
     expect(plan.get("gateway")?.env).toMatchObject({
+      GATEWAY_HOST: "127.0.0.1",
       GATEWAY_PORT: "18080",
+      OPS_HOST: "127.0.0.1",
       OPS_PORT: "10080",
       CATALOG_ADDR: "127.0.0.1:51051",
     });
@@ -76,7 +82,9 @@ describe("planServices", () => {
     expect(byName({ logLevel: "debug" }, rows).get("orders")?.env).toEqual({
       TESSERA_MODE: "embedded",
       LOG_LEVEL: "debug",
+      OPS_HOST: "127.0.0.1",
       OPS_PORT: "9054",
+      GRPC_HOST: "127.0.0.1",
       GRPC_PORT: "50054",
       INVENTORY_ADDR: "127.0.0.1:50053",
       PAYMENTS_ADDR: "127.0.0.1:50055",
@@ -96,6 +104,7 @@ describe("childEnvironment", () => {
     TESSERA_PG_URL: "postgres://admin:secret@db/postgres",
     DATABASE_URL_CATALOG: "postgres://x",
     DATABASE_URL: "postgres://inherited",
+    GRPC_HOST: "127.0.0.1",
     GRPC_PORT: "1",
     TESSERA_PORT_OFFSET: "5",
     UNSET: undefined,
@@ -108,7 +117,9 @@ describe("childEnvironment", () => {
       PATH: "/usr/bin",
       LOG_LEVEL: "warn",
       TESSERA_MODE: "embedded",
+      OPS_HOST: "127.0.0.1",
       OPS_PORT: "9051",
+      GRPC_HOST: "127.0.0.1",
       GRPC_PORT: "50051",
       DATABASE_URL: "postgres://catalog:pw@127.0.0.1:54329/tessera_catalog",
     });

@@ -40,13 +40,21 @@ export function planServices(
     const httpVariable = httpPortVariable(name);
     const httpPort = ports.http === undefined ? undefined : (options.httpPorts[httpVariable] ?? ports.http);
     const givenUrl = options.databaseUrls[name];
+    // A laptop system answers on loopback only: nothing (admin RPCs, ops ports) is reachable from the network.
     const env: Record<string, string> = {
       TESSERA_MODE: "embedded",
       LOG_LEVEL: options.logLevel,
+      OPS_HOST: "127.0.0.1",
       OPS_PORT: String(opsPort),
     };
-    if (grpcPort !== undefined) env["GRPC_PORT"] = String(grpcPort);
-    if (httpPort !== undefined) env[httpVariable] = String(httpPort);
+    if (grpcPort !== undefined) {
+      env["GRPC_HOST"] = "127.0.0.1";
+      env["GRPC_PORT"] = String(grpcPort);
+    }
+    if (httpPort !== undefined) {
+      env[httpVariable.replace(/_PORT$/, "_HOST")] = "127.0.0.1";
+      env[httpVariable] = String(httpPort);
+    }
     for (const callee of definition.calls ?? []) {
       env[`${callee.toUpperCase()}_ADDR`] = `127.0.0.1:${offset(PORTS[callee].grpc)}`;
     }

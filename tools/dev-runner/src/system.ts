@@ -58,7 +58,7 @@ export interface RunningSystem {
  * is ready; on failure or abort it stops whatever it started before rejecting.
  *
  * @example
- *   const system = await startSystem({ dataDir, portOffset: 1000, gatewayPort: 18080, output, signal: AbortSignal.timeout(60_000) });
+ *   const system = await startSystem({ dataDir, portOffset: 1000, gatewayPort: 18080, output });
  *   await fetch(system.gatewayUrl);
  *   await system.stop();
  */
@@ -191,7 +191,11 @@ async function prepare(settings: Settings, run: Run, ui: ConsoleOutput): Promise
   await mkdir(settings.dataDir, { recursive: true });
   const lock = await acquireRunLock(settings.dataDir, ui.progress);
   run.lock = lock;
-  await checkPortsFree(settings.plan);
+  // Our own PostgreSQL's port too: otherwise a foreign server there would be mistaken for ours.
+  await checkPortsFree(
+    settings.plan,
+    settings.pgUrl ? [] : [{ port: settings.pgPort, host: "127.0.0.1", label: "embedded PostgreSQL" }],
+  );
   run.databases = await setUpDatabases({
     services: settings.plan,
     dataDir: settings.dataDir,

@@ -24,7 +24,8 @@ if (!kafkaBrokers) {
   console.warn("event transport contract: Kafka skipped — set KAFKA_BROKERS to run it against a broker");
 }
 
-describe.each(transports)("event transport contract: $name", (transport) => {
+// Each test boots real producer and consumer processes; on a loaded 2-core machine that takes a while.
+describe.each(transports)("event transport contract: $name", { timeout: 120_000 }, (transport) => {
   let producerDatabase: TestDatabase;
   let consumerDatabase: TestDatabase;
   let producerDb: Db;

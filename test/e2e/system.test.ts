@@ -1,0 +1,402 @@
+import { existsSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { startSystem, type RunningSystem } from "@tessera/dev-runner";
+import { findBusyPorts, findFreePort } from "@tessera/dev-runner/ports";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedCatalog } from "../../services/catalog/src/seed-data.ts";
+import { PORTS, POSTGRES_PORT } from "../../tools/dev-runner/src/services.ts";
+import { waitUntil } from "../support/polling.ts";
+import { isListening, processExists } from "../support/processes.ts";
+import { createTempDir } from "../support/temp-dir.ts";
+
+// The whole system booted the way `npm start` boots it — embedded PostgreSQL, every service its own
+// supervised process — in a temporary data directory and on ports of its own, then used over HTTP.
+
+interface ProductJson {
+  id: string;
+  sku: string;
+  name: string;
+  categories: string[];
+  price: { currencyCode: string; amountMinor: number; formatted?: string };
+}
+
+interface ProductPage {
+  products: ProductJson[];
+  nextPageToken: string;
+}
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  requestId: string;
+}
+
+interface Reply<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+const STARTUP_TIMEOUT_MS = 90_000;
+
+/** What the services inherit: enough to run, and nothing of a developer's own Tessera settings. */
+const isolatedEnv = Object.fromEntries(
+  ["PATH", "HOME", "TMPDIR", "LANG", "TZ"].map((name) => [name, process.env[name]]),
+);
+
+/**
+ * An offset that moves every port the runner binds (gRPC, ops, PostgreSQL) clear of a developer's
+ * running system and of the runner's own tests. The runner accepts offsets up to 10,000 (and the
+ * PostgreSQL port must stay below 65,536), so the offset is random in 1,000–10,000, retried while
+ * any of its ports is taken.
+ */
+async function choosePortOffset(avoid: number): Promise<number> {
+  const basePorts = [
+    POSTGRES_PORT,
+    ...Object.values(PORTS).flatMap((ports) => ("grpc" in ports ? [ports.grpc, ports.ops] : [ports.ops])),
+  ];
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const offset = 1_000 + Math.floor(Math.random() * 9_001);
+    const ports = basePorts.map((port) => port + offset);
+    if (ports.includes(avoid)) continue;
+    const claims = ports.map((port) => ({ port, host: "0.0.0.0", label: String(port) }));
+    if ((await findBusyPorts(claims)).length === 0) return offset;
+  }
+  throw new Error("found no port offset whose ports are all free in 50 tries");
+}
+
+describe("Tessera started through the dev runner", () => {
+  let dataDir: string;
+  let portOffset: number;
+  let gatewayPort: number;
+  let output: string[] = [];
+  let system: RunningSystem | undefined;
+  let starting: Promise<RunningSystem> | undefined;
+  let startup: AbortController | undefined;
+  /** Every service process seen, so the end can check that none outlived the system. */
+  const pids = new Set<number>();
+  let seededIds: string[] = [];
+
+  const printed = () => output.join("");
+  const tail = () => printed().split("\n").slice(-40).join("\n");
+
+  /** Starts the system as `npm start` would, but isolated; a failure carries what the runner printed. */
+  async function start(): Promise<RunningSystem> {
+    output = [];
+    startup = new AbortController();
+    // Only startup is bounded: aborting the signal later would stop the running system.
+    const timer = setTimeout(
+      () => startup?.abort(new Error(`not ready within ${STARTUP_TIMEOUT_MS} ms`)),
+      STARTUP_TIMEOUT_MS,
+    );
+    starting = startSystem({
+      dataDir,
+      portOffset,
+      gatewayPort,
+      env: isolatedEnv,
+      logLevel: "info",
+      output: { write: (text: string) => output.push(text) },
+      signal: startup.signal,
+    });
+    try {
+      system = await starting;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`the system did not start: ${reason}\n--- runner output ---\n${tail()}`, {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+      starting = undefined;
+    }
+    for (const status of system.statuses.values()) if (status.pid !== undefined) pids.add(status.pid);
+    return system;
+  }
+
+  function status(name: string) {
+    const found = system?.statuses.get(name);
+    if (!found) throw new Error(`no status for ${name}; the system is not running`);
+    return found;
+  }
+
+  async function request<T = unknown>(path: string, init?: RequestInit): Promise<Reply<T>> {
+    if (!system) throw new Error("the system is not running");
+    const response = await fetch(new URL(path, system.gatewayUrl), init);
+    const text = await response.text();
+    let body: unknown = text;
+    if (/json/.test(response.headers.get("content-type") ?? "")) body = JSON.parse(text);
+    return { status: response.status, headers: response.headers, body: body as T };
+  }
+
+  async function listAll(query: string, pageSize: number): Promise<ProductJson[]> {
+    const all: ProductJson[] = [];
+    let token = "";
+    for (let pages = 0; pages < 100; pages++) {
+      const { status, body } = await request<ProductPage>(
+        `/api/v1/products?${query}&page_size=${pageSize}&page_token=${encodeURIComponent(token)}`,
+      );
+      expect(status).toBe(200);
+      expect(body.products.length).toBeLessThanOrEqual(pageSize);
+      all.push(...body.products);
+      if (body.nextPageToken === "") return all;
+      token = body.nextPageToken;
+    }
+    throw new Error("paging did not end after 100 pages");
+  }
+
+  /** The embedded PostgreSQL's pid, from the lock file PostgreSQL itself keeps in its data directory. */
+  async function postgresPid(): Promise<number> {
+    const lockFile = await readFile(join(dataDir, "postgres", "postmaster.pid"), "utf8");
+    return Number.parseInt(lockFile.split("\n")[0] ?? "", 10);
+  }
+
+  beforeAll(async () => {
+    dataDir = await createTempDir("tessera-e2e-");
+    gatewayPort = await findFreePort();
+    portOffset = await choosePortOffset(gatewayPort);
+    await start();
+  }, 120_000);
+
+  afterAll(async () => {
+    // Whatever failed: a startup still in progress is aborted (it then stops what it started), a
+    // running system is stopped, and the data directory goes.
+    startup?.abort(new Error("the test is over"));
+    await starting?.catch(() => undefined);
+    await system?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("says it is ready, with every service ready on the ports of its offset", () => {
+    expect(printed()).toContain(`Tessera is ready: http://127.0.0.1:${gatewayPort}/`);
+    expect(printed()).toContain("initialising database cluster");
+    expect(status("catalog")).toMatchObject({
+      state: "ready",
+      port: PORTS.catalog.grpc + portOffset,
+      opsPort: PORTS.catalog.ops + portOffset,
+      restarts: 0,
+    });
+    expect(status("gateway")).toMatchObject({
+      state: "ready",
+      port: gatewayPort,
+      opsPort: PORTS.gateway.ops + portOffset,
+      restarts: 0,
+    });
+  });
+
+  it("serves the index at /", async () => {
+    const { status: code, headers, body } = await request("/");
+    expect(code).toBe(200);
+    expect(body).toEqual({ name: "Tessera", api: "/api/v1", docs: "/api/docs" });
+    expect(headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("pages through every seeded product by name, each once", async () => {
+    const products = await listAll("", 7);
+    expect(products.length).toBeGreaterThanOrEqual(50);
+    expect(products).toHaveLength(seedCatalog.length);
+    const ids = products.map((product) => product.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const names = products.map((product) => product.name);
+    expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(printed()).toMatch(/catalog\s*[|│].*catalog seeded/);
+    seededIds = ids;
+  });
+
+  it("finds the tents first when searching for 'tent'", async () => {
+    const { status: code, body } = await request<ProductPage>("/api/v1/products?q=tent");
+    expect(code).toBe(200);
+    expect(body.products.length).toBeGreaterThanOrEqual(2);
+    const firstTwo = body.products.slice(0, 2);
+    expect(firstTwo.map((product) => product.sku).sort()).toEqual(["TENT-2P-ULTRA", "TENT-4P-FAMILY"]);
+    for (const product of firstTwo) expect(product.categories).toContain("tents");
+  });
+
+  it("gets one product by id, with its price in integer minor units of USD", async () => {
+    const { body: page } = await request<ProductPage>("/api/v1/products?page_size=5");
+    const listed = page.products[4]!;
+    const { status: code, body } = await request<ProductJson>(`/api/v1/products/${listed.id}`);
+    expect(code).toBe(200);
+    expect(body).toEqual(listed);
+    expect(typeof body.price.amountMinor).toBe("number");
+    expect(Number.isInteger(body.price.amountMinor)).toBe(true);
+    expect(body.price.currencyCode).toBe("USD");
+  });
+
+  const unknownId = "01970000-0000-7000-8000-00000000dead";
+  const badRequests: [string, string, number | number[]][] = [
+    ["a malformed page token", "/api/v1/products?page_token=!!!", 400],
+    ["a page token that is not ours", "/api/v1/products?page_token=e30", 400],
+    ["a negative page size", "/api/v1/products?page_size=-1", 400],
+    ["a huge page size", "/api/v1/products?page_size=1000000", 400],
+    ["a page size that is not a number", "/api/v1/products?page_size=abc", 400],
+    ["a fractional page size", "/api/v1/products?page_size=1.5", 400],
+    ["a page size given twice", "/api/v1/products?page_size=1&page_size=2", 400],
+    ["an empty query", "/api/v1/products?q=", 400],
+    ["a query and a category", "/api/v1/products?q=tent&category=tents", 400],
+    ["an unknown id", `/api/v1/products/${unknownId}`, 404],
+    ["a malformed id", "/api/v1/products/not-a-uuid", 400],
+    ["a badly encoded id", "/api/v1/products/%E0%A4%A", 400],
+    ["an unknown route", "/api/v1/nothing-here", 404],
+    ["a 100 kB query string", `/api/v1/products?q=${"tent+".repeat(20 * 1024)}`, [400, 414, 431]],
+  ];
+
+  it.each(badRequests)("answers %s with a clean 4xx problem", async (_, path, expected) => {
+    const { status: code, headers, body } = await request<Problem>(path);
+    expect(code).toSatisfy((actual: number) =>
+      Array.isArray(expected) ? expected.includes(actual) : actual === expected,
+    );
+    expect(headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(body).toMatchObject({
+      status: code,
+      type: expect.stringMatching(/^urn:tessera:problem:/),
+      title: expect.any(String),
+      detail: expect.stringMatching(/\w/),
+      requestId: headers.get("x-request-id"),
+    });
+  });
+
+  it("answers a POST with a JSON body to the read-only products API with a 4xx problem", async () => {
+    const {
+      status: code,
+      headers,
+      body,
+    } = await request<Problem>("/api/v1/products", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: 42 }),
+    });
+    expect(code).toBeGreaterThanOrEqual(400);
+    expect(code).toBeLessThan(500);
+    expect(headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(body.requestId).toBe(headers.get("x-request-id"));
+  });
+
+  it("is still healthy after all that bad input, with no service restarted", async () => {
+    const { status: code, body } = await request<ProductPage>("/api/v1/products?page_size=3");
+    expect(code).toBe(200);
+    expect(body.products).toHaveLength(3);
+    const catalog = status("catalog");
+    const ready = await fetch(`http://127.0.0.1:${catalog.opsPort}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready" });
+    for (const name of ["catalog", "gateway"])
+      expect(status(name)).toMatchObject({ state: "ready", restarts: 0 });
+  });
+
+  it("publishes the OpenAPI document with the product paths", async () => {
+    const { status: code, body } = await request<{ openapi: string; paths: Record<string, unknown> }>(
+      "/api/openapi.json",
+    );
+    expect(code).toBe(200);
+    expect(body.openapi).toMatch(/^3\.1\./);
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/products", "/api/v1/products/{id}"]),
+    );
+  });
+
+  it("exposes request metrics on the gateway's ops port", async () => {
+    const response = await fetch(`http://127.0.0.1:${status("gateway").opsPort}/metrics`);
+    expect(response.status).toBe(200);
+    const metrics = await response.text();
+    expect(metrics).toContain("http_server_duration_seconds");
+    expect(metrics).toMatch(/http_server_duration_seconds_count\{[^}]*route="\/api\/v1\/products"/);
+  });
+
+  it("isolates a killed catalog: 503 with Retry-After while it is down, then recovers by itself", async () => {
+    const killed = status("catalog").pid!;
+    process.kill(killed, "SIGKILL");
+
+    const unavailable = await waitUntil(
+      "the gateway to answer 503 while the catalog is down",
+      async () => {
+        const reply = await request<Problem>("/api/v1/products");
+        if (reply.status !== 503) throw new Error(`GET /api/v1/products answered ${reply.status}`);
+        return reply;
+      },
+      { timeoutMs: 5_000, intervalMs: 50 },
+    );
+    expect(unavailable.headers.get("retry-after")).toBe("5");
+    expect(unavailable.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(unavailable.body).toMatchObject({
+      status: 503,
+      type: "urn:tessera:problem:unavailable",
+      requestId: unavailable.headers.get("x-request-id"),
+    });
+    expect(JSON.stringify(unavailable.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|circuit/);
+    // The rest of the gateway does not depend on the catalog.
+    expect((await request("/")).status).toBe(200);
+    expect((await request("/api/openapi.json")).status).toBe(200);
+
+    // Back once the runner has restarted the catalog and the gateway's circuit breaker half-opens (5 s).
+    await waitUntil(
+      "the products API to work again after the runner restarted the catalog",
+      async () => {
+        const { status: code } = await request("/api/v1/products?page_size=1");
+        if (code !== 200) throw new Error(`GET /api/v1/products answered ${code}`);
+        return true;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    const restarted = await waitUntil(
+      "the runner to report the restarted catalog ready",
+      () => {
+        const catalog = status("catalog");
+        if (catalog.state !== "ready") throw new Error(`catalog is ${catalog.state}`);
+        return catalog;
+      },
+      { timeoutMs: 5_000 },
+    );
+    expect(restarted.restarts).toBe(1);
+    expect(restarted.pid).not.toBe(killed);
+    pids.add(restarted.pid!);
+    expect(processExists(killed)).toBe(false);
+    expect(status("gateway")).toMatchObject({ state: "ready", restarts: 0 });
+  });
+
+  it("stops every service process and then PostgreSQL", async () => {
+    const pgPid = await postgresPid();
+    const pgPort = POSTGRES_PORT + portOffset;
+    expect(await isListening(pgPort)).toBe(true);
+    const running = system!;
+    await running.stop();
+    system = undefined;
+
+    expect([...running.statuses.values()].map((s) => [s.name, s.state])).toEqual([
+      ["catalog", "stopped"],
+      ["gateway", "stopped"],
+    ]);
+    for (const pid of [...pids, pgPid]) {
+      // process.kill(pid, 0) throws ESRCH: the process is gone and reaped.
+      expect(processExists(pid), `process ${pid} is still there`).toBe(false);
+    }
+    const servicePorts = [PORTS.catalog.grpc, PORTS.catalog.ops, PORTS.gateway.ops].map(
+      (p) => p + portOffset,
+    );
+    for (const port of [pgPort, gatewayPort, ...servicePorts]) {
+      expect(await isListening(port), `something still listens on ${port}`).toBe(false);
+    }
+    expect(existsSync(join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
+    expect(existsSync(join(dataDir, "dev-runner.lock"))).toBe(false);
+    expect(printed()).toMatch(/stopped\s*$/);
+  });
+
+  it("starts again on the same data directory and reuses the data without seeding twice", async () => {
+    await start();
+    expect(printed()).not.toContain("initialising database cluster");
+    expect(printed()).not.toContain("catalog seeded");
+    const products = await listAll("", 100);
+    expect(products).toHaveLength(seedCatalog.length);
+    expect(products.map((product) => product.id)).toEqual(seededIds);
+    const running = system!;
+    const secondRun = [...running.statuses.values()].map((status) => status.pid!);
+    await running.stop();
+    system = undefined;
+    for (const status of running.statuses.values()) expect(status.state).toBe("stopped");
+    for (const pid of secondRun) expect(processExists(pid), `process ${pid} is still there`).toBe(false);
+    expect(await isListening(POSTGRES_PORT + portOffset)).toBe(false);
+  });
+});
