@@ -41,7 +41,10 @@ export default tseslint.config(
   {
     // vitest's asymmetric matchers (expect.any, expect.stringMatching) are typed `any`.
     files: ["**/*.test.ts"],
-    rules: { "@typescript-eslint/no-unsafe-assignment": "off", "@typescript-eslint/no-unsafe-argument": "off" },
+    rules: {
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+    },
   },
   { files: ["**/*.js"], ...tseslint.configs.disableTypeChecked },
 );
