@@ -4,7 +4,7 @@ import { buildTestApp, type TestApp } from "./testing/test-app.ts";
 import { openApiProblems } from "./testing/openapi-check.ts";
 
 const productId = "01970000-0000-7000-8000-000000000001";
-const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const generatedId = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let current: TestApp | undefined;
 async function start(options?: Parameters<typeof buildTestApp>[0]): Promise<TestApp> {
@@ -198,12 +198,12 @@ describe("errors", () => {
 });
 
 describe("request ids and context", () => {
-  it("generates a UUIDv7 request id and echoes it in header and problem body", async () => {
+  it("generates a random UUID request id and echoes it in header and problem body", async () => {
     const { app } = await start();
     const ok = await app.inject({ url: "/" });
-    expect(ok.headers["x-request-id"]).toMatch(uuidV7);
+    expect(ok.headers["x-request-id"]).toMatch(generatedId);
     const problem = await app.inject({ url: "/nothing" });
-    expect(problem.headers["x-request-id"]).toMatch(uuidV7);
+    expect(problem.headers["x-request-id"]).toMatch(generatedId);
     expect(problem.json<{ requestId: string }>().requestId).toBe(problem.headers["x-request-id"]);
   });
 
@@ -214,7 +214,7 @@ describe("request ids and context", () => {
     expect(kept.json<{ requestId: string }>().requestId).toBe("lb:1.req-42_a");
     for (const insane of ["a/b", "a b", "x".repeat(129), "<x>"]) {
       const replaced = await app.inject({ url: "/", headers: { "x-request-id": insane } });
-      expect(replaced.headers["x-request-id"]).toMatch(uuidV7);
+      expect(replaced.headers["x-request-id"]).toMatch(generatedId);
     }
   });
 

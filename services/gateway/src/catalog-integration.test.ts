@@ -184,7 +184,7 @@ describe("gateway → catalog", () => {
     expect(echoed.headers.get("x-request-id")).toBe("it-test-1");
     const generated = await fetch(`${base}/api/v1/products/01970000-0000-7000-8000-00000000dead`);
     const id = generated.headers.get("x-request-id");
-    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab]/);
     expect(((await generated.json()) as { requestId: string }).requestId).toBe(id);
   });
 

