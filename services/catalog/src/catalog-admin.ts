@@ -3,16 +3,8 @@ import { newId, ServiceError, type Db, type Service, type Tx } from "@tessera/ki
 import { uuid } from "./page-token.ts";
 import type { NewProduct, Product, ProductStore } from "./product-store.ts";
 
-export interface ProductInput {
-  sku: string;
-  name: string;
-  description: string;
-  priceMinor: bigint;
-  currency: string;
-  categories: string[];
-  imageUrl: string;
-  attributes: Record<string, string>;
-}
+/** A product as an administrator describes it; the id is assigned here. */
+export type ProductInput = Omit<NewProduct, "id">;
 
 type Publish = Service<unknown>["publish"];
 
