@@ -1,0 +1,199 @@
+/**
+ * The invariants of DESIGN.md "Checkout saga", as pure functions over a snapshot of every
+ * service's state (read through their admin RPCs, never their tables). Each returns violations.
+ */
+
+export type OrderState =
+  "pending" | "stock_reserved" | "payment_authorized" | "confirmed" | "rejected" | "cancelled";
+
+export interface OrderSnapshot {
+  id: string;
+  status: OrderState;
+  lines: { sku: string; quantity: number }[];
+  totalMinor: bigint;
+  updatedAt: Date;
+}
+
+export interface StockSnapshot {
+  sku: string;
+  onHand: bigint;
+  reserved: bigint;
+  committed: bigint;
+  received: bigint;
+}
+
+export interface ReservationSnapshot {
+  orderId: string;
+  status: "held" | "released" | "committed" | "expired";
+  lines: { sku: string; quantity: number }[];
+}
+
+export interface PaymentSnapshot {
+  id: string;
+  orderId: string;
+  status: "authorized" | "declined" | "captured" | "voided" | "refunded";
+  amountMinor: bigint;
+  capturedMinor: bigint;
+  refundedMinor: bigint;
+}
+
+export interface LedgerSnapshot {
+  sumOfEntries: bigint;
+  journalEntries: bigint;
+  unbalancedEntries: bigint;
+}
+
+export interface Snapshot {
+  takenAt: Date;
+  orders: OrderSnapshot[];
+  stock: StockSnapshot[];
+  reservations: ReservationSnapshot[];
+  payments: PaymentSnapshot[];
+  ledger: LedgerSnapshot;
+}
+
+export interface Violation {
+  invariant: string;
+  detail: string;
+}
+
+const terminal = new Set<OrderState>(["confirmed", "rejected", "cancelled"]);
+
+/** Every order is terminal, or still within its step timeout (plus a grace for the sweep). */
+export function ordersTerminal(snapshot: Snapshot, stepTimeoutMs: number): Violation[] {
+  return snapshot.orders
+    .filter((order) => !terminal.has(order.status))
+    .filter((order) => snapshot.takenAt.getTime() - order.updatedAt.getTime() > stepTimeoutMs)
+    .map((order) => ({
+      invariant: "every order reaches a terminal state",
+      detail: `order ${order.id} is still ${order.status} since ${order.updatedAt.toISOString()}`,
+    }));
+}
+
+/** Stock is never negative and is conserved: received = on hand + committed; reserved ≤ on hand. */
+export function stockConserved(snapshot: Snapshot): Violation[] {
+  const violations: Violation[] = [];
+  for (const s of snapshot.stock) {
+    const add = (detail: string) =>
+      violations.push({ invariant: "stock conserved and never negative", detail });
+    if (s.onHand < 0n || s.reserved < 0n || s.committed < 0n)
+      add(`${s.sku}: a negative counter (${format(s)})`);
+    if (s.reserved > s.onHand) add(`${s.sku}: more reserved than on hand (${format(s)})`);
+    if (s.received !== s.onHand + s.committed) add(`${s.sku}: received ≠ on hand + committed (${format(s)})`);
+  }
+  const held = new Map<string, bigint>();
+  for (const r of snapshot.reservations.filter((r) => r.status === "held")) {
+    for (const line of r.lines) held.set(line.sku, (held.get(line.sku) ?? 0n) + BigInt(line.quantity));
+  }
+  for (const s of snapshot.stock) {
+    const expected = held.get(s.sku) ?? 0n;
+    if (s.reserved !== expected) {
+      violations.push({
+        invariant: "stock conserved and never negative",
+        detail: `${s.sku}: reserved ${s.reserved} but held reservations add up to ${expected}`,
+      });
+    }
+  }
+  return violations;
+}
+
+/** Units committed per SKU equal the units of confirmed orders (once their CommitStock was applied). */
+export function stockMatchesOrders(snapshot: Snapshot): Violation[] {
+  const ordered = new Map<string, bigint>();
+  for (const order of snapshot.orders.filter((o) => o.status === "confirmed")) {
+    for (const line of order.lines)
+      ordered.set(line.sku, (ordered.get(line.sku) ?? 0n) + BigInt(line.quantity));
+  }
+  const violations: Violation[] = [];
+  const skus = new Set([...ordered.keys(), ...snapshot.stock.map((s) => s.sku)]);
+  for (const sku of skus) {
+    const committed = snapshot.stock.find((s) => s.sku === sku)?.committed ?? 0n;
+    const expected = ordered.get(sku) ?? 0n;
+    if (committed !== expected) {
+      violations.push({
+        invariant: "stock committed equals confirmed orders",
+        detail: `${sku}: ${committed} committed, confirmed orders hold ${expected}`,
+      });
+    }
+  }
+  return violations;
+}
+
+/** The ledger balances: every journal entry sums to zero, and so does the whole journal. */
+export function ledgerBalanced(snapshot: Snapshot): Violation[] {
+  const violations: Violation[] = [];
+  if (snapshot.ledger.sumOfEntries !== 0n) {
+    violations.push({
+      invariant: "ledger balanced",
+      detail: `journal sums to ${snapshot.ledger.sumOfEntries}`,
+    });
+  }
+  if (snapshot.ledger.unbalancedEntries !== 0n) {
+    violations.push({
+      invariant: "ledger balanced",
+      detail: `${snapshot.ledger.unbalancedEntries} journal entries do not sum to zero`,
+    });
+  }
+  return violations;
+}
+
+/**
+ * Money follows the orders: one payment per order at most (no order charged twice); a confirmed
+ * order's payment is authorized or captured for exactly its total; a rejected or cancelled order
+ * keeps no captured money (declined, voided, or refunded in full).
+ */
+export function paymentsMatchOrders(snapshot: Snapshot): Violation[] {
+  const violations: Violation[] = [];
+  const byOrder = new Map<string, PaymentSnapshot[]>();
+  for (const p of snapshot.payments) byOrder.set(p.orderId, [...(byOrder.get(p.orderId) ?? []), p]);
+  for (const [orderId, payments] of byOrder) {
+    if (payments.length > 1) {
+      violations.push({
+        invariant: "no order charged twice",
+        detail: `order ${orderId} has ${payments.length} payments`,
+      });
+    }
+  }
+  for (const order of snapshot.orders) {
+    const payment = byOrder.get(order.id)?.[0];
+    const kept = payment ? payment.capturedMinor - payment.refundedMinor : 0n;
+    if (order.status === "confirmed") {
+      if (!payment || !(payment.status === "authorized" || payment.status === "captured")) {
+        violations.push({
+          invariant: "confirmed orders are paid",
+          detail: `order ${order.id} has ${payment?.status ?? "no"} payment`,
+        });
+      } else if (payment.amountMinor !== order.totalMinor) {
+        violations.push({
+          invariant: "confirmed orders are paid",
+          detail: `order ${order.id} total ${order.totalMinor}, payment ${payment.amountMinor}`,
+        });
+      }
+    }
+    if (
+      (order.status === "rejected" || order.status === "cancelled") &&
+      (kept !== 0n || payment?.status === "authorized")
+    ) {
+      violations.push({
+        invariant: "failed orders keep no money",
+        detail: `order ${order.id} is ${order.status} but its payment is ${payment?.status} with ${kept} kept`,
+      });
+    }
+  }
+  return violations;
+}
+
+function format(s: StockSnapshot): string {
+  return `on hand ${s.onHand}, reserved ${s.reserved}, committed ${s.committed}, received ${s.received}`;
+}
+
+/** Every check, in report order. */
+export function checkAll(snapshot: Snapshot, { stepTimeoutMs }: { stepTimeoutMs: number }): Violation[] {
+  return [
+    ...ordersTerminal(snapshot, stepTimeoutMs),
+    ...stockConserved(snapshot),
+    ...stockMatchesOrders(snapshot),
+    ...ledgerBalanced(snapshot),
+    ...paymentsMatchOrders(snapshot),
+  ];
+}

@@ -1,0 +1,111 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { InventoryService, ReservationStatus } from "@tessera/contracts/inventory/v1";
+import { OrdersService, OrderStatus } from "@tessera/contracts/orders/v1";
+import { PaymentsService, PaymentStatus } from "@tessera/contracts/payments/v1";
+import { createClient } from "@tessera/kit";
+import type {
+  OrderSnapshot,
+  OrderState,
+  PaymentSnapshot,
+  ReservationSnapshot,
+  Snapshot,
+} from "./invariants.ts";
+
+export interface Addresses {
+  orders: string;
+  inventory: string;
+  payments: string;
+}
+
+const orderStates: Record<number, OrderState> = {
+  [OrderStatus.PENDING]: "pending",
+  [OrderStatus.STOCK_RESERVED]: "stock_reserved",
+  [OrderStatus.PAYMENT_AUTHORIZED]: "payment_authorized",
+  [OrderStatus.CONFIRMED]: "confirmed",
+  [OrderStatus.REJECTED]: "rejected",
+  [OrderStatus.CANCELLED]: "cancelled",
+};
+const reservationStates: Record<number, ReservationSnapshot["status"]> = {
+  [ReservationStatus.HELD]: "held",
+  [ReservationStatus.RELEASED]: "released",
+  [ReservationStatus.COMMITTED]: "committed",
+  [ReservationStatus.EXPIRED]: "expired",
+};
+const paymentStates: Record<number, PaymentSnapshot["status"]> = {
+  [PaymentStatus.AUTHORIZED]: "authorized",
+  [PaymentStatus.DECLINED]: "declined",
+  [PaymentStatus.CAPTURED]: "captured",
+  [PaymentStatus.VOIDED]: "voided",
+  [PaymentStatus.REFUNDED]: "refunded",
+};
+
+function known<T>(table: Record<number, T>, value: number, what: string): T {
+  const mapped = table[value];
+  if (mapped === undefined) throw new Error(`unknown ${what} ${value}`);
+  return mapped;
+}
+
+/** Reads every service's state through its admin RPCs (never another service's tables). */
+export async function takeSnapshot(addresses: Addresses, timeoutMs = 10_000): Promise<Snapshot> {
+  const options = { deadlineMs: timeoutMs };
+  const orders = createClient(OrdersService, addresses.orders, options);
+  const inventory = createClient(InventoryService, addresses.inventory, options);
+  const payments = createClient(PaymentsService, addresses.payments, options);
+  try {
+    const takenAt = new Date();
+    const allOrders: OrderSnapshot[] = [];
+    let pageToken = "";
+    do {
+      const page = await orders.listOrders({ pageSize: 100, pageToken });
+      for (const o of page.orders) {
+        allOrders.push({
+          id: o.id,
+          status: known(orderStates, o.status, "order status"),
+          lines: o.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+          totalMinor: o.total?.amountMinor ?? 0n,
+          updatedAt: o.updateTime ? timestampDate(o.updateTime) : takenAt,
+        });
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    const [stock, reservations, paymentList, ledger] = await Promise.all([
+      inventory.listStock({}),
+      inventory.listReservations({}),
+      payments.listPayments({}),
+      payments.getLedger({}),
+    ]);
+    return {
+      takenAt,
+      orders: allOrders,
+      stock: stock.stock.map((s) => ({
+        sku: s.sku,
+        onHand: s.onHand,
+        reserved: s.reserved,
+        committed: s.committed,
+        received: s.received,
+      })),
+      reservations: reservations.reservations.map((r) => ({
+        orderId: r.orderId,
+        status: known(reservationStates, r.status, "reservation status"),
+        lines: r.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      })),
+      payments: paymentList.payments.map((p) => ({
+        id: p.id,
+        orderId: p.orderId,
+        status: known(paymentStates, p.status, "payment status"),
+        amountMinor: p.amount?.amountMinor ?? 0n,
+        capturedMinor: p.captured?.amountMinor ?? 0n,
+        refundedMinor: p.refunded?.amountMinor ?? 0n,
+      })),
+      ledger: {
+        sumOfEntries: ledger.sumOfEntries?.amountMinor ?? 0n,
+        journalEntries: ledger.journalEntries,
+        unbalancedEntries: ledger.unbalancedEntries,
+      },
+    };
+  } finally {
+    orders.close();
+    inventory.close();
+    payments.close();
+  }
+}
