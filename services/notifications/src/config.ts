@@ -1,0 +1,26 @@
+import { address, RpcServiceConfig, z } from "@tessera/kit";
+
+export const NotificationsConfig = RpcServiceConfig.extend({
+  GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50056),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }),
+  /** The orders service, whose outbox the direct transport streams OrderConfirmed/Rejected/Cancelled from. */
+  ORDERS_ADDR: address("127.0.0.1:50054"),
+  /** SMTP server to e-mail notifications through, e.g. smtp://127.0.0.1:2525; unset: stored only. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+  /**
+   * Recipients are `<user id>@<this domain>`: there is no identity service holding e-mail addresses
+   * yet, so the address is derived from the user id (a UUID, always a valid local part).
+   */
+  NOTIFICATIONS_EMAIL_DOMAIN: z
+    .string()
+    .regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, {
+      error: "must be a domain name",
+    })
+    .default("example.test"),
+  /** The From header of every e-mail. */
+  NOTIFICATIONS_FROM: z.string().min(3).max(200).default("Tessera <orders@tessera.local>"),
+  /** How often the mailer looks for messages to send (and the first retry's delay, doubling). */
+  NOTIFICATIONS_MAIL_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+});
+
+export type NotificationsConfig = z.infer<typeof NotificationsConfig>;

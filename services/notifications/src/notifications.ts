@@ -1,0 +1,47 @@
+import { ServiceError } from "@tessera/kit";
+import type { Notification, NotificationStore } from "./notification-store.ts";
+import { decodePageToken, encodePageToken } from "./page-token.ts";
+
+export const defaultPageSize = 20;
+export const maxPageSize = 100;
+
+export interface Page {
+  notifications: Notification[];
+  nextPageToken: string;
+}
+
+/** Reading a user's notifications, free of gRPC: validates input, pages, delegates SQL. */
+export class Notifications {
+  readonly #store: NotificationStore;
+
+  constructor(store: NotificationStore) {
+    this.#store = store;
+  }
+
+  /** The user's own notifications, newest first. */
+  async listMine(request: { userId: string; pageSize: number; pageToken: string }): Promise<Page> {
+    const userId = request.userId;
+    if (userId.trim() === "") throw new ServiceError("invalid_argument", "user_id is required");
+    if (userId.length > 200) throw new ServiceError("invalid_argument", "user_id is too long (max 200)");
+    const limit = pageSize(request.pageSize);
+    const cursor = decodePageToken(request.pageToken);
+    if (cursor && cursor.userId !== userId) {
+      throw new ServiceError("invalid_argument", "page_token was issued for another user");
+    }
+    const rows = await this.#store.listByUser({ userId, before: cursor?.before, limit: limit + 1 });
+    const notifications = rows.slice(0, limit);
+    const last = notifications.at(-1);
+    return {
+      notifications,
+      nextPageToken: rows.length > limit && last ? encodePageToken({ userId, before: last.id }) : "",
+    };
+  }
+}
+
+function pageSize(requested: number): number {
+  if (requested === 0) return defaultPageSize;
+  if (!Number.isInteger(requested) || requested < 0 || requested > maxPageSize) {
+    throw new ServiceError("invalid_argument", `page_size must be between 1 and ${maxPageSize}`);
+  }
+  return requested;
+}

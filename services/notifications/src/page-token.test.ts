@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { decodePageToken, encodePageToken } from "./page-token.ts";
+
+describe("page tokens", () => {
+  it("round-trips a cursor", () => {
+    const cursor = { userId: "user-1", before: "0193a6c4-1f2e-7a3b-9c4d-5e6f7a8b9c0d" };
+    expect(decodePageToken(encodePageToken(cursor))).toEqual(cursor);
+  });
+
+  it("treats an empty token as the first page", () => {
+    expect(decodePageToken("")).toBeUndefined();
+  });
+
+  it.each([
+    ["not base64url", "!!!"],
+    ["not JSON", Buffer.from("hello").toString("base64url")],
+    ["a JSON scalar", Buffer.from("42").toString("base64url")],
+    ["JSON null", Buffer.from("null").toString("base64url")],
+    ["a cursor with a bad id", Buffer.from('{"u":"a","b":"1; DROP TABLE"}').toString("base64url")],
+    [
+      "a cursor without a user",
+      Buffer.from('{"b":"0193a6c4-1f2e-7a3b-9c4d-5e6f7a8b9c0d"}').toString("base64url"),
+    ],
+    ["a huge token", "a".repeat(5000)],
+  ])("rejects %s as invalid_argument", (_, token) => {
+    expect(() => decodePageToken(token)).toThrowError(expect.objectContaining({ code: "invalid_argument" }));
+  });
+});

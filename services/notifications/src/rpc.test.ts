@@ -1,0 +1,113 @@
+import { NotificationsService } from "@tessera/contracts/notifications/v1";
+import { OrderRejectedSchema } from "@tessera/contracts/orders/v1";
+import { createClient, newId, type Client } from "@tessera/kit";
+import { waitFor } from "@tessera/kit/events-contract";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { composeMessage } from "./messages.ts";
+import { encodePageToken } from "./page-token.ts";
+import {
+  startNotifications,
+  startOrdersProducer,
+  type NotificationsUnderTest,
+  type OrdersProducer,
+} from "./testing/fixture.ts";
+
+describe("ListMyNotifications over gRPC, without SMTP", () => {
+  let orders: OrdersProducer;
+  let app: NotificationsUnderTest;
+  let client: Client<typeof NotificationsService>;
+  const alice = newId();
+  const bob = newId();
+
+  beforeAll(async () => {
+    orders = await startOrdersProducer();
+    app = await startNotifications({ ORDERS_ADDR: orders.address, NOTIFICATIONS_MAIL_INTERVAL_MS: "50" });
+    client = createClient(NotificationsService, app.rpcAddress);
+    const store = app.store;
+    // 25 for alice, 3 for bob, stored as the event handler stores them.
+    const stored = [...Array(25).fill(alice), ...Array(3).fill(bob)] as string[];
+    for (const userId of stored) {
+      const message = composeMessage({ kind: "order_cancelled", orderId: newId(), userId, reason: "" });
+      await app.service.db.tx((tx) => store.insert(tx, message));
+    }
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await app?.stop();
+    await orders?.stop();
+  });
+
+  it("stores messages without e-mailing them when SMTP_URL is not set", async () => {
+    expect(app.mailer).toBeUndefined();
+    const userId = newId();
+    const orderId = newId();
+    await orders.publish(OrderRejectedSchema, { orderId, userId, reason: "card declined" }, orderId);
+    const [notification] = await waitFor("the notification", async () => {
+      const page = await client.listMyNotifications({ userId });
+      return page.notifications.length > 0 && page.notifications;
+    });
+    await sleep(200);
+    const { notifications } = await client.listMyNotifications({ userId });
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]).toMatchObject({
+      id: notification?.id,
+      userId,
+      orderId,
+      kind: "order_rejected",
+      subject: `Your order ${orderId} was not accepted`,
+      emailed: false,
+    });
+    expect(notifications[0]?.body).toContain("Reason: card declined");
+    expect(notifications[0]?.createTime?.seconds).toBeGreaterThan(0n);
+  });
+
+  it("pages through the caller's own notifications, newest first, without gaps", async () => {
+    const ids: string[] = [];
+    const sizes: number[] = [];
+    let pageToken = "";
+    do {
+      const page = await client.listMyNotifications({ userId: alice, pageSize: 10, pageToken });
+      for (const notification of page.notifications) expect(notification.userId).toBe(alice);
+      ids.push(...page.notifications.map((n) => n.id));
+      sizes.push(page.notifications.length);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    expect(sizes).toEqual([10, 10, 5]);
+    expect(new Set(ids).size).toBe(25);
+    // UUIDv7s sort by creation time: descending ids are newest first.
+    expect(ids).toEqual([...ids].sort().reverse());
+  });
+
+  it("returns 20 by default and only the caller's own", async () => {
+    expect((await client.listMyNotifications({ userId: alice })).notifications).toHaveLength(20);
+    const { notifications, nextPageToken } = await client.listMyNotifications({ userId: bob });
+    expect(notifications.map((n) => n.userId)).toEqual([bob, bob, bob]);
+    expect(nextPageToken).toBe("");
+    expect((await client.listMyNotifications({ userId: newId() })).notifications).toEqual([]);
+  });
+
+  it.each([
+    ["an empty user id", { userId: "" }, /user_id is required/],
+    ["a blank user id", { userId: "  " }, /user_id is required/],
+    ["page_size -1", { userId: "u", pageSize: -1 }, /page_size must be between 1 and 100/],
+    ["page_size 101", { userId: "u", pageSize: 101 }, /page_size must be between 1 and 100/],
+    ["a malformed page token", { userId: "u", pageToken: "!!!" }, /page_token is malformed/],
+    [
+      "a token of JSON that is no cursor",
+      { userId: "u", pageToken: Buffer.from('{"u":"u","b":"1; DROP"}').toString("base64url") },
+      /page_token is malformed/,
+    ],
+    [
+      "another user's page token",
+      { userId: "u", pageToken: encodePageToken({ userId: "v", before: newId() }) },
+      /page_token was issued for another user/,
+    ],
+  ])("rejects %s as invalid_argument", async (_, request, message) => {
+    await expect(client.listMyNotifications(request)).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(message),
+    });
+  });
+});
