@@ -101,10 +101,6 @@ export function createClient<S extends AnyService>(
     "grpc.max_reconnect_backoff_ms": 2_000,
   }) as GrpcClient & Record<string, (...args: unknown[]) => unknown>;
 
-  const breaker = circuitBreaker(handleWhen(isTransient), {
-    halfOpenAfter: breakerHalfOpenAfterMs,
-    breaker: new ConsecutiveBreaker(breakerThreshold),
-  });
   const retrying = retry(handleWhen(isRetryable), {
     maxAttempts: maxAttempts - 1,
     backoff: new ExponentialBackoff({ initialDelay: 25, maxDelay: 500 }),
@@ -113,6 +109,12 @@ export function createClient<S extends AnyService>(
   const client: Record<string, unknown> = { close: () => grpc.close() };
   for (const method of service.methods) {
     const idempotent = method.idempotency !== MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN;
+    // One breaker per method: a method failing because of the callee's own dependency (the cart's
+    // AddItem while the catalog is down) must not stop the callee's other methods (GetCart).
+    const breaker = circuitBreaker(handleWhen(isTransient), {
+      halfOpenAfter: breakerHalfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(breakerThreshold),
+    });
     const policy: IPolicy = idempotent ? wrap(retrying, breaker) : wrap(noop, breaker);
     const label = { service: service.name, method: method.name };
     const call = (grpc[method.localName] as (...args: unknown[]) => unknown).bind(grpc);

@@ -349,11 +349,23 @@ describe("RPC server and client", () => {
       );
     }
     const started = performance.now();
-    const error = await rejection(client.echo({ message: "x" }));
+    const error = await rejection(client.echoOnce({ message: "x" }));
     expect(error.code).toBe("unavailable");
     expect(error.message).toMatch(/circuit/);
     expect(performance.now() - started).toBeLessThan(250);
     expect(state.calls).toHaveLength(3);
+  });
+
+  it("keeps a method's circuit apart from the others' (a callee's failing dependency stops one method only)", async () => {
+    const { address } = await startEcho();
+    const client = echoClient(address, {
+      maxAttempts: 1,
+      breakerThreshold: 2,
+      breakerHalfOpenAfterMs: 60_000,
+    });
+    for (let i = 0; i < 2; i++) await rejection(client.echoOnce({ message: "x", failWith: "unavailable" }));
+    expect((await rejection(client.echoOnce({ message: "x" }))).message).toMatch(/circuit/);
+    expect((await client.echo({ message: "still served" })).message).toBe("still served");
   });
 
   it("closes the circuit again once a trial call succeeds", async () => {

@@ -1,0 +1,138 @@
+import type { Redis } from "ioredis";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ServiceError, z } from "@tessera/kit";
+import { byAddedAt, type CartLine } from "./cart-rules.ts";
+import type { CartChange, CartStore } from "./cart-store.ts";
+
+// Compare-and-set of a whole cart: replaces hash KEYS[1] by the new lines only while it still holds
+// exactly the lines the caller read, then restarts its expiry. Domain rules stay in TypeScript and
+// concurrent changes are never lost: a changed cart answers 0 and the caller reads again.
+// ARGV: TTL in ms, n, the n field/value pairs read, then the new field/value pairs.
+const replaceIfUnchanged = `
+local n = tonumber(ARGV[2])
+local current = redis.call('HGETALL', KEYS[1])
+if #current ~= 2 * n then return 0 end
+local read = {}
+for i = 3, 2 + 2 * n, 2 do read[ARGV[i]] = ARGV[i + 1] end
+for i = 1, #current, 2 do
+  if read[current[i]] ~= current[i + 1] then return 0 end
+end
+redis.call('DEL', KEYS[1])
+local first = 3 + 2 * n
+if #ARGV >= first then
+  redis.call('HSET', KEYS[1], unpack(ARGV, first, #ARGV))
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return 1
+`;
+
+type CartRedis = Redis & {
+  cartReplaceIfUnchanged(key: string, ...args: (string | number)[]): Promise<number>;
+};
+
+/** A line as stored: the hash field is the product id, the value this JSON. */
+const StoredLine = z.object({
+  sku: z.string(),
+  name: z.string(),
+  quantity: z.number().int(),
+  unitPriceMinor: z.string().regex(/^\d+$/),
+  currency: z.string(),
+  addedAt: z.iso.datetime(),
+});
+
+const encode = (line: CartLine): string =>
+  JSON.stringify({
+    sku: line.sku,
+    name: line.name,
+    quantity: line.quantity,
+    unitPriceMinor: line.unitPriceMinor.toString(),
+    currency: line.currency,
+    addedAt: line.addedAt.toISOString(),
+  } satisfies z.input<typeof StoredLine>);
+
+function decode(productId: string, value: string): CartLine {
+  const stored = StoredLine.parse(JSON.parse(value));
+  return {
+    productId,
+    sku: stored.sku,
+    name: stored.name,
+    quantity: stored.quantity,
+    unitPriceMinor: BigInt(stored.unitPriceMinor),
+    currency: stored.currency,
+    addedAt: new Date(stored.addedAt),
+  };
+}
+
+// One user's cart rarely sees concurrent changes; a jittered pause lets a burst of them line up.
+const maxAttempts = 20;
+const conflictPauseMs = (attempt: number) => Math.random() * 5 * attempt;
+
+/** Carts in Redis (infrastructure mode): one hash per user, `<prefix><user id>`, expiring after `ttlMs`. */
+export class RedisCartStore implements CartStore {
+  readonly #redis: CartRedis;
+  readonly #prefix: string;
+  readonly #ttlMs: number;
+
+  constructor(redis: Redis, { prefix, ttlMs }: { prefix: string; ttlMs: number }) {
+    redis.defineCommand("cartReplaceIfUnchanged", { lua: replaceIfUnchanged, numberOfKeys: 1 });
+    this.#redis = redis as CartRedis;
+    this.#prefix = prefix;
+    this.#ttlMs = ttlMs;
+  }
+
+  async get(userId: string): Promise<CartLine[]> {
+    const stored = await this.#call(() => this.#redis.hgetall(this.#key(userId)));
+    return decodeAll(stored);
+  }
+
+  async update(userId: string, change: CartChange): Promise<CartLine[]> {
+    const key = this.#key(userId);
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const stored = await this.#call(() => this.#redis.hgetall(key));
+      const next = [...change(decodeAll(stored))].sort(byAddedAt);
+      const read = Object.entries(stored).flat();
+      const written = next.flatMap((line) => [line.productId, encode(line)]);
+      const replaced = await this.#call(() =>
+        this.#redis.cartReplaceIfUnchanged(key, this.#ttlMs, read.length / 2, ...read, ...written),
+      );
+      if (replaced === 1) return next;
+      await sleep(conflictPauseMs(attempt));
+    }
+    throw new ServiceError("aborted", "the cart kept changing while it was being updated; try again");
+  }
+
+  // Deleting is idempotent, which is what makes clearing after an order safe without a transaction.
+  async clear(userId: string): Promise<void> {
+    await this.#call(() => this.#redis.del(this.#key(userId)));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.#redis.ping()) === "PONG";
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  #key(userId: string): string {
+    return this.#prefix + userId;
+  }
+
+  async #call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      throw new ServiceError("unavailable", "the cart storage is unavailable; try again", { cause: error });
+    }
+  }
+}
+
+function decodeAll(stored: Record<string, string>): CartLine[] {
+  return Object.entries(stored)
+    .map(([productId, value]) => decode(productId, value))
+    .sort(byAddedAt);
+}

@@ -1,0 +1,44 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { CartSchema, CartService } from "@tessera/contracts/cart/v1";
+import type { ServiceImpl } from "@tessera/kit";
+import type { Carts, CartView } from "./carts.ts";
+
+/** gRPC handlers: map protobuf ↔ domain; errors are ServiceErrors from the domain. */
+export function cartHandlers(carts: Carts): ServiceImpl<typeof CartService> {
+  return {
+    async getCart(request) {
+      return { cart: toMessage(await carts.get(request.userId)) };
+    },
+    async addItem(request) {
+      return { cart: toMessage(await carts.add(request.userId, request.productId, request.quantity)) };
+    },
+    async setItemQuantity(request) {
+      return {
+        cart: toMessage(await carts.setQuantity(request.userId, request.productId, request.quantity)),
+      };
+    },
+    async removeItem(request) {
+      return { cart: toMessage(await carts.remove(request.userId, request.productId)) };
+    },
+    async clearCart(request) {
+      return { cart: toMessage(await carts.clear(request.userId)) };
+    },
+  };
+}
+
+function toMessage(cart: CartView): MessageInitShape<typeof CartSchema> {
+  return {
+    userId: cart.userId,
+    items: cart.lines.map((line) => ({
+      productId: line.productId,
+      sku: line.sku,
+      name: line.name,
+      quantity: line.quantity,
+      unitPrice: { currencyCode: line.currency, amountMinor: line.unitPriceMinor },
+    })),
+    subtotal: cart.subtotal && {
+      currencyCode: cart.subtotal.currency,
+      amountMinor: cart.subtotal.amountMinor,
+    },
+  };
+}
