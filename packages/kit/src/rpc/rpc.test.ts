@@ -263,7 +263,7 @@ describe("RPC server and client", () => {
   it("does not retry a call that ran out of its deadline, nor count it more than once against the breaker", async () => {
     const { address, state } = await startEcho();
     const client = echoClient(address, { breakerThreshold: 2, breakerHalfOpenAfterMs: 60_000 });
-    await rejection(client.echo({ message: "x", delayMs: 1_000 }, { timeoutMs: 80 }));
+    await rejection(client.echo({ message: "x", delayMs: 3_000 }, { timeoutMs: 500 }));
     expect(state.calls).toHaveLength(1);
     // One slow call is one failure: the breaker (threshold 2) is still closed.
     expect((await client.echo({ message: "still there" })).message).toBe("still there");
