@@ -1,0 +1,90 @@
+import { ServiceError, type Db, type Tx } from "@tessera/kit";
+import { skuPattern } from "./stock-rules.ts";
+import type { ListedStatus, Reservation, StockLevel, StockStore } from "./stock-store.ts";
+
+/** Units one restock may add at most. */
+export const maxRestockQuantity = 1_000_000n;
+/** SKUs one GetStock may ask for at most. */
+export const maxSkusPerQuery = 500;
+
+export interface RestockInput {
+  sku: string;
+  quantity: bigint;
+  idempotencyKey: string;
+}
+
+/**
+ * Stock outside the saga: seeding a new catalog product, restocking by idempotency key, and the
+ * read side (GetStock, ListStock, ListReservations) the storefront and consistency checker use.
+ */
+export class StockAdmin {
+  readonly #db: Db;
+  readonly #store: StockStore;
+  readonly #initialStock: bigint;
+
+  constructor(options: { db: Db; store: StockStore; initialStock: bigint }) {
+    this.#db = options.db;
+    this.#store = options.store;
+    this.#initialStock = options.initialStock;
+  }
+
+  /**
+   * A product was created in the catalog: its SKU gets the initial stock, once. Existing stock is
+   * never reset (a repeated event, or a product re-created under a known SKU, changes nothing).
+   */
+  async seed(tx: Tx, sku: string): Promise<boolean> {
+    checkSku(sku);
+    return this.#store.createStock(tx, sku, this.#initialStock);
+  }
+
+  /** Adds units to a SKU (creating it if new); the same idempotency key adds them once. */
+  async restock(input: RestockInput): Promise<StockLevel> {
+    checkSku(input.sku);
+    if (input.quantity < 1n || input.quantity > maxRestockQuantity) {
+      throw new ServiceError("invalid_argument", `quantity must be between 1 and ${maxRestockQuantity}`);
+    }
+    const key = input.idempotencyKey;
+    if (key.length < 1 || key.length > 200) {
+      throw new ServiceError("invalid_argument", "idempotency_key is required (1-200 characters)");
+    }
+    return this.#db.tx(async (tx) => {
+      const claim = await this.#store.claimRestock(tx, key, input.sku, input.quantity);
+      if (claim.claimed) return this.#store.receive(tx, input.sku, input.quantity);
+      if (claim.sku !== input.sku || claim.quantity !== input.quantity) {
+        throw new ServiceError(
+          "failed_precondition",
+          `idempotency_key was used for another restock (${claim.quantity} of ${claim.sku})`,
+        );
+      }
+      const [level] = await this.#store.stockOf([input.sku], tx);
+      return level!;
+    });
+  }
+
+  /** Stock of the given SKUs; unknown ones are left out. */
+  async stockOf(skus: readonly string[]): Promise<StockLevel[]> {
+    if (skus.length > maxSkusPerQuery) {
+      throw new ServiceError("invalid_argument", `at most ${maxSkusPerQuery} SKUs per request`);
+    }
+    skus.forEach(checkSku);
+    return skus.length === 0 ? [] : this.#store.stockOf([...new Set(skus)]);
+  }
+
+  listStock(): Promise<StockLevel[]> {
+    return this.#store.listStock();
+  }
+
+  listReservations(status?: ListedStatus): Promise<Reservation<ListedStatus>[]> {
+    return this.#store.listReservations(status);
+  }
+}
+
+function checkSku(sku: string): void {
+  if (sku.length === 0) throw new ServiceError("invalid_argument", "sku must not be empty");
+  if (!skuPattern.test(sku)) {
+    throw new ServiceError(
+      "invalid_argument",
+      `sku "${sku.slice(0, 64)}" must be 2-64 upper-case letters, digits or dashes`,
+    );
+  }
+}
