@@ -2,11 +2,12 @@ import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
-import { findBusyPorts, findFreePort } from "@tessera/dev-runner/ports";
+import { findFreePort } from "@tessera/dev-runner/ports";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedCatalog } from "../../services/catalog/src/seed-data.ts";
 import { PORTS, POSTGRES_PORT } from "../../tools/dev-runner/src/services.ts";
 import { waitUntil } from "../support/polling.ts";
+import { choosePortOffset } from "../support/ports.ts";
 import { isListening, processExists } from "../support/processes.ts";
 import { createTempDir } from "../support/temp-dir.ts";
 
@@ -46,27 +47,6 @@ const STARTUP_TIMEOUT_MS = 90_000;
 const isolatedEnv = Object.fromEntries(
   ["PATH", "HOME", "TMPDIR", "LANG", "TZ"].map((name) => [name, process.env[name]]),
 );
-
-/**
- * An offset that moves every port the runner binds (gRPC, ops, PostgreSQL) clear of a developer's
- * running system and of the runner's own tests. The runner accepts offsets up to 10,000 (and the
- * PostgreSQL port must stay below 65,536), so the offset is random in 1,000–10,000, retried while
- * any of its ports is taken.
- */
-async function choosePortOffset(avoid: number): Promise<number> {
-  const basePorts = [
-    POSTGRES_PORT,
-    ...Object.values(PORTS).flatMap((ports) => ("grpc" in ports ? [ports.grpc, ports.ops] : [ports.ops])),
-  ];
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 1_000 + Math.floor(Math.random() * 9_001);
-    const ports = basePorts.map((port) => port + offset);
-    if (ports.includes(avoid)) continue;
-    const claims = ports.map((port) => ({ port, host: "0.0.0.0", label: String(port) }));
-    if ((await findBusyPorts(claims)).length === 0) return offset;
-  }
-  throw new Error("found no port offset whose ports are all free in 50 tries");
-}
 
 describe("Tessera started through the dev runner", () => {
   let dataDir: string;

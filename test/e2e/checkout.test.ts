@@ -1,0 +1,234 @@
+import { checkConsistency, type Addresses } from "@tessera/checker";
+import { InventoryService } from "@tessera/contracts/inventory/v1";
+import { PaymentsService } from "@tessera/contracts/payments/v1";
+import { startSystem, type RunningSystem } from "@tessera/dev-runner";
+import { findFreePort } from "@tessera/dev-runner/ports";
+import { createClient } from "@tessera/kit";
+import { rm } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gatewayClient } from "../support/api.ts";
+import { waitUntil } from "../support/polling.ts";
+import { choosePortOffset } from "../support/ports.ts";
+import { createTempDir } from "../support/temp-dir.ts";
+
+// Checkout end to end, in embedded mode, through the gateway: the saga across orders, inventory,
+// payments, cart and notifications as separate processes, with the consistency checker after each.
+
+const cards = { approve: "tok_visa_approve", decline: "tok_card_declined" };
+const STEP_TIMEOUT_MS = 20_000;
+
+interface Product {
+  id: string;
+  sku: string;
+  price: { amountMinor: number; currencyCode: string };
+}
+interface Order {
+  id: string;
+  status: string;
+  total: { amountMinor: number };
+  reason: string;
+}
+interface Cart {
+  items: { productId: string; quantity: number }[];
+}
+
+describe("checkout end to end", () => {
+  let dataDir: string;
+  let system: RunningSystem | undefined;
+  let api: ReturnType<typeof gatewayClient>;
+  let addresses: Addresses & { cart: string };
+  let products: Product[];
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = await createTempDir("tessera-checkout-");
+    const gatewayPort = await findFreePort();
+    const cancel = new AbortController();
+    const startup = setTimeout(() => cancel.abort(new Error("startup took over 120 s")), 120_000);
+    try {
+      system = await startSystem({
+        dataDir,
+        portOffset: await choosePortOffset(gatewayPort),
+        gatewayPort,
+        output: { write: (text: string) => output.push(text) },
+        env: { ...process.env, ORDERS_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS), LOG_LEVEL: "warn" },
+        signal: cancel.signal,
+      });
+    } finally {
+      clearTimeout(startup);
+    }
+    const port = (name: string) => {
+      const status = system?.statuses.get(name);
+      if (!status?.port) throw new Error(`${name} has no port`);
+      return `127.0.0.1:${status.port}`;
+    };
+    addresses = {
+      orders: port("orders"),
+      inventory: port("inventory"),
+      payments: port("payments"),
+      cart: port("cart"),
+    };
+    api = gatewayClient(system.gatewayUrl);
+    const page = await api<{ products: Product[] }>("GET", "/api/v1/products?page_size=100");
+    products = page.body.products;
+    // Inventory seeds stock from catalog's ProductChanged events: wait until it has them all.
+    const inventory = createClient(InventoryService, addresses.inventory);
+    try {
+      await waitUntil(
+        "inventory to seed stock for every product",
+        async () => ((await inventory.listStock({})).stock.length >= products.length ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+    } finally {
+      inventory.close();
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  const order = (user: string, id: string) => api<Order>("GET", `/api/v1/orders/${id}`, { user });
+  const settled = (user: string, id: string) =>
+    waitUntil(
+      `order ${id} to settle`,
+      async () => {
+        const { body } = await order(user, id);
+        return ["confirmed", "rejected", "cancelled"].includes(body.status) ? body : undefined;
+      },
+      { timeoutMs: STEP_TIMEOUT_MS * 2, intervalMs: 200 },
+    );
+  const addToCart = async (user: string, product: Product, quantity: number) => {
+    const reply = await api<Cart>("POST", "/api/v1/cart/items", {
+      user,
+      body: { productId: product.id, quantity },
+    });
+    expect(reply.status).toBe(200);
+  };
+  const checkout = (user: string, key: string, cardToken: string) =>
+    api<Order>("POST", "/api/v1/checkout", {
+      user,
+      body: { cardToken },
+      headers: { "idempotency-key": key },
+    });
+  /** The asynchronous tail (capture, stock commit) settles shortly after an order does. */
+  const consistent = () =>
+    waitUntil(
+      "the system to be consistent",
+      async () => {
+        const report = await checkConsistency(addresses, { stepTimeoutMs: STEP_TIMEOUT_MS });
+        if (report.violations.length > 0) throw new Error(report.text);
+        return report;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+  const stockOf = async (sku: string) => {
+    const inventory = createClient(InventoryService, addresses.inventory);
+    try {
+      const level = (await inventory.getStock({ skus: [sku] })).stock[0];
+      if (!level) throw new Error(`no stock for ${sku}`);
+      return level;
+    } finally {
+      inventory.close();
+    }
+  };
+
+  it("browses, adds to the cart, checks out and ends CONFIRMED with a notification", async () => {
+    const user = `alice-${randomUUID().slice(0, 8)}`;
+    const tent = products.find((p) => p.sku === "TENT-2P-ULTRA")!;
+    const before = await stockOf(tent.sku);
+    await addToCart(user, tent, 2);
+    const placed = await checkout(user, randomUUID(), cards.approve);
+    expect(placed.status).toBe(201);
+    expect(placed.body.total.amountMinor).toBe(tent.price.amountMinor * 2);
+    const done = await settled(user, placed.body.id);
+    expect(done.status).toBe("confirmed");
+    await waitUntil(
+      "the confirmation notification",
+      async () => {
+        const { body } = await api<{ notifications: { orderId: string; kind: string }[] }>(
+          "GET",
+          "/api/v1/notifications",
+          { user },
+        );
+        return body.notifications.find((n) => n.orderId === done.id && n.kind === "order_confirmed");
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    await waitUntil(
+      "the cart to be cleared",
+      async () =>
+        (await api<Cart>("GET", "/api/v1/cart", { user })).body.items.length === 0 ? true : undefined,
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    await consistent();
+    const after = await stockOf(tent.sku);
+    expect(after.committed - before.committed).toBe(2n);
+    expect(after.onHand).toBe(before.onHand - 2n);
+  });
+
+  it("rejects an order paid with a declined card and releases its stock", async () => {
+    const user = `bob-${randomUUID().slice(0, 8)}`;
+    const lamp = products.find((p) => p.sku === "LANTERN-LED")!;
+    const before = await stockOf(lamp.sku);
+    await addToCart(user, lamp, 1);
+    const placed = await checkout(user, randomUUID(), cards.decline);
+    const done = await settled(user, placed.body.id);
+    expect(done.status).toBe("rejected");
+    expect(done.reason).not.toBe("");
+    await waitUntil(
+      "the reservation to be released",
+      async () => ((await stockOf(lamp.sku)).reserved === before.reserved ? true : undefined),
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    expect((await stockOf(lamp.sku)).onHand).toBe(before.onHand);
+    await consistent();
+  });
+
+  it("places one order and charges once when the same checkout is posted twice with one key", async () => {
+    const user = `carol-${randomUUID().slice(0, 8)}`;
+    const mug = products.find((p) => p.sku === "MUG-INSUL-350")!;
+    await addToCart(user, mug, 1);
+    const key = randomUUID();
+    const [first, second] = await Promise.all([
+      checkout(user, key, cards.approve),
+      checkout(user, key, cards.approve),
+    ]);
+    expect(first.body.id).toBeDefined();
+    expect(second.body.id).toBe(first.body.id);
+    const third = await checkout(user, key, cards.approve);
+    expect(third.body.id).toBe(first.body.id);
+    expect((await settled(user, first.body.id)).status).toBe("confirmed");
+    const list = await api<{ orders: Order[] }>("GET", "/api/v1/orders", { user });
+    expect(list.body.orders.map((o) => o.id)).toEqual([first.body.id]);
+    const payments = createClient(PaymentsService, addresses.payments);
+    try {
+      const charged = (await payments.listPayments({})).payments.filter((p) => p.orderId === first.body.id);
+      expect(charged).toHaveLength(1);
+    } finally {
+      payments.close();
+    }
+    await consistent();
+  });
+
+  it("completes an order when inventory is killed during its checkout and restarted", async () => {
+    const user = `dave-${randomUUID().slice(0, 8)}`;
+    const stove = products.find((p) => p.sku === "STOVE-CANISTER")!;
+    await addToCart(user, stove, 1);
+    const inventoryPid = system!.statuses.get("inventory")!.pid!;
+    const placed = await checkout(user, randomUUID(), cards.approve);
+    process.kill(inventoryPid, "SIGKILL");
+    await waitUntil(
+      "the runner to restart inventory",
+      () => {
+        const status = system!.statuses.get("inventory");
+        return status?.state === "ready" && status.pid !== inventoryPid ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect((await settled(user, placed.body.id)).status).toBe("confirmed");
+    await consistent();
+  });
+});
