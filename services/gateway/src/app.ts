@@ -7,23 +7,42 @@ import { problemErrorHandler, problemSchema, routeNotFound, sendProblem, toProbl
 import { installRequestContext } from "./request-context.ts";
 import { requestIdOf } from "./request-id.ts";
 import { installRequestMetrics } from "./request-metrics.ts";
+import { cartRoutes, type CartClient } from "./routes/cart.ts";
+import { cartSchemas } from "./routes/cart-schemas.ts";
+import { notificationRoutes, notificationSchemas, type NotificationsClient } from "./routes/notifications.ts";
+import { orderSchemas } from "./routes/order-schemas.ts";
+import { orderRoutes, type OrdersClient } from "./routes/orders.ts";
 import { productSchemas } from "./routes/product-schemas.ts";
 import { productRoutes, type CatalogClient } from "./routes/products.ts";
 import { registerSecurity } from "./security.ts";
+import { authenticateUser } from "./user.ts";
+import { buildValidator } from "./validation.ts";
 
 export interface AppOptions {
   catalog: CatalogClient;
+  cart: CartClient;
+  orders: OrdersClient;
+  notifications: NotificationsClient;
   log: Logger;
   metrics: Metrics;
-  config: Pick<GatewayConfig, "CORS_ORIGINS" | "GATEWAY_REQUEST_TIMEOUT_MS">;
+  config: Pick<GatewayConfig, "CORS_ORIGINS" | "GATEWAY_REQUEST_TIMEOUT_MS" | "TESSERA_MODE">;
 }
 
 /**
  * The gateway's HTTP app, ready to `listen()` or to test with `inject()`: public REST API under
  * `/api/v1`, OpenAPI document and docs under `/api`, problem+json errors, request ids and
- * deadlines, security headers, CORS, and per-route metrics.
+ * deadlines, security headers, CORS, and per-route metrics. Products are public; the cart,
+ * checkout, orders and notifications act for the user `user.ts` names.
  */
-export async function buildApp({ catalog, log, metrics, config }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  catalog,
+  cart,
+  orders,
+  notifications,
+  log,
+  metrics,
+  config,
+}: AppOptions): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = log;
   const app = Fastify({
     loggerInstance: logger,
@@ -32,7 +51,9 @@ export async function buildApp({ catalog, log, metrics, config }: AppOptions): P
     // The request id reaches log lines through the kit's request context (`http.request.id`), not a `reqId` binding.
     childLoggerFactory: (parent, _bindings, options) => parent.child({}, options),
     genReqId: requestIdOf,
-    bodyLimit: 1024 * 1024,
+    // The API takes small JSON bodies (a cart line, a card token); nothing comes near 16 KiB.
+    bodyLimit: 16 * 1024,
+    schemaController: { compilersFactory: { buildValidator } },
     handlerTimeout: config.GATEWAY_REQUEST_TIMEOUT_MS,
     // Slow senders may not hold a connection open indefinitely (Node's default is 5 minutes).
     requestTimeout: 30_000,
@@ -48,11 +69,24 @@ export async function buildApp({ catalog, log, metrics, config }: AppOptions): P
   app.setNotFoundHandler(routeNotFound);
   await registerSecurity(app, { corsOrigins: config.CORS_ORIGINS });
 
+  // JSON only: a text/plain body gets a 415 rather than a confusing schema error.
+  app.removeContentTypeParser("text/plain");
+
   app.addSchema(problemSchema);
-  for (const schema of productSchemas) app.addSchema(schema);
+  for (const schema of [...productSchemas, ...cartSchemas, ...orderSchemas, ...notificationSchemas]) {
+    app.addSchema(schema);
+  }
   await registerOpenApi(app);
 
   app.get("/", { schema: { hide: true } }, () => ({ name: "Tessera", api: "/api/v1", docs: "/api/docs" }));
   productRoutes(app, { catalog });
+  // Everything that acts for a user, in one scope behind the one hook that says who the user is.
+  await app.register((personal, _options, done) => {
+    personal.addHook("onRequest", authenticateUser({ mode: config.TESSERA_MODE }));
+    cartRoutes(personal, { cart });
+    orderRoutes(personal, { orders });
+    notificationRoutes(personal, { notifications });
+    done();
+  });
   return app;
 }

@@ -7,6 +7,9 @@ import { buildApp } from "./app.ts";
 import { GatewayConfig } from "./config.ts";
 import type { ProductJson } from "./routes/product-json.ts";
 import { freePort, startCatalog, startService, type CatalogProcess } from "./testing/service-process.ts";
+import { createFakeCart } from "./testing/fake-cart.ts";
+import { createFakeNotifications } from "./testing/fake-notifications.ts";
+import { createFakeOrders } from "./testing/fake-orders.ts";
 import { openApiProblems } from "./testing/openapi-check.ts";
 
 // The gateway against the real catalog, run as its own process on a fresh database.
@@ -27,8 +30,13 @@ beforeAll(async () => {
   catalogProcess = await startCatalog({ databaseUrl: database.url });
   const metrics = createMetrics("gateway");
   catalog = createClient(CatalogService, catalogProcess.address, { metrics });
+  // Only the catalog runs here; the other services' routes are covered in-process (app tests).
+  const fakeCart = createFakeCart();
   app = await buildApp({
     catalog,
+    cart: fakeCart.client,
+    orders: createFakeOrders(fakeCart).client,
+    notifications: createFakeNotifications().client,
     log: createLogger({ service: "gateway", level: "silent" }),
     metrics,
     config: loadConfig(GatewayConfig, {}),

@@ -27,6 +27,9 @@ export const GatewayConfig = BaseConfig.extend({
   GATEWAY_PORT: port(8080),
   GATEWAY_HOST: z.string().min(1).default("0.0.0.0"),
   CATALOG_ADDR: address("127.0.0.1:50051"),
+  CART_ADDR: address("127.0.0.1:50052"),
+  ORDERS_ADDR: address("127.0.0.1:50054"),
+  NOTIFICATIONS_ADDR: address("127.0.0.1:50056"),
   CORS_ORIGINS: corsOrigins,
   /** How long one API request may take in all; outgoing RPCs inherit it as their deadline. */
   GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),

@@ -1,6 +1,7 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
+import { userSecurityScheme } from "./user.ts";
 
 /**
  * The OpenAPI 3.1 document, generated from the route schemas, at `GET /api/openapi.json`, and
@@ -14,9 +15,16 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: "Tessera API",
         version: "1.0.0",
         description:
-          "The public API of the Tessera store. Errors are RFC 9457 problem details (`application/problem+json`); every response carries an `X-Request-Id`.",
+          "The public API of the Tessera store. Products are public; the cart, checkout, orders and notifications act for the calling user (see the security scheme). Errors are RFC 9457 problem details (`application/problem+json`); every response carries an `X-Request-Id`.",
       },
-      tags: [{ name: "products", description: "Browse and search the catalog." }],
+      tags: [
+        { name: "products", description: "Browse and search the catalog." },
+        { name: "cart", description: "The user's shopping cart." },
+        { name: "checkout", description: "Turn the cart into an order." },
+        { name: "orders", description: "The user's orders and how their checkout went." },
+        { name: "notifications", description: "Messages to the user about their orders." },
+      ],
+      components: { securitySchemes: { developmentUser: userSecurityScheme } },
     },
     // Components keep the names of the shared schemas (`Product`, `Problem`) instead of `def-0`.
     refResolver: {

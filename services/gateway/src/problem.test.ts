@@ -64,11 +64,31 @@ describe("toProblem", () => {
     });
     expect(toProblem(error)).toMatchObject({
       status: 400,
-      detail: "page_size must be <= 100; q must have required property 'q'",
+      detail: "page_size must be <= 100; q is required",
       errors: [
         { in: "query", parameter: "page_size", detail: "must be <= 100" },
-        { in: "query", parameter: "q", detail: "must have required property 'q'" },
+        { in: "query", parameter: "q", detail: "is required" },
       ],
+    });
+  });
+
+  it("names an unknown body property itself, under its parent", () => {
+    const error = Object.assign(new Error("body must NOT have additional properties"), {
+      statusCode: 400,
+      validationContext: "body",
+      validation: [
+        {
+          instancePath: "/card",
+          keyword: "additionalProperties",
+          schemaPath: "",
+          params: { additionalProperty: "cvv" },
+          message: "must NOT have additional properties",
+        },
+      ],
+    });
+    expect(toProblem(error)).toMatchObject({
+      detail: "card.cvv is not a known property",
+      errors: [{ in: "body", parameter: "card.cvv", detail: "is not a known property" }],
     });
   });
 

@@ -123,12 +123,20 @@ function invalidParameter(
   issue: FastifySchemaValidationError,
   context: string | undefined,
 ): InvalidParameter {
-  const missing = (issue.params as { missingProperty?: unknown }).missingProperty;
-  const parameter =
-    issue.instancePath.replace(/^\//, "").replaceAll("/", ".") ||
-    (typeof missing === "string" ? missing : "(request)");
-  return { in: locations[context ?? ""] ?? "query", parameter, detail: issue.message ?? "is invalid" };
+  const { missingProperty, additionalProperty } = issue.params;
+  const path = issue.instancePath.replace(/^\//, "").replaceAll("/", ".");
+  const where = locations[context ?? ""] ?? "query";
+  // Name the property itself rather than the object holding it: "quantity is required".
+  if (typeof missingProperty === "string") {
+    return { in: where, parameter: join(path, missingProperty), detail: "is required" };
+  }
+  if (typeof additionalProperty === "string") {
+    return { in: where, parameter: join(path, additionalProperty), detail: "is not a known property" };
+  }
+  return { in: where, parameter: path || "(request)", detail: issue.message ?? "is invalid" };
 }
+
+const join = (path: string, property: string) => (path ? `${path}.${property}` : property);
 
 /** The full problem body for a request. */
 export function problemBody(parts: ProblemParts, requestId: string, path?: string): Problem {

@@ -35,8 +35,9 @@ export async function registerSecurity(
   if (corsOrigins.length > 0) {
     await app.register(cors, {
       origin: [...corsOrigins],
-      methods: ["GET", "HEAD"],
-      exposedHeaders: [requestIdHeader, "retry-after"],
+      methods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
+      // Without allowedHeaders, a preflight's requested headers (X-Tessera-User, Idempotency-Key) are allowed.
+      exposedHeaders: [requestIdHeader, "retry-after", "location", "www-authenticate"],
       maxAge: 600,
     });
   }

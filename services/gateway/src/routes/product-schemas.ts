@@ -1,3 +1,5 @@
+import { problem } from "./shared-schemas.ts";
+
 /**
  * JSON schemas of the products API. Fastify validates requests with them and serializes
  * responses with them, and @fastify/swagger turns them into the OpenAPI document — one source.
@@ -98,11 +100,6 @@ export const productParamsSchema = {
     id: { type: "string", format: "uuid" },
   },
 } as const;
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: { $ref: "Problem#" } } },
-});
 
 export const listProductsSchema = {
   summary: "List or search products",

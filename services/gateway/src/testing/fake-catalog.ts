@@ -1,6 +1,7 @@
 import type { Product } from "@tessera/contracts/catalog/v1";
-import { currentContext, ServiceError, type RequestContext } from "@tessera/kit";
+import { ServiceError } from "@tessera/kit";
 import type { CatalogClient } from "../routes/products.ts";
+import { createRecorder } from "./recorder.ts";
 
 /** A product message as the catalog client returns it. */
 export function productMessage(overrides: Partial<Omit<Product, "$typeName">> = {}): Product {
@@ -21,20 +22,12 @@ export function productMessage(overrides: Partial<Omit<Product, "$typeName">> = 
   };
 }
 
-type Call = { method: string; request: unknown; context: RequestContext | undefined };
-
 /**
  * An in-memory stand-in for the catalog client, for in-process tests of the HTTP layer: it records
  * each call with the request context it ran in, and fails every call while `failWith` is set.
  */
 export function createFakeCatalog(products: Product[] = [productMessage()]) {
-  const calls: Call[] = [];
-  let failure: Error | "hang" | undefined;
-  const record = async (method: string, request: unknown) => {
-    calls.push({ method, request, context: currentContext() });
-    if (failure === "hang") return new Promise<never>(() => {});
-    if (failure !== undefined) throw failure;
-  };
+  const { calls, record, failWith } = createRecorder();
   const client: CatalogClient = {
     async listProducts(request) {
       await record("listProducts", request);
@@ -59,12 +52,5 @@ export function createFakeCatalog(products: Product[] = [productMessage()]) {
       return { $typeName: "tessera.catalog.v1.GetProductResponse", product };
     },
   };
-  return {
-    client,
-    calls,
-    /** Every call from now on rejects with `error`, or never settles with "hang"; undefined heals. */
-    failWith(error: Error | "hang" | undefined) {
-      failure = error;
-    },
-  };
+  return { client, calls, failWith };
 }

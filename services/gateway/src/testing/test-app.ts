@@ -3,22 +3,35 @@ import { createLogger, createMetrics, loadConfig, type Metrics } from "@tessera/
 import { buildApp } from "../app.ts";
 import { GatewayConfig } from "../config.ts";
 import type { CatalogClient } from "../routes/products.ts";
+import { createFakeCart } from "./fake-cart.ts";
 import { createFakeCatalog } from "./fake-catalog.ts";
+import { createFakeNotifications } from "./fake-notifications.ts";
+import { createFakeOrders } from "./fake-orders.ts";
 
 export interface TestApp {
   app: FastifyInstance;
+  /** The catalog's fake. */
   fake: ReturnType<typeof createFakeCatalog>;
+  cart: ReturnType<typeof createFakeCart>;
+  orders: ReturnType<typeof createFakeOrders>;
+  notifications: ReturnType<typeof createFakeNotifications>;
   metrics: Metrics;
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
 }
 
-/** The gateway app on a fake catalog (or the `catalog` given), with its logs captured. */
+/**
+ * The gateway app on fakes of the services it calls (or the real `catalog` given), with its logs
+ * captured. The fake orders service snapshots the fake cart, as the real one reads the cart.
+ */
 export async function buildTestApp({
   env = {},
   catalog,
 }: { env?: Record<string, string>; catalog?: CatalogClient } = {}): Promise<TestApp> {
   const fake = createFakeCatalog();
+  const cart = createFakeCart();
+  const orders = createFakeOrders(cart);
+  const notifications = createFakeNotifications();
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({
     service: "gateway",
@@ -27,6 +40,14 @@ export async function buildTestApp({
   });
   const metrics = createMetrics("gateway");
   const config = loadConfig(GatewayConfig, env);
-  const app = await buildApp({ catalog: catalog ?? fake.client, log, metrics, config });
-  return { app, fake, metrics, logs };
+  const app = await buildApp({
+    catalog: catalog ?? fake.client,
+    cart: cart.client,
+    orders: orders.client,
+    notifications: notifications.client,
+    log,
+    metrics,
+    config,
+  });
+  return { app, fake, cart, orders, notifications, metrics, logs };
 }

@@ -1,0 +1,137 @@
+import { userSecurity } from "../user.ts";
+import { problem, unauthenticated } from "./shared-schemas.ts";
+
+/** JSON schemas of the cart API: validation, serialization and the OpenAPI document from one source. */
+
+export const lineSchema = {
+  $id: "Line",
+  type: "object",
+  description: "A line of a cart or an order.",
+  required: ["productId", "sku", "name", "quantity", "unitPrice", "lineTotal"],
+  properties: {
+    productId: { type: "string", format: "uuid" },
+    sku: { type: "string", examples: ["TENT-2P-ULTRA"] },
+    name: { type: "string" },
+    quantity: { type: "integer", minimum: 1 },
+    unitPrice: { $ref: "Money#", description: "The catalog price when the product was added." },
+    lineTotal: { $ref: "Money#", description: "`unitPrice` times `quantity`." },
+  },
+} as const;
+
+export const cartSchema = {
+  $id: "Cart",
+  type: "object",
+  required: ["userId", "items", "itemCount"],
+  properties: {
+    userId: { type: "string" },
+    items: { type: "array", items: { $ref: "Line#" } },
+    itemCount: { type: "integer", minimum: 0, description: "Units in all lines." },
+    subtotal: { $ref: "Money#", description: "The sum of the lines; may be absent for an empty cart." },
+  },
+} as const;
+
+// Quantities are bounded here, before any RPC, so that a typo of 1000 tents is a clear 400.
+const maxQuantity = 99;
+
+export const addCartItemSchema = {
+  $id: "AddCartItem",
+  type: "object",
+  additionalProperties: false,
+  required: ["productId", "quantity"],
+  properties: {
+    productId: { type: "string", format: "uuid" },
+    quantity: { type: "integer", minimum: 1, maximum: maxQuantity, description: "Units to add to the line." },
+  },
+} as const;
+
+export const setCartItemQuantitySchema = {
+  $id: "SetCartItemQuantity",
+  type: "object",
+  additionalProperties: false,
+  required: ["quantity"],
+  properties: {
+    quantity: {
+      type: "integer",
+      minimum: 0,
+      maximum: maxQuantity,
+      description: "The line's new quantity; 0 removes it.",
+    },
+  },
+} as const;
+
+export const cartSchemas = [lineSchema, cartSchema, addCartItemSchema, setCartItemQuantitySchema];
+
+export interface AddCartItemBody {
+  productId: string;
+  quantity: number;
+}
+
+export interface SetCartItemQuantityBody {
+  quantity: number;
+}
+
+export interface CartItemParams {
+  productId: string;
+}
+
+const cartItemParamsSchema = {
+  type: "object",
+  required: ["productId"],
+  properties: { productId: { type: "string", format: "uuid" } },
+} as const;
+
+/** What every cart operation shares: the user, and a 401 or 503 on the way. */
+const cartOperation = (operationId: string, summary: string) => ({
+  operationId,
+  summary,
+  tags: ["cart"],
+  security: userSecurity,
+});
+
+const cartResponses = (description: string) => ({
+  200: { description, $ref: "Cart#" },
+  400: problem("A parameter or the body is invalid; `errors` says which."),
+  401: unauthenticated,
+  503: problem("The cart service is unavailable; see `Retry-After`."),
+  default: problem("Any other error."),
+});
+
+export const getCartSchema = {
+  ...cartOperation("getCart", "Get the user's cart"),
+  response: cartResponses("The cart, empty if nothing was added yet."),
+};
+
+export const addCartItemRouteSchema = {
+  ...cartOperation("addCartItem", "Add a product to the cart"),
+  description:
+    "Adds `quantity` units of a product at its current catalog price; adding a product already in the cart adds to its line.",
+  body: { $ref: "AddCartItem#" },
+  response: {
+    ...cartResponses("The cart after the change."),
+    404: problem("No product has this id."),
+    409: problem("The product cannot be added, e.g. the line would exceed its limit."),
+  },
+};
+
+export const setCartItemQuantityRouteSchema = {
+  ...cartOperation("setCartItemQuantity", "Set the quantity of a cart line"),
+  description: "Sets the line's quantity; 0 removes the line.",
+  params: cartItemParamsSchema,
+  body: { $ref: "SetCartItemQuantity#" },
+  response: {
+    ...cartResponses("The cart after the change."),
+    404: problem("The cart has no line for this product."),
+  },
+};
+
+export const removeCartItemSchema = {
+  ...cartOperation("removeCartItem", "Remove a line from the cart"),
+  description: "Removing a line that is not in the cart changes nothing.",
+  params: cartItemParamsSchema,
+  response: cartResponses("The cart after the change."),
+};
+
+export const clearCartSchema = {
+  ...cartOperation("clearCart", "Empty the cart"),
+  response: cartResponses("The empty cart."),
+};

@@ -1,0 +1,31 @@
+import type { CartItem } from "@tessera/contracts/cart/v1";
+import type { OrderLine } from "@tessera/contracts/orders/v1";
+import { ServiceError } from "@tessera/kit";
+import { toMoneyJson, type MoneyJson } from "./product-json.ts";
+
+/** A line of a cart or an order: a product, how many, at what price. */
+export interface LineJson {
+  productId: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: MoneyJson;
+  /** The unit price times the quantity, for display next to the line. */
+  lineTotal: MoneyJson;
+}
+
+export function toLineJson(line: CartItem | OrderLine): LineJson {
+  if (!line.unitPrice) {
+    // The contract always prices a line; one without a price is the service's bug, not the caller's.
+    throw new ServiceError("internal", `line of product ${line.productId} has no unit price`);
+  }
+  const lineTotal = { ...line.unitPrice, amountMinor: line.unitPrice.amountMinor * BigInt(line.quantity) };
+  return {
+    productId: line.productId,
+    sku: line.sku,
+    name: line.name,
+    quantity: line.quantity,
+    unitPrice: toMoneyJson(line.unitPrice),
+    lineTotal: toMoneyJson(lineTotal),
+  };
+}

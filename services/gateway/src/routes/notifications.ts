@@ -1,0 +1,104 @@
+import type { FastifyInstance } from "fastify";
+import type { Notification, NotificationsService } from "@tessera/contracts/notifications/v1";
+import { ServiceError, type Client } from "@tessera/kit";
+import { userOf, userSecurity } from "../user.ts";
+import { toIsoString } from "./product-json.ts";
+import {
+  nextPageToken,
+  pageQuerySchema,
+  problem,
+  unauthenticated,
+  type PageQuery,
+} from "./shared-schemas.ts";
+
+/** The notifications calls the API makes; the kit's typed client, or a stand-in in tests. */
+export type NotificationsClient = Pick<Client<typeof NotificationsService>, "listMyNotifications">;
+
+/** A message to the user about one of their orders, as the public API shows it. */
+export interface NotificationJson {
+  id: string;
+  orderId: string;
+  kind: string;
+  subject: string;
+  body: string;
+  emailed: boolean;
+  createTime: string;
+}
+
+export const notificationSchema = {
+  $id: "Notification",
+  type: "object",
+  required: ["id", "orderId", "kind", "subject", "body", "emailed", "createTime"],
+  properties: {
+    id: { type: "string" },
+    orderId: { type: "string", format: "uuid" },
+    kind: { type: "string", examples: ["order_confirmed", "order_rejected", "order_cancelled"] },
+    subject: { type: "string" },
+    body: { type: "string" },
+    emailed: { type: "boolean", description: "Whether it was also sent by e-mail." },
+    createTime: { type: "string", format: "date-time" },
+  },
+} as const;
+
+export const notificationPageSchema = {
+  $id: "NotificationPage",
+  type: "object",
+  required: ["notifications", "nextPageToken"],
+  properties: { notifications: { type: "array", items: { $ref: "Notification#" } }, nextPageToken },
+} as const;
+
+export const notificationSchemas = [notificationSchema, notificationPageSchema];
+
+const listNotificationsSchema = {
+  operationId: "listNotifications",
+  summary: "List the user's notifications",
+  description: "Messages about the user's orders, newest first. Page with `page_token`.",
+  tags: ["notifications"],
+  security: userSecurity,
+  querystring: pageQuerySchema,
+  response: {
+    200: { description: "A page of notifications.", $ref: "NotificationPage#" },
+    400: problem("A parameter is invalid; `errors` says which."),
+    401: unauthenticated,
+    503: problem("The notifications service is unavailable; see `Retry-After`."),
+    default: problem("Any other error."),
+  },
+};
+
+/** `GET /api/v1/notifications`, backed by the notifications service. Needs the user hook. */
+export function notificationRoutes(
+  app: FastifyInstance,
+  { notifications }: { notifications: NotificationsClient },
+): void {
+  app.get<{ Querystring: PageQuery }>(
+    "/api/v1/notifications",
+    { schema: listNotificationsSchema },
+    async (request): Promise<{ notifications: NotificationJson[]; nextPageToken: string }> => {
+      const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
+      const page = await notifications.listMyNotifications(
+        { userId: userOf(request), pageSize, pageToken },
+        { signal: request.signal },
+      );
+      return {
+        notifications: page.notifications.map(toNotificationJson),
+        nextPageToken: page.nextPageToken,
+      };
+    },
+  );
+}
+
+export function toNotificationJson(notification: Notification): NotificationJson {
+  // The contract always sets it; without it it is the notifications service's bug, not the caller's.
+  if (!notification.createTime) {
+    throw new ServiceError("internal", `notification ${notification.id} has no create time`);
+  }
+  return {
+    id: notification.id,
+    orderId: notification.orderId,
+    kind: notification.kind,
+    subject: notification.subject,
+    body: notification.body,
+    emailed: notification.emailed,
+    createTime: toIsoString(notification.createTime),
+  };
+}

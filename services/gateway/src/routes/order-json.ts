@@ -1,0 +1,53 @@
+import { OrderStatus, type Order } from "@tessera/contracts/orders/v1";
+import { ServiceError } from "@tessera/kit";
+import { toLineJson, type LineJson } from "./line-json.ts";
+import { toIsoString, toMoneyJson, type MoneyJson } from "./product-json.ts";
+
+/** An order's state in the checkout saga, as the API names it: `"pending"`, `"confirmed"`… */
+export type OrderStatusJson = Lowercase<Exclude<keyof typeof OrderStatus, "UNSPECIFIED">>;
+
+/** Every status the API can show, in saga order (for the schema's enum). */
+export const orderStatuses = Object.keys(OrderStatus)
+  .filter((name) => name !== "UNSPECIFIED")
+  .map((name) => name.toLowerCase() as OrderStatusJson);
+
+const statusNames = new Map<number, OrderStatusJson>(
+  Object.entries(OrderStatus)
+    .filter(([name]) => name !== "UNSPECIFIED")
+    .map(([name, value]) => [value, name.toLowerCase() as OrderStatusJson]),
+);
+
+/** An order as the public API shows it. */
+export interface OrderJson {
+  id: string;
+  userId: string;
+  status: OrderStatusJson;
+  lines: LineJson[];
+  total: MoneyJson;
+  /** Why the order was rejected or cancelled; empty otherwise. */
+  reason: string;
+  createTime: string;
+  updateTime: string;
+}
+
+export function toOrderJson(order: Order | undefined): OrderJson {
+  // The contract always sets these; without them it is the orders service's bug, not the caller's.
+  if (!order) throw new ServiceError("internal", "orders service returned no order");
+  if (!order.total || !order.createTime || !order.updateTime) {
+    throw new ServiceError("internal", `orders service returned order ${order.id} without total or times`);
+  }
+  const status = statusNames.get(order.status);
+  if (status === undefined) {
+    throw new ServiceError("internal", `orders service returned order ${order.id} in status ${order.status}`);
+  }
+  return {
+    id: order.id,
+    userId: order.userId,
+    status,
+    lines: order.lines.map((line) => toLineJson(line)),
+    total: toMoneyJson(order.total),
+    reason: order.reason,
+    createTime: toIsoString(order.createTime),
+    updateTime: toIsoString(order.updateTime),
+  };
+}

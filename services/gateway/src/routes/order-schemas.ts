@@ -1,0 +1,156 @@
+import { userSecurity } from "../user.ts";
+import { orderStatuses } from "./order-json.ts";
+import { nextPageToken, pageQuerySchema, problem, unauthenticated } from "./shared-schemas.ts";
+
+/** JSON schemas of checkout and the orders API: validation, serialization and the OpenAPI document. */
+
+export const orderSchema = {
+  $id: "Order",
+  type: "object",
+  required: ["id", "userId", "status", "lines", "total", "reason", "createTime", "updateTime"],
+  properties: {
+    id: { type: "string", format: "uuid" },
+    userId: { type: "string" },
+    status: {
+      type: "string",
+      enum: orderStatuses,
+      description:
+        "Where the order is in checkout: `pending` → `stock_reserved` → `payment_authorized` → `confirmed`, or `rejected` / `cancelled`.",
+    },
+    lines: { type: "array", items: { $ref: "Line#" } },
+    total: { $ref: "Money#" },
+    reason: { type: "string", description: "Why the order was rejected or cancelled; empty otherwise." },
+    createTime: { type: "string", format: "date-time" },
+    updateTime: { type: "string", format: "date-time" },
+  },
+} as const;
+
+export const orderPageSchema = {
+  $id: "OrderPage",
+  type: "object",
+  required: ["orders", "nextPageToken"],
+  properties: { orders: { type: "array", items: { $ref: "Order#" } }, nextPageToken },
+} as const;
+
+export const checkoutSchema = {
+  $id: "Checkout",
+  type: "object",
+  additionalProperties: false,
+  required: ["cardToken"],
+  properties: {
+    cardToken: {
+      type: "string",
+      minLength: 1,
+      maxLength: 128,
+      description:
+        "The card to charge: a token from the card form (the payments service documents test cards).",
+    },
+  },
+} as const;
+
+export const orderSchemas = [orderSchema, orderPageSchema, checkoutSchema];
+
+export const idempotencyKeyHeader = "Idempotency-Key";
+
+export interface CheckoutBody {
+  cardToken: string;
+}
+
+export interface OrderParams {
+  id: string;
+}
+
+const orderParamsSchema = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", format: "uuid" } },
+} as const;
+
+const unavailable = problem("The orders service is unavailable; see `Retry-After`.");
+
+export const checkoutRouteSchema = {
+  operationId: "checkout",
+  summary: "Place an order for the cart",
+  description:
+    "Turns the user's cart into a `pending` order and starts checkout: stock is reserved, then the card is authorized, and the order becomes `confirmed` or `rejected` — follow it at `Location`. Safe to retry: the same `Idempotency-Key` returns the same order (again with 201), never a second one.",
+  tags: ["checkout"],
+  security: userSecurity,
+  headers: {
+    type: "object",
+    required: [idempotencyKeyHeader],
+    properties: {
+      [idempotencyKeyHeader]: {
+        type: "string",
+        pattern: "^[\\w.:-]{1,128}$",
+        description:
+          "Chosen by the client, one per checkout (a UUID is ideal): 1 to 128 letters, digits and `_ . : -`. Send the same key to retry.",
+      },
+    },
+  },
+  body: { $ref: "Checkout#" },
+  response: {
+    201: {
+      description: "The order, new or placed before with this key.",
+      headers: {
+        Location: { type: "string", description: "The order's URL.", examples: ["/api/v1/orders/0197…"] },
+      },
+      $ref: "Order#",
+    },
+    400: problem("The body or the `Idempotency-Key` header is invalid; `errors` says which."),
+    401: unauthenticated,
+    409: problem("The cart is empty, or the key was used for a different checkout."),
+    503: unavailable,
+    default: problem("Any other error."),
+  },
+};
+
+export const listOrdersSchema = {
+  operationId: "listOrders",
+  summary: "List the user's orders",
+  description: "Newest first. Page with `page_token`.",
+  tags: ["orders"],
+  security: userSecurity,
+  querystring: pageQuerySchema,
+  response: {
+    200: { description: "A page of orders.", $ref: "OrderPage#" },
+    400: problem("A parameter is invalid; `errors` says which."),
+    401: unauthenticated,
+    503: unavailable,
+    default: problem("Any other error."),
+  },
+};
+
+export const getOrderSchema = {
+  operationId: "getOrder",
+  summary: "Get one of the user's orders",
+  tags: ["orders"],
+  security: userSecurity,
+  params: orderParamsSchema,
+  response: {
+    200: { description: "The order.", $ref: "Order#" },
+    400: problem("The id is not a UUID."),
+    401: unauthenticated,
+    404: problem("The user has no order with this id."),
+    503: unavailable,
+    default: problem("Any other error."),
+  },
+};
+
+export const cancelOrderSchema = {
+  operationId: "cancelOrder",
+  summary: "Cancel an order",
+  description:
+    "Cancels an order whose payment is not captured yet, releasing its stock and payment. Cancelling a cancelled order changes nothing.",
+  tags: ["orders"],
+  security: userSecurity,
+  params: orderParamsSchema,
+  response: {
+    200: { description: "The order, now `cancelled`.", $ref: "Order#" },
+    400: problem("The id is not a UUID."),
+    401: unauthenticated,
+    404: problem("The user has no order with this id."),
+    409: problem("The order can no longer be cancelled: its payment is captured, or it was rejected."),
+    503: unavailable,
+    default: problem("Any other error."),
+  },
+};

@@ -1,0 +1,312 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { OrderStatus } from "@tessera/contracts/orders/v1";
+import { ServiceError } from "@tessera/kit";
+import { buildTestApp, type TestApp } from "../testing/test-app.ts";
+
+const tent = "01970000-0000-7000-8000-000000000001";
+const alice = { "x-tessera-user": "alice@example.com" };
+const bob = { "x-tessera-user": "bob" };
+
+let current: TestApp | undefined;
+async function start(): Promise<TestApp> {
+  current = await buildTestApp({ env: { TESSERA_MODE: "embedded" } });
+  return current;
+}
+afterEach(async () => {
+  await current?.app.close();
+  current = undefined;
+});
+
+interface OrderJson {
+  id: string;
+  status: string;
+  reason: string;
+  lines: { productId: string; quantity: number }[];
+  total: { amountMinor: number };
+}
+
+async function fillCart(test: TestApp, headers = alice, quantity = 2) {
+  const response = await test.app.inject({
+    method: "POST",
+    url: "/api/v1/cart/items",
+    headers,
+    payload: { productId: tent, quantity },
+  });
+  expect(response.statusCode).toBe(200);
+}
+
+function checkout(
+  test: TestApp,
+  key: string | string[] | undefined,
+  headers = alice,
+  payload: unknown = { cardToken: "tok_visa" },
+) {
+  const withKey = key === undefined ? headers : { ...headers, "idempotency-key": key };
+  return test.app.inject({
+    method: "POST",
+    url: "/api/v1/checkout",
+    headers: withKey,
+    payload: payload as object,
+  });
+}
+
+async function placeOrder(test: TestApp, key: string, headers = alice): Promise<OrderJson> {
+  await fillCart(test, headers);
+  const response = await checkout(test, key, headers);
+  expect(response.statusCode).toBe(201);
+  return response.json<OrderJson>();
+}
+
+describe("checkout", () => {
+  it("turns the cart into a pending order: 201, its Location, and the cart emptied", async () => {
+    const test = await start();
+    await fillCart(test);
+    const response = await checkout(test, "checkout-1");
+    expect(response.statusCode).toBe(201);
+    const order = response.json<OrderJson & Record<string, unknown>>();
+    expect(response.headers.location).toBe(`/api/v1/orders/${order.id}`);
+    expect(order).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/),
+      userId: "alice@example.com",
+      status: "pending",
+      lines: [
+        {
+          productId: tent,
+          sku: "TENT-2P-ULTRA",
+          name: "Ultralight Two-Person Tent",
+          quantity: 2,
+          unitPrice: { currencyCode: "USD", amountMinor: 34900, formatted: "$349.00" },
+          lineTotal: { currencyCode: "USD", amountMinor: 69800, formatted: "$698.00" },
+        },
+      ],
+      total: { currencyCode: "USD", amountMinor: 69800, formatted: "$698.00" },
+      reason: "",
+      createTime: expect.stringMatching(/Z$/),
+      updateTime: expect.stringMatching(/Z$/),
+    });
+    expect(test.orders.calls.map((call) => call.request)).toEqual([
+      { userId: "alice@example.com", idempotencyKey: "checkout-1", cardToken: "tok_visa" },
+    ]);
+    const cart = await test.app.inject({ url: "/api/v1/cart", headers: alice });
+    expect(cart.json()).toMatchObject({ items: [], itemCount: 0 });
+  });
+
+  it("answers a retry with the same key with the same order, again 201, and places no second one", async () => {
+    const test = await start();
+    const first = await placeOrder(test, "retry-me");
+    const again = await checkout(test, "retry-me");
+    expect(again.statusCode).toBe(201);
+    expect(again.headers.location).toBe(`/api/v1/orders/${first.id}`);
+    expect(again.json<OrderJson>().id).toBe(first.id);
+    const list = await test.app.inject({ url: "/api/v1/orders", headers: alice });
+    expect(list.json<{ orders: OrderJson[] }>().orders).toHaveLength(1);
+  });
+
+  it("keeps one user's keys apart from another's", async () => {
+    const test = await start();
+    const mine = await placeOrder(test, "same-key");
+    const theirs = await placeOrder(test, "same-key", bob);
+    expect(theirs.id).not.toBe(mine.id);
+  });
+
+  it("answers 409 when the cart is empty", async () => {
+    const test = await start();
+    const response = await checkout(test, "empty-cart");
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({
+      type: "urn:tessera:problem:failed-precondition",
+      detail: "the cart is empty",
+    });
+  });
+
+  it.each([
+    ["missing", undefined, "is required"],
+    ["empty", "", "must match pattern"],
+    ["129 characters long", "k".repeat(129), "must match pattern"],
+    ["with a space", "my key", "must match pattern"],
+    ["with a slash", "a/b", "must match pattern"],
+    ["with an at sign", "a@b", "must match pattern"],
+    ["sent twice", ["key-1", "key-2"], "must match pattern"],
+  ])("refuses an Idempotency-Key %s with a 400 naming the header", async (_name, key, detail) => {
+    const test = await start();
+    await fillCart(test);
+    const response = await checkout(test, key);
+    expect(response.statusCode).toBe(400);
+    const problem = response.json<{
+      detail: string;
+      errors: { in: string; parameter: string; detail: string }[];
+    }>();
+    expect(problem.errors[0]).toMatchObject({ in: "header", parameter: "idempotency-key" });
+    expect(problem.errors[0]?.detail).toContain(detail);
+    expect(problem.detail).toMatch(/^idempotency-key /);
+    expect(test.orders.calls).toEqual([]);
+  });
+
+  it.each(["k", "k".repeat(128), "0197a3b2-7c1e-7d40-9a55-0a1b2c3d4e5f", "cart:2026-01-02T03.04_x-1"])(
+    "accepts the Idempotency-Key %s",
+    async (key) => {
+      const test = await start();
+      await fillCart(test);
+      expect((await checkout(test, key)).statusCode).toBe(201);
+    },
+  );
+
+  it.each([
+    ["no cardToken", {}, "cardToken"],
+    ["an empty cardToken", { cardToken: "" }, "cardToken"],
+    ["a cardToken of 129 characters", { cardToken: "t".repeat(129) }, "cardToken"],
+    ["a numeric cardToken", { cardToken: 4242 }, "cardToken"],
+    ["an unknown property", { cardToken: "tok_visa", amount: 1 }, "amount"],
+  ])("refuses a checkout body with %s, naming the field in a 400", async (_name, payload, parameter) => {
+    const test = await start();
+    const response = await checkout(test, "body-check", alice, payload);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ errors: [{ in: "body", parameter }] });
+    expect(test.orders.calls).toEqual([]);
+  });
+
+  it("answers 503 with Retry-After when the orders service is down", async () => {
+    const test = await start();
+    test.orders.failWith(new ServiceError("unavailable", "connect ECONNREFUSED 127.0.0.1:50054"));
+    const response = await checkout(test, "down-1");
+    expect(response.statusCode).toBe(503);
+    expect(response.headers["retry-after"]).toBe("5");
+    expect(response.headers.location).toBeUndefined();
+  });
+});
+
+describe("orders API", () => {
+  it("gets an order and shows each checkout step as a lower-case status", async () => {
+    const test = await start();
+    const order = await placeOrder(test, "steps");
+    const steps = [
+      [OrderStatus.STOCK_RESERVED, "stock_reserved"],
+      [OrderStatus.PAYMENT_AUTHORIZED, "payment_authorized"],
+      [OrderStatus.CONFIRMED, "confirmed"],
+    ] as const;
+    for (const [status, name] of steps) {
+      test.orders.advance(order.id, status);
+      const response = await test.app.inject({ url: `/api/v1/orders/${order.id}`, headers: alice });
+      expect(response.statusCode).toBe(200);
+      expect(response.json<OrderJson>()).toMatchObject({ id: order.id, status: name });
+    }
+  });
+
+  it("shows why an order was rejected", async () => {
+    const test = await start();
+    const order = await placeOrder(test, "declined");
+    test.orders.advance(order.id, OrderStatus.REJECTED, "payment declined");
+    const response = await test.app.inject({ url: `/api/v1/orders/${order.id}`, headers: alice });
+    expect(response.json<OrderJson>()).toMatchObject({ status: "rejected", reason: "payment declined" });
+  });
+
+  it("answers 404 for another user's order and for one that does not exist, 400 for a bad id", async () => {
+    const test = await start();
+    const order = await placeOrder(test, "private");
+    const other = await test.app.inject({ url: `/api/v1/orders/${order.id}`, headers: bob });
+    expect(other.statusCode).toBe(404);
+    expect(other.json()).toMatchObject({ type: "urn:tessera:problem:not-found" });
+    const none = await test.app.inject({
+      url: "/api/v1/orders/01970000-0000-7000-8000-0000000000ff",
+      headers: alice,
+    });
+    expect(none.statusCode).toBe(404);
+    const bad = await test.app.inject({ url: "/api/v1/orders/latest", headers: alice });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ errors: [{ in: "path", parameter: "id" }] });
+  });
+
+  it("lists the user's own orders newest first, page by page", async () => {
+    const test = await start();
+    const placed = [];
+    for (const key of ["one", "two", "three"]) placed.push(await placeOrder(test, key));
+    await placeOrder(test, "bobs", bob);
+    const first = await test.app.inject({ url: "/api/v1/orders?page_size=2", headers: alice });
+    expect(first.statusCode).toBe(200);
+    const page1 = first.json<{ orders: OrderJson[]; nextPageToken: string }>();
+    expect(page1.orders.map((o) => o.id)).toEqual([placed[2]?.id, placed[1]?.id]);
+    expect(page1.nextPageToken).not.toBe("");
+    const second = await test.app.inject({
+      url: `/api/v1/orders?page_size=2&page_token=${page1.nextPageToken}`,
+      headers: alice,
+    });
+    expect(second.json()).toEqual({
+      orders: [expect.objectContaining({ id: placed[0]?.id })],
+      nextPageToken: "",
+    });
+    expect(test.orders.calls.filter((c) => c.method === "listMyOrders").map((c) => c.request)).toEqual([
+      { userId: "alice@example.com", pageSize: 2, pageToken: "" },
+      { userId: "alice@example.com", pageSize: 2, pageToken: page1.nextPageToken },
+    ]);
+  });
+
+  it.each(["page_size=0", "page_size=101", "page_size=two", `page_token=${"t".repeat(2049)}`])(
+    "refuses %s with a 400 problem",
+    async (query) => {
+      const test = await start();
+      const response = await test.app.inject({ url: `/api/v1/orders?${query}`, headers: alice });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ errors: [{ in: "query" }] });
+      expect(test.orders.calls).toEqual([]);
+    },
+  );
+
+  it("passes on the orders service's 400 for a page token it did not issue", async () => {
+    const test = await start();
+    const response = await test.app.inject({ url: "/api/v1/orders?page_token=bogus", headers: alice });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ detail: "page_token is malformed or expired" });
+  });
+});
+
+describe("cancelling an order", () => {
+  it("cancels an order before payment is captured, and cancelling again changes nothing", async () => {
+    const test = await start();
+    const order = await placeOrder(test, "cancel-me");
+    test.orders.advance(order.id, OrderStatus.PAYMENT_AUTHORIZED);
+    for (let i = 0; i < 2; i++) {
+      const response = await test.app.inject({
+        method: "POST",
+        url: `/api/v1/orders/${order.id}/cancel`,
+        headers: alice,
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({
+        id: order.id,
+        status: "cancelled",
+        reason: "cancelled by the customer",
+      });
+    }
+  });
+
+  it("answers 409 for an order that can no longer be cancelled", async () => {
+    const test = await start();
+    const order = await placeOrder(test, "too-late");
+    test.orders.advance(order.id, OrderStatus.CONFIRMED);
+    const response = await test.app.inject({
+      method: "POST",
+      url: `/api/v1/orders/${order.id}/cancel`,
+      headers: alice,
+    });
+    expect(response.statusCode).toBe(409);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({
+      status: 409,
+      type: "urn:tessera:problem:failed-precondition",
+      detail: `order ${order.id} can no longer be cancelled`,
+    });
+  });
+
+  it("answers 404 for cancelling another user's order, and leaves it alone", async () => {
+    const test = await start();
+    const order = await placeOrder(test, "not-yours");
+    const response = await test.app.inject({
+      method: "POST",
+      url: `/api/v1/orders/${order.id}/cancel`,
+      headers: bob,
+    });
+    expect(response.statusCode).toBe(404);
+    const mine = await test.app.inject({ url: `/api/v1/orders/${order.id}`, headers: alice });
+    expect(mine.json()).toMatchObject({ status: "pending" });
+  });
+});

@@ -1,0 +1,86 @@
+import type { FastifyInstance } from "fastify";
+import type { OrdersService } from "@tessera/contracts/orders/v1";
+import type { Client } from "@tessera/kit";
+import { userOf } from "../user.ts";
+import { toOrderJson, type OrderJson } from "./order-json.ts";
+import {
+  cancelOrderSchema,
+  checkoutRouteSchema,
+  getOrderSchema,
+  listOrdersSchema,
+  type CheckoutBody,
+  type OrderParams,
+} from "./order-schemas.ts";
+import type { PageQuery } from "./shared-schemas.ts";
+
+/** The orders calls checkout and the orders API make; the kit's typed client, or a stand-in in tests. */
+export type OrdersClient = Pick<
+  Client<typeof OrdersService>,
+  "placeOrder" | "getOrder" | "listMyOrders" | "cancelOrder"
+>;
+
+interface OrderPageJson {
+  orders: OrderJson[];
+  nextPageToken: string;
+}
+
+/** `POST /api/v1/checkout` and the user's orders under `/api/v1/orders`. Needs the user hook. */
+export function orderRoutes(app: FastifyInstance, { orders }: { orders: OrdersClient }): void {
+  app.post<{ Body: CheckoutBody; Headers: { "idempotency-key": string } }>(
+    "/api/v1/checkout",
+    { schema: checkoutRouteSchema },
+    async (request, reply): Promise<OrderJson> => {
+      // Validated by the schema: present, and one key (a repeated header arrives joined by ", ", which fails).
+      const idempotencyKey = request.headers["idempotency-key"];
+      const { order } = await orders.placeOrder(
+        { userId: userOf(request), idempotencyKey, cardToken: request.body.cardToken },
+        { signal: request.signal },
+      );
+      const json = toOrderJson(order);
+      // 201 for a retry too: the gateway cannot tell one from the first request, and the answer is the same.
+      reply.code(201).header("location", orderUrl(json.id));
+      return json;
+    },
+  );
+
+  app.get<{ Querystring: PageQuery }>(
+    "/api/v1/orders",
+    { schema: listOrdersSchema },
+    async (request): Promise<OrderPageJson> => {
+      const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
+      const page = await orders.listMyOrders(
+        { userId: userOf(request), pageSize, pageToken },
+        { signal: request.signal },
+      );
+      return { orders: page.orders.map((order) => toOrderJson(order)), nextPageToken: page.nextPageToken };
+    },
+  );
+
+  app.get<{ Params: OrderParams }>(
+    "/api/v1/orders/:id",
+    { schema: getOrderSchema },
+    async (request): Promise<OrderJson> => {
+      const { order } = await orders.getOrder(
+        { userId: userOf(request), orderId: request.params.id },
+        { signal: request.signal },
+      );
+      return toOrderJson(order);
+    },
+  );
+
+  app.post<{ Params: OrderParams }>(
+    "/api/v1/orders/:id/cancel",
+    { schema: cancelOrderSchema },
+    async (request): Promise<OrderJson> => {
+      const { order } = await orders.cancelOrder(
+        { userId: userOf(request), orderId: request.params.id },
+        { signal: request.signal },
+      );
+      return toOrderJson(order);
+    },
+  );
+}
+
+export function orderUrl(id: string): string {
+  return `/api/v1/orders/${encodeURIComponent(id)}`;
+}

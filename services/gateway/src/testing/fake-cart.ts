@@ -1,0 +1,114 @@
+import type { Cart, CartItem } from "@tessera/contracts/cart/v1";
+import type { Product } from "@tessera/contracts/catalog/v1";
+import { ServiceError } from "@tessera/kit";
+import type { CartClient } from "../routes/cart.ts";
+import { productMessage } from "./fake-catalog.ts";
+import { createRecorder } from "./recorder.ts";
+
+/** A second product, cheaper, for carts of more than one line. */
+export const stoveMessage = productMessage({
+  id: "01970000-0000-7000-8000-000000000002",
+  sku: "STOVE-TI",
+  name: "Titanium Camp Stove",
+  price: { $typeName: "tessera.common.v1.Money", currencyCode: "USD", amountMinor: 4550n },
+});
+
+const maxLineQuantity = 99;
+
+/**
+ * An in-memory stand-in for the cart service, with its rules: one cart per user, lines priced from
+ * the catalog when added, adding to an existing line adds up (to 99 units at most), quantity 0
+ * removes, removing and clearing are idempotent. An empty cart has no subtotal.
+ */
+export function createFakeCart(products: Product[] = [productMessage(), stoveMessage]) {
+  const { calls, record, failWith } = createRecorder();
+  const carts = new Map<string, CartItem[]>();
+  const linesOf = (userId: string) => carts.get(userId) ?? [];
+
+  const cartOf = (userId: string): Cart => {
+    const items = linesOf(userId);
+    const first = items[0]?.unitPrice;
+    const subtotal = first && {
+      ...first,
+      amountMinor: items.reduce((sum, i) => sum + (i.unitPrice?.amountMinor ?? 0n) * BigInt(i.quantity), 0n),
+    };
+    return { $typeName: "tessera.cart.v1.Cart", userId, items: items.map((i) => ({ ...i })), subtotal };
+  };
+  const checkQuantity = (quantity: number, min: number) => {
+    if (!Number.isInteger(quantity) || quantity < min || quantity > maxLineQuantity) {
+      throw new ServiceError("invalid_argument", `quantity must be ${min} to ${maxLineQuantity}`);
+    }
+  };
+
+  const client: CartClient = {
+    async getCart(request) {
+      await record("getCart", request);
+      return { $typeName: "tessera.cart.v1.GetCartResponse", cart: cartOf(request.userId ?? "") };
+    },
+    async addItem(request) {
+      await record("addItem", request);
+      const { userId = "", productId = "", quantity = 0 } = request;
+      checkQuantity(quantity, 1);
+      const product = products.find((p) => p.id === productId);
+      if (!product) throw new ServiceError("not_found", `product ${productId} not found`);
+      const lines = linesOf(userId);
+      const line = lines.find((l) => l.productId === productId);
+      if (line && line.quantity + quantity > maxLineQuantity) {
+        throw new ServiceError("failed_precondition", `a cart line holds at most ${maxLineQuantity} units`);
+      }
+      if (line) line.quantity += quantity;
+      else {
+        const { sku, name, price } = product;
+        lines.push({
+          $typeName: "tessera.cart.v1.CartItem",
+          productId,
+          sku,
+          name,
+          quantity,
+          unitPrice: price,
+        });
+      }
+      carts.set(userId, lines);
+      return { $typeName: "tessera.cart.v1.AddItemResponse", cart: cartOf(userId) };
+    },
+    async setItemQuantity(request) {
+      await record("setItemQuantity", request);
+      const { userId = "", productId = "", quantity = 0 } = request;
+      checkQuantity(quantity, 0);
+      const lines = linesOf(userId);
+      const line = lines.find((l) => l.productId === productId);
+      if (!line) throw new ServiceError("not_found", `product ${productId} is not in the cart`);
+      line.quantity = quantity;
+      carts.set(
+        userId,
+        lines.filter((l) => l.quantity > 0),
+      );
+      return { $typeName: "tessera.cart.v1.SetItemQuantityResponse", cart: cartOf(userId) };
+    },
+    async removeItem(request) {
+      await record("removeItem", request);
+      const { userId = "", productId = "" } = request;
+      carts.set(
+        userId,
+        linesOf(userId).filter((l) => l.productId !== productId),
+      );
+      return { $typeName: "tessera.cart.v1.RemoveItemResponse", cart: cartOf(userId) };
+    },
+    async clearCart(request) {
+      await record("clearCart", request);
+      carts.delete(request.userId ?? "");
+      return { $typeName: "tessera.cart.v1.ClearCartResponse", cart: cartOf(request.userId ?? "") };
+    },
+  };
+  return {
+    client,
+    calls,
+    failWith,
+    /** The user's cart as the orders service snapshots it at checkout. */
+    cartOf,
+    /** Empties the user's cart, as the cart service does on OrderPlaced. */
+    clear: (userId: string) => carts.delete(userId),
+  };
+}
+
+export type FakeCart = ReturnType<typeof createFakeCart>;

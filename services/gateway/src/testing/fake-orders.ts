@@ -1,0 +1,96 @@
+import { OrderStatus, type Order } from "@tessera/contracts/orders/v1";
+import { newId, ServiceError } from "@tessera/kit";
+import type { OrdersClient } from "../routes/orders.ts";
+import type { FakeCart } from "./fake-cart.ts";
+import { createRecorder, pageOf, timestampOf } from "./recorder.ts";
+
+// Before payment is captured, an order can still be cancelled (the saga compensates).
+const cancellable = new Set<OrderStatus>([
+  OrderStatus.PENDING,
+  OrderStatus.STOCK_RESERVED,
+  OrderStatus.PAYMENT_AUTHORIZED,
+]);
+
+/**
+ * An in-memory stand-in for the orders service, with its rules: PlaceOrder snapshots the user's
+ * cart into a PENDING order (the cart then empties, as on OrderPlaced), the same idempotency key
+ * returns the same order, a user sees only their own orders (another's is not_found), lists are
+ * newest first, and only an order not yet confirmed or rejected can be cancelled. `advance` plays
+ * the saga's part.
+ */
+export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
+  const { calls, record, failWith } = createRecorder();
+  const orders: Order[] = [];
+  const byKey = new Map<string, Order>();
+
+  const own = (userId: string, orderId: string): Order => {
+    const order = orders.find((o) => o.id === orderId && o.userId === userId);
+    if (!order) throw new ServiceError("not_found", `order ${orderId} not found`);
+    return order;
+  };
+
+  const client: OrdersClient = {
+    async placeOrder(request) {
+      await record("placeOrder", request);
+      const { userId = "", idempotencyKey = "", cardToken = "" } = request;
+      if (idempotencyKey === "" || cardToken === "") {
+        throw new ServiceError("invalid_argument", "idempotency_key and card_token are required");
+      }
+      const key = `${userId}\n${idempotencyKey}`;
+      const placed = byKey.get(key);
+      if (placed) return { $typeName: "tessera.orders.v1.PlaceOrderResponse", order: { ...placed } };
+      const { items, subtotal } = cart.cartOf(userId);
+      if (items.length === 0) throw new ServiceError("failed_precondition", "the cart is empty");
+      const time = timestampOf(now());
+      const order: Order = {
+        $typeName: "tessera.orders.v1.Order",
+        id: newId(),
+        userId,
+        status: OrderStatus.PENDING,
+        lines: items.map((item) => ({ ...item, $typeName: "tessera.orders.v1.OrderLine" })),
+        total: subtotal,
+        reason: "",
+        createTime: time,
+        updateTime: time,
+      };
+      orders.push(order);
+      byKey.set(key, order);
+      cart.clear(userId);
+      return { $typeName: "tessera.orders.v1.PlaceOrderResponse", order: { ...order } };
+    },
+    async getOrder(request) {
+      await record("getOrder", request);
+      const order = own(request.userId ?? "", request.orderId ?? "");
+      return { $typeName: "tessera.orders.v1.GetOrderResponse", order: { ...order } };
+    },
+    async listMyOrders(request) {
+      await record("listMyOrders", request);
+      const mine = orders.filter((o) => o.userId === request.userId).reverse();
+      const { page, nextPageToken } = pageOf(mine, request.pageSize ?? 0, request.pageToken ?? "");
+      return { $typeName: "tessera.orders.v1.ListMyOrdersResponse", orders: page, nextPageToken };
+    },
+    async cancelOrder(request) {
+      await record("cancelOrder", request);
+      const order = own(request.userId ?? "", request.orderId ?? "");
+      if (cancellable.has(order.status)) {
+        order.status = OrderStatus.CANCELLED;
+        order.reason = "cancelled by the customer";
+        order.updateTime = timestampOf(now());
+      } else if (order.status !== OrderStatus.CANCELLED) {
+        throw new ServiceError("failed_precondition", `order ${order.id} can no longer be cancelled`);
+      }
+      return { $typeName: "tessera.orders.v1.CancelOrderResponse", order: { ...order } };
+    },
+  };
+  return {
+    client,
+    calls,
+    failWith,
+    /** Moves an order on, as the saga would. */
+    advance(orderId: string, status: OrderStatus, reason = "") {
+      const order = orders.find((o) => o.id === orderId);
+      if (!order) throw new Error(`no order ${orderId}`);
+      Object.assign(order, { status, reason, updateTime: timestampOf(now()) });
+    },
+  };
+}
