@@ -1,0 +1,277 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AuthorizePaymentSchema, CapturePaymentSchema } from "@tessera/contracts/orders/v1";
+import { PaymentsService, PaymentStatus } from "@tessera/contracts/payments/v1";
+import {
+  ConfigError,
+  createClient,
+  createService,
+  newId,
+  RpcServiceConfig,
+  z,
+  type Client,
+  type Service,
+} from "@tessera/kit";
+import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PaymentsConfig } from "./config.ts";
+import {
+  authorizePayment,
+  capturePayment,
+  deliver,
+  publishedEvents,
+  startTestPayments,
+  type TestPayments,
+} from "./test-fixture.ts";
+
+/** A stand-in for the orders service: it only publishes saga commands from its outbox. */
+async function startOrdersProducer() {
+  const database = await createTestDatabase("payments_orders");
+  const migrations = await mkdtemp(join(tmpdir(), "orders-migrations-"));
+  const service = await createService({
+    name: "orders",
+    config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
+    migrations,
+    env: {
+      DATABASE_URL: database.url,
+      GRPC_PORT: "0",
+      GRPC_HOST: "127.0.0.1",
+      OPS_HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+    },
+  });
+  const { rpcPort } = await service.start();
+  return {
+    service,
+    address: `127.0.0.1:${rpcPort}`,
+    async stop() {
+      await service.stop();
+      await database.drop();
+      await rm(migrations, { recursive: true, force: true });
+    },
+  };
+}
+
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > giveUpAt) return value;
+    await sleep(50);
+  }
+}
+
+describe("payments over gRPC and the direct transport", () => {
+  let orders: Awaited<ReturnType<typeof startOrdersProducer>>;
+  let t: TestPayments;
+  let client: Client<typeof PaymentsService>;
+
+  beforeAll(async () => {
+    orders = await startOrdersProducer();
+    t = await startTestPayments({ subscribe: true, env: { ORDERS_ADDR: orders.address } });
+    client = createClient(PaymentsService, `127.0.0.1:${t.rpcPort}`);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await t?.stop();
+    await orders?.stop();
+  });
+
+  /** An order authorized and captured through the handlers. */
+  async function capturedOrder(amountMinor = 10_000n): Promise<string> {
+    const orderId = newId();
+    await deliver(t, authorizePayment({ orderId, amountMinor, userId: "user-42" }));
+    await deliver(t, capturePayment(orderId));
+    return orderId;
+  }
+
+  it("consumes the saga's commands from the orders outbox and answers in its own", async () => {
+    const orderId = newId();
+    const command = {
+      orderId,
+      userId: "user-7",
+      amount: { currencyCode: "USD", amountMinor: 2_599n },
+      cardToken: "tok_visa",
+    };
+    await orders.service.db.tx(async (tx) => {
+      await orders.service.publish(tx, AuthorizePaymentSchema, command, { subject: orderId });
+      // The saga re-sent its command after a crash: a second event, the same order.
+      await orders.service.publish(tx, AuthorizePaymentSchema, command, { subject: orderId });
+      await orders.service.publish(tx, CapturePaymentSchema, { orderId }, { subject: orderId });
+    });
+    const events = await eventually(
+      () => publishedEvents(t, orderId),
+      (e) => e.length >= 2,
+    );
+    expect(events.map((e) => e.type)).toEqual(["PaymentAuthorized", "PaymentCaptured"]);
+    const { payment } = await client.getPayment({ orderId });
+    expect(payment).toMatchObject({ status: PaymentStatus.CAPTURED, userId: "user-7" });
+    expect(payment?.captured).toMatchObject({ currencyCode: "USD", amountMinor: 2_599n });
+  });
+
+  it("returns an order's payment with its amounts in minor units", async () => {
+    const orderId = await capturedOrder(7_500n);
+    const { payment } = await client.getPayment({ orderId });
+    expect(payment).toMatchObject({
+      orderId,
+      userId: "user-42",
+      status: PaymentStatus.CAPTURED,
+      amount: { currencyCode: "USD", amountMinor: 7_500n },
+      captured: { amountMinor: 7_500n },
+      refunded: { amountMinor: 0n },
+      processorReference: expect.stringMatching(/^sim_auth_/),
+    });
+    expect(payment?.createTime?.seconds).toBeGreaterThan(0n);
+  });
+
+  it.each([
+    ["an unknown order", newId(), "not_found"],
+    ["a malformed order id", "42", "invalid_argument"],
+  ])("answers GetPayment for %s with %s", async (_, orderId, code) => {
+    await expect(client.getPayment({ orderId })).rejects.toMatchObject({ code });
+  });
+
+  it("refunds in part and then the rest, once per idempotency key", async () => {
+    const orderId = await capturedOrder(10_000n);
+    const usd = (amountMinor: bigint) => ({ currencyCode: "USD", amountMinor });
+    const first = await client.refundPayment({ orderId, amount: usd(2_500n), idempotencyKey: "refund-1" });
+    expect(first.payment).toMatchObject({
+      status: PaymentStatus.CAPTURED,
+      refunded: { amountMinor: 2_500n },
+    });
+    const repeated = await client.refundPayment({ orderId, amount: usd(2_500n), idempotencyKey: "refund-1" });
+    expect(repeated.payment?.refunded?.amountMinor).toBe(2_500n);
+    const rest = await client.refundPayment({ orderId, amount: usd(7_500n), idempotencyKey: "refund-2" });
+    expect(rest.payment).toMatchObject({
+      status: PaymentStatus.REFUNDED,
+      refunded: { amountMinor: 10_000n },
+    });
+    const refunds = (await publishedEvents(t, orderId)).filter((e) => e.type === "PaymentRefunded");
+    expect(refunds.map((e) => e.data["amount"])).toEqual([
+      { currencyCode: "USD", amountMinor: "2500" },
+      { currencyCode: "USD", amountMinor: "7500" },
+    ]);
+    expect(t.processor.authorizations(orderId)).toMatchObject([{ refundedMinor: 10_000n }]);
+  });
+
+  it.each([
+    [
+      "more than was captured",
+      { amount: { currencyCode: "USD", amountMinor: 10_001n } },
+      "failed_precondition",
+    ],
+    ["a negative amount", { amount: { currencyCode: "USD", amountMinor: -1n } }, "invalid_argument"],
+    ["a zero amount", { amount: { currencyCode: "USD", amountMinor: 0n } }, "invalid_argument"],
+    ["no amount", { amount: undefined }, "invalid_argument"],
+    ["another currency", { amount: { currencyCode: "EUR", amountMinor: 1n } }, "invalid_argument"],
+    ["no idempotency key", { idempotencyKey: "" }, "invalid_argument"],
+    ["an oversized idempotency key", { idempotencyKey: "k".repeat(129) }, "invalid_argument"],
+    ["an unknown order", { orderId: newId() }, "not_found"],
+    ["a malformed order id", { orderId: "not-an-id" }, "invalid_argument"],
+  ])("refuses a refund of %s with %s, moving no money", async (_, change, code) => {
+    const orderId = await capturedOrder(10_000n);
+    const request = {
+      orderId,
+      amount: { currencyCode: "USD", amountMinor: 100n },
+      idempotencyKey: "k1",
+      ...change,
+    };
+    await expect(client.refundPayment(request)).rejects.toMatchObject({ code });
+    expect((await client.getPayment({ orderId })).payment?.refunded?.amountMinor).toBe(0n);
+  });
+
+  it("refuses to refund a payment that is only authorized, and reuse of a key for another amount", async () => {
+    const orderId = newId();
+    await deliver(t, authorizePayment({ orderId }));
+    const refund = { orderId, amount: { currencyCode: "USD", amountMinor: 100n }, idempotencyKey: "k" };
+    await expect(client.refundPayment(refund)).rejects.toMatchObject({ code: "failed_precondition" });
+    const captured = await capturedOrder();
+    await client.refundPayment({ ...refund, orderId: captured });
+    await expect(
+      client.refundPayment({
+        ...refund,
+        orderId: captured,
+        amount: { currencyCode: "USD", amountMinor: 200n },
+      }),
+    ).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/was used for a refund of 100/),
+    });
+  });
+
+  it("refunds once through processor failures, retried with the same key", async () => {
+    const orderId = await capturedOrder(4_000n);
+    const refund = { orderId, amount: { currencyCode: "USD", amountMinor: 1_000n }, idempotencyKey: "flaky" };
+    t.processor.setFailureRate(1);
+    try {
+      await expect(client.refundPayment(refund)).rejects.toMatchObject({ code: "unavailable" });
+    } finally {
+      t.processor.setFailureRate(0);
+    }
+    expect((await client.getPayment({ orderId })).payment?.refunded?.amountMinor).toBe(0n);
+    await client.refundPayment(refund);
+    await client.refundPayment(refund);
+    expect(t.processor.authorizations(orderId)).toMatchObject([{ refundedMinor: 1_000n }]);
+    expect((await client.getPayment({ orderId })).payment?.refunded?.amountMinor).toBe(1_000n);
+  });
+
+  it("lists every payment and reports a balanced ledger", async () => {
+    const declined = newId();
+    await deliver(t, authorizePayment({ orderId: declined, cardToken: "tok_card_declined" }));
+    const { payments } = await client.listPayments({});
+    expect(payments.length).toBeGreaterThan(10);
+    expect(payments.find((p) => p.orderId === declined)).toMatchObject({
+      status: PaymentStatus.DECLINED,
+      declineReason: "insufficient_funds",
+    });
+    const ledger = await client.getLedger({});
+    expect(ledger.sumOfEntries).toMatchObject({ currencyCode: "USD", amountMinor: 0n });
+    expect(ledger.unbalancedEntries).toBe(0n);
+    expect(ledger.journalEntries).toBeGreaterThan(20n);
+    const balance = (name: string) => ledger.accounts.find((a) => a.name === name)?.balance?.amountMinor;
+    const sum = (pick: (p: (typeof payments)[number]) => bigint) =>
+      payments.reduce((s, p) => s + pick(p), 0n);
+    expect(balance("merchant:revenue")).toBe(sum((p) => p.captured?.amountMinor ?? 0n));
+    expect(balance("merchant:refunds")).toBe(-sum((p) => p.refunded?.amountMinor ?? 0n));
+  });
+});
+
+describe("the payments configuration", () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("payments_config");
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it.each([
+    ["PAYMENTS_PROCESSOR_FAILURE_RATE", "2"],
+    ["PAYMENTS_PROCESSOR_LATENCY_MS", "-5"],
+    ["PAYMENTS_PROCESSOR_DEADLINE_MS", "soon"],
+    ["ORDERS_ADDR", "orders"],
+    ["DATABASE_URL", "mysql://localhost/payments"],
+  ])("refuses a bad %s, naming it", async (variable, value) => {
+    const start = (env: Record<string, string>): Promise<Service<unknown>> =>
+      createService({
+        name: "payments",
+        config: PaymentsConfig,
+        migrations: new URL("../migrations", import.meta.url),
+        env,
+      });
+    const error: unknown = await start({ DATABASE_URL: database.url, [variable]: value }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual([variable]);
+  });
+});
