@@ -1,6 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runWithContext } from "../context.ts";
+import { ServiceError } from "../errors.ts";
 import { inSpan, SpanKind } from "../tracing.ts";
 import type { Db, Tx } from "../db.ts";
 import type { Logger } from "../logger.ts";
@@ -76,6 +77,7 @@ export async function applyEvent(
   }
 
   let lastError: unknown;
+  let attempts = 0;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if (signal?.aborted) throw signal.reason;
     try {
@@ -110,13 +112,16 @@ export async function applyEvent(
         { err: error, "event.id": envelope.id, "event.type": envelope.type, consumer, attempt },
         "event handler failed",
       );
+      attempts = attempt;
+      // A malformed event fails the same way every time: park it now rather than after every retry.
+      if (error instanceof ServiceError && error.code === "invalid_argument") break;
       if (attempt < maxAttempts)
         await sleep(retryDelayMs(attempt), undefined, signal ? { signal } : undefined);
     }
   }
 
   await db.tx(async (tx) => {
-    await parkDeadLetter(tx, consumer, envelope, lastError, maxAttempts);
+    await parkDeadLetter(tx, consumer, envelope, lastError, attempts);
     if (commit && commitWhenParked) await commit(tx);
   });
   metrics?.deadLetters.inc(labels);
