@@ -20,7 +20,7 @@ describe("the services table", () => {
     );
   });
 
-  it("runs catalog (with a database) and the gateway (calling catalog)", () => {
+  it("runs every service with a database but the gateway, each knowing the addresses it needs", () => {
     const plan = byName();
     expect(plan.get("catalog")).toMatchObject({ grpcPort: 50051, opsPort: 9051, database: "create" });
     expect(plan.get("gateway")).toMatchObject({
@@ -44,6 +44,24 @@ describe("the services table", () => {
       OPS_PORT: "9080",
       GATEWAY_HOST: "127.0.0.1",
       GATEWAY_PORT: "8080",
+      CATALOG_ADDR: "127.0.0.1:50051",
+      CART_ADDR: "127.0.0.1:50052",
+      ORDERS_ADDR: "127.0.0.1:50054",
+      NOTIFICATIONS_ADDR: "127.0.0.1:50056",
+    });
+    expect([...plan.keys()].sort()).toEqual(
+      ["cart", "catalog", "gateway", "inventory", "notifications", "orders", "payments"].sort(),
+    );
+    for (const name of ["catalog", "cart", "inventory", "orders", "payments", "notifications"]) {
+      expect(plan.get(name)?.database).toBe("create");
+    }
+    expect(plan.get("orders")?.env).toMatchObject({
+      CART_ADDR: "127.0.0.1:50052",
+      INVENTORY_ADDR: "127.0.0.1:50053",
+      PAYMENTS_ADDR: "127.0.0.1:50055",
+    });
+    expect(plan.get("inventory")?.env).toMatchObject({
+      ORDERS_ADDR: "127.0.0.1:50054",
       CATALOG_ADDR: "127.0.0.1:50051",
     });
   });

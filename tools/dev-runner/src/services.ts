@@ -47,9 +47,21 @@ export interface ServiceDefinition {
   env?: Readonly<Record<string, string>>;
 }
 
+// `calls` lists every service whose address a service needs: the ones it calls over gRPC and,
+// with the direct event transport, the producers whose events it consumes.
 export const SERVICES: readonly ServiceDefinition[] = [
   { name: "catalog", ports: PORTS.catalog, database: true },
-  { name: "gateway", ports: PORTS.gateway, database: false, calls: ["catalog"] },
+  { name: "inventory", ports: PORTS.inventory, database: true, calls: ["catalog", "orders"] },
+  { name: "payments", ports: PORTS.payments, database: true, calls: ["orders"] },
+  { name: "cart", ports: PORTS.cart, database: true, calls: ["catalog", "orders"] },
+  { name: "orders", ports: PORTS.orders, database: true, calls: ["cart", "inventory", "payments"] },
+  { name: "notifications", ports: PORTS.notifications, database: true, calls: ["orders"] },
+  {
+    name: "gateway",
+    ports: PORTS.gateway,
+    database: false,
+    calls: ["catalog", "cart", "orders", "notifications"],
+  },
 ];
 
 /** The entry point of a service, relative to the repository root. */

@@ -1,0 +1,62 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { CartSchema, CartService } from "@tessera/contracts/cart/v1";
+import { createLogger, createMetrics, createRpcServer, ServiceError } from "@tessera/kit";
+import { setTimeout as sleep } from "node:timers/promises";
+
+type CartInit = MessageInitShape<typeof CartSchema>;
+
+/**
+ * A test double of the REMOTE cart service, for the orders tests: a real gRPC server (the kit's)
+ * serving CartService/GetCart from fixed carts, so PlaceOrder is exercised over the network exactly
+ * as in production. The real cart service is its own process with its own storage, written and
+ * tested separately; orders only depends on its contract. Not used outside tests.
+ */
+export async function startCartDouble() {
+  const carts = new Map<string, CartInit>();
+  const failures = new Map<string, ServiceError>();
+  const delays = new Map<string, number>();
+  let calls = 0;
+  const unsupported = () => {
+    throw new ServiceError("failed_precondition", "the cart test double serves GetCart only");
+  };
+  const rpc = createRpcServer({
+    log: createLogger({ service: "cart-double", level: "silent" }),
+    metrics: createMetrics("cart-double"),
+  });
+  rpc.add(CartService, {
+    async getCart({ userId }, { signal }) {
+      calls++;
+      const delay = delays.get(userId);
+      if (delay) await sleep(delay, undefined, { signal }).catch(() => undefined);
+      const failure = failures.get(userId);
+      if (failure) throw failure;
+      return { cart: create(CartSchema, carts.get(userId) ?? { userId, items: [] }) };
+    },
+    addItem: unsupported,
+    setItemQuantity: unsupported,
+    removeItem: unsupported,
+    clearCart: unsupported,
+  });
+  const port = await rpc.listen("127.0.0.1:0");
+  return {
+    address: `127.0.0.1:${port}`,
+    /** Sets what GetCart answers for a user. */
+    setCart(userId: string, items: CartInit["items"]) {
+      carts.set(userId, { userId, items });
+    },
+    /** Makes GetCart fail for a user. */
+    fail(userId: string, error: ServiceError) {
+      failures.set(userId, error);
+    },
+    /** Makes GetCart answer a user after `ms`. */
+    delay(userId: string, ms: number) {
+      delays.set(userId, ms);
+    },
+    get calls() {
+      return calls;
+    },
+    close: () => rpc.close(0),
+  };
+}
+
+export type CartDouble = Awaited<ReturnType<typeof startCartDouble>>;

@@ -1,0 +1,66 @@
+/**
+ * The order as the saga sees it. `status` is what the customer sees; `stock` and `payment` are what
+ * the orders service knows of (or last asked of) inventory and payments, so that late, duplicate
+ * and out-of-order answers can be compensated exactly once.
+ */
+export interface Order {
+  /** UUIDv7. */
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  /** The cart as it was when the order was placed; never changes afterwards. */
+  lines: readonly OrderLine[];
+  /** ISO 4217; every line is in it. */
+  currency: string;
+  totalMinor: bigint;
+  /**
+   * The card to authorize. This is already a payment processor's token, never card data; a real
+   * system would keep a reference to a stored payment method instead. It is only needed until
+   * AuthorizePayment is sent, so every transition out of PENDING erases it.
+   */
+  cardToken: string;
+  /** Why the order was rejected or cancelled; empty otherwise. */
+  reason: string;
+  stock: StockState;
+  payment: PaymentState;
+  /** The payments service's id, once it authorized. */
+  paymentId: string;
+  /** When the current step times out; null once the order no longer waits for anything. */
+  deadline: Date | null;
+  /** Incremented by every saved transition. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface OrderLine {
+  productId: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  /** Per unit, in the order's currency. */
+  unitPriceMinor: bigint;
+}
+
+/**
+ * PENDING (waiting for stock) → STOCK_RESERVED (waiting for payment) → CONFIRMED; or REJECTED /
+ * CANCELLED. The contract's PAYMENT_AUTHORIZED is never a resting state: authorization is the last
+ * thing an order waits for, so the transaction that records it also confirms the order.
+ */
+export type OrderStatus = "PENDING" | "STOCK_RESERVED" | "CONFIRMED" | "REJECTED" | "CANCELLED";
+
+/**
+ * The stock hold at inventory: `requested` (ReserveStock sent, no answer yet), `reserved`,
+ * `rejected`, `releasing` (ReleaseStock sent), `released`, `committing` (CommitStock sent).
+ */
+export type StockState = "requested" | "reserved" | "rejected" | "releasing" | "released" | "committing";
+
+/**
+ * The payment at payments: `none` (not asked yet), `requested` (AuthorizePayment sent, no answer yet),
+ * `declined`, `voiding` (VoidPayment sent), `voided`, `capturing` (CapturePayment sent), `captured`.
+ */
+export type PaymentState =
+  "none" | "requested" | "declined" | "voiding" | "voided" | "capturing" | "captured";
+
+/** Order ids are UUIDs (v7 when created here). */
+export const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

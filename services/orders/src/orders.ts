@@ -1,0 +1,157 @@
+import type { CartService } from "@tessera/contracts/cart/v1";
+import { newId, ServiceError, type Client, type Db } from "@tessera/kit";
+import { snapshotCart } from "./cart-snapshot.ts";
+import { uuid, type Order } from "./order.ts";
+import type { OrderStore } from "./order-store.ts";
+import { decodePageToken, encodePageToken } from "./page-token.ts";
+import type { SagaRunner } from "./saga-runner.ts";
+
+export const defaultPageSize = 20;
+export const maxPageSize = 100;
+
+export interface OrdersOptions {
+  db: Db;
+  store: OrderStore;
+  saga: SagaRunner;
+  cart: Pick<Client<typeof CartService>, "getCart">;
+  cartDeadlineMs: number;
+}
+
+export interface Page {
+  orders: Order[];
+  nextPageToken: string;
+}
+
+/** The orders API's rules, free of gRPC: validation, ownership, idempotent placing, paging. */
+export class Orders {
+  readonly #db: Db;
+  readonly #store: OrderStore;
+  readonly #saga: SagaRunner;
+  readonly #cart: OrdersOptions["cart"];
+  readonly #cartDeadlineMs: number;
+
+  constructor({ db, store, saga, cart, cartDeadlineMs }: OrdersOptions) {
+    this.#db = db;
+    this.#store = store;
+    this.#saga = saga;
+    this.#cart = cart;
+    this.#cartDeadlineMs = cartDeadlineMs;
+  }
+
+  /**
+   * Snapshots the user's cart into a PENDING order and starts the saga. The same (user, key) is the
+   * same order: a retry finds it before asking the cart, and of concurrent first tries the unique
+   * key lets one insert while the others read what it inserted.
+   */
+  async place(request: { userId: string; idempotencyKey: string; cardToken: string }): Promise<Order> {
+    const { userId, idempotencyKey, cardToken } = request;
+    const problems = [
+      ...userIdProblems(userId),
+      ...(idempotencyKey.length < 1 || idempotencyKey.length > 128
+        ? ["idempotency_key must be 1-128 characters"]
+        : []),
+      ...(!/^[\x21-\x7e]{1,256}$/.test(cardToken)
+        ? ["card_token must be 1-256 printable characters without spaces"]
+        : []),
+    ];
+    if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
+
+    const existing = await this.#store.findByIdempotencyKey(userId, idempotencyKey);
+    if (existing) return existing;
+    const snapshot = snapshotCart(await this.#readCart(userId));
+    return this.#db.tx(async (tx) => {
+      const placed = await this.#saga.start(
+        tx,
+        { id: newId(), userId, cardToken, ...snapshot },
+        idempotencyKey,
+      );
+      // A concurrent request with the same key inserted first (it committed before our insert returned).
+      const order = placed ?? (await this.#store.findByIdempotencyKey(userId, idempotencyKey, tx));
+      if (!order) throw new ServiceError("aborted", "the order was placed and removed concurrently; retry");
+      return order;
+    });
+  }
+
+  async #readCart(userId: string) {
+    try {
+      const { cart } = await this.#cart.getCart({ userId }, { timeoutMs: this.#cartDeadlineMs });
+      return cart;
+    } catch (error) {
+      const failure = ServiceError.from(error);
+      if (failure.code === "not_found") throw new ServiceError("failed_precondition", "the cart is empty");
+      if (failure.code === "invalid_argument") throw failure;
+      // Whatever went wrong in the cart, for this caller it is a dependency to retry later.
+      throw new ServiceError("unavailable", `the cart could not be read (${failure.message}); try again`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** One of the user's orders; another user's order is `not_found`, as if it did not exist. */
+  async get(userId: string, orderId: string): Promise<Order> {
+    validateIds(userId, orderId);
+    const order = await this.#store.get(orderId);
+    if (!order || order.userId !== userId) throw new ServiceError("not_found", `order ${orderId} not found`);
+    return order;
+  }
+
+  /** The user's orders, newest first. */
+  async listMine(request: { userId: string; pageSize: number; pageToken: string }): Promise<Page> {
+    const problems = userIdProblems(request.userId);
+    if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
+    const limit = pageSize(request.pageSize);
+    const cursor = decodePageToken(request.pageToken, "mine");
+    const rows = await this.#store.listByUser({
+      userId: request.userId,
+      before: cursor?.id,
+      limit: limit + 1,
+    });
+    return page(rows, limit, "mine");
+  }
+
+  /** Every order, oldest first (administration, the consistency checker). */
+  async list(request: { pageSize: number; pageToken: string }): Promise<Page> {
+    const limit = pageSize(request.pageSize);
+    const cursor = decodePageToken(request.pageToken, "all");
+    return page(await this.#store.list({ after: cursor?.id, limit: limit + 1 }), limit, "all");
+  }
+
+  /** Cancels the user's order before its payment is captured, compensating what was done. */
+  async cancel(userId: string, orderId: string): Promise<Order> {
+    validateIds(userId, orderId);
+    return this.#db.tx(async (tx) => {
+      const order = await this.#store.lock(tx, orderId);
+      if (!order || order.userId !== userId)
+        throw new ServiceError("not_found", `order ${orderId} not found`);
+      return this.#saga.apply(tx, order, { type: "Cancel" });
+    });
+  }
+}
+
+function userIdProblems(userId: string): string[] {
+  return userId.length < 1 || userId.length > 128 || /[\s\p{Cc}]/u.test(userId)
+    ? ["user_id must be 1-128 characters without spaces"]
+    : [];
+}
+
+function validateIds(userId: string, orderId: string): void {
+  const problems = [...userIdProblems(userId), ...(uuid.test(orderId) ? [] : ["order_id must be a UUID"])];
+  if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
+}
+
+function pageSize(requested: number): number {
+  if (requested === 0) return defaultPageSize;
+  if (!Number.isInteger(requested) || requested < 0 || requested > maxPageSize) {
+    throw new ServiceError("invalid_argument", `page_size must be between 1 and ${maxPageSize}`);
+  }
+  return requested;
+}
+
+function page(rows: Order[], limit: number, list: "mine" | "all"): Page {
+  const orders = rows.slice(0, limit);
+  const last = orders.at(-1);
+  return {
+    orders,
+    nextPageToken: rows.length > limit && last ? encodePageToken({ list, id: last.id }) : "",
+  };
+}

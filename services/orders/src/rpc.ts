@@ -1,0 +1,56 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { OrderStatus, type OrderSchema, type OrdersService } from "@tessera/contracts/orders/v1";
+import type { ServiceImpl } from "@tessera/kit";
+import type { Order, OrderStatus as Status } from "./order.ts";
+import type { Orders, Page } from "./orders.ts";
+
+/** gRPC handlers: map protobuf ↔ domain; errors are ServiceErrors from the domain. */
+export function ordersHandlers(orders: Orders): ServiceImpl<typeof OrdersService> {
+  return {
+    async placeOrder(request) {
+      return { order: toMessage(await orders.place(request)) };
+    },
+    async getOrder(request) {
+      return { order: toMessage(await orders.get(request.userId, request.orderId)) };
+    },
+    async listMyOrders(request) {
+      return toPage(await orders.listMine(request));
+    },
+    async cancelOrder(request) {
+      return { order: toMessage(await orders.cancel(request.userId, request.orderId)) };
+    },
+    async listOrders(request) {
+      return toPage(await orders.list(request));
+    },
+  };
+}
+
+const statuses: Record<Status, OrderStatus> = {
+  PENDING: OrderStatus.PENDING,
+  STOCK_RESERVED: OrderStatus.STOCK_RESERVED,
+  CONFIRMED: OrderStatus.CONFIRMED,
+  REJECTED: OrderStatus.REJECTED,
+  CANCELLED: OrderStatus.CANCELLED,
+};
+
+const toPage = (page: Page) => ({ orders: page.orders.map(toMessage), nextPageToken: page.nextPageToken });
+
+function toMessage(order: Order): MessageInitShape<typeof OrderSchema> {
+  return {
+    id: order.id,
+    userId: order.userId,
+    status: statuses[order.status],
+    lines: order.lines.map((line) => ({
+      productId: line.productId,
+      sku: line.sku,
+      name: line.name,
+      quantity: line.quantity,
+      unitPrice: { currencyCode: order.currency, amountMinor: line.unitPriceMinor },
+    })),
+    total: { currencyCode: order.currency, amountMinor: order.totalMinor },
+    reason: order.reason,
+    createTime: timestampFromDate(order.createdAt),
+    updateTime: timestampFromDate(order.updatedAt),
+  };
+}

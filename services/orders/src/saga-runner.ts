@@ -1,0 +1,93 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Db, Service, Tx } from "@tessera/kit";
+import type { Order } from "./order.ts";
+import type { OrderStore } from "./order-store.ts";
+import {
+  begin,
+  decide,
+  sagaMessageSchemas,
+  type Decision,
+  type NewOrder,
+  type SagaInput,
+  type SagaSettings,
+} from "./saga.ts";
+
+type Publish = Service<unknown>["publish"];
+type Schemas = typeof sagaMessageSchemas;
+
+export interface SagaRunnerOptions {
+  store: OrderStore;
+  publish: Publish;
+  stepTimeoutMs: number;
+  /** The clock; injectable so tests can move time. */
+  now?: () => Date;
+}
+
+/**
+ * The saga's I/O edge: runs `decide` on a locked order and commits its outcome — the new row and
+ * every command and event in the outbox — in the caller's transaction, so a transition happens
+ * entirely or not at all.
+ */
+export class SagaRunner {
+  readonly #store: OrderStore;
+  readonly #publish: Publish;
+  readonly #stepTimeoutMs: number;
+  readonly #now: () => Date;
+
+  constructor({ store, publish, stepTimeoutMs, now = () => new Date() }: SagaRunnerOptions) {
+    this.#store = store;
+    this.#publish = publish;
+    this.#stepTimeoutMs = stepTimeoutMs;
+    this.#now = now;
+  }
+
+  /** Inserts a PENDING order with OrderPlaced and ReserveStock; undefined when the key was used. */
+  async start(tx: Tx, placed: NewOrder, idempotencyKey: string): Promise<Order | undefined> {
+    const decision = begin(placed, this.#settings());
+    const order = await this.#store.insert(tx, decision.order, idempotencyKey);
+    if (order) await this.#publishAll(tx, order.id, decision);
+    return order;
+  }
+
+  /** Applies `input` to an order locked in `tx`; returns the order as it is afterwards. */
+  async apply(tx: Tx, order: Order, input: SagaInput): Promise<Order> {
+    const decision = decide(order, input, this.#settings());
+    if (decision.order === order) return order;
+    const saved = await this.#store.save(tx, decision.order);
+    await this.#publishAll(tx, order.id, decision);
+    return saved;
+  }
+
+  /** Locks the order and applies `input`; undefined when there is no such order. */
+  async advance(tx: Tx, orderId: string, input: SagaInput): Promise<Order | undefined> {
+    const order = await this.#store.lock(tx, orderId);
+    return order && this.apply(tx, order, input);
+  }
+
+  /**
+   * Times out the most overdue order, in a transaction of its own; undefined when none is overdue.
+   * Orders another sweeper holds are skipped, so each is handled once.
+   */
+  async timeOutNext(db: Db): Promise<Order | undefined> {
+    return db.tx(async (tx) => {
+      const order = await this.#store.lockNextOverdue(tx, this.#now());
+      return order && this.apply(tx, order, { type: "Timeout" });
+    });
+  }
+
+  #settings(): SagaSettings {
+    return { now: this.#now(), stepTimeoutMs: this.#stepTimeoutMs };
+  }
+
+  async #publishAll(tx: Tx, orderId: string, { events, commands }: Decision): Promise<void> {
+    for (const message of [...events, ...commands]) await this.#publishOne(tx, orderId, message);
+  }
+
+  #publishOne<K extends keyof Schemas>(
+    tx: Tx,
+    orderId: string,
+    message: { type: K; data: MessageInitShape<Schemas[K]> },
+  ) {
+    return this.#publish(tx, sagaMessageSchemas[message.type], message.data, { subject: orderId });
+  }
+}

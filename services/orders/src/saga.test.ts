@@ -1,0 +1,338 @@
+import { describe, expect, it } from "vitest";
+import { begin, decide, reservationSeconds } from "./saga.ts";
+import {
+  at,
+  cancelledPending,
+  cancelledReserved,
+  captured,
+  confirmed,
+  expired,
+  orderId,
+  pending,
+  placed,
+  rejectedForPayment,
+  rejectedForStock,
+  reserved,
+  run,
+  step,
+  t0,
+  types,
+  userId,
+} from "./saga-fixtures.ts";
+
+describe("begin", () => {
+  it("places a PENDING order that waits one step for stock, with OrderPlaced and ReserveStock", () => {
+    expect(placed.order).toMatchObject({
+      status: "PENDING",
+      stock: "requested",
+      payment: "none",
+      reason: "",
+      cardToken: "tok_visa_approve",
+      deadline: new Date(t0.getTime() + step),
+    });
+    expect(placed.events).toEqual([
+      { type: "OrderPlaced", data: { orderId, userId, total: { currencyCode: "USD", amountMinor: 39700n } } },
+    ]);
+    expect(placed.commands).toEqual([
+      {
+        type: "ReserveStock",
+        data: {
+          orderId,
+          lines: [
+            { sku: "TENT", quantity: 1 },
+            { sku: "MUG", quantity: 2 },
+          ],
+          expireAfterSeconds: 90,
+        },
+      },
+    ]);
+  });
+
+  it("reserves one line per SKU when the cart lists a SKU twice", () => {
+    const line = { productId: "p", sku: "MUG", name: "Mug", quantity: 2, unitPriceMinor: 1n };
+    const { commands } = begin({ ...pending, lines: [line, { ...line, quantity: 3 }] }, at(0));
+    expect(commands[0]?.data).toMatchObject({ lines: [{ sku: "MUG", quantity: 5 }] });
+  });
+
+  it("holds stock for three steps, and at least a second", () => {
+    expect(reservationSeconds(30_000)).toBe(90);
+    expect(reservationSeconds(1_500)).toBe(5);
+    expect(reservationSeconds(100)).toBe(1);
+  });
+});
+
+describe("decide while PENDING (waiting for stock)", () => {
+  it("asks payments to authorize the total with the card once stock is reserved, then forgets the card", () => {
+    const d = decide(pending, { type: "StockReserved" }, at(5_000));
+    expect(d.order).toMatchObject({
+      status: "STOCK_RESERVED",
+      stock: "reserved",
+      payment: "requested",
+      cardToken: "",
+      deadline: new Date(t0.getTime() + 5_000 + step),
+    });
+    expect(d.events).toEqual([]);
+    expect(d.commands).toEqual([
+      {
+        type: "AuthorizePayment",
+        data: {
+          orderId,
+          userId,
+          amount: { currencyCode: "USD", amountMinor: 39700n },
+          cardToken: "tok_visa_approve",
+        },
+      },
+    ]);
+  });
+
+  it("rejects the order when stock is rejected, saying which SKUs were short", () => {
+    const d = decide(pending, { type: "StockRejected", reason: "TENT: 0 left" }, at(1));
+    expect(d.order).toMatchObject({
+      status: "REJECTED",
+      stock: "rejected",
+      reason: "not enough stock: TENT: 0 left",
+      deadline: null,
+      cardToken: "",
+    });
+    expect(d.commands).toEqual([]);
+    expect(d.events).toEqual([
+      { type: "OrderRejected", data: { orderId, userId, reason: "not enough stock: TENT: 0 left" } },
+    ]);
+    expect(decide(pending, { type: "StockRejected", reason: "" }, at(1)).order.reason).toBe(
+      "not enough stock",
+    );
+  });
+
+  it("does not time out before its deadline", () => {
+    expect(decide(pending, { type: "Timeout" }, at(step - 1)).order).toBe(pending);
+  });
+
+  it("is cancelled at its deadline, releasing nothing because nothing is known to be reserved", () => {
+    const d = decide(pending, { type: "Timeout" }, at(step));
+    expect(d.order).toMatchObject({
+      status: "CANCELLED",
+      stock: "requested",
+      reason: "timed out waiting for the stock reservation",
+      deadline: null,
+      cardToken: "",
+    });
+    expect(d.commands).toEqual([]);
+    expect(d.events).toEqual([
+      {
+        type: "OrderCancelled",
+        data: { orderId, userId, reason: "timed out waiting for the stock reservation" },
+      },
+    ]);
+  });
+
+  it("is cancelled by the customer without compensation", () => {
+    const d = decide(pending, { type: "Cancel" }, at(1));
+    expect(d.order).toMatchObject({
+      status: "CANCELLED",
+      reason: "cancelled by the customer",
+      deadline: null,
+    });
+    expect(types(d)).toEqual(["OrderCancelled"]);
+  });
+
+  it.each([
+    { type: "StockReleased" },
+    { type: "PaymentAuthorized", paymentId: "x" },
+    { type: "PaymentDeclined", reason: "x" },
+    { type: "PaymentCaptured", paymentId: "x" },
+    { type: "PaymentVoided", paymentId: "x" },
+  ] as const)("ignores $type, which it never asked for", (input) => {
+    expect(decide(pending, input, at(1))).toEqual({ order: pending, commands: [], events: [] });
+  });
+});
+
+describe("decide while STOCK_RESERVED (waiting for payment)", () => {
+  it("is confirmed when the payment is authorized, and sends CapturePayment and CommitStock", () => {
+    const d = decide(reserved, { type: "PaymentAuthorized", paymentId: "pay-1" }, at(9_000));
+    expect(d.order).toMatchObject({
+      status: "CONFIRMED",
+      stock: "committing",
+      payment: "capturing",
+      paymentId: "pay-1",
+      deadline: null,
+      reason: "",
+    });
+    expect(d.events).toEqual([
+      {
+        type: "OrderConfirmed",
+        data: { orderId, userId, total: { currencyCode: "USD", amountMinor: 39700n } },
+      },
+    ]);
+    expect(d.commands).toEqual([
+      { type: "CapturePayment", data: { orderId } },
+      { type: "CommitStock", data: { orderId } },
+    ]);
+  });
+
+  it("releases stock when payment is declined, and rejects the order", () => {
+    const d = decide(reserved, { type: "PaymentDeclined", reason: "card declined" }, at(9_000));
+    expect(d.order).toMatchObject({
+      status: "REJECTED",
+      stock: "releasing",
+      payment: "declined",
+      reason: "payment declined: card declined",
+      deadline: null,
+    });
+    expect(d.commands).toEqual([
+      { type: "ReleaseStock", data: { orderId, reason: "payment declined: card declined" } },
+    ]);
+    expect(d.events).toEqual([
+      { type: "OrderRejected", data: { orderId, userId, reason: "payment declined: card declined" } },
+    ]);
+  });
+
+  it("releases stock at its deadline and is cancelled", () => {
+    expect(decide(reserved, { type: "Timeout" }, at(1_000 + step - 1)).order).toBe(reserved);
+    const d = decide(reserved, { type: "Timeout" }, at(1_000 + step));
+    const reason = "timed out waiting for the payment authorization";
+    expect(d.order).toMatchObject({ status: "CANCELLED", stock: "releasing", payment: "requested", reason });
+    expect(d.commands).toEqual([{ type: "ReleaseStock", data: { orderId, reason } }]);
+    expect(d.events).toEqual([{ type: "OrderCancelled", data: { orderId, userId, reason } }]);
+  });
+
+  it("releases stock when the customer cancels", () => {
+    const d = decide(reserved, { type: "Cancel" }, at(2_000));
+    expect(d.order).toMatchObject({
+      status: "CANCELLED",
+      stock: "releasing",
+      reason: "cancelled by the customer",
+    });
+    expect(d.commands).toEqual([
+      { type: "ReleaseStock", data: { orderId, reason: "cancelled by the customer" } },
+    ]);
+    expect(types(d)).toEqual(["OrderCancelled", "ReleaseStock"]);
+  });
+
+  it("is cancelled when its reservation expires, with nothing left to release", () => {
+    const d = decide(reserved, { type: "StockReleased" }, at(2_000));
+    const reason = "the stock reservation expired before the payment was authorized";
+    expect(d.order).toMatchObject({ status: "CANCELLED", stock: "released", payment: "requested", reason });
+    expect(d.commands).toEqual([]);
+    expect(d.events).toEqual([{ type: "OrderCancelled", data: { orderId, userId, reason } }]);
+  });
+
+  it.each([
+    { type: "StockReserved" },
+    { type: "StockRejected", reason: "x" },
+    { type: "PaymentCaptured", paymentId: "x" },
+    { type: "PaymentVoided", paymentId: "x" },
+  ] as const)("ignores a duplicate or impossible $type", (input) => {
+    expect(decide(reserved, input, at(2_000))).toEqual({ order: reserved, commands: [], events: [] });
+  });
+});
+
+describe("decide once CONFIRMED", () => {
+  it("records the capture", () => {
+    const d = decide(confirmed, { type: "PaymentCaptured", paymentId: "pay-1" }, at(20_000));
+    expect(d.order).toMatchObject({ status: "CONFIRMED", payment: "captured" });
+    expect(types(d)).toEqual([]);
+  });
+
+  it("records a reservation that expired before CommitStock arrived, sending nothing", () => {
+    const d = decide(confirmed, { type: "StockReleased" }, at(20_000));
+    expect(d.order).toMatchObject({ status: "CONFIRMED", stock: "released" });
+    expect(types(d)).toEqual([]);
+  });
+
+  it("refuses to be cancelled", () => {
+    expect(() => decide(confirmed, { type: "Cancel" }, at(1))).toThrow(
+      expect.objectContaining({ code: "failed_precondition", message: expect.stringMatching(/confirmed/) }),
+    );
+    expect(() => decide(captured, { type: "Cancel" }, at(1))).toThrow(
+      expect.objectContaining({ code: "failed_precondition" }),
+    );
+  });
+
+  it("sends nothing for a duplicate authorization, so the customer is captured once", () => {
+    expect(decide(confirmed, { type: "PaymentAuthorized", paymentId: "pay-1" }, at(1)).order).toBe(confirmed);
+  });
+});
+
+describe("decide once REJECTED", () => {
+  it("refuses to be cancelled, saying why it was rejected", () => {
+    expect(() => decide(rejectedForStock, { type: "Cancel" }, at(1))).toThrow(
+      expect.objectContaining({
+        code: "failed_precondition",
+        message: expect.stringMatching(/not enough stock/),
+      }),
+    );
+  });
+
+  it("records the release it asked for after a declined payment", () => {
+    const d = decide(rejectedForPayment, { type: "StockReleased" }, at(1));
+    expect(d.order).toMatchObject({ status: "REJECTED", stock: "released" });
+    expect(types(d)).toEqual([]);
+  });
+});
+
+describe("decide once CANCELLED: late answers are compensated once", () => {
+  it("releases stock reserved after the order was cancelled, once", () => {
+    const d = run(cancelledPending, { type: "StockReserved" }, { type: "StockReserved" });
+    expect(d.order).toMatchObject({ status: "CANCELLED", stock: "releasing", payment: "none" });
+    expect(d.commands).toEqual([
+      { type: "ReleaseStock", data: { orderId, reason: "cancelled by the customer" } },
+    ]);
+    expect(d.events).toEqual([]);
+  });
+
+  it("also releases stock reserved after a stock timeout", () => {
+    const timedOut = decide(pending, { type: "Timeout" }, at(step)).order;
+    expect(types(run(timedOut, { type: "StockReserved" }))).toEqual(["ReleaseStock"]);
+  });
+
+  it("records a late stock rejection without sending anything", () => {
+    const d = decide(cancelledPending, { type: "StockRejected", reason: "x" }, at(1));
+    expect(d.order).toMatchObject({ status: "CANCELLED", stock: "rejected" });
+    expect(types(d)).toEqual([]);
+  });
+
+  it("voids a payment authorized after the order was cancelled, once", () => {
+    const d = run(
+      cancelledReserved,
+      { type: "PaymentAuthorized", paymentId: "pay-9" },
+      { type: "PaymentAuthorized", paymentId: "pay-9" },
+    );
+    expect(d.order).toMatchObject({ status: "CANCELLED", payment: "voiding", paymentId: "pay-9" });
+    expect(d.commands).toEqual([
+      { type: "VoidPayment", data: { orderId, reason: "cancelled by the customer" } },
+    ]);
+    expect(d.events).toEqual([]);
+    expect(decide(d.order, { type: "PaymentVoided", paymentId: "pay-9" }, at(9)).order.payment).toBe(
+      "voided",
+    );
+  });
+
+  it("voids a payment authorized after the reservation expired", () => {
+    const d = decide(expired, { type: "PaymentAuthorized", paymentId: "pay-2" }, at(1));
+    expect(d.commands).toEqual([
+      {
+        type: "VoidPayment",
+        data: { orderId, reason: "the stock reservation expired before the payment was authorized" },
+      },
+    ]);
+    expect(d.order.status).toBe("CANCELLED");
+  });
+
+  it("records a late decline without sending anything", () => {
+    const d = decide(cancelledReserved, { type: "PaymentDeclined", reason: "x" }, at(1));
+    expect(d.order).toMatchObject({ status: "CANCELLED", payment: "declined" });
+    expect(types(d)).toEqual([]);
+  });
+
+  it("records the release it asked for", () => {
+    expect(decide(cancelledReserved, { type: "StockReleased" }, at(1)).order.stock).toBe("released");
+  });
+
+  it("accepts a repeated cancel and changes nothing", () => {
+    expect(decide(cancelledReserved, { type: "Cancel" }, at(1))).toEqual({
+      order: cancelledReserved,
+      commands: [],
+      events: [],
+    });
+  });
+});
