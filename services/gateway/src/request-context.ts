@@ -4,6 +4,7 @@ import { runWithContext, type RequestContext } from "@tessera/kit";
 import { requestIdHeader } from "./request-id.ts";
 
 const contexts = new WeakMap<FastifyRequest, RequestContext>();
+const callerSignals = new WeakMap<FastifyRequest, AbortSignal>();
 
 /**
  * Runs every request inside the kit's request context — its id, trace context and deadline — so
@@ -19,10 +20,22 @@ export function installRequestContext(app: FastifyInstance, { timeoutMs }: { tim
       deadline: Date.now() + timeoutMs,
     };
     contexts.set(request, context);
+    // Aborted when the caller hangs up before its answer was sent. (Not fastify's request.signal:
+    // that one follows the request stream, which closes as soon as a POST body has been read.)
+    const caller = new AbortController();
+    reply.raw.once("close", () => {
+      if (!reply.raw.writableFinished) caller.abort(new Error("the caller went away"));
+    });
+    callerSignals.set(request, caller.signal);
     reply.header(requestIdHeader, request.id);
     runWithContext(context, done);
   });
   app.addHook("preHandler", (request, _reply, done) => runWithContext(contextOf(request), done));
+}
+
+/** Aborts when the caller disconnects before the response is complete: pass it to upstream calls. */
+export function callerSignal(request: FastifyRequest): AbortSignal | undefined {
+  return callerSignals.get(request);
 }
 
 /** The context of a request (an empty one for requests rejected before `onRequest`). */

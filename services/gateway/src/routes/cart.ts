@@ -1,3 +1,4 @@
+import { callerSignal } from "../request-context.ts";
 import type { FastifyInstance } from "fastify";
 import type { CartService } from "@tessera/contracts/cart/v1";
 import type { Client } from "@tessera/kit";
@@ -23,7 +24,7 @@ export type CartClient = Pick<
 /** The user's cart under `/api/v1/cart`, backed by the cart service. Needs the user hook. */
 export function cartRoutes(app: FastifyInstance, { cart }: { cart: CartClient }): void {
   app.get("/api/v1/cart", { schema: getCartSchema }, async (request): Promise<CartJson> => {
-    const response = await cart.getCart({ userId: userOf(request) }, { signal: request.signal });
+    const response = await cart.getCart({ userId: userOf(request) }, { signal: callerSignal(request) });
     return toCartJson(response.cart);
   });
 
@@ -34,7 +35,7 @@ export function cartRoutes(app: FastifyInstance, { cart }: { cart: CartClient })
       const { productId, quantity } = request.body;
       const response = await cart.addItem(
         { userId: userOf(request), productId, quantity },
-        { signal: request.signal },
+        { signal: callerSignal(request) },
       );
       return toCartJson(response.cart);
     },
@@ -46,7 +47,7 @@ export function cartRoutes(app: FastifyInstance, { cart }: { cart: CartClient })
     async (request): Promise<CartJson> => {
       const response = await cart.setItemQuantity(
         { userId: userOf(request), productId: request.params.productId, quantity: request.body.quantity },
-        { signal: request.signal },
+        { signal: callerSignal(request) },
       );
       return toCartJson(response.cart);
     },
@@ -58,14 +59,14 @@ export function cartRoutes(app: FastifyInstance, { cart }: { cart: CartClient })
     async (request): Promise<CartJson> => {
       const response = await cart.removeItem(
         { userId: userOf(request), productId: request.params.productId },
-        { signal: request.signal },
+        { signal: callerSignal(request) },
       );
       return toCartJson(response.cart);
     },
   );
 
   app.delete("/api/v1/cart", { schema: clearCartSchema }, async (request): Promise<CartJson> => {
-    const response = await cart.clearCart({ userId: userOf(request) }, { signal: request.signal });
+    const response = await cart.clearCart({ userId: userOf(request) }, { signal: callerSignal(request) });
     return toCartJson(response.cart);
   });
 }

@@ -1,3 +1,4 @@
+import { callerSignal } from "../request-context.ts";
 import type { FastifyInstance } from "fastify";
 import type { Notification, NotificationsService } from "@tessera/contracts/notifications/v1";
 import { ServiceError, type Client } from "@tessera/kit";
@@ -77,7 +78,7 @@ export function notificationRoutes(
       const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
       const page = await notifications.listMyNotifications(
         { userId: userOf(request), pageSize, pageToken },
-        { signal: request.signal },
+        { signal: callerSignal(request) },
       );
       return {
         notifications: page.notifications.map(toNotificationJson),

@@ -1,3 +1,4 @@
+import { callerSignal } from "../request-context.ts";
 import type { FastifyInstance } from "fastify";
 import type { OrdersService } from "@tessera/contracts/orders/v1";
 import type { Client } from "@tessera/kit";
@@ -34,7 +35,7 @@ export function orderRoutes(app: FastifyInstance, { orders }: { orders: OrdersCl
       const idempotencyKey = request.headers["idempotency-key"];
       const { order } = await orders.placeOrder(
         { userId: userOf(request), idempotencyKey, cardToken: request.body.cardToken },
-        { signal: request.signal },
+        { signal: callerSignal(request) },
       );
       const json = toOrderJson(order);
       // 201 for a retry too: the gateway cannot tell one from the first request, and the answer is the same.
@@ -50,7 +51,7 @@ export function orderRoutes(app: FastifyInstance, { orders }: { orders: OrdersCl
       const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
       const page = await orders.listMyOrders(
         { userId: userOf(request), pageSize, pageToken },
-        { signal: request.signal },
+        { signal: callerSignal(request) },
       );
       return { orders: page.orders.map((order) => toOrderJson(order)), nextPageToken: page.nextPageToken };
     },
@@ -62,7 +63,7 @@ export function orderRoutes(app: FastifyInstance, { orders }: { orders: OrdersCl
     async (request): Promise<OrderJson> => {
       const { order } = await orders.getOrder(
         { userId: userOf(request), orderId: request.params.id },
-        { signal: request.signal },
+        { signal: callerSignal(request) },
       );
       return toOrderJson(order);
     },
@@ -74,7 +75,7 @@ export function orderRoutes(app: FastifyInstance, { orders }: { orders: OrdersCl
     async (request): Promise<OrderJson> => {
       const { order } = await orders.cancelOrder(
         { userId: userOf(request), orderId: request.params.id },
-        { signal: request.signal },
+        { signal: callerSignal(request) },
       );
       return toOrderJson(order);
     },

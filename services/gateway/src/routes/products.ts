@@ -1,3 +1,4 @@
+import { callerSignal } from "../request-context.ts";
 import type { FastifyInstance } from "fastify";
 import type { CatalogService } from "@tessera/contracts/catalog/v1";
 import { ServiceError, type Client } from "@tessera/kit";
@@ -28,7 +29,7 @@ export function productRoutes(app: FastifyInstance, { catalog }: { catalog: Cata
     async (request): Promise<ProductPageJson> => {
       const { page_size: pageSize = 0, page_token: pageToken = "", category = "", q } = request.query;
       // The request's deadline travels in its context; the signal also stops the call when the handler times out.
-      const options = { signal: request.signal };
+      const options = { signal: callerSignal(request) };
       if (q === undefined) {
         const page = await catalog.listProducts({ pageSize, pageToken, category }, options);
         return { products: page.products.map(toProductJson), nextPageToken: page.nextPageToken };
@@ -48,7 +49,10 @@ export function productRoutes(app: FastifyInstance, { catalog }: { catalog: Cata
     "/api/v1/products/:id",
     { schema: getProductSchema },
     async (request): Promise<ProductJson> => {
-      const { product } = await catalog.getProduct({ id: request.params.id }, { signal: request.signal });
+      const { product } = await catalog.getProduct(
+        { id: request.params.id },
+        { signal: callerSignal(request) },
+      );
       if (!product) throw new ServiceError("internal", "catalog returned no product");
       return toProductJson(product);
     },
