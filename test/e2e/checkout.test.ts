@@ -4,6 +4,10 @@ import { PaymentsService } from "@tessera/contracts/payments/v1";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
 import { findFreePort } from "@tessera/dev-runner/ports";
 import { createClient } from "@tessera/kit";
+import { createTestDatabase } from "@tessera/kit/testing";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { Redis } from "ioredis";
 import { rm } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +20,8 @@ import { createTempDir } from "../support/temp-dir.ts";
 // payments, cart and notifications as separate processes, with the consistency checker after each.
 
 const cards = { approve: "tok_visa_approve", decline: "tok_card_declined" };
+const natsUrl = process.env["NATS_URL"] ?? "nats://127.0.0.1:4222";
+const redisUrl = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
 const STEP_TIMEOUT_MS = 20_000;
 
 interface Product {
@@ -33,8 +39,60 @@ interface Cart {
   items: { productId: string; quantity: number }[];
 }
 
-describe("checkout end to end", () => {
+/**
+ * Where the system runs. Embedded: what `npm start` does (embedded PostgreSQL, direct event
+ * streams, carts in PostgreSQL). Infrastructure: the local PostgreSQL server (a fresh database per
+ * service, dropped afterwards), NATS JetStream (streams under a prefix of this run) and Redis for
+ * carts (keys under a prefix of this run).
+ */
+interface Mode {
+  name: string;
+  prepare(): Promise<{ env: Record<string, string>; cleanUp(): Promise<void> }>;
+}
+
+const services = ["catalog", "cart", "inventory", "orders", "payments", "notifications"];
+
+const modes: Mode[] = [
+  { name: "embedded", prepare: () => Promise.resolve({ env: {}, cleanUp: () => Promise.resolve() }) },
+  {
+    name: "PostgreSQL + NATS + Redis",
+    async prepare() {
+      const run = `e2e${randomUUID().slice(0, 8)}`;
+      const databases = await Promise.all(services.map((name) => createTestDatabase(`${run}_${name}`)));
+      const env: Record<string, string> = {
+        EVENTS_TRANSPORT: "nats",
+        NATS_URL: natsUrl,
+        EVENTS_PREFIX: run,
+        // A crashed consumer's unacknowledged events come back after this; well within a saga step.
+        EVENTS_ACK_WAIT_MS: "3000",
+        REDIS_URL: redisUrl,
+        CART_REDIS_PREFIX: `${run}:cart:`,
+      };
+      services.forEach((name, i) => (env[`DATABASE_URL_${name.toUpperCase()}`] = databases[i]!.url));
+      return {
+        env,
+        async cleanUp() {
+          await Promise.all(databases.map((database) => database.drop()));
+          const connection = await connect({ servers: natsUrl });
+          const manager = await jetstreamManager(connection);
+          for await (const stream of manager.streams.list()) {
+            if (stream.config.name.startsWith(run.toUpperCase()))
+              await manager.streams.delete(stream.config.name);
+          }
+          await connection.close();
+          const redis = new Redis(redisUrl);
+          const keys = await redis.keys(`${run}:*`);
+          if (keys.length > 0) await redis.del(...keys);
+          redis.disconnect();
+        },
+      };
+    },
+  },
+];
+
+describe.each(modes)("checkout end to end ($name)", (mode) => {
   let dataDir: string;
+  let cleanUp: (() => Promise<void>) | undefined;
   let system: RunningSystem | undefined;
   let api: ReturnType<typeof gatewayClient>;
   let addresses: Addresses & { cart: string };
@@ -43,6 +101,8 @@ describe("checkout end to end", () => {
 
   beforeAll(async () => {
     dataDir = await createTempDir("tessera-checkout-");
+    const prepared = await mode.prepare();
+    cleanUp = prepared.cleanUp;
     const gatewayPort = await findFreePort();
     const cancel = new AbortController();
     const startup = setTimeout(() => cancel.abort(new Error("startup took over 120 s")), 120_000);
@@ -52,7 +112,12 @@ describe("checkout end to end", () => {
         portOffset: await choosePortOffset(gatewayPort),
         gatewayPort,
         output: { write: (text: string) => output.push(text) },
-        env: { ...process.env, ORDERS_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS), LOG_LEVEL: "warn" },
+        env: {
+          ...process.env,
+          ...prepared.env,
+          ORDERS_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
+          LOG_LEVEL: "warn",
+        },
         signal: cancel.signal,
       });
     } finally {
@@ -87,6 +152,7 @@ describe("checkout end to end", () => {
 
   afterAll(async () => {
     await system?.stop();
+    await cleanUp?.();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 60_000);
 

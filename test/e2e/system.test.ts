@@ -5,7 +5,7 @@ import { startSystem, type RunningSystem } from "@tessera/dev-runner";
 import { findFreePort } from "@tessera/dev-runner/ports";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedCatalog } from "../../services/catalog/src/seed-data.ts";
-import { PORTS, POSTGRES_PORT } from "../../tools/dev-runner/src/services.ts";
+import { PORTS, POSTGRES_PORT, SERVICES } from "../../tools/dev-runner/src/services.ts";
 import { waitUntil } from "../support/polling.ts";
 import { choosePortOffset } from "../support/ports.ts";
 import { isListening, processExists } from "../support/processes.ts";
@@ -345,10 +345,9 @@ describe("Tessera started through the dev runner", () => {
     await running.stop();
     system = undefined;
 
-    expect([...running.statuses.values()].map((s) => [s.name, s.state])).toEqual([
-      ["catalog", "stopped"],
-      ["gateway", "stopped"],
-    ]);
+    expect([...running.statuses.values()].map((s) => [s.name, s.state])).toEqual(
+      SERVICES.map((service) => [service.name, "stopped"]),
+    );
     for (const pid of [...pids, pgPid]) {
       // process.kill(pid, 0) throws ESRCH: the process is gone and reaped.
       expect(processExists(pid), `process ${pid} is still there`).toBe(false);

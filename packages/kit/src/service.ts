@@ -41,7 +41,7 @@ export const RpcServiceConfig = BaseConfig.extend({
   EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   EVENTS_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(50),
   /** NATS: how long a delivered, unacknowledged event waits before the server redelivers it (a crashed replica's). */
-  EVENTS_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  EVENTS_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
 });
 
 const kitMigrations = fileURLToPath(new URL("../migrations", import.meta.url));

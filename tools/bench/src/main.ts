@@ -1,4 +1,5 @@
-// `npm run bench`: the gateway hop against its ceiling, memory per service, and events per transport.
+// `npm run bench`: the gateway hop against its ceiling, memory per service, events per transport, and
+// checkout end to end (confirmed orders/s, submit → confirmed latency), embedded and on PostgreSQL + NATS.
 import { findFreePort } from "@tessera/dev-runner/ports";
 import { startEmbeddedPostgres } from "@tessera/dev-runner/embedded-postgres";
 import { startSystem } from "@tessera/dev-runner";
@@ -10,10 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Writable } from "node:stream";
+import { benchCheckout, type CheckoutBenchResult } from "./checkout-bench.ts";
 import { benchEvents, type EventsBenchResult } from "./events-bench.ts";
 import { load, rssMb, type LoadResult } from "./load.ts";
 
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 10);
+const checkoutUsers = Number(process.env["BENCH_CHECKOUT_USERS"] ?? 16);
+const checkoutSeconds = Number(process.env["BENCH_CHECKOUT_SECONDS"] ?? 30);
 const natsUrl = process.env["NATS_URL"] ?? "nats://127.0.0.1:4222";
 const progress = (line: string) => process.stdout.write(`${line}\n`);
 const targets = { gatewayRatio: 0.1, rssMb: 150 };
@@ -80,6 +84,29 @@ try {
     events.push(await benchEvents(transport, { adminUrl: postgres.adminUrl, natsUrl, seconds, progress }));
   }
 
+  const checkouts: CheckoutBenchResult[] = [];
+  for (const mode of ["embedded", "postgres+nats"] as const) {
+    if (mode === "postgres+nats" && !(await reachable(natsUrl))) {
+      progress(`checkout on PostgreSQL + NATS skipped: nothing listens at ${natsUrl} (set NATS_URL)`);
+      continue;
+    }
+    try {
+      checkouts.push(
+        await benchCheckout(mode, {
+          adminUrl: postgres.adminUrl,
+          workDir: work,
+          natsUrl,
+          users: checkoutUsers,
+          seconds: checkoutSeconds,
+          progress,
+        }),
+      );
+    } catch (error) {
+      failed = true;
+      process.stderr.write(`checkout ${mode} failed: ${(error as Error).stack ?? String(error)}\n`);
+    }
+  }
+
   const ratio = gateway.requestsPerSecond / ceiling.requestsPerSecond;
   const fmt = (n: number, digits = 0) =>
     n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -112,6 +139,27 @@ try {
     progress(
       `| ${e.transport} | ${fmt(e.events)} | ${fmt(e.eventsPerSecond)} | ${e.latencyRate}/s | ${fmt(e.p50Ms, 1)} | ${fmt(e.p99Ms, 1)} |`,
     );
+  }
+  progress(
+    `\nCheckout through the gateway, ${checkoutUsers} users, ${checkoutSeconds} s each (submit → confirmed, polled every 25 ms)`,
+  );
+  progress("| mode | orders | confirmed/s | p50 ms | p99 ms | not confirmed |");
+  progress("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const c of checkouts) {
+    const notConfirmed = c.rejected + c.cancelled + c.timedOut + c.errors;
+    progress(
+      `| ${c.mode} | ${fmt(c.orders)} | ${fmt(c.confirmedPerSecond, 1)} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} | ${fmt(notConfirmed)} |`,
+    );
+  }
+  for (const c of checkouts) {
+    progress(`${c.mode}: ${c.consistent ? "" : "INCONSISTENT "}${c.consistency}`);
+    if (c.rejected + c.cancelled + c.timedOut + c.errors + c.cartErrors > 0) {
+      progress(
+        `${c.mode}: NOT CONFIRMED ${c.rejected} rejected, ${c.cancelled} cancelled, ${c.timedOut} timed out, ${c.errors} failed requests; ${c.cartErrors} add-to-cart failures; e.g. ${c.samples.join(" | ")}`,
+      );
+      failed = true;
+    }
+    if (!c.consistent) failed = true;
   }
 } catch (error) {
   failed = true;

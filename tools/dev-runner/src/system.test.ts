@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.ts";
 import { findBusyPorts, findFreePort } from "./ports.ts";
 import { waitForExit } from "./processes.ts";
+import { SERVICES } from "./services.ts";
 import { startSystem, type RunningSystem, type SystemOptions } from "./system.ts";
 
 // Stand-ins for the real services, which this test must not depend on: each reports its
@@ -60,6 +61,11 @@ function loggedEnv(lines: readonly string[], service: string): Record<string, st
   );
 }
 
+// Two stand-ins are enough to exercise the runner: a service with a database, and the gateway.
+const standInServices = SERVICES.filter(
+  (service) => service.name === "catalog" || service.name === "gateway",
+);
+
 describe("startSystem (with stand-in services)", () => {
   let root: string;
   let options: SystemOptions;
@@ -80,6 +86,7 @@ describe("startSystem (with stand-in services)", () => {
       portOffset,
       gatewayPort: await findFreePort(),
       env: { PATH: process.env["PATH"], TESSERA_PG_URL: undefined },
+      services: standInServices,
     };
   });
 
@@ -202,6 +209,7 @@ describe("startSystem with TESSERA_PG_URL (infrastructure mode)", () => {
       gatewayPort: await findFreePort(),
       pgUrl: external!.adminUrl,
       env: { PATH: process.env["PATH"] },
+      services: standInServices,
       output,
       signal: AbortSignal.timeout(60_000),
     });
