@@ -47,7 +47,7 @@ interface Cart {
  */
 interface Mode {
   name: string;
-  prepare(): Promise<{ env: Record<string, string>; cleanUp(): Promise<void> }>;
+  prepare: () => Promise<{ env: Record<string, string>; cleanUp: () => Promise<void> }>;
 }
 
 const services = ["catalog", "cart", "inventory", "orders", "payments", "notifications"];
@@ -71,7 +71,7 @@ const modes: Mode[] = [
       services.forEach((name, i) => (env[`DATABASE_URL_${name.toUpperCase()}`] = databases[i]!.url));
       return {
         env,
-        async cleanUp() {
+        cleanUp: async () => {
           await Promise.all(databases.map((database) => database.drop()));
           const connection = await connect({ servers: natsUrl });
           const manager = await jetstreamManager(connection);
