@@ -1,5 +1,3 @@
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
 import { checkConsistency, type Addresses, type Report } from "@tessera/checker";
 import { InventoryService } from "@tessera/contracts/inventory/v1";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
@@ -10,6 +8,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { PORTS } from "../../dev-runner/src/services.ts";
+import { deleteStreams } from "./nats-streams.ts";
 
 export type CheckoutMode = "embedded" | "postgres+nats";
 
@@ -448,19 +447,5 @@ async function dropSystemDatabases(adminUrl: string): Promise<void> {
     for (const { name } of rows) await db.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   } finally {
     await db.close();
-  }
-}
-
-/** Deletes the run's JetStream streams (named `<PREFIX>_<SOURCE>`). */
-async function deleteStreams(natsUrl: string, prefix: string): Promise<void> {
-  const connection = await connect({ servers: natsUrl });
-  try {
-    const manager = await jetstreamManager(connection);
-    for await (const stream of manager.streams.list()) {
-      if (stream.config.name.startsWith(prefix.toUpperCase()))
-        await manager.streams.delete(stream.config.name);
-    }
-  } finally {
-    await connection.close();
   }
 }

@@ -8,6 +8,7 @@ import {
 } from "@tessera/kit/events-contract";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { deleteStreams } from "./nats-streams.ts";
 
 export interface EventsBenchResult {
   transport: "direct" | "nats";
@@ -128,5 +129,6 @@ export async function benchEvents(
     await consumerDb.close();
     await producerDatabase.drop();
     await consumerDatabase.drop();
+    if (transport === "nats") await deleteStreams(natsUrl, env.EVENTS_PREFIX);
   }
 }
