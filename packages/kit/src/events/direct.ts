@@ -69,6 +69,7 @@ export async function* streamOutbox(
   let after = request.afterPosition;
   const types = request.types.length > 0 ? request.types : null;
   while (!context.signal.aborted) {
+    const mark = notifier.mark(positionedChannel);
     const { rows } = await db.query<OutboxRow & { head: bigint }>(
       `SELECT ${outboxColumns}, (SELECT max(position) FROM outbox) AS head FROM outbox
         WHERE position > $1 AND ($2::text[] IS NULL OR type = ANY($2)) ORDER BY position LIMIT $3`,
@@ -78,7 +79,7 @@ export async function* streamOutbox(
       yield { event: eventToMessage(envelopeOf(row)), headPosition: row.head };
       after = row.position ?? after;
     }
-    if (rows.length < pageSize) await notifier.wait(positionedChannel, idleWaitMs, context.signal);
+    if (rows.length < pageSize) await notifier.wait(positionedChannel, idleWaitMs, context.signal, mark);
   }
 }
 

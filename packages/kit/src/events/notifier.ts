@@ -13,6 +13,8 @@ export class Notifier {
   readonly #channels: readonly string[];
   readonly #log: Logger | undefined;
   readonly #emitter = new EventEmitter();
+  /** Notifications seen per channel, so a waiter can tell one arrived while it was busy. */
+  readonly #seen = new Map<string, number>();
   #client: pg.Client | undefined;
   #closed = false;
 
@@ -39,9 +41,9 @@ export class Notifier {
         for (const channel of this.#channels) await client.query(`LISTEN ${channel}`);
         this.#client = client;
         attempt = 0;
-        client.on("notification", (message) => this.#emitter.emit(message.channel));
+        client.on("notification", (message) => this.#signal(message.channel));
         // Anything missed while disconnected is picked up by the waiters' polling.
-        for (const channel of this.#channels) this.#emitter.emit(channel);
+        for (const channel of this.#channels) this.#signal(channel);
         await Promise.race([once(client, "error"), once(client, "end")]);
       } catch (error) {
         if (!this.#closed) this.#log?.warn({ err: error }, "event notifier connection failed; retrying");
@@ -53,8 +55,22 @@ export class Notifier {
     }
   }
 
-  /** Resolves on the next notification on `channel`, after `timeoutMs`, or when `signal` aborts. */
-  wait(channel: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  #signal(channel: string): void {
+    this.#seen.set(channel, (this.#seen.get(channel) ?? 0) + 1);
+    this.#emitter.emit(channel);
+  }
+
+  /** A mark to pass to `wait`: take it before looking for work, so no notification slips by. */
+  mark(channel: string): number {
+    return this.#seen.get(channel) ?? 0;
+  }
+
+  /**
+   * Resolves on the next notification on `channel`, after `timeoutMs`, or when `signal` aborts —
+   * at once if one arrived since `since` (a `mark` taken before the caller last looked for work).
+   */
+  wait(channel: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<void> {
+    if (since !== undefined && this.mark(channel) !== since) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -70,7 +86,7 @@ export class Notifier {
 
   /** Wakes local waiters at once (a commit in this process). */
   poke(channel: string): void {
-    this.#emitter.emit(channel);
+    this.#signal(channel);
   }
 
   async close(): Promise<void> {

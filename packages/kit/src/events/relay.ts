@@ -51,8 +51,9 @@ export function createRelay({
 
   async function withLease(client: pg.Client): Promise<void> {
     while (!abort.signal.aborted) {
+      const mark = notifier.mark(outboxChannel);
       const moved = await step(client);
-      if (moved === 0) await notifier.wait(outboxChannel, pollMs, abort.signal);
+      if (moved === 0) await notifier.wait(outboxChannel, pollMs, abort.signal, mark);
     }
   }
 
