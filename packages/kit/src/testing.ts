@@ -44,3 +44,11 @@ export async function createTestDatabase(prefix: string, serverUrl = testServerU
     },
   };
 }
+
+export {
+  freePort,
+  startService,
+  startRpcService,
+  type ServiceProcess,
+  type RpcServiceProcess,
+} from "./service-process.ts";

@@ -1,16 +1,20 @@
 import { CartService } from "@tessera/contracts/cart/v1";
 import { CatalogService, type Product } from "@tessera/contracts/catalog/v1";
 import { createClient, newId, type Client } from "@tessera/kit";
-import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
+import {
+  createTestDatabase,
+  type TestDatabase,
+  startRpcService,
+  type RpcServiceProcess,
+} from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCartService } from "./testing/cart-service.ts";
-import { startCatalog, type CatalogProcess } from "./testing/service-process.ts";
 
 const deadlineMs = 400;
 
 describe("the cart over gRPC, pricing from the real catalog", () => {
   const databases: TestDatabase[] = [];
-  let catalogProcess: CatalogProcess;
+  let catalogProcess: RpcServiceProcess;
   let catalog: Client<typeof CatalogService>;
   let cartService: Awaited<ReturnType<typeof startCartService>>;
   let cart: Client<typeof CartService>;
@@ -23,7 +27,7 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
       createTestDatabase("cart"),
     ]);
     databases.push(catalogDatabase, cartDatabase);
-    catalogProcess = await startCatalog({ databaseUrl: catalogDatabase.url });
+    catalogProcess = await startRpcService("catalog", { DATABASE_URL: catalogDatabase.url });
     catalog = createClient(CatalogService, catalogProcess.address);
     products = (await catalog.listProducts({ pageSize: 100 })).products;
     euroProduct = (

@@ -1,25 +1,26 @@
 import { CartService } from "@tessera/contracts/cart/v1";
 import { CatalogService } from "@tessera/contracts/catalog/v1";
 import { createClient, newId } from "@tessera/kit";
-import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
+import {
+  createTestDatabase,
+  type TestDatabase,
+  freePort,
+  startRpcService,
+  startService,
+  type RpcServiceProcess,
+  type ServiceProcess,
+} from "@tessera/kit/testing";
 import { Redis } from "ioredis";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  freePort,
-  startCatalog,
-  startService,
-  type CatalogProcess,
-  type ServiceProcess,
-} from "./testing/service-process.ts";
 
 const redisUrl = process.env["TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 
 describe("the cart process (main.ts) in infrastructure mode", () => {
   const prefix = `test:cart:${newId()}:`;
   const databases: TestDatabase[] = [];
-  let catalogProcess: CatalogProcess;
+  let catalogProcess: RpcServiceProcess;
   let cartProcess: ServiceProcess;
   let cartAddress: string;
   let redis: Redis;
@@ -31,7 +32,7 @@ describe("the cart process (main.ts) in infrastructure mode", () => {
     ]);
     databases.push(catalogDatabase, cartDatabase);
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    catalogProcess = await startCatalog({ databaseUrl: catalogDatabase.url });
+    catalogProcess = await startRpcService("catalog", { DATABASE_URL: catalogDatabase.url });
     const grpcPort = await freePort();
     cartProcess = await startService("cart", {
       DATABASE_URL: cartDatabase.url,

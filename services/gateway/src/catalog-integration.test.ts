@@ -1,12 +1,18 @@
 import { CatalogService } from "@tessera/contracts/catalog/v1";
 import { createClient, createLogger, createMetrics, loadConfig, type Client } from "@tessera/kit";
-import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
+import {
+  createTestDatabase,
+  type TestDatabase,
+  freePort,
+  startRpcService,
+  startService,
+  type RpcServiceProcess,
+} from "@tessera/kit/testing";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "./app.ts";
 import { GatewayConfig } from "./config.ts";
 import type { ProductJson } from "./routes/product-json.ts";
-import { freePort, startCatalog, startService, type CatalogProcess } from "./testing/service-process.ts";
 import { createFakeCart } from "./testing/fake-cart.ts";
 import { createFakeNotifications } from "./testing/fake-notifications.ts";
 import { createFakeOrders } from "./testing/fake-orders.ts";
@@ -20,14 +26,14 @@ interface Page {
 }
 
 let database: TestDatabase | undefined;
-let catalogProcess: CatalogProcess | undefined;
+let catalogProcess: RpcServiceProcess | undefined;
 let catalog: Client<typeof CatalogService> | undefined;
 let app: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
   database = await createTestDatabase("gateway");
-  catalogProcess = await startCatalog({ databaseUrl: database.url });
+  catalogProcess = await startRpcService("catalog", { DATABASE_URL: database.url });
   const metrics = createMetrics("gateway");
   catalog = createClient(CatalogService, catalogProcess.address, { metrics });
   // Only the catalog runs here; the other services' routes are covered in-process (app tests).

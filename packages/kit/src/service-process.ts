@@ -20,6 +20,9 @@ export interface ServiceProcess {
   opsPort: number;
   /** What it printed, for failure messages. */
   output(): string;
+  /** Freezes it (SIGSTOP): connected but answering nothing — a "slow" service. */
+  pause(): void;
+  resume(): void;
   /** Ends it (SIGKILL simulates a crash), waits for the exit and returns its code (null when killed). */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -29,7 +32,7 @@ export interface ServiceProcess {
  * another service's code — and waits until its ops port says ready.
  */
 export async function startService(name: string, env: Record<string, string>): Promise<ServiceProcess> {
-  const main = fileURLToPath(new URL(`../../../${name}/src/main.ts`, import.meta.url));
+  const main = fileURLToPath(new URL(`../../../services/${name}/src/main.ts`, import.meta.url));
   const opsPort = await freePort();
   const child = spawn(process.execPath, [main], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env, OPS_PORT: String(opsPort) },
@@ -44,10 +47,14 @@ export async function startService(name: string, env: Record<string, string>): P
   const service: ServiceProcess = {
     opsPort,
     output: () => output,
+    pause: () => child.kill("SIGSTOP"),
+    resume: () => child.kill("SIGCONT"),
     async kill(signal = "SIGTERM") {
       process.off("exit", killOnExit);
       if (!exited(child)) {
         const exit = once(child, "exit");
+        // A paused process would hold a SIGTERM until resumed.
+        child.kill("SIGCONT");
         child.kill(signal);
         await exit;
       }
@@ -63,18 +70,20 @@ export async function startService(name: string, env: Record<string, string>): P
   return service;
 }
 
-/** The real catalog on `databaseUrl`, with its gRPC address. */
-export async function startCatalog({ databaseUrl }: { databaseUrl: string }) {
+/**
+ * A service with a gRPC port of its own on 127.0.0.1, and its address.
+ *
+ * @example
+ *   const catalog = await startRpcService("catalog", { DATABASE_URL: database.url });
+ *   const client = createClient(CatalogService, catalog.address);
+ */
+export async function startRpcService(name: string, env: Record<string, string>) {
   const grpcPort = await freePort();
-  const service = await startService("catalog", {
-    DATABASE_URL: databaseUrl,
-    GRPC_HOST: "127.0.0.1",
-    GRPC_PORT: String(grpcPort),
-  });
+  const service = await startService(name, { ...env, GRPC_HOST: "127.0.0.1", GRPC_PORT: String(grpcPort) });
   return { ...service, address: `127.0.0.1:${grpcPort}` };
 }
 
-export type CatalogProcess = Awaited<ReturnType<typeof startCatalog>>;
+export type RpcServiceProcess = Awaited<ReturnType<typeof startRpcService>>;
 
 function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
