@@ -58,7 +58,16 @@ export class Orders {
 
     const existing = await this.#store.findByIdempotencyKey(userId, idempotencyKey);
     if (existing) return existing;
-    const snapshot = snapshotCart(await this.#readCart(userId));
+    let snapshot: ReturnType<typeof snapshotCart>;
+    try {
+      snapshot = snapshotCart(await this.#readCart(userId));
+    } catch (error) {
+      // A concurrent request with the same key may have placed the order meanwhile, and its
+      // OrderPlaced emptied the cart: that request's order is this one's answer, not "empty cart".
+      const placed = await this.#store.findByIdempotencyKey(userId, idempotencyKey);
+      if (placed) return placed;
+      throw error;
+    }
     return this.#db.tx(async (tx) => {
       const placed = await this.#saga.start(
         tx,
