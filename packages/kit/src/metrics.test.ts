@@ -67,4 +67,16 @@ describe("createMetrics", () => {
   it("serves the Prometheus text content type", () => {
     expect(createMetrics("catalog").registry.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
   });
+
+  it("makes a service's own counters on its registry, the same one for the same name", async () => {
+    const metrics = createMetrics("orders");
+    const transitions = metrics.counter("saga_transitions_total", "Saga transitions.", ["from", "to"]);
+    transitions.inc({ from: "pending", to: "stock_reserved" });
+    metrics
+      .counter("saga_transitions_total", "Saga transitions.", ["from", "to"])
+      .inc({ from: "pending", to: "stock_reserved" });
+    expect(await metrics.registry.metrics()).toContain(
+      'saga_transitions_total{from="pending",to="stock_reserved",service_name="orders"} 2',
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { Histogram, Registry, collectDefaultMetrics, type Counter, type Gauge } from "prom-client";
+import { Counter, Histogram, Registry, collectDefaultMetrics, type Gauge } from "prom-client";
 
 export type { Counter, Gauge, Histogram, Registry };
 
@@ -11,6 +11,15 @@ export interface Metrics {
   rpcServer: Histogram<"service" | "method" | "code">;
   rpcClient: Histogram<"service" | "method" | "code">;
   httpServer: Histogram<"method" | "route" | "status_code">;
+  /**
+   * A counter of the service's own, on its registry (the same one again for the same name), so a
+   * service records domain metrics without depending on prom-client itself.
+   *
+   * @example
+   *   const transitions = metrics.counter("saga_transitions_total", "Saga transitions.", ["from", "to"]);
+   *   transitions.inc({ from: "pending", to: "stock_reserved" });
+   */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L>;
 }
 
 /**
@@ -27,6 +36,11 @@ export function createMetrics(service: string): Metrics {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
+    counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+      const existing = registry.getSingleMetric(name);
+      if (existing instanceof Counter) return existing as Counter<L>;
+      return new Counter({ name, help, labelNames, registers: [registry] });
+    },
     rpcServer: new Histogram({
       name: "rpc_server_duration_seconds",
       help: "Duration of RPCs served, by service, method and gRPC status code.",

@@ -21,6 +21,7 @@ const saga = new SagaRunner({
   store,
   publish: service.publish,
   stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
+  metrics: service.metrics,
 });
 service.serve(
   OrdersService,

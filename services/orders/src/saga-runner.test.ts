@@ -41,6 +41,16 @@ const outboxCount = async () =>
   (await t.service.db.query<{ count: bigint }>("SELECT count(*) FROM outbox")).rows[0]!.count;
 
 describe("SagaRunner on PostgreSQL", () => {
+  it("counts every transition in saga_transitions_total", async () => {
+    const order = await place("counted");
+    await advance(order.id, { type: "StockReserved" });
+    const text = await t.service.metrics.registry.metrics();
+    expect(text).toMatch(/saga_transitions_total\{from="",to="pending",input="PlaceOrder"[^}]*\} [1-9]/);
+    expect(text).toMatch(
+      /saga_transitions_total\{from="pending",to="stock_reserved",input="StockReserved"[^}]*\} [1-9]/,
+    );
+  });
+
   it("starts an order with its OrderPlaced and ReserveStock in the outbox", async () => {
     const order = await place();
     expect(order).toMatchObject({

@@ -1,5 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { Db, Service, Tx } from "@tessera/kit";
+import type { Db, Metrics, Service, Tx } from "@tessera/kit";
 import type { Order } from "./order.ts";
 import type { OrderStore } from "./order-store.ts";
 import {
@@ -21,7 +21,11 @@ export interface SagaRunnerOptions {
   stepTimeoutMs: number;
   /** The clock; injectable so tests can move time. */
   now?: () => Date;
+  /** Where `saga_transitions_total{from,to,input}` is counted; none in tests that do not look. */
+  metrics?: Pick<Metrics, "counter">;
 }
+
+type Transitions = ReturnType<Metrics["counter"]>;
 
 /**
  * The saga's I/O edge: runs `decide` on a locked order and commits its outcome — the new row and
@@ -33,19 +37,28 @@ export class SagaRunner {
   readonly #publish: Publish;
   readonly #stepTimeoutMs: number;
   readonly #now: () => Date;
+  readonly #transitions: Transitions | undefined;
 
-  constructor({ store, publish, stepTimeoutMs, now = () => new Date() }: SagaRunnerOptions) {
+  constructor({ store, publish, stepTimeoutMs, now = () => new Date(), metrics }: SagaRunnerOptions) {
     this.#store = store;
     this.#publish = publish;
     this.#stepTimeoutMs = stepTimeoutMs;
     this.#now = now;
+    this.#transitions = metrics?.counter(
+      "saga_transitions_total",
+      "Checkout saga transitions, by the status left, the status reached and what caused it.",
+      ["from", "to", "input"],
+    );
   }
 
   /** Inserts a PENDING order with OrderPlaced and ReserveStock; undefined when the key was used. */
   async start(tx: Tx, placed: NewOrder, idempotencyKey: string): Promise<Order | undefined> {
     const decision = begin(placed, this.#settings());
     const order = await this.#store.insert(tx, decision.order, idempotencyKey);
-    if (order) await this.#publishAll(tx, order.id, decision);
+    if (order) {
+      await this.#publishAll(tx, order.id, decision);
+      this.#transitions?.inc({ from: "", to: order.status.toLowerCase(), input: "PlaceOrder" });
+    }
     return order;
   }
 
@@ -55,6 +68,13 @@ export class SagaRunner {
     if (decision.order === order) return order;
     const saved = await this.#store.save(tx, decision.order);
     await this.#publishAll(tx, order.id, decision);
+    if (saved.status !== order.status) {
+      this.#transitions?.inc({
+        from: order.status.toLowerCase(),
+        to: saved.status.toLowerCase(),
+        input: input.type,
+      });
+    }
     return saved;
   }
 

@@ -39,6 +39,7 @@ export async function startTestOrders(options: { cartAddress: string }) {
     publish: service.publish,
     stepTimeoutMs,
     now: () => clock.now,
+    metrics: service.metrics,
   });
   const cart = service.client(CartService, service.config.CART_ADDR);
   service.serve(
