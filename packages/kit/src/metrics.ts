@@ -38,7 +38,7 @@ export function createMetrics(service: string): Metrics {
     registry,
     counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
       const existing = registry.getSingleMetric(name);
-      if (existing instanceof Counter) return existing as Counter<L>;
+      if (existing instanceof Counter) return existing;
       return new Counter({ name, help, labelNames, registers: [registry] });
     },
     rpcServer: new Histogram({
