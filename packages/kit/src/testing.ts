@@ -52,3 +52,4 @@ export {
   type ServiceProcess,
   type RpcServiceProcess,
 } from "./service-process.ts";
+export { startTestProducer, type TestProducer } from "./test-producer.ts";

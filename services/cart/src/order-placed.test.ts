@@ -1,7 +1,12 @@
 import { create, toJson } from "@bufbuild/protobuf";
 import { OrderPlacedSchema } from "@tessera/contracts/orders/v1";
 import { newId, type ReceivedEvent } from "@tessera/kit";
-import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
+import {
+  createTestDatabase,
+  type TestDatabase,
+  startTestProducer,
+  type TestProducer,
+} from "@tessera/kit/testing";
 import { Redis } from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +15,6 @@ import { clearCartOnOrderPlaced } from "./order-placed.ts";
 import { RedisCartStore } from "./redis-cart-store.ts";
 import { sampleLine } from "./testing/cart-store-contract.ts";
 import { startCartService } from "./testing/cart-service.ts";
-import { startOrdersProducer, type OrdersProducer } from "./testing/orders-producer.ts";
 
 const noCatalog = () => Promise.reject(new Error("clearing a cart never asks the catalog"));
 
@@ -48,12 +52,12 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 
 
 describe("clearing the cart when an order is placed", () => {
   let database: TestDatabase;
-  let orders: OrdersProducer;
+  let orders: TestProducer;
   let cart: Awaited<ReturnType<typeof startCartService>>;
 
   beforeAll(async () => {
     database = await createTestDatabase("cart_orders_consumer");
-    orders = await startOrdersProducer();
+    orders = await startTestProducer("orders");
     cart = await startCartService({ DATABASE_URL: database.url, ORDERS_ADDR: orders.address });
   });
 

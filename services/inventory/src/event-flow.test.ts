@@ -1,26 +1,10 @@
 import { ProductChangedSchema } from "@tessera/contracts/catalog/v1";
 import { CommitStockSchema, ReserveStockSchema } from "@tessera/contracts/orders/v1";
-import { createService, newId, RpcServiceConfig, z, type Service } from "@tessera/kit";
-import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { newId, type Service } from "@tessera/kit";
+import { startTestProducer, type TestProducer } from "@tessera/kit/testing";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishedAbout, startTestInventory, type TestInventory } from "./test-inventory.ts";
-
-/** A stand-in for another service: only its outbox, streamed to consumers over gRPC. */
-async function startProducer(name: string, migrations: string) {
-  const database = await createTestDatabase(`inventory_${name}`);
-  const service = await createService({
-    name,
-    config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
-    migrations,
-    env: { DATABASE_URL: database.url, GRPC_HOST: "127.0.0.1", OPS_HOST: "127.0.0.1", LOG_LEVEL: "silent" },
-  });
-  const { rpcPort } = await service.start();
-  return { service, database, address: `127.0.0.1:${rpcPort}` };
-}
 
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   const deadline = Date.now() + 10_000;
@@ -32,17 +16,15 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 }
 
 describe("events from the catalog and the orders service, over the direct transport", () => {
-  let emptyMigrations: string;
-  const producers: { service: Service<unknown>; database: TestDatabase }[] = [];
+  const producers: TestProducer[] = [];
   let catalog: Service<unknown>;
   let orders: Service<unknown>;
   let inventory: TestInventory;
 
   beforeAll(async () => {
-    emptyMigrations = await mkdtemp(join(tmpdir(), "inventory-producer-"));
-    const catalogProducer = await startProducer("catalog", emptyMigrations);
+    const catalogProducer = await startTestProducer("catalog");
     producers.push(catalogProducer);
-    const ordersProducer = await startProducer("orders", emptyMigrations);
+    const ordersProducer = await startTestProducer("orders");
     producers.push(ordersProducer);
     catalog = catalogProducer.service;
     orders = ordersProducer.service;
@@ -54,11 +36,7 @@ describe("events from the catalog and the orders service, over the direct transp
 
   afterAll(async () => {
     await inventory?.close();
-    for (const { service, database } of producers) {
-      await service.stop();
-      await database.drop();
-    }
-    if (emptyMigrations) await rm(emptyMigrations, { recursive: true, force: true });
+    for (const producer of producers) await producer.stop();
   });
 
   it("seeds a new product's stock, then holds and commits an order's units, answering each command", async () => {

@@ -11,13 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMailer } from "./mailer.ts";
 import { composeMessage } from "./messages.ts";
 import { recordOrderOutcome } from "./order-outcomes.ts";
-import {
-  startNotifications,
-  startOrdersProducer,
-  type NotificationsUnderTest,
-  type OrdersProducer,
-} from "./testing/fixture.ts";
+import { startNotifications, type NotificationsUnderTest } from "./testing/fixture.ts";
 import { SmtpSink } from "./testing/smtp-sink.ts";
+import { startTestProducer, type TestProducer } from "@tessera/kit/testing";
 
 interface Row {
   id: string;
@@ -32,12 +28,12 @@ interface Row {
 
 describe("notifications of order outcomes, e-mailed through a real SMTP server", () => {
   let sink: SmtpSink;
-  let orders: OrdersProducer;
+  let orders: TestProducer;
   let app: NotificationsUnderTest;
 
   beforeAll(async () => {
     sink = await SmtpSink.start();
-    orders = await startOrdersProducer();
+    orders = await startTestProducer("orders");
     app = await startNotifications({
       ORDERS_ADDR: orders.address,
       SMTP_URL: sink.url,

@@ -1,3 +1,4 @@
+import { startTestProducer, type TestProducer } from "@tessera/kit/testing";
 import { NotificationsService } from "@tessera/contracts/notifications/v1";
 import { OrderRejectedSchema } from "@tessera/contracts/orders/v1";
 import { createClient, newId, type Client } from "@tessera/kit";
@@ -6,22 +7,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeMessage } from "./messages.ts";
 import { encodePageToken } from "./page-token.ts";
-import {
-  startNotifications,
-  startOrdersProducer,
-  type NotificationsUnderTest,
-  type OrdersProducer,
-} from "./testing/fixture.ts";
+import { startNotifications, type NotificationsUnderTest } from "./testing/fixture.ts";
 
 describe("ListMyNotifications over gRPC, without SMTP", () => {
-  let orders: OrdersProducer;
+  let orders: TestProducer;
   let app: NotificationsUnderTest;
   let client: Client<typeof NotificationsService>;
   const alice = newId();
   const bob = newId();
 
   beforeAll(async () => {
-    orders = await startOrdersProducer();
+    orders = await startTestProducer("orders");
     app = await startNotifications({ ORDERS_ADDR: orders.address, NOTIFICATIONS_MAIL_INTERVAL_MS: "50" });
     client = createClient(NotificationsService, app.rpcAddress);
     const store = app.store;

@@ -1,20 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AuthorizePaymentSchema, CapturePaymentSchema } from "@tessera/contracts/orders/v1";
 import { PaymentsService, PaymentStatus } from "@tessera/contracts/payments/v1";
+import { ConfigError, createClient, createService, newId, type Client, type Service } from "@tessera/kit";
 import {
-  ConfigError,
-  createClient,
-  createService,
-  newId,
-  RpcServiceConfig,
-  z,
-  type Client,
-  type Service,
-} from "@tessera/kit";
-import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
+  createTestDatabase,
+  type TestDatabase,
+  startTestProducer,
+  type TestProducer,
+} from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PaymentsConfig } from "./config.ts";
 import {
@@ -25,34 +18,6 @@ import {
   startTestPayments,
   type TestPayments,
 } from "./test-fixture.ts";
-
-/** A stand-in for the orders service: it only publishes saga commands from its outbox. */
-async function startOrdersProducer() {
-  const database = await createTestDatabase("payments_orders");
-  const migrations = await mkdtemp(join(tmpdir(), "orders-migrations-"));
-  const service = await createService({
-    name: "orders",
-    config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
-    migrations,
-    env: {
-      DATABASE_URL: database.url,
-      GRPC_PORT: "0",
-      GRPC_HOST: "127.0.0.1",
-      OPS_HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-    },
-  });
-  const { rpcPort } = await service.start();
-  return {
-    service,
-    address: `127.0.0.1:${rpcPort}`,
-    async stop() {
-      await service.stop();
-      await database.drop();
-      await rm(migrations, { recursive: true, force: true });
-    },
-  };
-}
 
 async function eventually<T>(
   read: () => Promise<T>,
@@ -68,12 +33,12 @@ async function eventually<T>(
 }
 
 describe("payments over gRPC and the direct transport", () => {
-  let orders: Awaited<ReturnType<typeof startOrdersProducer>>;
+  let orders: TestProducer;
   let t: TestPayments;
   let client: Client<typeof PaymentsService>;
 
   beforeAll(async () => {
-    orders = await startOrdersProducer();
+    orders = await startTestProducer("orders");
     t = await startTestPayments({ subscribe: true, env: { ORDERS_ADDR: orders.address } });
     client = createClient(PaymentsService, `127.0.0.1:${t.rpcPort}`);
   });

@@ -1,12 +1,8 @@
-// The test set-up: an in-process "orders" producer and a notifications service wired as main.ts
-// does, each on its own fresh database.
-import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
+// The test set-up: a notifications service wired as main.ts does, on a fresh database (the
+// "orders" producer it consumes from is the kit's startTestProducer).
 import { NotificationsService } from "@tessera/contracts/notifications/v1";
-import { createService, RpcServiceConfig, z, type EventEnvelope, type Service } from "@tessera/kit";
+import { createService, type Service } from "@tessera/kit";
 import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { NotificationsConfig } from "../config.ts";
 import { startMailer, type Mailer } from "../mailer.ts";
 import { NotificationStore } from "../notification-store.ts";
@@ -15,49 +11,6 @@ import { orderOutcomeEvents, recordOrderOutcome } from "../order-outcomes.ts";
 import { notificationsHandlers } from "../rpc.ts";
 
 const quiet = { GRPC_HOST: "127.0.0.1", GRPC_PORT: "0", OPS_HOST: "127.0.0.1", LOG_LEVEL: "silent" };
-
-export interface OrdersProducer {
-  address: string;
-  /** Publishes an event (subject: the order id) and returns its envelope. */
-  publish<D extends DescMessage>(
-    schema: D,
-    data: MessageInitShape<D>,
-    subject: string,
-  ): Promise<EventEnvelope>;
-  stop(): Promise<void>;
-}
-
-/** A service named "orders" with the kit's outbox: what notifications streams events from. */
-export async function startOrdersProducer(): Promise<OrdersProducer> {
-  const database = await createTestDatabase("notifications_orders");
-  // The producer needs only the kit's tables (outbox), so its own migrations directory is empty.
-  const migrations = await mkdtemp(join(tmpdir(), "orders-migrations-"));
-  const cleanUp = async () => {
-    await database.drop();
-    await rm(migrations, { recursive: true, force: true });
-  };
-  const service = await createService({
-    name: "orders",
-    config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
-    migrations,
-    env: { ...quiet, DATABASE_URL: database.url },
-  });
-  const { rpcPort } = await service.start().catch(async (error: unknown) => {
-    await service.stop();
-    await cleanUp();
-    throw error;
-  });
-  return {
-    address: `127.0.0.1:${rpcPort}`,
-    publish(schema, data, subject) {
-      return service.db.tx((tx) => service.publish(tx, schema, data, { subject }));
-    },
-    async stop() {
-      await service.stop();
-      await cleanUp();
-    },
-  };
-}
 
 export interface NotificationsUnderTest {
   service: Service<NotificationsConfig>;
