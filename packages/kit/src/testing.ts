@@ -53,3 +53,4 @@ export {
   type RpcServiceProcess,
 } from "./service-process.ts";
 export { startTestProducer, type TestProducer } from "./test-producer.ts";
+export { waitFor } from "./wait-for.ts";

@@ -1,19 +1,9 @@
 import { ProductChangedSchema } from "@tessera/contracts/catalog/v1";
 import { CommitStockSchema, ReserveStockSchema } from "@tessera/contracts/orders/v1";
 import { newId, type Service } from "@tessera/kit";
-import { startTestProducer, type TestProducer } from "@tessera/kit/testing";
-import { setTimeout as sleep } from "node:timers/promises";
+import { startTestProducer, type TestProducer, waitFor } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishedAbout, startTestInventory, type TestInventory } from "./test-inventory.ts";
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(25);
-  }
-}
 
 describe("events from the catalog and the orders service, over the direct transport", () => {
   const producers: TestProducer[] = [];
@@ -55,10 +45,10 @@ describe("events from the catalog and the orders service, over the direct transp
         { subject: productId },
       ),
     );
-    const seeded = await eventually(
-      () => inventory.store.stockOf(["FLOW-TENT"]),
-      (stock) => stock.length === 1,
-    );
+    const seeded = await waitFor("stock seeded for FLOW-TENT", async () => {
+      const stock = await inventory.store.stockOf(["FLOW-TENT"]);
+      return stock.length === 1 ? stock : undefined;
+    });
     expect(seeded).toMatchObject([{ onHand: 100n, received: 100n }]);
 
     const orderId = newId();
@@ -67,10 +57,10 @@ describe("events from the catalog and the orders service, over the direct transp
       await orders.publish(tx, ReserveStockSchema, { orderId, lines }, { subject: orderId });
       await orders.publish(tx, CommitStockSchema, { orderId }, { subject: orderId });
     });
-    const answers = await eventually(
-      () => publishedAbout(inventory.db, orderId),
-      (events) => events.length === 2,
-    );
+    const answers = await waitFor("inventory to answer both commands", async () => {
+      const events = await publishedAbout(inventory.db, orderId);
+      return events.length === 2 ? events : undefined;
+    });
     expect(answers.map((e) => e.type)).toEqual(["StockReserved", "StockCommitted"]);
     expect(await inventory.store.stockOf(["FLOW-TENT"])).toMatchObject([
       { onHand: 98n, reserved: 0n, committed: 2n, received: 100n },

@@ -5,7 +5,6 @@ import {
   OrderRejectedSchema,
 } from "@tessera/contracts/orders/v1";
 import { newId, type EventEnvelope } from "@tessera/kit";
-import { waitFor } from "@tessera/kit/events-contract";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMailer } from "./mailer.ts";
@@ -13,7 +12,7 @@ import { composeMessage } from "./messages.ts";
 import { recordOrderOutcome } from "./order-outcomes.ts";
 import { startNotifications, type NotificationsUnderTest } from "./testing/fixture.ts";
 import { SmtpSink } from "./testing/smtp-sink.ts";
-import { startTestProducer, type TestProducer } from "@tessera/kit/testing";
+import { startTestProducer, type TestProducer, waitFor } from "@tessera/kit/testing";
 
 interface Row {
   id: string;

@@ -1,8 +1,7 @@
-import { startTestProducer, type TestProducer } from "@tessera/kit/testing";
+import { startTestProducer, type TestProducer, waitFor } from "@tessera/kit/testing";
 import { NotificationsService } from "@tessera/contracts/notifications/v1";
 import { OrderRejectedSchema } from "@tessera/contracts/orders/v1";
 import { createClient, newId, type Client } from "@tessera/kit";
-import { waitFor } from "@tessera/kit/events-contract";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeMessage } from "./messages.ts";

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { AuthorizePaymentSchema, CapturePaymentSchema } from "@tessera/contracts/orders/v1";
 import { PaymentsService, PaymentStatus } from "@tessera/contracts/payments/v1";
 import { ConfigError, createClient, createService, newId, type Client, type Service } from "@tessera/kit";
@@ -7,6 +6,7 @@ import {
   type TestDatabase,
   startTestProducer,
   type TestProducer,
+  waitFor,
 } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PaymentsConfig } from "./config.ts";
@@ -18,19 +18,6 @@ import {
   startTestPayments,
   type TestPayments,
 } from "./test-fixture.ts";
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const giveUpAt = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > giveUpAt) return value;
-    await sleep(50);
-  }
-}
 
 describe("payments over gRPC and the direct transport", () => {
   let orders: TestProducer;
@@ -71,10 +58,10 @@ describe("payments over gRPC and the direct transport", () => {
       await orders.service.publish(tx, AuthorizePaymentSchema, command, { subject: orderId });
       await orders.service.publish(tx, CapturePaymentSchema, { orderId }, { subject: orderId });
     });
-    const events = await eventually(
-      () => publishedEvents(t, orderId),
-      (e) => e.length >= 2,
-    );
+    const events = await waitFor("payments to answer the commands", async () => {
+      const e = await publishedEvents(t, orderId);
+      return e.length >= 2 ? e : undefined;
+    });
     expect(events.map((e) => e.type)).toEqual(["PaymentAuthorized", "PaymentCaptured"]);
     const { payment } = await client.getPayment({ orderId });
     expect(payment).toMatchObject({ status: PaymentStatus.CAPTURED, userId: "user-7" });

@@ -1,10 +1,12 @@
 import { EchoedSchema } from "@tessera/contracts/testing/v1";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { createDb, type Db } from "../../db.ts";
 import { publish } from "../outbox.ts";
+import { waitFor } from "../../wait-for.ts";
+
+export { waitFor };
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -14,20 +16,6 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (typeof address !== "object" || !address) throw new Error("no port");
   return address.port;
-}
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** A service process of the contract tests, on fixed ports so it can be restarted in place. */
