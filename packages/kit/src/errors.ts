@@ -1,4 +1,4 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
+import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
 
 /**
  * The error codes every Tessera service speaks. Domain code throws a `ServiceError` with one of
@@ -54,18 +54,31 @@ const fromGrpc = new Map<number, ErrorCode>(
 
 /**
  * The one error type of the platform: a stable code, a message safe to show a caller, and the
- * original `cause` kept for logs.
+ * original `cause` kept for logs. A `reason` names the domain condition within the code
+ * (`cart-already-ordered`, `idempotency-key-reused`; kebab-case, stable), so a program can act on
+ * it; it travels over gRPC in the `tessera-error-reason` trailer and the gateway makes it the
+ * problem type.
  *
  * @example
  *   throw new ServiceError("not_found", `product ${id} not found`);
+ *   throw new ServiceError("failed_precondition", "the cart is empty", { reason: "cart-empty" });
  */
 export class ServiceError extends Error {
   readonly code: ErrorCode;
+  readonly reason: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; reason?: string }) {
     super(message, options);
     this.name = "ServiceError";
     this.code = code;
+    this.reason = options?.reason;
+  }
+
+  /** The trailing metadata that carries the reason to the caller (empty without one). */
+  get grpcMetadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.reason) metadata.set(reasonKey, this.reason);
+    return metadata;
   }
 
   get grpcStatus(): GrpcStatus {
@@ -81,7 +94,11 @@ export class ServiceError extends Error {
     if (error instanceof ServiceError) return error;
     if (isGrpcStatusError(error)) {
       const code = fromGrpc.get(error.code) ?? "internal";
-      return new ServiceError(code, error.details || error.message, { cause: error });
+      const reason = error.metadata?.get(reasonKey)[0];
+      return new ServiceError(code, error.details || error.message, {
+        cause: error,
+        reason: typeof reason === "string" && reasonPattern.test(reason) ? reason : undefined,
+      });
     }
     return new ServiceError("internal", "internal error", { cause: error });
   }
@@ -91,7 +108,12 @@ export class ServiceError extends Error {
   }
 }
 
-function isGrpcStatusError(error: unknown): error is Error & { code: number; details: string } {
+const reasonKey = "tessera-error-reason";
+const reasonPattern = /^[a-z][a-z0-9-]{0,63}$/;
+
+function isGrpcStatusError(
+  error: unknown,
+): error is Error & { code: number; details: string; metadata?: Metadata } {
   return (
     error instanceof Error &&
     typeof (error as { code?: unknown }).code === "number" &&

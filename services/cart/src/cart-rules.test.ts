@@ -7,7 +7,7 @@ import {
   requireQuantity,
   requireUserId,
   setLineQuantity,
-  subtotal,
+  takeOrdered,
   type CartLine,
   type ProductSnapshot,
 } from "./cart-rules.ts";
@@ -112,19 +112,28 @@ describe("setLineQuantity and removeLine", () => {
   });
 });
 
-describe("subtotal", () => {
-  it("sums price times quantity in minor units, beyond the safe integer range", () => {
-    const big = { ...line(2, 99), unitPriceMinor: 2n ** 60n };
-    expect(subtotal([line(1, 3), big])).toEqual({ amountMinor: 3_000n + 99n * 2n ** 60n, currency: "USD" });
+describe("takeOrdered", () => {
+  const cartId = "0195a3c0-0000-7000-8000-00000000000a";
+
+  it("takes the ordered quantities out of the ordered cart and gives what is left a new id", () => {
+    const cart = { id: cartId, lines: [line(1, 3), line(2, 1), line(3, 2)] };
+    const left = takeOrdered(cart, cartId, [
+      { productId: line(1).productId, quantity: 2 },
+      { productId: line(2).productId.toUpperCase(), quantity: 1 },
+    ]);
+    expect(left).toEqual({ id: "", lines: [line(1, 1), line(3, 2)] });
   });
 
-  it("is absent for an empty cart", () => {
-    expect(subtotal([])).toBeUndefined();
+  it("takes everything when nothing was added since, and never goes below zero", () => {
+    const cart = { id: cartId, lines: [line(1, 1)] };
+    expect(takeOrdered(cart, cartId, [{ productId: line(1).productId, quantity: 5 }])).toEqual({
+      id: "",
+      lines: [],
+    });
   });
 
-  it("refuses to add up different currencies", () => {
-    expect(() => subtotal([line(1), line(2, 1, "EUR")])).toThrow(
-      expect.objectContaining({ code: "failed_precondition" }),
-    );
+  it("leaves another cart as it is", () => {
+    const cart = { id: "0195a3c0-0000-7000-8000-00000000000b", lines: [line(1, 1)] };
+    expect(takeOrdered(cart, cartId, [{ productId: line(1).productId, quantity: 1 }])).toBe(cart);
   });
 });

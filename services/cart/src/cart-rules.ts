@@ -1,4 +1,6 @@
+import { limits } from "@tessera/contracts/limits";
 import { ServiceError } from "@tessera/kit";
+import type { StoredCart } from "./cart-store.ts";
 
 /** One product in a cart, with the catalog's name, SKU and price as they were when it was added. */
 export interface CartLine {
@@ -25,8 +27,8 @@ export interface Money {
   currency: string;
 }
 
-export const maxQuantity = 99;
-export const maxLines = 50;
+export const maxQuantity = limits.lineQuantity.max;
+export const maxLines = limits.cartLines.max;
 export const maxUserIdLength = 128;
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -104,18 +106,26 @@ export function removeLine(lines: readonly CartLine[], productId: string): CartL
   return lines.filter((line) => line.productId !== productId);
 }
 
-/** The sum of the lines in minor units; undefined for an empty cart, which has no currency. */
-export function subtotal(lines: readonly CartLine[]): Money | undefined {
-  const first = lines[0];
-  if (!first) return undefined;
-  let amountMinor = 0n;
-  for (const line of lines) {
-    if (line.currency !== first.currency) {
-      throw new ServiceError("failed_precondition", "the cart mixes currencies; it has no single subtotal");
-    }
-    amountMinor += line.unitPriceMinor * BigInt(line.quantity);
+/**
+ * What is left of cart `cartId` once an order took `ordered` from it: the ordered quantities
+ * removed, and the rest — what was added after the order was placed — under a new id, since the
+ * old one now names an order. Another cart (the user's next one) is left as it is.
+ */
+export function takeOrdered(
+  cart: StoredCart,
+  cartId: string,
+  ordered: readonly { productId: string; quantity: number }[],
+): StoredCart {
+  if (cart.id !== cartId) return cart;
+  const taken = new Map<string, number>();
+  for (const item of ordered) {
+    const id = item.productId.toLowerCase();
+    taken.set(id, (taken.get(id) ?? 0) + item.quantity);
   }
-  return { amountMinor, currency: first.currency };
+  const lines = cart.lines
+    .map((line) => ({ ...line, quantity: line.quantity - (taken.get(line.productId) ?? 0) }))
+    .filter((line) => line.quantity > 0);
+  return { id: "", lines };
 }
 
 /** Display order: oldest line first, ties by product id. */

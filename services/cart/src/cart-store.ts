@@ -1,25 +1,36 @@
 import type { Tx } from "@tessera/kit";
 import type { CartLine } from "./cart-rules.ts";
 
-/** Turns a cart's lines into its next lines; throws (a ServiceError) to refuse the change. */
-export type CartChange = (lines: readonly CartLine[]) => CartLine[];
+/**
+ * A cart as stored: its lines and the id naming these contents until they become an order. The id
+ * is "" for an empty cart; the store gives a cart a new id when it gets lines while it has none.
+ */
+export interface StoredCart {
+  readonly id: string;
+  readonly lines: readonly CartLine[];
+}
+
+export const emptyCart: StoredCart = { id: "", lines: [] };
+
+/** Turns a cart into its next state; throws (a ServiceError) to refuse the change. */
+export type CartChange = (cart: StoredCart) => StoredCart;
 
 /**
  * Where carts live: Redis in infrastructure mode, the service's PostgreSQL database otherwise.
  * Both keep a cart for a fixed time after its last change, and apply each change atomically.
  */
 export interface CartStore {
-  /** The user's lines in display order; none when the cart is empty or expired. */
-  get(userId: string): Promise<CartLine[]>;
+  /** The user's cart, lines in display order; `emptyCart` when it is empty or expired. */
+  get(userId: string): Promise<StoredCart>;
   /**
-   * Reads the lines, applies `change` and writes the result as one atomic step (no concurrent
-   * change is lost) and restarts the cart's expiry. Returns the lines written, in display order.
+   * Reads the cart, applies `change` and writes the result as one atomic step (no concurrent change
+   * is lost) and restarts the cart's expiry. A result without lines deletes the cart; a result with
+   * lines and the id "" gets a new id. Returns the cart written, lines in display order. With `tx`, a
+   * store in the service database changes within that transaction (a store elsewhere cannot, and
+   * ignores it).
    */
-  update(userId: string, change: CartChange): Promise<CartLine[]>;
-  /**
-   * Empties the cart; clearing an empty cart is harmless. With `tx`, a store in the service
-   * database clears within that transaction (a store elsewhere cannot, and ignores it).
-   */
+  update(userId: string, change: CartChange, tx?: Tx): Promise<StoredCart>;
+  /** Empties the cart; clearing an empty cart is harmless. `tx` as for `update`. */
   clear(userId: string, tx?: Tx): Promise<void>;
   /** Whether the storage answers: readiness. */
   ping(): Promise<boolean>;

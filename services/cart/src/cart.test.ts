@@ -72,18 +72,35 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
     expect(read).toEqual(added);
   });
 
-  it("keeps the price it snapshotted when the catalog's price changes later", async () => {
+  it("shows the catalog's current price, flagging a line whose price changed since it was added", async () => {
     const user = newId();
     const target = product(1);
-    await cart.addItem({ userId: user, productId: target.id, quantity: 1 });
+    await cart.addItem({ userId: user, productId: target.id, quantity: 2 });
+    await cart.addItem({ userId: user, productId: product(0).id, quantity: 1 });
     const original = target.price!;
-    await catalog.updateProductPrice({
-      id: target.id,
-      price: { ...original, amountMinor: original.amountMinor + 100n },
-    });
+    const raised = { ...original, amountMinor: original.amountMinor * 900n };
+    await catalog.updateProductPrice({ id: target.id, price: raised });
     try {
       const { cart: read } = await cart.getCart({ userId: user });
-      expect(read?.items[0]?.unitPrice?.amountMinor).toBe(original.amountMinor);
+      expect(read?.pricesCurrent).toBe(true);
+      const [changed, same] = [
+        read?.items.find((i) => i.productId === target.id),
+        read?.items.find((i) => i.productId === product(0).id),
+      ];
+      expect(changed).toMatchObject({ priceChanged: true, unitPrice: raised, addedUnitPrice: original });
+      expect(same).toMatchObject({
+        priceChanged: false,
+        unitPrice: product(0).price,
+        addedUnitPrice: product(0).price,
+      });
+      expect(read?.subtotal?.amountMinor).toBe(2n * raised.amountMinor + product(0).price!.amountMinor);
+      // Adding the product again takes the new price, and the flag goes.
+      const { cart: readded } = await cart.addItem({ userId: user, productId: target.id, quantity: 1 });
+      expect(readded?.items.find((i) => i.productId === target.id)).toMatchObject({
+        quantity: 3,
+        priceChanged: false,
+        addedUnitPrice: raised,
+      });
     } finally {
       await catalog.updateProductPrice({ id: target.id, price: original });
     }
@@ -249,6 +266,9 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
     }
     const { cart: read } = await cart.getCart({ userId: user });
     expect(read?.items.map((item) => [item.productId, item.quantity])).toEqual([[product(10).id, 2]]);
+    // Shown at the price when added, and said so: checkout refuses a cart whose prices are not current.
+    expect(read?.pricesCurrent).toBe(false);
+    expect(read?.items[0]).toMatchObject({ unitPrice: product(10).price, priceChanged: false });
     const set = await cart.setItemQuantity({ userId: user, productId: product(10).id, quantity: 5 });
     expect(set.cart?.items[0]?.quantity).toBe(5);
   });

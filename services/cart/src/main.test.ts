@@ -63,7 +63,9 @@ describe("the cart process (main.ts) in infrastructure mode", () => {
       const user = newId();
       const { cart: added } = await cart.addItem({ userId: user, productId: product.id, quantity: 2 });
       expect(added?.subtotal?.amountMinor).toBe(2n * product.price!.amountMinor);
-      expect(Object.keys(await redis.hgetall(`${prefix}${user}`))).toEqual([product.id]);
+      expect(Object.keys(await redis.hgetall(`${prefix}${user}`)).sort()).toEqual(
+        ["cart_id", product.id].sort(),
+      );
       expect(await redis.pttl(`${prefix}${user}`)).toBeGreaterThan(29 * 86_400_000);
     } finally {
       cart.close();

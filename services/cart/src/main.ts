@@ -6,7 +6,7 @@ import { Carts } from "./carts.ts";
 import { catalogProducts } from "./catalog-products.ts";
 import { CartConfig } from "./config.ts";
 import { createCartStore } from "./create-cart-store.ts";
-import { clearCartOnOrderPlaced } from "./order-placed.ts";
+import { takeOrderFromCart } from "./order-placed.ts";
 import { cartHandlers } from "./rpc.ts";
 
 // The database is there in every mode: the inbox that makes OrderPlaced apply once lives in it.
@@ -20,5 +20,5 @@ const catalog = service.client(CatalogService, service.config.CATALOG_ADDR, {
 });
 const carts = new Carts(createCartStore(service), catalogProducts(catalog));
 service.serve(CartService, cartHandlers(carts));
-service.subscribe("order-placed", [OrderPlacedSchema], clearCartOnOrderPlaced(carts));
+service.subscribe("order-placed", [OrderPlacedSchema], takeOrderFromCart(carts));
 await service.start();

@@ -6,24 +6,36 @@ import {
   type TestDatabase,
   startTestProducer,
   type TestProducer,
+  waitFor,
 } from "@tessera/kit/testing";
 import { Redis } from "ioredis";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CartLine } from "./cart-rules.ts";
+import { emptyCart, type CartStore } from "./cart-store.ts";
 import { Carts } from "./carts.ts";
-import { clearCartOnOrderPlaced } from "./order-placed.ts";
+import type { CatalogProducts } from "./catalog-products.ts";
+import { takeOrderFromCart } from "./order-placed.ts";
 import { RedisCartStore } from "./redis-cart-store.ts";
-import { sampleLine } from "./testing/cart-store-contract.ts";
+import { sampleLine, setLines } from "./testing/cart-store-contract.ts";
 import { startCartService } from "./testing/cart-service.ts";
 
-const noCatalog = () => Promise.reject(new Error("clearing a cart never asks the catalog"));
+const noCatalog: CatalogProducts = {
+  product: () => Promise.reject(new Error("taking an order from a cart never asks the catalog")),
+  prices: () => Promise.reject(new Error("taking an order from a cart never asks the catalog")),
+};
 
-function orderPlaced(userId: string): ReceivedEvent<typeof OrderPlacedSchema> {
+function orderPlaced(
+  userId: string,
+  cartId: string,
+  lines: readonly CartLine[],
+): ReceivedEvent<typeof OrderPlacedSchema> {
   const orderId = newId();
   const data = create(OrderPlacedSchema, {
     orderId,
     userId,
     total: { currencyCode: "USD", amountMinor: 1_999n },
+    cartId,
+    items: lines.map(({ productId, quantity }) => ({ productId, quantity })),
   });
   return {
     data,
@@ -42,127 +54,135 @@ function orderPlaced(userId: string): ReceivedEvent<typeof OrderPlacedSchema> {
   };
 }
 
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
+/** The order-taking rules every store must apply alike, in or outside the event's transaction. */
+function takesOrders(
+  name: string,
+  storeOf: () => CartStore,
+  inTx: <T>(work: (tx: never) => Promise<T>) => Promise<T>,
+) {
+  describe(name, () => {
+    const handle = (event: ReceivedEvent<typeof OrderPlacedSchema>) =>
+      inTx((tx) => takeOrderFromCart(new Carts(storeOf(), noCatalog))(event, tx));
+
+    it("empties the buyer's ordered cart, and no one else's", async () => {
+      const [buyer, other] = [newId(), newId()];
+      const ordered = await storeOf().update(buyer, setLines([sampleLine(1), sampleLine(2)]));
+      await storeOf().update(other, setLines([sampleLine(1)]));
+      await handle(orderPlaced(buyer, ordered.id, ordered.lines));
+      expect(await storeOf().get(buyer)).toEqual(emptyCart);
+      expect((await storeOf().get(other)).lines).toEqual([sampleLine(1)]);
+    });
+
+    it("keeps what was added after the order was placed, under a new cart id", async () => {
+      const buyer = newId();
+      const ordered = await storeOf().update(
+        buyer,
+        setLines([sampleLine(1, { quantity: 2 }), sampleLine(2)]),
+      );
+      // While the order is being placed the buyer adds one more of product 1 and a product 3.
+      await storeOf().update(buyer, setLines([sampleLine(1, { quantity: 3 }), sampleLine(2), sampleLine(3)]));
+      await handle(orderPlaced(buyer, ordered.id, ordered.lines));
+      const left = await storeOf().get(buyer);
+      expect(left.lines).toEqual([sampleLine(1, { quantity: 1 }), sampleLine(3)]);
+      expect(left.id).not.toBe(ordered.id);
+      expect(left.id).not.toBe("");
+    });
+
+    it("leaves a newer cart alone, so a redelivered event changes nothing", async () => {
+      const buyer = newId();
+      const ordered = await storeOf().update(buyer, setLines([sampleLine(1)]));
+      const event = orderPlaced(buyer, ordered.id, ordered.lines);
+      await handle(event);
+      const next = await storeOf().update(buyer, setLines([sampleLine(1)]));
+      await handle(event);
+      expect(await storeOf().get(buyer)).toEqual(next);
+    });
+
+    it("clears the whole cart for an order from before carts had ids", async () => {
+      const buyer = newId();
+      await storeOf().update(buyer, setLines([sampleLine(1), sampleLine(2)]));
+      await handle(orderPlaced(buyer, "", [sampleLine(1)]));
+      expect(await storeOf().get(buyer)).toEqual(emptyCart);
+    });
+
+    it("ignores an event without a usable user id instead of retrying it forever", async () => {
+      await handle(orderPlaced("", newId(), []));
+      await handle(orderPlaced("u".repeat(129), newId(), []));
+    });
+  });
 }
 
-describe("clearing the cart when an order is placed", () => {
+describe("taking an order out of the cart when it is placed", () => {
   let database: TestDatabase;
   let orders: TestProducer;
   let cart: Awaited<ReturnType<typeof startCartService>>;
+  const prefix = `test:cart:${newId()}:`;
+  let redis: Redis;
+  let redisStore: RedisCartStore;
 
   beforeAll(async () => {
-    database = await createTestDatabase("cart_orders_consumer");
+    database = await createTestDatabase("cart_order_placed");
     orders = await startTestProducer("orders");
     cart = await startCartService({ DATABASE_URL: database.url, ORDERS_ADDR: orders.address });
+    redis = new Redis(process.env["TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
+    redisStore = new RedisCartStore(redis.duplicate(), { prefix, ttlMs: 60_000 });
   });
 
   afterAll(async () => {
+    if (redis) {
+      const keys: string[] = [];
+      for await (const batch of redis.scanStream({ match: `${prefix}*` })) keys.push(...(batch as string[]));
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    await redisStore?.close();
+    await redis?.quit();
     await cart?.service.stop();
     await orders?.stop();
     await database?.drop();
   });
 
-  const inboxCount = async (eventId: string) => {
-    const { rows } = await cart.service.db.query<{ count: bigint }>(
-      "SELECT count(*) FROM inbox WHERE event_id = $1",
-      [eventId],
-    );
-    return rows[0]?.count ?? 0n;
-  };
+  const inTx = <T>(work: (tx: never) => Promise<T>) => cart.service.db.tx((tx) => work(tx as never));
+  takesOrders("with carts in PostgreSQL", () => cart.store, inTx);
+  takesOrders("with carts in Redis", () => redisStore, inTx);
 
-  describe("with carts in PostgreSQL", () => {
-    it("empties the buyer's cart inside the event's transaction, and no one else's", async () => {
-      const [buyer, other] = [newId(), newId()];
-      await cart.store.update(buyer, () => [sampleLine(1), sampleLine(2)]);
-      await cart.store.update(other, () => [sampleLine(1)]);
-      const handler = clearCartOnOrderPlaced(cart.carts);
-      await cart.service.db.tx((tx) => handler(orderPlaced(buyer), tx));
-      expect(await cart.store.get(buyer)).toEqual([]);
-      expect(await cart.store.get(other)).toEqual([sampleLine(1)]);
+  it("keeps a PostgreSQL cart when the event's transaction rolls back, so the retry takes the order once", async () => {
+    const buyer = newId();
+    const ordered = await cart.store.update(buyer, setLines([sampleLine(1)]));
+    const handler = takeOrderFromCart(cart.carts);
+    const event = orderPlaced(buyer, ordered.id, ordered.lines);
+    const failed = cart.service.db.tx(async (tx) => {
+      await handler(event, tx);
+      throw new Error("crashed before the inbox row committed");
     });
-
-    it("keeps the cart when the event's transaction rolls back, so the retry clears it once", async () => {
-      const buyer = newId();
-      await cart.store.update(buyer, () => [sampleLine(1)]);
-      const handler = clearCartOnOrderPlaced(cart.carts);
-      const event = orderPlaced(buyer);
-      const failed = cart.service.db.tx(async (tx) => {
-        await handler(event, tx);
-        throw new Error("crashed before the inbox row committed");
-      });
-      await expect(failed).rejects.toThrow("crashed");
-      expect(await cart.store.get(buyer)).toEqual([sampleLine(1)]);
-      await cart.service.db.tx((tx) => handler(event, tx));
-      expect(await cart.store.get(buyer)).toEqual([]);
-    });
-
-    it("ignores an event without a usable user id instead of retrying it forever", async () => {
-      const handler = clearCartOnOrderPlaced(cart.carts);
-      await cart.service.db.tx((tx) => handler(orderPlaced(""), tx));
-      await cart.service.db.tx((tx) => handler(orderPlaced("u".repeat(129)), tx));
-    });
-
-    it("applies an OrderPlaced from the orders service's outbox exactly once", async () => {
-      const [buyer, other] = [newId(), newId()];
-      await cart.store.update(buyer, () => [sampleLine(1), sampleLine(2)]);
-      const first = await orders.publish(
-        OrderPlacedSchema,
-        { orderId: newId(), userId: buyer, total: { currencyCode: "USD", amountMinor: 3_998n } },
-        newId(),
-      );
-      await waitFor("the cart to be cleared", async () => (await cart.store.get(buyer)).length === 0);
-      await waitFor("the event in the inbox", async () => (await inboxCount(first.id)) === 1n);
-
-      // The buyer shops again; a later event for someone else must not re-apply the first one.
-      await cart.store.update(buyer, () => [sampleLine(3)]);
-      const second = await orders.publish(
-        OrderPlacedSchema,
-        { orderId: newId(), userId: other, total: { currencyCode: "USD", amountMinor: 1n } },
-        newId(),
-      );
-      await waitFor("the second event in the inbox", async () => (await inboxCount(second.id)) === 1n);
-      expect(await inboxCount(first.id)).toBe(1n);
-      expect(await cart.store.get(buyer)).toEqual([sampleLine(3)]);
-    });
+    await expect(failed).rejects.toThrow("crashed");
+    expect(await cart.store.get(buyer)).toEqual(ordered);
+    await cart.service.db.tx((tx) => handler(event, tx));
+    expect(await cart.store.get(buyer)).toEqual(emptyCart);
   });
 
-  describe("with carts in Redis", () => {
-    const prefix = `test:cart:${newId()}:`;
-    let redis: Redis;
-    let store: RedisCartStore;
+  it("applies an OrderPlaced from the orders service's outbox exactly once", async () => {
+    const [buyer, other] = [newId(), newId()];
+    const ordered = await cart.store.update(buyer, setLines([sampleLine(1), sampleLine(2)]));
+    const inboxCount = async (eventId: string) => {
+      const { rows } = await cart.service.db.query<{ count: bigint }>(
+        "SELECT count(*) FROM inbox WHERE event_id = $1",
+        [eventId],
+      );
+      return rows[0]?.count ?? 0n;
+    };
+    const first = await orders.publish(
+      OrderPlacedSchema,
+      orderPlaced(buyer, ordered.id, ordered.lines).data,
+      newId(),
+    );
+    await waitFor("the cart to be emptied", async () => (await cart.store.get(buyer)).lines.length === 0);
+    await waitFor("the event in the inbox", async () => (await inboxCount(first.id)) === 1n);
 
-    beforeAll(() => {
-      redis = new Redis(process.env["TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379", {
-        maxRetriesPerRequest: 1,
-      });
-      store = new RedisCartStore(redis.duplicate(), { prefix, ttlMs: 60_000 });
-    });
-
-    afterAll(async () => {
-      const keys: string[] = [];
-      for await (const batch of redis.scanStream({ match: `${prefix}*` })) keys.push(...(batch as string[]));
-      if (keys.length > 0) await redis.del(...keys);
-      await store?.close();
-      await redis?.quit();
-    });
-
-    it("clears the cart, and a redelivered event clearing it again changes nothing", async () => {
-      const [buyer, other] = [newId(), newId()];
-      await store.update(buyer, () => [sampleLine(1)]);
-      await store.update(other, () => [sampleLine(2)]);
-      const handler = clearCartOnOrderPlaced(new Carts(store, noCatalog));
-      const event = orderPlaced(buyer);
-      await cart.service.db.tx((tx) => handler(event, tx));
-      expect(await store.get(buyer)).toEqual([]);
-      await cart.service.db.tx((tx) => handler(event, tx));
-      expect(await store.get(buyer)).toEqual([]);
-      expect(await store.get(other)).toEqual([sampleLine(2)]);
-      expect(await redis.exists(`${prefix}${buyer}`)).toBe(0);
-    });
+    // The buyer shops again; a later event for someone else must not re-apply the first one.
+    await cart.store.update(buyer, setLines([sampleLine(3)]));
+    const second = await orders.publish(OrderPlacedSchema, orderPlaced(other, newId(), []).data, newId());
+    await waitFor("the second event in the inbox", async () => (await inboxCount(second.id)) === 1n);
+    expect(await inboxCount(first.id)).toBe(1n);
+    expect((await cart.store.get(buyer)).lines).toEqual([sampleLine(3)]);
   });
 });

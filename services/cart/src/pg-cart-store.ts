@@ -1,6 +1,6 @@
-import type { Db, Tx } from "@tessera/kit";
+import { newId, type Db, type Tx } from "@tessera/kit";
 import { byAddedAt, type CartLine } from "./cart-rules.ts";
-import type { CartChange, CartStore } from "./cart-store.ts";
+import { emptyCart, type CartChange, type CartStore, type StoredCart } from "./cart-store.ts";
 
 interface LineRow {
   product_id: string;
@@ -34,52 +34,59 @@ export class PgCartStore implements CartStore {
     this.#ttlMs = ttlMs;
   }
 
-  async get(userId: string): Promise<CartLine[]> {
-    const { rows } = await this.#db.query<LineRow>(
-      `SELECT ${columns} FROM cart_items JOIN carts USING (user_id)
+  async get(userId: string): Promise<StoredCart> {
+    const { rows } = await this.#db.query<LineRow & { cart_id: string }>(
+      `SELECT carts.id AS cart_id, ${columns} FROM cart_items JOIN carts USING (user_id)
         WHERE user_id = $1 AND carts.updated_at > now() - $2 * interval '1 millisecond'
         ORDER BY added_at, product_id`,
       [userId, this.#ttlMs],
     );
-    return rows.map(toLine);
+    return rows[0] ? { id: rows[0].cart_id, lines: rows.map(toLine) } : emptyCart;
   }
 
-  update(userId: string, change: CartChange): Promise<CartLine[]> {
-    return this.#db.tx(async (tx) => {
-      // Creates the cart or locks it (a no-op update takes the row lock), and says whether it expired.
-      const cart = await tx.query<{ live: boolean }>(
-        `INSERT INTO carts AS c (user_id) VALUES ($1)
-           ON CONFLICT (user_id) DO UPDATE SET user_id = c.user_id
-           RETURNING c.updated_at > now() - $2 * interval '1 millisecond' AS live`,
-        [userId, this.#ttlMs],
-      );
-      const live = cart.rows[0]?.live ?? false;
-      const current = live
-        ? (await tx.query<LineRow>(`SELECT ${columns} FROM cart_items WHERE user_id = $1`, [userId])).rows
-        : [];
-      const next = [...change(current.map(toLine).sort(byAddedAt))].sort(byAddedAt);
-      if (next.length === 0) {
-        await tx.query("DELETE FROM carts WHERE user_id = $1", [userId]);
-        return next;
-      }
-      await tx.query("DELETE FROM cart_items WHERE user_id = $1", [userId]);
-      await tx.query(
-        `INSERT INTO cart_items (user_id, ${columns})
-         SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::text[], $8::timestamptz[])`,
-        [
-          userId,
-          next.map((line) => line.productId),
-          next.map((line) => line.sku),
-          next.map((line) => line.name),
-          next.map((line) => line.quantity),
-          next.map((line) => line.unitPriceMinor.toString()),
-          next.map((line) => line.currency),
-          next.map((line) => line.addedAt),
-        ],
-      );
-      await tx.query("UPDATE carts SET updated_at = now() WHERE user_id = $1", [userId]);
-      return next;
-    });
+  update(userId: string, change: CartChange, tx?: Tx): Promise<StoredCart> {
+    return tx ? this.#update(tx, userId, change) : this.#db.tx((own) => this.#update(own, userId, change));
+  }
+
+  async #update(tx: Tx, userId: string, change: CartChange): Promise<StoredCart> {
+    // Creates the cart or locks it (a no-op update takes the row lock), and says whether it expired.
+    const cart = await tx.query<{ id: string; live: boolean }>(
+      `INSERT INTO carts AS c (user_id, id) VALUES ($1, $3)
+         ON CONFLICT (user_id) DO UPDATE SET user_id = c.user_id
+         RETURNING c.id, c.updated_at > now() - $2 * interval '1 millisecond' AS live`,
+      [userId, this.#ttlMs, newId()],
+    );
+    const live = cart.rows[0]?.live ?? false;
+    const current = live
+      ? (await tx.query<LineRow>(`SELECT ${columns} FROM cart_items WHERE user_id = $1`, [userId])).rows
+      : [];
+    const read: StoredCart =
+      current.length > 0
+        ? { id: cart.rows[0]?.id ?? "", lines: current.map(toLine).sort(byAddedAt) }
+        : emptyCart;
+    const result = change(read);
+    const next = { id: result.id || newId(), lines: [...result.lines].sort(byAddedAt) };
+    if (next.lines.length === 0) {
+      await tx.query("DELETE FROM carts WHERE user_id = $1", [userId]);
+      return emptyCart;
+    }
+    await tx.query("DELETE FROM cart_items WHERE user_id = $1", [userId]);
+    await tx.query(
+      `INSERT INTO cart_items (user_id, ${columns})
+       SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::text[], $8::timestamptz[])`,
+      [
+        userId,
+        next.lines.map((line) => line.productId),
+        next.lines.map((line) => line.sku),
+        next.lines.map((line) => line.name),
+        next.lines.map((line) => line.quantity),
+        next.lines.map((line) => line.unitPriceMinor.toString()),
+        next.lines.map((line) => line.currency),
+        next.lines.map((line) => line.addedAt),
+      ],
+    );
+    await tx.query("UPDATE carts SET updated_at = now(), id = $2 WHERE user_id = $1", [userId, next.id]);
+    return next;
   }
 
   async clear(userId: string, tx: Tx = this.#db): Promise<void> {

@@ -1,9 +1,9 @@
 import { newId } from "@tessera/kit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dayMs } from "./cart-store.ts";
+import { dayMs, emptyCart } from "./cart-store.ts";
 import { RedisCartStore } from "./redis-cart-store.ts";
-import { cartStoreContract, sampleLine } from "./testing/cart-store-contract.ts";
+import { cartStoreContract, sampleLine, setLines } from "./testing/cart-store-contract.ts";
 
 const redisUrl = process.env["TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 // Each run writes under its own prefix and deletes exactly those keys afterwards.
@@ -41,10 +41,10 @@ describe("RedisCartStore on a real Redis", () => {
 
     it("keeps a cart as one hash per user: product id → JSON line", async () => {
       const user = newId();
-      await store.update(user, () => [sampleLine(1, { quantity: 2, unitPriceMinor: 2n ** 60n })]);
+      await store.update(user, setLines([sampleLine(1, { quantity: 2, unitPriceMinor: 2n ** 60n })]));
       expect(await admin.type(`${prefix}${user}`)).toBe("hash");
       const hash = await admin.hgetall(`${prefix}${user}`);
-      expect(Object.keys(hash)).toEqual([sampleLine(1).productId]);
+      expect(Object.keys(hash).sort()).toEqual([sampleLine(1).productId, "cart_id"].sort());
       expect(JSON.parse(hash[sampleLine(1).productId]!)).toEqual({
         sku: "SKU-1",
         name: "Product 1",
@@ -58,10 +58,13 @@ describe("RedisCartStore on a real Redis", () => {
     it("sets the 30-day time to live on every write", async () => {
       const user = newId();
       const key = `${prefix}${user}`;
-      await store.update(user, () => [sampleLine(1)]);
+      await store.update(user, setLines([sampleLine(1)]));
       expect(await admin.pttl(key)).toBeGreaterThan(ttlMs - 60_000);
       await admin.pexpire(key, 5_000);
-      await store.update(user, (lines) => [...lines, sampleLine(2)]);
+      await store.update(
+        user,
+        setLines((lines) => [...lines, sampleLine(2)]),
+      );
       const ttl = await admin.pttl(key);
       expect(ttl).toBeGreaterThan(ttlMs - 60_000);
       expect(ttl).toBeLessThanOrEqual(ttlMs);
@@ -69,8 +72,8 @@ describe("RedisCartStore on a real Redis", () => {
 
     it("leaves no key behind for an emptied cart", async () => {
       const user = newId();
-      await store.update(user, () => [sampleLine(1)]);
-      await store.update(user, () => []);
+      await store.update(user, setLines([sampleLine(1)]));
+      await store.update(user, setLines([]));
       expect(await admin.exists(`${prefix}${user}`)).toBe(0);
     });
 
@@ -78,7 +81,7 @@ describe("RedisCartStore on a real Redis", () => {
       const user = newId();
       const connection = connect();
       const racing = new RedisCartStore(connection, { prefix, ttlMs });
-      await racing.update(user, () => [sampleLine(1)]);
+      await racing.update(user, setLines([sampleLine(1)]));
       const intruder = JSON.stringify({
         sku: "SKU-2",
         name: "Product 2",
@@ -88,13 +91,16 @@ describe("RedisCartStore on a real Redis", () => {
         addedAt: sampleLine(2).addedAt.toISOString(),
       });
       let calls = 0;
-      await racing.update(user, (lines) => {
-        // Another writer's command, queued on the same connection, lands after the read and before the write.
-        if (++calls === 1) void connection.hset(`${prefix}${user}`, sampleLine(2).productId, intruder);
-        return [...lines, sampleLine(3)];
-      });
+      await racing.update(
+        user,
+        setLines((lines) => {
+          // Another writer's command, queued on the same connection, lands after the read and before the write.
+          if (++calls === 1) void connection.hset(`${prefix}${user}`, sampleLine(2).productId, intruder);
+          return [...lines, sampleLine(3)];
+        }),
+      );
       expect(calls).toBe(2);
-      expect(await racing.get(user)).toEqual([sampleLine(1), sampleLine(2), sampleLine(3)]);
+      expect((await racing.get(user)).lines).toEqual([sampleLine(1), sampleLine(2), sampleLine(3)]);
     });
 
     it("answers unavailable when Redis cannot be reached", async () => {

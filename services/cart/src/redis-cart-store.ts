@@ -1,8 +1,8 @@
 import type { Redis } from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ServiceError, z } from "@tessera/kit";
+import { newId, ServiceError, z, type Tx } from "@tessera/kit";
 import { byAddedAt, type CartLine } from "./cart-rules.ts";
-import type { CartChange, CartStore } from "./cart-store.ts";
+import { emptyCart, type CartChange, type CartStore, type StoredCart } from "./cart-store.ts";
 
 // Compare-and-set of a whole cart: replaces hash KEYS[1] by the new lines only while it still holds
 // exactly the lines the caller read, then restarts its expiry. Domain rules stay in TypeScript and
@@ -67,7 +67,13 @@ function decode(productId: string, value: string): CartLine {
 const maxAttempts = 20;
 const conflictPauseMs = (attempt: number) => Math.random() * 5 * attempt;
 
-/** Carts in Redis (infrastructure mode): one hash per user, `<prefix><user id>`, expiring after `ttlMs`. */
+/** The hash field holding the cart's id; every other field is a product id (a UUID). */
+const idField = "cart_id";
+
+/**
+ * Carts in Redis (infrastructure mode): one hash per user, `<prefix><user id>`, expiring after
+ * `ttlMs`; a field per product, and `cart_id`.
+ */
 export class RedisCartStore implements CartStore {
   readonly #redis: CartRedis;
   readonly #prefix: string;
@@ -80,18 +86,26 @@ export class RedisCartStore implements CartStore {
     this.#ttlMs = ttlMs;
   }
 
-  async get(userId: string): Promise<CartLine[]> {
+  async get(userId: string): Promise<StoredCart> {
     const stored = await this.#call(() => this.#redis.hgetall(this.#key(userId)));
-    return decodeAll(stored);
+    return decodeCart(stored);
   }
 
-  async update(userId: string, change: CartChange): Promise<CartLine[]> {
+  // Redis cannot join a PostgreSQL transaction: the change is atomic on its own.
+  async update(userId: string, change: CartChange, _tx?: Tx): Promise<StoredCart> {
     const key = this.#key(userId);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const stored = await this.#call(() => this.#redis.hgetall(key));
-      const next = [...change(decodeAll(stored))].sort(byAddedAt);
+      const result = change(decodeCart(stored));
+      const next: StoredCart =
+        result.lines.length === 0
+          ? emptyCart
+          : { id: result.id || newId(), lines: [...result.lines].sort(byAddedAt) };
       const read = Object.entries(stored).flat();
-      const written = next.flatMap((line) => [line.productId, encode(line)]);
+      const written =
+        next.lines.length === 0
+          ? []
+          : [idField, next.id, ...next.lines.flatMap((line) => [line.productId, encode(line)])];
       const replaced = await this.#call(() =>
         this.#redis.cartReplaceIfUnchanged(key, this.#ttlMs, read.length / 2, ...read, ...written),
       );
@@ -101,8 +115,7 @@ export class RedisCartStore implements CartStore {
     throw new ServiceError("aborted", "the cart kept changing while it was being updated; try again");
   }
 
-  // Deleting is idempotent, which is what makes clearing after an order safe without a transaction.
-  async clear(userId: string): Promise<void> {
+  async clear(userId: string, _tx?: Tx): Promise<void> {
     await this.#call(() => this.#redis.del(this.#key(userId)));
   }
 
@@ -131,8 +144,11 @@ export class RedisCartStore implements CartStore {
   }
 }
 
-function decodeAll(stored: Record<string, string>): CartLine[] {
-  return Object.entries(stored)
+function decodeCart(stored: Record<string, string>): StoredCart {
+  const { [idField]: id, ...lines } = stored;
+  const decoded = Object.entries(lines)
     .map(([productId, value]) => decode(productId, value))
     .sort(byAddedAt);
+  // A cart written before carts had ids gets one with its next change.
+  return decoded.length === 0 ? emptyCart : { id: id ?? "", lines: decoded };
 }

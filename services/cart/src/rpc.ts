@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { CartSchema, CartService } from "@tessera/contracts/cart/v1";
 import type { ServiceImpl } from "@tessera/kit";
+import type { Money } from "./cart-rules.ts";
 import type { Carts, CartView } from "./carts.ts";
 
 /** gRPC handlers: map protobuf ↔ domain; errors are ServiceErrors from the domain. */
@@ -34,11 +35,14 @@ function toMessage(cart: CartView): MessageInitShape<typeof CartSchema> {
       sku: line.sku,
       name: line.name,
       quantity: line.quantity,
-      unitPrice: { currencyCode: line.currency, amountMinor: line.unitPriceMinor },
+      unitPrice: money(line.unitPrice),
+      addedUnitPrice: money({ amountMinor: line.unitPriceMinor, currency: line.currency }),
+      priceChanged: line.priceChanged,
     })),
-    subtotal: cart.subtotal && {
-      currencyCode: cart.subtotal.currency,
-      amountMinor: cart.subtotal.amountMinor,
-    },
+    subtotal: cart.subtotal && money(cart.subtotal),
+    cartId: cart.cartId,
+    pricesCurrent: cart.pricesCurrent,
   };
 }
+
+const money = ({ amountMinor, currency }: Money) => ({ currencyCode: currency, amountMinor });

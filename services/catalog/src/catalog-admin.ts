@@ -1,3 +1,4 @@
+import { limits, withinLimit } from "@tessera/contracts/limits";
 import { ProductChangedSchema } from "@tessera/contracts/catalog/v1";
 import { newId, ServiceError, type Db, type Service, type Tx } from "@tessera/kit";
 import { uuid } from "./page-token.ts";
@@ -82,8 +83,12 @@ function validatePrice(price: { priceMinor: bigint; currency: string }): void {
   if (!/^[A-Z]{3}$/.test(price.currency)) {
     throw new ServiceError("invalid_argument", "price.currency_code must be an ISO 4217 code such as USD");
   }
-  if (price.priceMinor < 0n || price.priceMinor > 100_000_000_00n) {
-    throw new ServiceError("invalid_argument", "price.amount_minor must be between 0 and 10,000,000,000");
+  const { min, max } = limits.unitPriceMinor;
+  if (!withinLimit(price.priceMinor, limits.unitPriceMinor)) {
+    throw new ServiceError(
+      "invalid_argument",
+      `price.amount_minor must be between ${min.toLocaleString("en")} and ${max.toLocaleString("en")}`,
+    );
   }
 }
 

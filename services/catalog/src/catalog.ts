@@ -4,6 +4,7 @@ import type { Product, ProductStore } from "./product-store.ts";
 
 export const defaultPageSize = 20;
 export const maxPageSize = 100;
+export const maxBatchSize = 100;
 const maxQueryLength = 200;
 const maxTerms = 16;
 
@@ -25,6 +26,19 @@ export class Catalog {
     const product = await this.#store.get(id);
     if (!product) throw new ServiceError("not_found", `product ${id} not found`);
     return product;
+  }
+
+  /** The products with these ids, in the order asked; `not_found` naming any that is missing. */
+  async batchGet(ids: readonly string[]): Promise<Product[]> {
+    if (ids.length > maxBatchSize) {
+      throw new ServiceError("invalid_argument", `ids holds at most ${maxBatchSize} ids`);
+    }
+    const invalid = ids.findIndex((id) => !uuid.test(id));
+    if (invalid >= 0) throw new ServiceError("invalid_argument", `ids[${invalid}] must be a UUID`);
+    const found = new Map((await this.#store.getMany(ids)).map((product) => [product.id, product]));
+    const missing = ids.filter((id) => !found.has(id.toLowerCase()));
+    if (missing.length > 0) throw new ServiceError("not_found", `products not found: ${missing.join(", ")}`);
+    return ids.map((id) => found.get(id.toLowerCase()) as Product);
   }
 
   async list(request: { pageSize: number; pageToken: string; category: string }): Promise<Page> {

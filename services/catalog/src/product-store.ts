@@ -55,6 +55,14 @@ export class ProductStore {
     this.#db = db;
   }
 
+  async getMany(ids: readonly string[]): Promise<Product[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.#db.query<ProductRow>(`SELECT ${columns} FROM products WHERE id = ANY($1::uuid[])`, [
+      ids,
+    ]);
+    return rows.map(toProduct);
+  }
+
   async get(id: string): Promise<Product | undefined> {
     const { rows } = await this.#db.query<ProductRow>(`SELECT ${columns} FROM products WHERE id = $1`, [id]);
     return rows[0] && toProduct(rows[0]);

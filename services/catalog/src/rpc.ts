@@ -29,6 +29,9 @@ export function catalogHandlers(catalog: Catalog, admin: CatalogAdmin): ServiceI
     async getProduct(request) {
       return { product: toMessage(await catalog.get(request.id)) };
     },
+    async batchGetProducts(request) {
+      return { products: (await catalog.batchGet(request.ids)).map(toMessage) };
+    },
     async listProducts(request) {
       const page = await catalog.list(request);
       return { products: page.products.map(toMessage), nextPageToken: page.nextPageToken };

@@ -65,15 +65,30 @@ const serverDetails: Partial<Record<ErrorCode, string>> = {
   deadline_exceeded: "The request took too long to complete; retry later.",
 };
 
-/** The problem of a `ServiceError` code. */
-export function problemOf(code: ErrorCode, detail: string, errors?: InvalidParameter[]): ProblemParts {
+/**
+ * Domain conditions whose HTTP status is not their code's: the request was understood and is
+ * well-formed, but cannot be processed as sent (RFC 9110 §15.5.21).
+ */
+const reasons: Record<string, { status: number; title: string }> = {
+  "idempotency-key-reused": { status: 422, title: "Idempotency key reused" },
+  "order-total-out-of-range": { status: 422, title: "Order total out of range" },
+};
+
+/** The problem of a `ServiceError` code, typed by its `reason` when it has one. */
+export function problemOf(
+  code: ErrorCode,
+  detail: string,
+  errors?: InvalidParameter[],
+  reason?: string,
+): ProblemParts {
   const error = new ServiceError(code, detail);
-  const status = error.httpStatus;
+  const known = reason === undefined ? undefined : reasons[reason];
+  const status = known?.status ?? error.httpStatus;
   const safeDetail = status >= 500 ? (serverDetails[code] ?? "internal error") : detail;
   return {
     status,
-    type: typePrefix + code.replaceAll("_", "-"),
-    title: titles[code],
+    type: typePrefix + (status < 500 && reason ? reason : code.replaceAll("_", "-")),
+    title: known?.title ?? titles[code],
     detail: safeDetail,
     errors,
   };
@@ -87,7 +102,7 @@ export function httpProblem(status: number, detail: string): ProblemParts {
 
 /** Translates anything thrown while handling a request. */
 export function toProblem(error: unknown): ProblemParts {
-  if (error instanceof ServiceError) return problemOf(error.code, error.message);
+  if (error instanceof ServiceError) return problemOf(error.code, error.message, undefined, error.reason);
   if (!(error instanceof Error)) return problemOf("internal", "internal error");
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) {

@@ -215,7 +215,7 @@ function unary(
             span.setAttribute("rpc.grpc.status_code", failure.grpcStatus);
             if (failure.code === "internal")
               span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-            callback({ code: failure.grpcStatus, details: failure.message });
+            callback({ code: failure.grpcStatus, details: failure.message, metadata: failure.grpcMetadata });
           }
         }),
     ).catch((error: unknown) => log.error({ err: error }, "rpc callback failed"));
@@ -255,7 +255,11 @@ function serverStreaming(
         }
         const failure = fail(error);
         observe(failure.grpcStatus, started);
-        call.emit("error", { code: failure.grpcStatus, details: failure.message });
+        call.emit("error", {
+          code: failure.grpcStatus,
+          details: failure.message,
+          metadata: failure.grpcMetadata,
+        });
       }
     }).catch((error: unknown) => log.error({ err: error }, "rpc stream failed"));
   };

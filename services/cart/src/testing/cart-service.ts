@@ -6,7 +6,7 @@ import { Carts } from "../carts.ts";
 import { catalogProducts } from "../catalog-products.ts";
 import { CartConfig } from "../config.ts";
 import { createCartStore } from "../create-cart-store.ts";
-import { clearCartOnOrderPlaced } from "../order-placed.ts";
+import { takeOrderFromCart } from "../order-placed.ts";
 import { cartHandlers } from "../rpc.ts";
 
 /** The cart service wired as in main.ts, in this process, on `env` and free ports. */
@@ -30,7 +30,7 @@ export async function startCartService(env: Record<string, string>) {
   const store = createCartStore(service);
   const carts = new Carts(store, catalogProducts(catalog));
   service.serve(CartService, cartHandlers(carts));
-  service.subscribe("order-placed", [OrderPlacedSchema], clearCartOnOrderPlaced(carts));
+  service.subscribe("order-placed", [OrderPlacedSchema], takeOrderFromCart(carts));
   const { rpcPort } = await service.start();
   return { service, store, carts, address: `127.0.0.1:${rpcPort}` };
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/cart/v1/cart.proto.
  */
 export const file_tessera_cart_v1_cart: GenFile = /*@__PURE__*/
-  fileDesc("Chp0ZXNzZXJhL2NhcnQvdjEvY2FydC5wcm90bxIPdGVzc2VyYS5jYXJ0LnYxInkKCENhcnRJdGVtEhIKCnByb2R1Y3RfaWQYASABKAkSCwoDc2t1GAIgASgJEgwKBG5hbWUYAyABKAkSEAoIcXVhbnRpdHkYBCABKAUSLAoKdW5pdF9wcmljZRgFIAEoCzIYLnRlc3NlcmEuY29tbW9uLnYxLk1vbmV5Im0KBENhcnQSDwoHdXNlcl9pZBgBIAEoCRIoCgVpdGVtcxgCIAMoCzIZLnRlc3NlcmEuY2FydC52MS5DYXJ0SXRlbRIqCghzdWJ0b3RhbBgDIAEoCzIYLnRlc3NlcmEuY29tbW9uLnYxLk1vbmV5IiEKDkdldENhcnRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiNgoPR2V0Q2FydFJlc3BvbnNlEiMKBGNhcnQYASABKAsyFS50ZXNzZXJhLmNhcnQudjEuQ2FydCJHCg5BZGRJdGVtUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnByb2R1Y3RfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUiNgoPQWRkSXRlbVJlc3BvbnNlEiMKBGNhcnQYASABKAsyFS50ZXNzZXJhLmNhcnQudjEuQ2FydCJPChZTZXRJdGVtUXVhbnRpdHlSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCRIQCghxdWFudGl0eRgDIAEoBSI+ChdTZXRJdGVtUXVhbnRpdHlSZXNwb25zZRIjCgRjYXJ0GAEgASgLMhUudGVzc2VyYS5jYXJ0LnYxLkNhcnQiOAoRUmVtb3ZlSXRlbVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpwcm9kdWN0X2lkGAIgASgJIjkKElJlbW92ZUl0ZW1SZXNwb25zZRIjCgRjYXJ0GAEgASgLMhUudGVzc2VyYS5jYXJ0LnYxLkNhcnQiIwoQQ2xlYXJDYXJ0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIjgKEUNsZWFyQ2FydFJlc3BvbnNlEiMKBGNhcnQYASABKAsyFS50ZXNzZXJhLmNhcnQudjEuQ2FydDLOAwoLQ2FydFNlcnZpY2USUQoHR2V0Q2FydBIfLnRlc3NlcmEuY2FydC52MS5HZXRDYXJ0UmVxdWVzdBogLnRlc3NlcmEuY2FydC52MS5HZXRDYXJ0UmVzcG9uc2UiA5ACARJMCgdBZGRJdGVtEh8udGVzc2VyYS5jYXJ0LnYxLkFkZEl0ZW1SZXF1ZXN0GiAudGVzc2VyYS5jYXJ0LnYxLkFkZEl0ZW1SZXNwb25zZRJpCg9TZXRJdGVtUXVhbnRpdHkSJy50ZXNzZXJhLmNhcnQudjEuU2V0SXRlbVF1YW50aXR5UmVxdWVzdBooLnRlc3NlcmEuY2FydC52MS5TZXRJdGVtUXVhbnRpdHlSZXNwb25zZSIDkAICEloKClJlbW92ZUl0ZW0SIi50ZXNzZXJhLmNhcnQudjEuUmVtb3ZlSXRlbVJlcXVlc3QaIy50ZXNzZXJhLmNhcnQudjEuUmVtb3ZlSXRlbVJlc3BvbnNlIgOQAgISVwoJQ2xlYXJDYXJ0EiEudGVzc2VyYS5jYXJ0LnYxLkNsZWFyQ2FydFJlcXVlc3QaIi50ZXNzZXJhLmNhcnQudjEuQ2xlYXJDYXJ0UmVzcG9uc2UiA5ACAmIGcHJvdG8z", [file_tessera_common_v1_money]);
+  fileDesc("Chp0ZXNzZXJhL2NhcnQvdjEvY2FydC5wcm90bxIPdGVzc2VyYS5jYXJ0LnYxIsQBCghDYXJ0SXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEiwKCnVuaXRfcHJpY2UYBSABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIyChBhZGRlZF91bml0X3ByaWNlGAYgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSFQoNcHJpY2VfY2hhbmdlZBgHIAEoCCKWAQoEQ2FydBIPCgd1c2VyX2lkGAEgASgJEigKBWl0ZW1zGAIgAygLMhkudGVzc2VyYS5jYXJ0LnYxLkNhcnRJdGVtEioKCHN1YnRvdGFsGAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSDwoHY2FydF9pZBgEIAEoCRIWCg5wcmljZXNfY3VycmVudBgFIAEoCCIhCg5HZXRDYXJ0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIjYKD0dldENhcnRSZXNwb25zZRIjCgRjYXJ0GAEgASgLMhUudGVzc2VyYS5jYXJ0LnYxLkNhcnQiRwoOQWRkSXRlbVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpwcm9kdWN0X2lkGAIgASgJEhAKCHF1YW50aXR5GAMgASgFIjYKD0FkZEl0ZW1SZXNwb25zZRIjCgRjYXJ0GAEgASgLMhUudGVzc2VyYS5jYXJ0LnYxLkNhcnQiTwoWU2V0SXRlbVF1YW50aXR5UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnByb2R1Y3RfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUiPgoXU2V0SXRlbVF1YW50aXR5UmVzcG9uc2USIwoEY2FydBgBIAEoCzIVLnRlc3NlcmEuY2FydC52MS5DYXJ0IjgKEVJlbW92ZUl0ZW1SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCSI5ChJSZW1vdmVJdGVtUmVzcG9uc2USIwoEY2FydBgBIAEoCzIVLnRlc3NlcmEuY2FydC52MS5DYXJ0IiMKEENsZWFyQ2FydFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSI4ChFDbGVhckNhcnRSZXNwb25zZRIjCgRjYXJ0GAEgASgLMhUudGVzc2VyYS5jYXJ0LnYxLkNhcnQyzgMKC0NhcnRTZXJ2aWNlElEKB0dldENhcnQSHy50ZXNzZXJhLmNhcnQudjEuR2V0Q2FydFJlcXVlc3QaIC50ZXNzZXJhLmNhcnQudjEuR2V0Q2FydFJlc3BvbnNlIgOQAgESTAoHQWRkSXRlbRIfLnRlc3NlcmEuY2FydC52MS5BZGRJdGVtUmVxdWVzdBogLnRlc3NlcmEuY2FydC52MS5BZGRJdGVtUmVzcG9uc2USaQoPU2V0SXRlbVF1YW50aXR5EicudGVzc2VyYS5jYXJ0LnYxLlNldEl0ZW1RdWFudGl0eVJlcXVlc3QaKC50ZXNzZXJhLmNhcnQudjEuU2V0SXRlbVF1YW50aXR5UmVzcG9uc2UiA5ACAhJaCgpSZW1vdmVJdGVtEiIudGVzc2VyYS5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXF1ZXN0GiMudGVzc2VyYS5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXNwb25zZSIDkAICElcKCUNsZWFyQ2FydBIhLnRlc3NlcmEuY2FydC52MS5DbGVhckNhcnRSZXF1ZXN0GiIudGVzc2VyYS5jYXJ0LnYxLkNsZWFyQ2FydFJlc3BvbnNlIgOQAgJiBnByb3RvMw", [file_tessera_common_v1_money]);
 
 /**
  * @generated from message tessera.cart.v1.CartItem
@@ -39,11 +39,25 @@ export type CartItem = Message<"tessera.cart.v1.CartItem"> & {
   quantity: number;
 
   /**
-   * The catalog price when the product was added.
+   * The catalog's current price (see Cart.prices_current): what checkout charges.
    *
    * @generated from field: tessera.common.v1.Money unit_price = 5;
    */
   unitPrice?: Money | undefined;
+
+  /**
+   * The catalog price when the product was added (or last added again).
+   *
+   * @generated from field: tessera.common.v1.Money added_unit_price = 6;
+   */
+  addedUnitPrice?: Money | undefined;
+
+  /**
+   * Whether unit_price differs from added_unit_price: the price changed since the line was added.
+   *
+   * @generated from field: bool price_changed = 7;
+   */
+  priceChanged: boolean;
 };
 
 /**
@@ -68,9 +82,27 @@ export type Cart = Message<"tessera.cart.v1.Cart"> & {
   items: CartItem[];
 
   /**
+   * At the unit prices of the items.
+   *
    * @generated from field: tessera.common.v1.Money subtotal = 3;
    */
   subtotal?: Money | undefined;
+
+  /**
+   * Names these contents until they become an order (UUIDv7): the orders service places at most one
+   * order per cart id, and the cart takes a new id once an order is placed. Empty for an empty cart.
+   *
+   * @generated from field: string cart_id = 4;
+   */
+  cartId: string;
+
+  /**
+   * True when every unit_price was read from the catalog for this answer; false when the catalog
+   * could not answer and unit_price is the price when added. Checkout requires true.
+   *
+   * @generated from field: bool prices_current = 5;
+   */
+  pricesCurrent: boolean;
 };
 
 /**
@@ -276,7 +308,8 @@ export const ClearCartResponseSchema: GenMessage<ClearCartResponse> = /*@__PURE_
   messageDesc(file_tessera_cart_v1_cart, 11);
 
 /**
- * Shopping carts: one per user, lines priced from the catalog when added.
+ * Shopping carts: one per user. A line keeps the catalog price from when it was added, and every
+ * read also asks the catalog for the current price, which is what checkout charges.
  *
  * @generated from service tessera.cart.v1.CartService
  */

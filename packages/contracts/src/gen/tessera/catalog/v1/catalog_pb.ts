@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/catalog/v1/catalog.proto.
  */
 export const file_tessera_catalog_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("CiB0ZXNzZXJhL2NhdGFsb2cvdjEvY2F0YWxvZy5wcm90bxISdGVzc2VyYS5jYXRhbG9nLnYxIusCCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEicKBXByaWNlGAUgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgGIAMoCRIRCglpbWFnZV91cmwYByABKAkSPwoKYXR0cmlidXRlcxgIIAMoCzIrLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk4KE0xpc3RQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkiXgoUTGlzdFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiHwoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkiQgoSR2V0UHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCJNChVTZWFyY2hQcm9kdWN0c1JlcXVlc3QSDQoFcXVlcnkYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYAoWU2VhcmNoUHJvZHVjdHNSZXNwb25zZRItCghwcm9kdWN0cxgBIAMoCzIbLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKXAgoUQ3JlYXRlUHJvZHVjdFJlcXVlc3QSCwoDc2t1GAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSJwoFcHJpY2UYBCABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRISCgpjYXRlZ29yaWVzGAUgAygJEhEKCWltYWdlX3VybBgGIAEoCRJMCgphdHRyaWJ1dGVzGAcgAygLMjgudGVzc2VyYS5jYXRhbG9nLnYxLkNyZWF0ZVByb2R1Y3RSZXF1ZXN0LkF0dHJpYnV0ZXNFbnRyeRoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJFChVDcmVhdGVQcm9kdWN0UmVzcG9uc2USLAoHcHJvZHVjdBgBIAEoCzIbLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0IlAKGVVwZGF0ZVByb2R1Y3RQcmljZVJlcXVlc3QSCgoCaWQYASABKAkSJwoFcHJpY2UYAiABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leSJKChpVcGRhdGVQcm9kdWN0UHJpY2VSZXNwb25zZRIsCgdwcm9kdWN0GAEgASgLMhsudGVzc2VyYS5jYXRhbG9nLnYxLlByb2R1Y3QyqAQKDkNhdGFsb2dTZXJ2aWNlEmYKDExpc3RQcm9kdWN0cxInLnRlc3NlcmEuY2F0YWxvZy52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0GigudGVzc2VyYS5jYXRhbG9nLnYxLkxpc3RQcm9kdWN0c1Jlc3BvbnNlIgOQAgESYAoKR2V0UHJvZHVjdBIlLnRlc3NlcmEuY2F0YWxvZy52MS5HZXRQcm9kdWN0UmVxdWVzdBomLnRlc3NlcmEuY2F0YWxvZy52MS5HZXRQcm9kdWN0UmVzcG9uc2UiA5ACARJsCg5TZWFyY2hQcm9kdWN0cxIpLnRlc3NlcmEuY2F0YWxvZy52MS5TZWFyY2hQcm9kdWN0c1JlcXVlc3QaKi50ZXNzZXJhLmNhdGFsb2cudjEuU2VhcmNoUHJvZHVjdHNSZXNwb25zZSIDkAIBEmQKDUNyZWF0ZVByb2R1Y3QSKC50ZXNzZXJhLmNhdGFsb2cudjEuQ3JlYXRlUHJvZHVjdFJlcXVlc3QaKS50ZXNzZXJhLmNhdGFsb2cudjEuQ3JlYXRlUHJvZHVjdFJlc3BvbnNlEngKElVwZGF0ZVByb2R1Y3RQcmljZRItLnRlc3NlcmEuY2F0YWxvZy52MS5VcGRhdGVQcm9kdWN0UHJpY2VSZXF1ZXN0Gi4udGVzc2VyYS5jYXRhbG9nLnYxLlVwZGF0ZVByb2R1Y3RQcmljZVJlc3BvbnNlIgOQAgJiBnByb3RvMw", [file_google_protobuf_timestamp, file_tessera_common_v1_money]);
+  fileDesc("CiB0ZXNzZXJhL2NhdGFsb2cvdjEvY2F0YWxvZy5wcm90bxISdGVzc2VyYS5jYXRhbG9nLnYxIusCCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEicKBXByaWNlGAUgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgGIAMoCRIRCglpbWFnZV91cmwYByABKAkSPwoKYXR0cmlidXRlcxgIIAMoCzIrLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk4KE0xpc3RQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkiXgoUTGlzdFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiHwoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkiQgoSR2V0UHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCImChdCYXRjaEdldFByb2R1Y3RzUmVxdWVzdBILCgNpZHMYASADKAkiSQoYQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlEi0KCHByb2R1Y3RzGAEgAygLMhsudGVzc2VyYS5jYXRhbG9nLnYxLlByb2R1Y3QiTQoVU2VhcmNoUHJvZHVjdHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImAKFlNlYXJjaFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkilwIKFENyZWF0ZVByb2R1Y3RSZXF1ZXN0EgsKA3NrdRgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEicKBXByaWNlGAQgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgFIAMoCRIRCglpbWFnZV91cmwYBiABKAkSTAoKYXR0cmlidXRlcxgHIAMoCzI4LnRlc3NlcmEuY2F0YWxvZy52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdC5BdHRyaWJ1dGVzRW50cnkaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRQoVQ3JlYXRlUHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCJQChlVcGRhdGVQcm9kdWN0UHJpY2VSZXF1ZXN0EgoKAmlkGAEgASgJEicKBXByaWNlGAIgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkiSgoaVXBkYXRlUHJvZHVjdFByaWNlUmVzcG9uc2USLAoHcHJvZHVjdBgBIAEoCzIbLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0MpwFCg5DYXRhbG9nU2VydmljZRJmCgxMaXN0UHJvZHVjdHMSJy50ZXNzZXJhLmNhdGFsb2cudjEuTGlzdFByb2R1Y3RzUmVxdWVzdBooLnRlc3NlcmEuY2F0YWxvZy52MS5MaXN0UHJvZHVjdHNSZXNwb25zZSIDkAIBEmAKCkdldFByb2R1Y3QSJS50ZXNzZXJhLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlcXVlc3QaJi50ZXNzZXJhLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlc3BvbnNlIgOQAgEScgoQQmF0Y2hHZXRQcm9kdWN0cxIrLnRlc3NlcmEuY2F0YWxvZy52MS5CYXRjaEdldFByb2R1Y3RzUmVxdWVzdBosLnRlc3NlcmEuY2F0YWxvZy52MS5CYXRjaEdldFByb2R1Y3RzUmVzcG9uc2UiA5ACARJsCg5TZWFyY2hQcm9kdWN0cxIpLnRlc3NlcmEuY2F0YWxvZy52MS5TZWFyY2hQcm9kdWN0c1JlcXVlc3QaKi50ZXNzZXJhLmNhdGFsb2cudjEuU2VhcmNoUHJvZHVjdHNSZXNwb25zZSIDkAIBEmQKDUNyZWF0ZVByb2R1Y3QSKC50ZXNzZXJhLmNhdGFsb2cudjEuQ3JlYXRlUHJvZHVjdFJlcXVlc3QaKS50ZXNzZXJhLmNhdGFsb2cudjEuQ3JlYXRlUHJvZHVjdFJlc3BvbnNlEngKElVwZGF0ZVByb2R1Y3RQcmljZRItLnRlc3NlcmEuY2F0YWxvZy52MS5VcGRhdGVQcm9kdWN0UHJpY2VSZXF1ZXN0Gi4udGVzc2VyYS5jYXRhbG9nLnYxLlVwZGF0ZVByb2R1Y3RQcmljZVJlc3BvbnNlIgOQAgJiBnByb3RvMw", [file_google_protobuf_timestamp, file_tessera_common_v1_money]);
 
 /**
  * @generated from message tessera.catalog.v1.Product
@@ -172,6 +172,40 @@ export const GetProductResponseSchema: GenMessage<GetProductResponse> = /*@__PUR
   messageDesc(file_tessera_catalog_v1_catalog, 4);
 
 /**
+ * @generated from message tessera.catalog.v1.BatchGetProductsRequest
+ */
+export type BatchGetProductsRequest = Message<"tessera.catalog.v1.BatchGetProductsRequest"> & {
+  /**
+   * @generated from field: repeated string ids = 1;
+   */
+  ids: string[];
+};
+
+/**
+ * Describes the message tessera.catalog.v1.BatchGetProductsRequest.
+ * Use `create(BatchGetProductsRequestSchema)` to create a new message.
+ */
+export const BatchGetProductsRequestSchema: GenMessage<BatchGetProductsRequest> = /*@__PURE__*/
+  messageDesc(file_tessera_catalog_v1_catalog, 5);
+
+/**
+ * @generated from message tessera.catalog.v1.BatchGetProductsResponse
+ */
+export type BatchGetProductsResponse = Message<"tessera.catalog.v1.BatchGetProductsResponse"> & {
+  /**
+   * @generated from field: repeated tessera.catalog.v1.Product products = 1;
+   */
+  products: Product[];
+};
+
+/**
+ * Describes the message tessera.catalog.v1.BatchGetProductsResponse.
+ * Use `create(BatchGetProductsResponseSchema)` to create a new message.
+ */
+export const BatchGetProductsResponseSchema: GenMessage<BatchGetProductsResponse> = /*@__PURE__*/
+  messageDesc(file_tessera_catalog_v1_catalog, 6);
+
+/**
  * @generated from message tessera.catalog.v1.SearchProductsRequest
  */
 export type SearchProductsRequest = Message<"tessera.catalog.v1.SearchProductsRequest"> & {
@@ -198,7 +232,7 @@ export type SearchProductsRequest = Message<"tessera.catalog.v1.SearchProductsRe
  * Use `create(SearchProductsRequestSchema)` to create a new message.
  */
 export const SearchProductsRequestSchema: GenMessage<SearchProductsRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 5);
+  messageDesc(file_tessera_catalog_v1_catalog, 7);
 
 /**
  * @generated from message tessera.catalog.v1.SearchProductsResponse
@@ -220,7 +254,7 @@ export type SearchProductsResponse = Message<"tessera.catalog.v1.SearchProductsR
  * Use `create(SearchProductsResponseSchema)` to create a new message.
  */
 export const SearchProductsResponseSchema: GenMessage<SearchProductsResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 6);
+  messageDesc(file_tessera_catalog_v1_catalog, 8);
 
 /**
  * @generated from message tessera.catalog.v1.CreateProductRequest
@@ -244,6 +278,8 @@ export type CreateProductRequest = Message<"tessera.catalog.v1.CreateProductRequ
   description: string;
 
   /**
+   * 1 to 10,000,000,000 minor units (limits.unitPriceMinor in @tessera/contracts/limits).
+   *
    * @generated from field: tessera.common.v1.Money price = 4;
    */
   price?: Money | undefined;
@@ -269,7 +305,7 @@ export type CreateProductRequest = Message<"tessera.catalog.v1.CreateProductRequ
  * Use `create(CreateProductRequestSchema)` to create a new message.
  */
 export const CreateProductRequestSchema: GenMessage<CreateProductRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 7);
+  messageDesc(file_tessera_catalog_v1_catalog, 9);
 
 /**
  * @generated from message tessera.catalog.v1.CreateProductResponse
@@ -286,7 +322,7 @@ export type CreateProductResponse = Message<"tessera.catalog.v1.CreateProductRes
  * Use `create(CreateProductResponseSchema)` to create a new message.
  */
 export const CreateProductResponseSchema: GenMessage<CreateProductResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 8);
+  messageDesc(file_tessera_catalog_v1_catalog, 10);
 
 /**
  * @generated from message tessera.catalog.v1.UpdateProductPriceRequest
@@ -298,6 +334,8 @@ export type UpdateProductPriceRequest = Message<"tessera.catalog.v1.UpdateProduc
   id: string;
 
   /**
+   * 1 to 10,000,000,000 minor units (limits.unitPriceMinor in @tessera/contracts/limits).
+   *
    * @generated from field: tessera.common.v1.Money price = 2;
    */
   price?: Money | undefined;
@@ -308,7 +346,7 @@ export type UpdateProductPriceRequest = Message<"tessera.catalog.v1.UpdateProduc
  * Use `create(UpdateProductPriceRequestSchema)` to create a new message.
  */
 export const UpdateProductPriceRequestSchema: GenMessage<UpdateProductPriceRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 9);
+  messageDesc(file_tessera_catalog_v1_catalog, 11);
 
 /**
  * @generated from message tessera.catalog.v1.UpdateProductPriceResponse
@@ -325,7 +363,7 @@ export type UpdateProductPriceResponse = Message<"tessera.catalog.v1.UpdateProdu
  * Use `create(UpdateProductPriceResponseSchema)` to create a new message.
  */
 export const UpdateProductPriceResponseSchema: GenMessage<UpdateProductPriceResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 10);
+  messageDesc(file_tessera_catalog_v1_catalog, 12);
 
 /**
  * The product catalog: read-only browsing and search for the storefront and other services.
@@ -352,6 +390,17 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof GetProductRequestSchema;
     output: typeof GetProductResponseSchema;
+  },
+  /**
+   * Returns the products with the given ids, in the order asked (AIP-231): NOT_FOUND when any is
+   * missing. At most 100 ids.
+   *
+   * @generated from rpc tessera.catalog.v1.CatalogService.BatchGetProducts
+   */
+  batchGetProducts: {
+    methodKind: "unary";
+    input: typeof BatchGetProductsRequestSchema;
+    output: typeof BatchGetProductsResponseSchema;
   },
   /**
    * Full-text search over names, descriptions and categories, best match first.

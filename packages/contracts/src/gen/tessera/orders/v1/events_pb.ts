@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/orders/v1/events.proto.
  */
 export const file_tessera_orders_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch50ZXNzZXJhL29yZGVycy92MS9ldmVudHMucHJvdG8SEXRlc3NlcmEub3JkZXJzLnYxIioKCVN0b2NrTGluZRILCgNza3UYASABKAkSEAoIcXVhbnRpdHkYAiABKAUiWQoLT3JkZXJQbGFjZWQSEAoIb3JkZXJfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRInCgV0b3RhbBgDIAEoCzIYLnRlc3NlcmEuY29tbW9uLnYxLk1vbmV5IlwKDk9yZGVyQ29uZmlybWVkEhAKCG9yZGVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSJwoFdG90YWwYAyABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leSJCCg1PcmRlclJlamVjdGVkEhAKCG9yZGVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJIkMKDk9yZGVyQ2FuY2VsbGVkEhAKCG9yZGVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJImsKDFJlc2VydmVTdG9jaxIQCghvcmRlcl9pZBgBIAEoCRIrCgVsaW5lcxgCIAMoCzIcLnRlc3NlcmEub3JkZXJzLnYxLlN0b2NrTGluZRIcChRleHBpcmVfYWZ0ZXJfc2Vjb25kcxgDIAEoBSIwCgxSZWxlYXNlU3RvY2sSEAoIb3JkZXJfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIh8KC0NvbW1pdFN0b2NrEhAKCG9yZGVyX2lkGAEgASgJInMKEEF1dGhvcml6ZVBheW1lbnQSEAoIb3JkZXJfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIoCgZhbW91bnQYAyABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRISCgpjYXJkX3Rva2VuGAQgASgJIiIKDkNhcHR1cmVQYXltZW50EhAKCG9yZGVyX2lkGAEgASgJIi8KC1ZvaWRQYXltZW50EhAKCG9yZGVyX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCWIGcHJvdG8z", [file_tessera_common_v1_money]);
+  fileDesc("Ch50ZXNzZXJhL29yZGVycy92MS9ldmVudHMucHJvdG8SEXRlc3NlcmEub3JkZXJzLnYxIioKCVN0b2NrTGluZRILCgNza3UYASABKAkSEAoIcXVhbnRpdHkYAiABKAUimQEKC09yZGVyUGxhY2VkEhAKCG9yZGVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSJwoFdG90YWwYAyABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIPCgdjYXJ0X2lkGAQgASgJEi0KBWl0ZW1zGAUgAygLMh4udGVzc2VyYS5vcmRlcnMudjEuT3JkZXJlZEl0ZW0iMwoLT3JkZXJlZEl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSJcCg5PcmRlckNvbmZpcm1lZBIQCghvcmRlcl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEicKBXRvdGFsGAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkiQgoNT3JkZXJSZWplY3RlZBIQCghvcmRlcl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSJDCg5PcmRlckNhbmNlbGxlZBIQCghvcmRlcl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSJrCgxSZXNlcnZlU3RvY2sSEAoIb3JkZXJfaWQYASABKAkSKwoFbGluZXMYAiADKAsyHC50ZXNzZXJhLm9yZGVycy52MS5TdG9ja0xpbmUSHAoUZXhwaXJlX2FmdGVyX3NlY29uZHMYAyABKAUiMAoMUmVsZWFzZVN0b2NrEhAKCG9yZGVyX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIfCgtDb21taXRTdG9jaxIQCghvcmRlcl9pZBgBIAEoCSJzChBBdXRob3JpemVQYXltZW50EhAKCG9yZGVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSKAoGYW1vdW50GAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2FyZF90b2tlbhgEIAEoCSIiCg5DYXB0dXJlUGF5bWVudBIQCghvcmRlcl9pZBgBIAEoCSIvCgtWb2lkUGF5bWVudBIQCghvcmRlcl9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAliBnByb3RvMw", [file_tessera_common_v1_money]);
 
 /**
  * @generated from message tessera.orders.v1.StockLine
@@ -56,6 +56,19 @@ export type OrderPlaced = Message<"tessera.orders.v1.OrderPlaced"> & {
    * @generated from field: tessera.common.v1.Money total = 3;
    */
   total?: Money | undefined;
+
+  /**
+   * The cart the order was made of (Cart.cart_id), and what it took from it: the cart service removes
+   * these quantities from that cart, keeping what was added after the order was placed.
+   *
+   * @generated from field: string cart_id = 4;
+   */
+  cartId: string;
+
+  /**
+   * @generated from field: repeated tessera.orders.v1.OrderedItem items = 5;
+   */
+  items: OrderedItem[];
 };
 
 /**
@@ -64,6 +77,30 @@ export type OrderPlaced = Message<"tessera.orders.v1.OrderPlaced"> & {
  */
 export const OrderPlacedSchema: GenMessage<OrderPlaced> = /*@__PURE__*/
   messageDesc(file_tessera_orders_v1_events, 1);
+
+/**
+ * A product and quantity an order took from the cart.
+ *
+ * @generated from message tessera.orders.v1.OrderedItem
+ */
+export type OrderedItem = Message<"tessera.orders.v1.OrderedItem"> & {
+  /**
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * @generated from field: int32 quantity = 2;
+   */
+  quantity: number;
+};
+
+/**
+ * Describes the message tessera.orders.v1.OrderedItem.
+ * Use `create(OrderedItemSchema)` to create a new message.
+ */
+export const OrderedItemSchema: GenMessage<OrderedItem> = /*@__PURE__*/
+  messageDesc(file_tessera_orders_v1_events, 2);
 
 /**
  * @generated from message tessera.orders.v1.OrderConfirmed
@@ -90,7 +127,7 @@ export type OrderConfirmed = Message<"tessera.orders.v1.OrderConfirmed"> & {
  * Use `create(OrderConfirmedSchema)` to create a new message.
  */
 export const OrderConfirmedSchema: GenMessage<OrderConfirmed> = /*@__PURE__*/
-  messageDesc(file_tessera_orders_v1_events, 2);
+  messageDesc(file_tessera_orders_v1_events, 3);
 
 /**
  * @generated from message tessera.orders.v1.OrderRejected
@@ -117,7 +154,7 @@ export type OrderRejected = Message<"tessera.orders.v1.OrderRejected"> & {
  * Use `create(OrderRejectedSchema)` to create a new message.
  */
 export const OrderRejectedSchema: GenMessage<OrderRejected> = /*@__PURE__*/
-  messageDesc(file_tessera_orders_v1_events, 3);
+  messageDesc(file_tessera_orders_v1_events, 4);
 
 /**
  * @generated from message tessera.orders.v1.OrderCancelled
@@ -144,7 +181,7 @@ export type OrderCancelled = Message<"tessera.orders.v1.OrderCancelled"> & {
  * Use `create(OrderCancelledSchema)` to create a new message.
  */
 export const OrderCancelledSchema: GenMessage<OrderCancelled> = /*@__PURE__*/
-  messageDesc(file_tessera_orders_v1_events, 4);
+  messageDesc(file_tessera_orders_v1_events, 5);
 
 /**
  * Command to inventory: hold these units for the order until `expire_after_seconds` pass.
@@ -173,7 +210,7 @@ export type ReserveStock = Message<"tessera.orders.v1.ReserveStock"> & {
  * Use `create(ReserveStockSchema)` to create a new message.
  */
 export const ReserveStockSchema: GenMessage<ReserveStock> = /*@__PURE__*/
-  messageDesc(file_tessera_orders_v1_events, 5);
+  messageDesc(file_tessera_orders_v1_events, 6);
 
 /**
  * Command to inventory: give the order's held units back.
@@ -197,7 +234,7 @@ export type ReleaseStock = Message<"tessera.orders.v1.ReleaseStock"> & {
  * Use `create(ReleaseStockSchema)` to create a new message.
  */
 export const ReleaseStockSchema: GenMessage<ReleaseStock> = /*@__PURE__*/
-  messageDesc(file_tessera_orders_v1_events, 6);
+  messageDesc(file_tessera_orders_v1_events, 7);
 
 /**
  * Command to inventory: the order is confirmed; its held units leave the stock for good.
@@ -216,7 +253,7 @@ export type CommitStock = Message<"tessera.orders.v1.CommitStock"> & {
  * Use `create(CommitStockSchema)` to create a new message.
  */
 export const CommitStockSchema: GenMessage<CommitStock> = /*@__PURE__*/
-  messageDesc(file_tessera_orders_v1_events, 7);
+  messageDesc(file_tessera_orders_v1_events, 8);
 
 /**
  * Command to payments: hold `amount` on the card for the order.
@@ -250,7 +287,7 @@ export type AuthorizePayment = Message<"tessera.orders.v1.AuthorizePayment"> & {
  * Use `create(AuthorizePaymentSchema)` to create a new message.
  */
 export const AuthorizePaymentSchema: GenMessage<AuthorizePayment> = /*@__PURE__*/
-  messageDesc(file_tessera_orders_v1_events, 8);
+  messageDesc(file_tessera_orders_v1_events, 9);
 
 /**
  * Command to payments: take the held amount.
@@ -269,7 +306,7 @@ export type CapturePayment = Message<"tessera.orders.v1.CapturePayment"> & {
  * Use `create(CapturePaymentSchema)` to create a new message.
  */
 export const CapturePaymentSchema: GenMessage<CapturePayment> = /*@__PURE__*/
-  messageDesc(file_tessera_orders_v1_events, 9);
+  messageDesc(file_tessera_orders_v1_events, 10);
 
 /**
  * Command to payments: drop the hold.
@@ -293,5 +330,5 @@ export type VoidPayment = Message<"tessera.orders.v1.VoidPayment"> & {
  * Use `create(VoidPaymentSchema)` to create a new message.
  */
 export const VoidPaymentSchema: GenMessage<VoidPayment> = /*@__PURE__*/
-  messageDesc(file_tessera_orders_v1_events, 10);
+  messageDesc(file_tessera_orders_v1_events, 11);
 
