@@ -1,3 +1,4 @@
+import { limits } from "@tessera/contracts/limits";
 import { CatalogService } from "@tessera/contracts/catalog/v1";
 import { createClient, createService, type Client, type Service } from "@tessera/kit";
 import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
@@ -86,6 +87,25 @@ describe("catalog over gRPC on PostgreSQL", () => {
     expect(product?.price?.currencyCode).toBe("USD");
     expect(typeof product?.price?.amountMinor).toBe("bigint");
     expect(product?.createTime?.seconds).toBeGreaterThan(0n);
+  });
+
+  it("gets products by id in the order asked, and answers not_found naming a missing one", async () => {
+    const { products } = await catalog.listProducts({ pageSize: 3 });
+    const ids = products.map((p) => p.id).reverse();
+    const { products: got } = await catalog.batchGetProducts({ ids: [...ids, ids[0]!.toUpperCase()] });
+    expect(got.map((p) => p.id)).toEqual([...ids, ids[0]]);
+    expect((await catalog.batchGetProducts({ ids: [] })).products).toEqual([]);
+    const missing = "0195a3c0-0000-7000-8000-0000000000ff";
+    await expect(catalog.batchGetProducts({ ids: [ids[0]!, missing] })).rejects.toMatchObject({
+      code: "not_found",
+      message: expect.stringContaining(missing),
+    });
+    await expect(catalog.batchGetProducts({ ids: ["x"] })).rejects.toMatchObject({
+      code: "invalid_argument",
+    });
+    await expect(
+      catalog.batchGetProducts({ ids: Array.from({ length: 101 }, () => ids[0]!) }),
+    ).rejects.toMatchObject({ code: "invalid_argument" });
   });
 
   it("ranks name matches first and matches word prefixes", async () => {
@@ -226,6 +246,18 @@ describe("catalog over gRPC on PostgreSQL", () => {
     ["a lower-case SKU", { sku: "tarp", name: "x", price: { currencyCode: "USD", amountMinor: 1n } }],
     ["no price", { sku: "NO-PRICE", name: "x" }],
     ["a negative price", { sku: "NEG-PRICE", name: "x", price: { currencyCode: "USD", amountMinor: -1n } }],
+    [
+      "a zero price (nothing is sold free)",
+      { sku: "FREE", name: "x", price: { currencyCode: "USD", amountMinor: 0n } },
+    ],
+    [
+      "a price above what one payment can take",
+      {
+        sku: "TOO-DEAR",
+        name: "x",
+        price: { currencyCode: "USD", amountMinor: limits.unitPriceMinor.max + 1n },
+      },
+    ],
     ["a bad currency", { sku: "BAD-CUR", name: "x", price: { currencyCode: "dollars", amountMinor: 1n } }],
     ["an empty name", { sku: "NO-NAME", name: "  ", price: { currencyCode: "USD", amountMinor: 1n } }],
   ])("refuses a product with %s, emitting nothing", async (_, request) => {

@@ -57,9 +57,10 @@ export class ProductStore {
 
   async getMany(ids: readonly string[]): Promise<Product[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.#db.query<ProductRow>(`SELECT ${columns} FROM products WHERE id = ANY($1::uuid[])`, [
-      ids,
-    ]);
+    const { rows } = await this.#db.query<ProductRow>(
+      `SELECT ${columns} FROM products WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
     return rows.map(toProduct);
   }
 

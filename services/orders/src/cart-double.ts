@@ -1,6 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { CartSchema, CartService } from "@tessera/contracts/cart/v1";
-import { createLogger, createMetrics, createRpcServer, ServiceError } from "@tessera/kit";
+import { createLogger, createMetrics, createRpcServer, newId, ServiceError } from "@tessera/kit";
 import { setTimeout as sleep } from "node:timers/promises";
 
 type CartInit = MessageInitShape<typeof CartSchema>;
@@ -30,7 +30,10 @@ export async function startCartDouble() {
       if (delay) await sleep(delay, undefined, { signal }).catch(() => undefined);
       const failure = failures.get(userId);
       if (failure) throw failure;
-      return { cart: create(CartSchema, carts.get(userId) ?? { userId, items: [] }) };
+      const stored = carts.get(userId);
+      // Without a pinned id, every read is a cart refilled since the last order: a new id.
+      const fields = stored?.items?.length ? { cartId: newId(), pricesCurrent: true } : {};
+      return { cart: create(CartSchema, { userId, items: [], ...fields, ...stored } as CartInit) };
     },
     addItem: unsupported,
     setItemQuantity: unsupported,
@@ -40,9 +43,12 @@ export async function startCartDouble() {
   const port = await rpc.listen("127.0.0.1:0");
   return {
     address: `127.0.0.1:${port}`,
-    /** Sets what GetCart answers for a user. */
-    setCart(userId: string, items: CartInit["items"]) {
-      carts.set(userId, { userId, items });
+    /**
+     * Sets what GetCart answers for a user: `items` at current prices, under `fields.cartId` when
+     * given (one cart, read again and again), else under a new cart id on every read.
+     */
+    setCart(userId: string, items: CartInit["items"], fields: Omit<CartInit, "userId" | "items"> = {}) {
+      carts.set(userId, { ...fields, userId, items } as CartInit);
     },
     /** Makes GetCart fail for a user. */
     fail(userId: string, error: ServiceError) {

@@ -1,27 +1,35 @@
 import type { Cart } from "@tessera/contracts/cart/v1";
+import { limits, withinLimit } from "@tessera/contracts/limits";
 import { ServiceError } from "@tessera/kit";
 import type { OrderLine } from "./order.ts";
 
 export interface CartSnapshot {
+  /** The cart these lines came from: the user's orders never share one. */
+  cartId: string;
   lines: OrderLine[];
   currency: string;
   totalMinor: bigint;
 }
 
-/** Far above any real basket, far below int64: a total past it is a bug upstream, not an order. */
-const maxTotalMinor = 10n ** 15n;
-const maxLines = 200;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The cart's lines and prices, frozen into an order. The cart is another service's data: anything
- * an order cannot be made of (no lines, mixed currencies, a line without a price) is refused with
- * `failed_precondition` rather than trusted.
+ * The cart's lines at the catalog's current prices, frozen into an order. The cart is another
+ * service's data: anything an order cannot be made of (no lines, prices the catalog did not just
+ * confirm, mixed currencies, a line without a price) is refused rather than trusted, and so is a
+ * total that payments could not take (limits in @tessera/contracts/limits).
  */
 export function snapshotCart(cart: Cart | undefined): CartSnapshot {
   const items = cart?.items ?? [];
-  if (items.length === 0) throw new ServiceError("failed_precondition", "the cart is empty");
-  if (items.length > maxLines) {
-    throw new ServiceError("failed_precondition", `the cart has more than ${maxLines} lines`);
+  if (!cart || items.length === 0) {
+    throw new ServiceError("failed_precondition", "the cart is empty", { reason: "cart-empty" });
+  }
+  if (!cart.pricesCurrent) {
+    throw new ServiceError("unavailable", "the catalog could not confirm the current prices; try again");
+  }
+  if (!uuid.test(cart.cartId)) throw new ServiceError("unavailable", "the cart has no id yet; try again");
+  if (items.length > limits.cartLines.max) {
+    throw new ServiceError("failed_precondition", `the cart has more than ${limits.cartLines.max} lines`);
   }
   const currency = items[0]?.unitPrice?.currencyCode ?? "";
   const lines = items.map((item): OrderLine => {
@@ -38,7 +46,7 @@ export function snapshotCart(cart: Cart | undefined): CartSnapshot {
         `the cart mixes currencies (${currency} and ${price.currencyCode}); an order is paid in one`,
       );
     }
-    if (!Number.isInteger(item.quantity) || item.quantity < 1) {
+    if (!Number.isInteger(item.quantity) || !withinLimit(item.quantity, limits.lineQuantity)) {
       throw new ServiceError("failed_precondition", `cart line ${item.sku} has quantity ${item.quantity}`);
     }
     if (!item.sku || !item.productId) {
@@ -53,7 +61,14 @@ export function snapshotCart(cart: Cart | undefined): CartSnapshot {
     };
   });
   const totalMinor = lines.reduce((sum, line) => sum + line.unitPriceMinor * BigInt(line.quantity), 0n);
-  if (totalMinor > maxTotalMinor)
-    throw new ServiceError("failed_precondition", "the cart total is too large");
-  return { lines, currency, totalMinor };
+  const { min, max } = limits.paymentAmountMinor;
+  if (!withinLimit(totalMinor, limits.paymentAmountMinor)) {
+    throw new ServiceError(
+      "failed_precondition",
+      `the order total ${totalMinor} ${currency} (minor units) is outside what one payment can take: ` +
+        `${min} to ${max.toLocaleString("en")} minor units`,
+      { reason: "order-total-out-of-range" },
+    );
+  }
+  return { cartId: cart.cartId, lines, currency, totalMinor };
 }

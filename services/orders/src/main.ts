@@ -2,6 +2,7 @@ import { CartService } from "@tessera/contracts/cart/v1";
 import { OrdersService } from "@tessera/contracts/orders/v1";
 import { createService } from "@tessera/kit";
 import { OrdersConfig } from "./config.ts";
+import { IdempotencyKeys } from "./idempotency-keys.ts";
 import { OrderStore } from "./order-store.ts";
 import { Orders } from "./orders.ts";
 import { ordersHandlers } from "./rpc.ts";
@@ -23,11 +24,12 @@ const saga = new SagaRunner({
   stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
   metrics: service.metrics,
 });
+const keys = new IdempotencyKeys(db);
 service.serve(
   OrdersService,
-  ordersHandlers(new Orders({ db, store, saga, cart, cartDeadlineMs: config.CART_DEADLINE_MS })),
+  ordersHandlers(new Orders({ db, store, saga, cart, keys, cartDeadlineMs: config.CART_DEADLINE_MS })),
 );
 service.subscribe("saga", sagaEvents, sagaHandler(saga));
 await service.start();
-const sweep = startTimeoutSweep({ db, saga, log, intervalMs: config.ORDERS_TIMEOUT_SWEEP_MS });
+const sweep = startTimeoutSweep({ db, saga, log, keys, intervalMs: config.ORDERS_TIMEOUT_SWEEP_MS });
 service.onStop(() => sweep.stop());

@@ -4,6 +4,7 @@ import type { Order, OrderLine, OrderStatus, PaymentState, StockState } from "./
 interface OrderRow {
   id: string;
   user_id: string;
+  cart_id: string | null;
   status: OrderStatus;
   lines: StoredLine[];
   currency: string;
@@ -29,11 +30,12 @@ interface StoredLine {
 }
 
 const columns =
-  "id, user_id, status, lines, currency, total_minor, card_token, reason, stock, payment, payment_id, deadline, version, created_at, updated_at";
+  "id, user_id, cart_id, status, lines, currency, total_minor, card_token, reason, stock, payment, payment_id, deadline, version, created_at, updated_at";
 
 const toOrder = (row: OrderRow): Order => ({
   id: row.id,
   userId: row.user_id,
+  cartId: row.cart_id ?? "",
   status: row.status,
   lines: row.lines.map((line) => ({ ...line, unitPriceMinor: BigInt(line.unitPriceMinor) })),
   currency: row.currency,
@@ -60,13 +62,13 @@ export class OrderStore {
     this.#db = db;
   }
 
-  /** Inserts a new order unless its (user, idempotency key) exists; returns it when inserted. */
+  /** Inserts a new order unless the user has one from its cart already; returns it when inserted. */
   async insert(tx: Tx, order: Order, idempotencyKey: string): Promise<Order | undefined> {
     const { rows } = await tx.query<OrderRow>(
       `INSERT INTO orders (id, user_id, idempotency_key, status, lines, currency, total_minor, card_token,
-                           reason, stock, payment, payment_id, deadline)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (user_id, idempotency_key) DO NOTHING
+                           reason, stock, payment, payment_id, deadline, cart_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       ON CONFLICT (user_id, cart_id) DO NOTHING
        RETURNING ${columns}`,
       [
         order.id,
@@ -82,15 +84,17 @@ export class OrderStore {
         order.payment,
         order.paymentId,
         order.deadline,
+        order.cartId || null,
       ],
     );
     return rows[0] && toOrder(rows[0]);
   }
 
-  async findByIdempotencyKey(userId: string, key: string, tx: Tx = this.#db): Promise<Order | undefined> {
+  /** The user's order made of cart `cartId`, if there is one. */
+  async findByCart(tx: Tx, userId: string, cartId: string): Promise<Order | undefined> {
     const { rows } = await tx.query<OrderRow>(
-      `SELECT ${columns} FROM orders WHERE user_id = $1 AND idempotency_key = $2`,
-      [userId, key],
+      `SELECT ${columns} FROM orders WHERE user_id = $1 AND cart_id = $2`,
+      [userId, cartId],
     );
     return rows[0] && toOrder(rows[0]);
   }

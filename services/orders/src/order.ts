@@ -7,6 +7,8 @@ export interface Order {
   /** UUIDv7. */
   id: string;
   userId: string;
+  /** The cart the order was made of; "" for orders placed before carts had ids. */
+  cartId: string;
   status: OrderStatus;
   /** The cart as it was when the order was placed; never changes afterwards. */
   lines: readonly OrderLine[];

@@ -1,5 +1,5 @@
 import { OrderStatus, OrdersService } from "@tessera/contracts/orders/v1";
-import { createClient, ServiceError } from "@tessera/kit";
+import { createClient, newId, ServiceError } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCartDouble, type CartDouble } from "./cart-double.ts";
 import { startTestOrders, type TestOrders } from "./test-service.ts";
@@ -51,7 +51,16 @@ describe("PlaceOrder", () => {
     expect(await t.outbox(order!.id)).toEqual([
       {
         type: "OrderPlaced",
-        data: { orderId: order!.id, userId: "alice", total: { currencyCode: "USD", amountMinor: "42100" } },
+        data: {
+          orderId: order!.id,
+          userId: "alice",
+          total: { currencyCode: "USD", amountMinor: "42100" },
+          cartId: (await t.store.get(order!.id))?.cartId,
+          items: [
+            { productId: "p-tent", quantity: 1 },
+            { productId: "p-mug", quantity: 3 },
+          ],
+        },
       },
       {
         type: "ReserveStock",
@@ -69,9 +78,11 @@ describe("PlaceOrder", () => {
 
   it("returns the same order for the same idempotency key, without asking the cart again", async () => {
     const first = await t.client.placeOrder({ userId: "bob", idempotencyKey: "same", cardToken: "tok_ok" });
+    expect(first.replayed).toBe(false);
     const calls = cart.calls;
     const second = await t.client.placeOrder({ userId: "bob", idempotencyKey: "same", cardToken: "tok_ok" });
     expect(second.order?.id).toBe(first.order?.id);
+    expect(second.replayed).toBe(true);
     expect(cart.calls).toBe(calls);
     expect(await countOrders("bob")).toBe(1n);
     expect(await t.outbox(first.order!.id)).toHaveLength(2);
@@ -83,17 +94,142 @@ describe("PlaceOrder", () => {
     expect(other.order?.id).not.toBe(first.order?.id);
   });
 
-  it("makes exactly one order of ten concurrent calls with one key", async () => {
-    const responses = await Promise.all(
+  it("makes exactly one order of ten concurrent calls with one key; the others are told to retry", async () => {
+    const results = await Promise.allSettled(
       Array.from({ length: 10 }, () =>
         t.client.placeOrder({ userId: "carol", idempotencyKey: "race", cardToken: "tok_ok" }),
       ),
     );
-    const ids = new Set(responses.map((r) => r.order?.id));
+    const ids = new Set(results.flatMap((r) => (r.status === "fulfilled" ? [r.value.order?.id] : [])));
     expect(ids.size).toBe(1);
+    for (const result of results) {
+      if (result.status === "rejected") {
+        expect(result.reason).toMatchObject({ code: "aborted", reason: "idempotency-key-in-use" });
+      }
+    }
     expect(await countOrders("carol")).toBe(1n);
+    const retried = await t.client.placeOrder({
+      userId: "carol",
+      idempotencyKey: "race",
+      cardToken: "tok_ok",
+    });
+    expect(retried).toMatchObject({ replayed: true, order: { id: [...ids][0] } });
     const types = (await t.outbox([...ids][0]!)).map((m) => m.type);
     expect(types).toEqual(["OrderPlaced", "ReserveStock"]);
+  });
+
+  it("makes one order of one cart, however many checkouts race with their own keys", async () => {
+    const cartId = newId();
+    cart.setCart("racer", [tent], { cartId });
+    const results = await Promise.allSettled(
+      Array.from({ length: 32 }, (_, i) =>
+        t.client.placeOrder({ userId: "racer", idempotencyKey: `race-${i}`, cardToken: "tok_ok" }),
+      ),
+    );
+    const placed = results.filter((r) => r.status === "fulfilled");
+    const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason as ServiceError);
+    expect(placed).toHaveLength(1);
+    expect(await countOrders("racer")).toBe(1n);
+    const orderId = placed[0]!.value.order!.id;
+    for (const error of refused) {
+      expect(error).toMatchObject({ code: "failed_precondition", reason: "cart-already-ordered" });
+      expect(error.message).toContain(orderId);
+    }
+    // The refused requests freed their keys: a retry of one of them is refused the same way, not stuck.
+    await expect(
+      t.client.placeOrder({ userId: "racer", idempotencyKey: "race-1", cardToken: "tok_ok" }),
+    ).rejects.toMatchObject({ reason: expect.stringMatching(/cart-already-ordered|^$/) });
+  });
+
+  it("refuses the same key with a different request, and keeps the first order", async () => {
+    cart.setCart("frank", [tent]);
+    const first = await t.client.placeOrder({
+      userId: "frank",
+      idempotencyKey: "k-changed",
+      cardToken: "tok_a",
+    });
+    await expect(
+      t.client.placeOrder({ userId: "frank", idempotencyKey: "k-changed", cardToken: "tok_card_declined" }),
+    ).rejects.toMatchObject({ code: "invalid_argument", reason: "idempotency-key-reused" });
+    const again = await t.client.placeOrder({
+      userId: "frank",
+      idempotencyKey: "k-changed",
+      cardToken: "tok_a",
+    });
+    expect(again).toMatchObject({ replayed: true, order: { id: first.order!.id } });
+  });
+
+  it("refuses a second request with a key whose first request is still being handled", async () => {
+    cart.setCart("grace", [tent]);
+    cart.delay("grace", 250);
+    const client = createClient(OrdersService, t.rpcAddress, { maxAttempts: 1 });
+    try {
+      const first = client.placeOrder({ userId: "grace", idempotencyKey: "slow", cardToken: "tok_ok" });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await expect(
+        client.placeOrder({ userId: "grace", idempotencyKey: "slow", cardToken: "tok_ok" }),
+      ).rejects.toMatchObject({ code: "aborted", reason: "idempotency-key-in-use" });
+      // The first one may itself miss the cart's 300 ms deadline on a busy machine; either way the
+      // key ends up bound to its order or free again, never stuck.
+      const outcome = await first.then(
+        (placed) => placed.order!.id,
+        () => undefined,
+      );
+      cart.delay("grace", 0);
+      const retried = await client.placeOrder({
+        userId: "grace",
+        idempotencyKey: "slow",
+        cardToken: "tok_ok",
+      });
+      if (outcome) expect(retried).toMatchObject({ replayed: true, order: { id: outcome } });
+      else expect(retried.replayed).toBe(false);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("frees the key of a request that failed, and forgets keys after their 24 hours", async () => {
+    await expect(
+      t.client.placeOrder({ userId: "heidi", idempotencyKey: "k-free", cardToken: "tok_ok" }),
+    ).rejects.toMatchObject({ reason: "cart-empty" });
+    cart.setCart("heidi", [tent]);
+    const placed = await t.client.placeOrder({
+      userId: "heidi",
+      idempotencyKey: "k-free",
+      cardToken: "tok_ok",
+    });
+    expect(placed.replayed).toBe(false);
+    await t.service.db.query(
+      "UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE user_id = 'heidi'",
+    );
+    const later = await t.client.placeOrder({
+      userId: "heidi",
+      idempotencyKey: "k-free",
+      cardToken: "tok_b",
+    });
+    expect(later).toMatchObject({ replayed: false });
+    expect(later.order?.id).not.toBe(placed.order?.id);
+  });
+
+  it("refuses a total one payment cannot take, naming the limit, and a cart whose prices are not current", async () => {
+    cart.setCart("ivan", [{ ...tent, quantity: 99, unitPrice: usd(10n ** 9n) }]);
+    await expect(
+      t.client.placeOrder({ userId: "ivan", idempotencyKey: "k", cardToken: "tok_ok" }),
+    ).rejects.toMatchObject({
+      code: "failed_precondition",
+      reason: "order-total-out-of-range",
+      message: expect.stringMatching(/10,000,000,000/),
+    });
+    const client = createClient(OrdersService, t.rpcAddress, { maxAttempts: 1 });
+    try {
+      cart.setCart("ivan", [tent], { cartId: newId(), pricesCurrent: false });
+      await expect(
+        client.placeOrder({ userId: "ivan", idempotencyKey: "k2", cardToken: "tok_ok" }),
+      ).rejects.toMatchObject({ code: "unavailable", message: expect.stringMatching(/current prices/) });
+    } finally {
+      client.close();
+    }
+    expect(await countOrders("ivan")).toBe(0n);
   });
 
   it("keeps one key per user: another user's same key is another order", async () => {

@@ -1,6 +1,7 @@
 import type { CartService } from "@tessera/contracts/cart/v1";
 import { newId, ServiceError, type Client, type Db } from "@tessera/kit";
 import { snapshotCart } from "./cart-snapshot.ts";
+import { IdempotencyKeys, placeOrderFingerprint } from "./idempotency-keys.ts";
 import { uuid, type Order } from "./order.ts";
 import type { OrderStore } from "./order-store.ts";
 import { decodePageToken, encodePageToken } from "./page-token.ts";
@@ -15,6 +16,13 @@ export interface OrdersOptions {
   saga: SagaRunner;
   cart: Pick<Client<typeof CartService>, "getCart">;
   cartDeadlineMs: number;
+  keys?: IdempotencyKeys;
+}
+
+export interface Placed {
+  order: Order;
+  /** Whether an earlier request with the same idempotency key placed it. */
+  replayed: boolean;
 }
 
 export interface Page {
@@ -29,9 +37,11 @@ export class Orders {
   readonly #saga: SagaRunner;
   readonly #cart: OrdersOptions["cart"];
   readonly #cartDeadlineMs: number;
+  readonly #keys: IdempotencyKeys;
 
-  constructor({ db, store, saga, cart, cartDeadlineMs }: OrdersOptions) {
+  constructor({ db, store, saga, cart, cartDeadlineMs, keys = new IdempotencyKeys(db) }: OrdersOptions) {
     this.#db = db;
+    this.#keys = keys;
     this.#store = store;
     this.#saga = saga;
     this.#cart = cart;
@@ -39,46 +49,77 @@ export class Orders {
   }
 
   /**
-   * Snapshots the user's cart into a PENDING order and starts the saga. The same (user, key) is the
-   * same order: a retry finds it before asking the cart, and of concurrent first tries the unique
-   * key lets one insert while the others read what it inserted.
+   * Makes the user's cart, at the catalog's current prices, into a PENDING order and starts the
+   * saga. The request first claims its idempotency key (see IdempotencyKeys): a retry of a placed
+   * request gets its order back (`replayed`), a different request under the key is refused, and so
+   * is a second request while the first is still working. Of concurrent checkouts of one cart under
+   * different keys, the unique (user, cart id) lets one order in and refuses the others.
    */
-  async place(request: { userId: string; idempotencyKey: string; cardToken: string }): Promise<Order> {
-    const { userId, idempotencyKey, cardToken } = request;
+  async place(request: { userId: string; idempotencyKey: string; cardToken: string }): Promise<Placed> {
+    const { userId, idempotencyKey: key, cardToken } = request;
     const problems = [
       ...userIdProblems(userId),
-      ...(idempotencyKey.length < 1 || idempotencyKey.length > 128
-        ? ["idempotency_key must be 1-128 characters"]
-        : []),
+      ...(key.length < 1 || key.length > 128 ? ["idempotency_key must be 1-128 characters"] : []),
       ...(!/^[\x21-\x7e]{1,256}$/.test(cardToken)
         ? ["card_token must be 1-256 printable characters without spaces"]
         : []),
     ];
     if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
 
-    const existing = await this.#store.findByIdempotencyKey(userId, idempotencyKey);
-    if (existing) return existing;
-    let snapshot: ReturnType<typeof snapshotCart>;
+    const claim = await this.#keys.claim(userId, key, placeOrderFingerprint(request));
+    switch (claim.kind) {
+      case "replay":
+        return { order: await this.#replayed(claim.orderId), replayed: true };
+      case "mismatch":
+        throw new ServiceError(
+          "invalid_argument",
+          "this Idempotency-Key was used with a different request; use a new key for a new request",
+          { reason: "idempotency-key-reused" },
+        );
+      case "in-progress":
+        throw new ServiceError(
+          "aborted",
+          "a request with this Idempotency-Key is still being handled; retry when it has finished",
+          { reason: "idempotency-key-in-use" },
+        );
+      case "claimed":
+        break;
+    }
     try {
-      snapshot = snapshotCart(await this.#readCart(userId));
+      const snapshot = snapshotCart(await this.#readCart(userId));
+      const order = await this.#db.tx(async (tx) => {
+        const placed = await this.#saga.start(tx, { id: newId(), userId, cardToken, ...snapshot }, key);
+        if (!placed) {
+          const other = await this.#store.findByCart(tx, userId, snapshot.cartId);
+          throw new ServiceError(
+            "failed_precondition",
+            `this cart was already placed as order ${other?.id ?? "(unknown)"}; add items to order again`,
+            { reason: "cart-already-ordered" },
+          );
+        }
+        if (!(await this.#keys.complete(tx, userId, key, claim.token, placed.id))) {
+          throw new ServiceError(
+            "aborted",
+            "this request took too long and lost its Idempotency-Key; retry",
+            {
+              reason: "idempotency-key-in-use",
+            },
+          );
+        }
+        return placed;
+      });
+      return { order, replayed: false };
     } catch (error) {
-      // A concurrent request with the same key may have placed the order meanwhile, and its
-      // OrderPlaced emptied the cart: that request's order is this one's answer, not "empty cart".
-      const placed = await this.#store.findByIdempotencyKey(userId, idempotencyKey);
-      if (placed) return placed;
+      // Nothing was placed: the key is free for a retry of the same request.
+      await this.#keys.release(userId, key, claim.token).catch(() => undefined);
       throw error;
     }
-    return this.#db.tx(async (tx) => {
-      const placed = await this.#saga.start(
-        tx,
-        { id: newId(), userId, cardToken, ...snapshot },
-        idempotencyKey,
-      );
-      // A concurrent request with the same key inserted first (it committed before our insert returned).
-      const order = placed ?? (await this.#store.findByIdempotencyKey(userId, idempotencyKey, tx));
-      if (!order) throw new ServiceError("aborted", "the order was placed and removed concurrently; retry");
-      return order;
-    });
+  }
+
+  async #replayed(orderId: string): Promise<Order> {
+    const order = await this.#store.get(orderId);
+    if (!order) throw new ServiceError("internal", `order ${orderId} of an idempotency key is missing`);
+    return order;
   }
 
   async #readCart(userId: string) {
@@ -87,7 +128,9 @@ export class Orders {
       return cart;
     } catch (error) {
       const failure = ServiceError.from(error);
-      if (failure.code === "not_found") throw new ServiceError("failed_precondition", "the cart is empty");
+      if (failure.code === "not_found") {
+        throw new ServiceError("failed_precondition", "the cart is empty", { reason: "cart-empty" });
+      }
       if (failure.code === "invalid_argument") throw failure;
       // Whatever went wrong in the cart, for this caller it is a dependency to retry later.
       throw new ServiceError("unavailable", `the cart could not be read (${failure.message}); try again`, {

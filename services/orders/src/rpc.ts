@@ -9,7 +9,8 @@ import type { Orders, Page } from "./orders.ts";
 export function ordersHandlers(orders: Orders): ServiceImpl<typeof OrdersService> {
   return {
     async placeOrder(request) {
-      return { order: toMessage(await orders.place(request)) };
+      const { order, replayed } = await orders.place(request);
+      return { order: toMessage(order), replayed };
     },
     async getOrder(request) {
       return { order: toMessage(await orders.get(request.userId, request.orderId)) };

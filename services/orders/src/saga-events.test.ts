@@ -53,6 +53,7 @@ async function place(): Promise<Order> {
       {
         id: newId(),
         userId: "user-7",
+        cartId: newId(),
         lines: [{ productId: "p1", sku: "LAMP", name: "Lamp", quantity: 1, unitPriceMinor: 4500n }],
         currency: "EUR",
         totalMinor: 4500n,

@@ -12,6 +12,7 @@ export const placed = begin(
   {
     id: orderId,
     userId,
+    cartId: "0195a5c0-0000-7000-8000-0000000000c1",
     lines: [
       { productId: "p1", sku: "TENT", name: "Tent", quantity: 1, unitPriceMinor: 34900n },
       { productId: "p2", sku: "MUG", name: "Mug", quantity: 2, unitPriceMinor: 2400n },

@@ -23,6 +23,7 @@ async function place(userId = "user-1"): Promise<Order> {
       {
         id: newId(),
         userId,
+        cartId: newId(),
         lines: [{ productId: "p1", sku: "TENT", name: "Tent", quantity: 2, unitPriceMinor: 2500n }],
         currency: "USD",
         totalMinor: 5000n,
@@ -62,7 +63,13 @@ describe("SagaRunner on PostgreSQL", () => {
     expect(await t.outbox(order.id)).toEqual([
       {
         type: "OrderPlaced",
-        data: { orderId: order.id, userId: "user-1", total: { currencyCode: "USD", amountMinor: "5000" } },
+        data: {
+          orderId: order.id,
+          userId: "user-1",
+          total: { currencyCode: "USD", amountMinor: "5000" },
+          cartId: order.cartId,
+          items: [{ productId: "p1", quantity: 2 }],
+        },
       },
       {
         type: "ReserveStock",

@@ -31,7 +31,19 @@ describe("begin", () => {
       deadline: new Date(t0.getTime() + step),
     });
     expect(placed.events).toEqual([
-      { type: "OrderPlaced", data: { orderId, userId, total: { currencyCode: "USD", amountMinor: 39700n } } },
+      {
+        type: "OrderPlaced",
+        data: {
+          orderId,
+          userId,
+          total: { currencyCode: "USD", amountMinor: 39700n },
+          cartId: "0195a5c0-0000-7000-8000-0000000000c1",
+          items: [
+            { productId: "p1", quantity: 1 },
+            { productId: "p2", quantity: 2 },
+          ],
+        },
+      },
     ]);
     expect(placed.commands).toEqual([
       {

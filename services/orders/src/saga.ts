@@ -68,7 +68,10 @@ export interface Decision {
   events: OrderEvent[];
 }
 
-export type NewOrder = Pick<Order, "id" | "userId" | "lines" | "currency" | "totalMinor" | "cardToken">;
+export type NewOrder = Pick<
+  Order,
+  "id" | "userId" | "cartId" | "lines" | "currency" | "totalMinor" | "cardToken"
+>;
 
 /**
  * How long inventory holds the stock: long enough to outlive both steps that follow the hold
@@ -95,7 +98,18 @@ export function begin(placed: NewOrder, { now, stepTimeoutMs }: SagaSettings): D
   };
   return {
     order,
-    events: [{ type: "OrderPlaced", data: { orderId: order.id, userId: order.userId, total: total(order) } }],
+    events: [
+      {
+        type: "OrderPlaced",
+        data: {
+          orderId: order.id,
+          userId: order.userId,
+          total: total(order),
+          cartId: order.cartId,
+          items: order.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+        },
+      },
+    ],
     commands: [
       {
         type: "ReserveStock",

@@ -14,6 +14,7 @@ describe("toCartJson", () => {
       items: [],
       itemCount: 0,
       subtotal: { currencyCode: "USD", amountMinor: 0, formatted: "$0.00" },
+      pricesCurrent: true,
     });
   });
 

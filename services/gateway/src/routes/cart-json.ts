@@ -6,11 +6,15 @@ import { toMoneyJson, type MoneyJson } from "./product-json.ts";
 /** A cart as the public API shows it. */
 export interface CartJson {
   userId: string;
+  /** Names the contents until they become an order; absent for an empty cart. */
+  id?: string;
   items: LineJson[];
   /** Units in all lines, for a cart badge. */
   itemCount: number;
   /** Absent only when the cart service sends none for an empty cart. */
   subtotal?: MoneyJson;
+  /** Whether the catalog confirmed every unit price just now. */
+  pricesCurrent: boolean;
 }
 
 export function toCartJson(cart: Cart | undefined): CartJson {
@@ -24,7 +28,9 @@ export function toCartJson(cart: Cart | undefined): CartJson {
     userId: cart.userId,
     items,
     itemCount: items.reduce((sum, item) => sum + item.quantity, 0),
+    pricesCurrent: cart.pricesCurrent || items.length === 0,
   };
+  if (cart.cartId) json.id = cart.cartId;
   if (cart.subtotal) json.subtotal = toMoneyJson(cart.subtotal);
   return json;
 }

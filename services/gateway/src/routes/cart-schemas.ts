@@ -1,3 +1,4 @@
+import { limits } from "@tessera/contracts/limits";
 import { userSecurity } from "../user.ts";
 import { problem, unauthenticated } from "./shared-schemas.ts";
 
@@ -13,25 +14,51 @@ export const lineSchema = {
     sku: { type: "string", examples: ["TENT-2P-ULTRA"] },
     name: { type: "string" },
     quantity: { type: "integer", minimum: 1 },
-    unitPrice: { $ref: "Money#", description: "The catalog price when the product was added." },
+    unitPrice: {
+      $ref: "Money#",
+      description:
+        "In a cart, the catalog's current price: what checkout charges (see the cart's `pricesCurrent`). In an order, the price charged.",
+    },
     lineTotal: { $ref: "Money#", description: "`unitPrice` times `quantity`." },
+    addedUnitPrice: {
+      $ref: "Money#",
+      description: "Cart lines only: the catalog price when the product was added (or last added again).",
+    },
+    priceChanged: {
+      type: "boolean",
+      description:
+        "Cart lines only: whether `unitPrice` differs from `addedUnitPrice`, to point the change out to the buyer.",
+    },
   },
 } as const;
 
 export const cartSchema = {
   $id: "Cart",
   type: "object",
-  required: ["userId", "items", "itemCount"],
+  required: ["userId", "items", "itemCount", "pricesCurrent"],
   properties: {
     userId: { type: "string" },
+    id: {
+      type: "string",
+      description:
+        "Names the cart's contents until they become an order; a cart becomes at most one order, and the cart gets a new id once an order is placed from it. Absent for an empty cart.",
+    },
     items: { type: "array", items: { $ref: "Line#" } },
     itemCount: { type: "integer", minimum: 0, description: "Units in all lines." },
-    subtotal: { $ref: "Money#", description: "The sum of the lines; may be absent for an empty cart." },
+    subtotal: {
+      $ref: "Money#",
+      description: "The sum of the lines at their current unit prices; absent for an empty cart.",
+    },
+    pricesCurrent: {
+      type: "boolean",
+      description:
+        "Whether the catalog confirmed every unit price just now. When the catalog cannot be reached the cart is still shown, at the prices when added, with `false`; checkout then answers 503 until it can.",
+    },
   },
 } as const;
 
 // Quantities are bounded here, before any RPC, so that a typo of 1000 tents is a clear 400.
-const maxQuantity = 99;
+const maxQuantity = limits.lineQuantity.max;
 
 export const addCartItemSchema = {
   $id: "AddCartItem",

@@ -37,7 +37,12 @@ describe("cart API", () => {
     const test = await start();
     const response = await test.app.inject({ url: "/api/v1/cart", headers: alice });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ userId: "alice@example.com", items: [], itemCount: 0 });
+    expect(response.json()).toEqual({
+      userId: "alice@example.com",
+      items: [],
+      itemCount: 0,
+      pricesCurrent: true,
+    });
   });
 
   it("adds products as priced lines, and adding a product again adds to its line", async () => {
@@ -56,6 +61,8 @@ describe("cart API", () => {
           quantity: 3,
           unitPrice: { currencyCode: "USD", amountMinor: 34900, formatted: "$349.00" },
           lineTotal: { currencyCode: "USD", amountMinor: 104700, formatted: "$1,047.00" },
+          addedUnitPrice: { currencyCode: "USD", amountMinor: 34900, formatted: "$349.00" },
+          priceChanged: false,
         },
         {
           productId: stove,
@@ -64,10 +71,14 @@ describe("cart API", () => {
           quantity: 1,
           unitPrice: { currencyCode: "USD", amountMinor: 4550, formatted: "$45.50" },
           lineTotal: { currencyCode: "USD", amountMinor: 4550, formatted: "$45.50" },
+          addedUnitPrice: { currencyCode: "USD", amountMinor: 4550, formatted: "$45.50" },
+          priceChanged: false,
         },
       ],
       itemCount: 4,
       subtotal: { currencyCode: "USD", amountMinor: 109250, formatted: "$1,092.50" },
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      pricesCurrent: true,
     });
     expect(test.cart.calls[0]?.request).toEqual({
       userId: "alice@example.com",
@@ -125,7 +136,12 @@ describe("cart API", () => {
     await add(test, stove, 2);
     const response = await test.app.inject({ method: "DELETE", url: "/api/v1/cart", headers: alice });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ userId: "alice@example.com", items: [], itemCount: 0 });
+    expect(response.json()).toEqual({
+      userId: "alice@example.com",
+      items: [],
+      itemCount: 0,
+      pricesCurrent: true,
+    });
   });
 
   it("keeps each user's cart to themselves", async () => {

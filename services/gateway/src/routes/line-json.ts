@@ -12,6 +12,9 @@ export interface LineJson {
   unitPrice: MoneyJson;
   /** The unit price times the quantity, for display next to the line. */
   lineTotal: MoneyJson;
+  /** Cart lines: the price when added, and whether the current price differs. */
+  addedUnitPrice?: MoneyJson;
+  priceChanged?: boolean;
 }
 
 export function toLineJson(line: CartItem | OrderLine): LineJson {
@@ -20,7 +23,7 @@ export function toLineJson(line: CartItem | OrderLine): LineJson {
     throw new ServiceError("internal", `line of product ${line.productId} has no unit price`);
   }
   const lineTotal = { ...line.unitPrice, amountMinor: line.unitPrice.amountMinor * BigInt(line.quantity) };
-  return {
+  const json: LineJson = {
     productId: line.productId,
     sku: line.sku,
     name: line.name,
@@ -28,4 +31,9 @@ export function toLineJson(line: CartItem | OrderLine): LineJson {
     unitPrice: toMoneyJson(line.unitPrice),
     lineTotal: toMoneyJson(lineTotal),
   };
+  if (line.$typeName === "tessera.cart.v1.CartItem") {
+    json.addedUnitPrice = toMoneyJson(line.addedUnitPrice ?? line.unitPrice);
+    json.priceChanged = line.priceChanged;
+  }
+  return json;
 }

@@ -72,7 +72,10 @@ export const checkoutRouteSchema = {
   operationId: "checkout",
   summary: "Place an order for the cart",
   description:
-    "Turns the user's cart into a `pending` order and starts checkout: stock is reserved, then the card is authorized, and the order becomes `confirmed` or `rejected` — follow it at `Location`. Safe to retry: the same `Idempotency-Key` returns the same order (again with 201), never a second one.",
+    "Turns the user's cart, at the catalog's current prices, into a `pending` order and starts checkout: stock is reserved, then the card is authorized, and the order becomes `confirmed` or `rejected` — follow it at `Location`.\n\n" +
+    "**A cart becomes at most one order**: checking out a cart that an order was already placed from, under another key, is a 409 (`cart-already-ordered`, naming the order).\n\n" +
+    "**Idempotency** (the IETF httpapi Idempotency-Key draft): keys belong to the user and expire 24 hours after first use. Retrying with the same key and the same body returns the same order (201 again, with `Idempotent-Replayed: true`), never a second one. The same key with a different body is a 422 (`idempotency-key-reused`). The same key while the first request is still being handled is a 409 (`idempotency-key-in-use`): retry after it finishes. A request that failed leaves its key free for a retry.\n\n" +
+    "**Limits**: a total outside what one payment can take (1 to 10,000,000,000 minor units) is a 422 (`order-total-out-of-range`).",
   tags: ["checkout"],
   security: userSecurity,
   headers: {
@@ -93,13 +96,25 @@ export const checkoutRouteSchema = {
       description: "The order, new or placed before with this key.",
       headers: {
         Location: { type: "string", description: "The order's URL.", examples: ["/api/v1/orders/0197…"] },
+        "Idempotent-Replayed": {
+          type: "string",
+          enum: ["true"],
+          description: "Present when an earlier request with the same key and body placed this order.",
+        },
       },
       $ref: "Order#",
     },
     400: problem("The body or the `Idempotency-Key` header is invalid; `errors` says which."),
     401: unauthenticated,
-    409: problem("The cart is empty, or the key was used for a different checkout."),
-    503: unavailable,
+    409: problem(
+      "`cart-empty`: nothing to order. `cart-already-ordered`: an order was already placed from this cart. `idempotency-key-in-use`: a request with this key is still being handled; retry.",
+    ),
+    422: problem(
+      "`idempotency-key-reused`: the key was used with a different body. `order-total-out-of-range`: the total is outside what one payment can take.",
+    ),
+    503: problem(
+      "The orders service, the cart or the catalog is unavailable, or the catalog could not confirm current prices; see `Retry-After`.",
+    ),
     default: problem("Any other error."),
   },
 };

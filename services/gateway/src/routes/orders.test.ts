@@ -97,9 +97,24 @@ describe("checkout", () => {
     const again = await checkout(test, "retry-me");
     expect(again.statusCode).toBe(201);
     expect(again.headers.location).toBe(`/api/v1/orders/${first.id}`);
+    expect(again.headers["idempotent-replayed"]).toBe("true");
     expect(again.json<OrderJson>().id).toBe(first.id);
     const list = await test.app.inject({ url: "/api/v1/orders", headers: alice });
     expect(list.json<{ orders: OrderJson[] }>().orders).toHaveLength(1);
+  });
+
+  it("answers 422 idempotency-key-reused for the same key with a different body, and keeps the order", async () => {
+    const test = await start();
+    const first = await placeOrder(test, "changed-body");
+    const changed = await checkout(test, "changed-body", alice, { cardToken: "tok_card_declined" });
+    expect(changed.statusCode).toBe(422);
+    expect(changed.json()).toMatchObject({
+      type: "urn:tessera:problem:idempotency-key-reused",
+      title: "Idempotency key reused",
+      status: 422,
+    });
+    const again = await checkout(test, "changed-body");
+    expect(again.json<OrderJson>().id).toBe(first.id);
   });
 
   it("keeps one user's keys apart from another's", async () => {
@@ -114,7 +129,7 @@ describe("checkout", () => {
     const response = await checkout(test, "empty-cart");
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({
-      type: "urn:tessera:problem:failed-precondition",
+      type: "urn:tessera:problem:cart-empty",
       detail: "the cart is empty",
     });
   });

@@ -33,13 +33,14 @@ export function orderRoutes(app: FastifyInstance, { orders }: { orders: OrdersCl
     async (request, reply): Promise<OrderJson> => {
       // Validated by the schema: present, and one key (a repeated header arrives joined by ", ", which fails).
       const idempotencyKey = request.headers["idempotency-key"];
-      const { order } = await orders.placeOrder(
+      const { order, replayed } = await orders.placeOrder(
         { userId: userOf(request), idempotencyKey, cardToken: request.body.cardToken },
         { signal: callerSignal(request) },
       );
       const json = toOrderJson(order);
-      // 201 for a retry too: the gateway cannot tell one from the first request, and the answer is the same.
+      // 201 for a retry too, as the first answer was; the header says it is a replay.
       reply.code(201).header("location", orderUrl(json.id));
+      if (replayed) reply.header("idempotent-replayed", "true");
       return json;
     },
   );

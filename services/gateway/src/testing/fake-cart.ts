@@ -1,6 +1,6 @@
 import type { Cart, CartItem } from "@tessera/contracts/cart/v1";
 import type { Product } from "@tessera/contracts/catalog/v1";
-import { ServiceError } from "@tessera/kit";
+import { newId, ServiceError } from "@tessera/kit";
 import type { CartClient } from "../routes/cart.ts";
 import { productMessage } from "./fake-catalog.ts";
 import { createRecorder } from "./recorder.ts";
@@ -24,6 +24,8 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
   const { calls, record, failWith } = createRecorder();
   const carts = new Map<string, CartItem[]>();
   const linesOf = (userId: string) => carts.get(userId) ?? [];
+  const ids = new Map<string, string>();
+  const cartIds = (userId: string) => ids.get(userId) ?? ids.set(userId, newId()).get(userId)!;
 
   const cartOf = (userId: string): Cart => {
     const items = linesOf(userId);
@@ -32,7 +34,14 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
       ...first,
       amountMinor: items.reduce((sum, i) => sum + (i.unitPrice?.amountMinor ?? 0n) * BigInt(i.quantity), 0n),
     };
-    return { $typeName: "tessera.cart.v1.Cart", userId, items: items.map((i) => ({ ...i })), subtotal };
+    return {
+      $typeName: "tessera.cart.v1.Cart",
+      userId,
+      items: items.map((i) => ({ ...i })),
+      subtotal,
+      cartId: items.length > 0 ? cartIds(userId) : "",
+      pricesCurrent: true,
+    };
   };
   const checkQuantity = (quantity: number, min: number) => {
     if (!Number.isInteger(quantity) || quantity < min || quantity > maxLineQuantity) {
@@ -66,6 +75,8 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
           name,
           quantity,
           unitPrice: price,
+          addedUnitPrice: price,
+          priceChanged: false,
         });
       }
       carts.set(userId, lines);
@@ -107,7 +118,10 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
     /** The user's cart as the orders service snapshots it at checkout. */
     cartOf,
     /** Empties the user's cart, as the cart service does on OrderPlaced. */
-    clear: (userId: string) => carts.delete(userId),
+    clear: (userId: string) => {
+      carts.delete(userId);
+      ids.delete(userId);
+    },
   };
 }
 

@@ -22,6 +22,7 @@ export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
   const { calls, record, failWith } = createRecorder();
   const orders: Order[] = [];
   const byKey = new Map<string, Order>();
+  const tokens = new Map<string, string>();
 
   const own = (userId: string, orderId: string): Order => {
     const order = orders.find((o) => o.id === orderId && o.userId === userId);
@@ -38,9 +39,18 @@ export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
       }
       const key = `${userId}\n${idempotencyKey}`;
       const placed = byKey.get(key);
-      if (placed) return { $typeName: "tessera.orders.v1.PlaceOrderResponse", order: { ...placed } };
+      if (placed && tokens.get(placed.id) !== cardToken) {
+        throw new ServiceError("invalid_argument", "this Idempotency-Key was used with a different request", {
+          reason: "idempotency-key-reused",
+        });
+      }
+      if (placed) {
+        return { $typeName: "tessera.orders.v1.PlaceOrderResponse", order: { ...placed }, replayed: true };
+      }
       const { items, subtotal } = cart.cartOf(userId);
-      if (items.length === 0) throw new ServiceError("failed_precondition", "the cart is empty");
+      if (items.length === 0) {
+        throw new ServiceError("failed_precondition", "the cart is empty", { reason: "cart-empty" });
+      }
       const time = timestampOf(now());
       const order: Order = {
         $typeName: "tessera.orders.v1.Order",
@@ -55,8 +65,9 @@ export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
       };
       orders.push(order);
       byKey.set(key, order);
+      tokens.set(order.id, cardToken);
       cart.clear(userId);
-      return { $typeName: "tessera.orders.v1.PlaceOrderResponse", order: { ...order } };
+      return { $typeName: "tessera.orders.v1.PlaceOrderResponse", order: { ...order }, replayed: false };
     },
     async getOrder(request) {
       await record("getOrder", request);
