@@ -1,5 +1,7 @@
 import { checkConsistency, type Addresses } from "@tessera/checker";
+import { CatalogService } from "@tessera/contracts/catalog/v1";
 import { InventoryService } from "@tessera/contracts/inventory/v1";
+import { limits } from "@tessera/contracts/limits";
 import { PaymentsService } from "@tessera/contracts/payments/v1";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
 import { findFreePort } from "@tessera/dev-runner/ports";
@@ -34,9 +36,22 @@ interface Order {
   status: string;
   total: { amountMinor: number };
   reason: string;
+  lines: { productId: string; unitPrice: { amountMinor: number } }[];
 }
 interface Cart {
-  items: { productId: string; quantity: number }[];
+  items: {
+    productId: string;
+    quantity: number;
+    unitPrice: { amountMinor: number };
+    addedUnitPrice: { amountMinor: number };
+    priceChanged: boolean;
+  }[];
+  pricesCurrent: boolean;
+}
+interface Problem {
+  type: string;
+  status: number;
+  detail: string;
 }
 
 /**
@@ -95,7 +110,7 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
   let cleanUp: (() => Promise<void>) | undefined;
   let system: RunningSystem | undefined;
   let api: ReturnType<typeof gatewayClient>;
-  let addresses: Addresses & { cart: string };
+  let addresses: Addresses & { cart: string; catalog: string };
   let products: Product[];
   const output: string[] = [];
 
@@ -133,6 +148,7 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
       inventory: port("inventory"),
       payments: port("payments"),
       cart: port("cart"),
+      catalog: port("catalog"),
     };
     api = gatewayClient(system.gatewayUrl);
     const page = await api<{ products: Product[] }>("GET", "/api/v1/products?page_size=100");
@@ -258,14 +274,25 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
     const mug = products.find((p) => p.sku === "MUG-INSUL-350")!;
     await addToCart(user, mug, 1);
     const key = randomUUID();
-    const [first, second] = await Promise.all([
-      checkout(user, key, cards.approve),
-      checkout(user, key, cards.approve),
-    ]);
+    const both = await Promise.all([checkout(user, key, cards.approve), checkout(user, key, cards.approve)]);
+    // The one that came second got the same order, or was told the first is still being handled.
+    const first = both.find(
+      (reply) => reply.status === 201 && reply.headers.get("idempotent-replayed") === null,
+    )!;
     expect(first.body.id).toBeDefined();
-    expect(second.body.id).toBe(first.body.id);
+    for (const reply of both) {
+      if (reply === first) continue;
+      if (reply.status === 201) expect(reply.body.id).toBe(first.body.id);
+      else
+        expect(reply.body).toMatchObject({ status: 409, type: "urn:tessera:problem:idempotency-key-in-use" });
+    }
     const third = await checkout(user, key, cards.approve);
     expect(third.body.id).toBe(first.body.id);
+    expect(third.headers.get("idempotent-replayed")).toBe("true");
+    // The same key with another request is refused, and changes nothing.
+    const changed = await checkout(user, key, cards.decline);
+    expect(changed.status).toBe(422);
+    expect((changed.body as unknown as Problem).type).toBe("urn:tessera:problem:idempotency-key-reused");
     expect((await settled(user, first.body.id)).status).toBe("confirmed");
     const list = await api<{ orders: Order[] }>("GET", "/api/v1/orders", { user });
     expect(list.body.orders.map((o) => o.id)).toEqual([first.body.id]);
@@ -275,6 +302,81 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
       expect(charged).toHaveLength(1);
     } finally {
       payments.close();
+    }
+    await consistent();
+  });
+
+  it("makes one order of one cart, however many checkouts with their own keys race", async () => {
+    const user = `erin-${randomUUID().slice(0, 8)}`;
+    const bottle = products.find((p) => p.sku === "BOTTLE-STEEL-1L")!;
+    await addToCart(user, bottle, 1);
+    const replies = await Promise.all(
+      Array.from({ length: 32 }, () => checkout(user, randomUUID(), cards.approve)),
+    );
+    const placed = replies.filter((reply) => reply.status === 201);
+    expect(placed).toHaveLength(1);
+    for (const reply of replies.filter((r) => r.status !== 201)) {
+      expect(reply.status).toBe(409);
+      // Refused as an order of a cart already ordered, or, once OrderPlaced emptied it, as empty.
+      expect((reply.body as unknown as Problem).type).toMatch(/cart-already-ordered|cart-empty/);
+    }
+    const orderId = placed[0]!.body.id;
+    expect((await settled(user, orderId)).status).toBe("confirmed");
+    const list = await api<{ orders: Order[] }>("GET", "/api/v1/orders", { user });
+    expect(list.body.orders.map((o) => o.id)).toEqual([orderId]);
+    const payments = createClient(PaymentsService, addresses.payments);
+    try {
+      const charged = (await payments.listPayments({})).payments.filter((p) => p.orderId === orderId);
+      expect(charged).toHaveLength(1);
+    } finally {
+      payments.close();
+    }
+    await consistent();
+  });
+
+  it("charges the catalog's current price, and the cart shows the change before checkout", async () => {
+    const user = `frank-${randomUUID().slice(0, 8)}`;
+    const pad = products.find((p) => p.sku === "PAD-INSUL-R4")!;
+    const catalog = createClient(CatalogService, addresses.catalog);
+    const original = { currencyCode: pad.price.currencyCode, amountMinor: BigInt(pad.price.amountMinor) };
+    try {
+      await addToCart(user, pad, 2);
+      const raised = original.amountMinor * 900n;
+      await catalog.updateProductPrice({ id: pad.id, price: { ...original, amountMinor: raised } });
+      const { body: cart } = await api<Cart>("GET", "/api/v1/cart", { user });
+      expect(cart.pricesCurrent).toBe(true);
+      expect(cart.items[0]).toMatchObject({
+        priceChanged: true,
+        unitPrice: { amountMinor: Number(raised) },
+        addedUnitPrice: { amountMinor: pad.price.amountMinor },
+      });
+      const placed = await checkout(user, randomUUID(), cards.approve);
+      expect(placed.status).toBe(201);
+      expect(placed.body.total.amountMinor).toBe(Number(raised) * 2);
+      expect(placed.body.lines[0]?.unitPrice.amountMinor).toBe(Number(raised));
+      expect((await settled(user, placed.body.id)).status).toBe("confirmed");
+
+      // A total one payment cannot take is refused up front, naming the limit.
+      await waitUntil(
+        "the ordered cart to be emptied",
+        async () =>
+          (await api<Cart>("GET", "/api/v1/cart", { user })).body.items.length === 0 ? true : undefined,
+        { timeoutMs: 15_000, intervalMs: 200 },
+      );
+      await catalog.updateProductPrice({
+        id: pad.id,
+        price: { ...original, amountMinor: limits.unitPriceMinor.max },
+      });
+      await addToCart(user, pad, 2);
+      const tooDear = await checkout(user, randomUUID(), cards.approve);
+      expect(tooDear.status).toBe(422);
+      expect(tooDear.body as unknown as Problem).toMatchObject({
+        type: "urn:tessera:problem:order-total-out-of-range",
+        detail: expect.stringMatching(/10,000,000,000/),
+      });
+    } finally {
+      await catalog.updateProductPrice({ id: pad.id, price: original });
+      catalog.close();
     }
     await consistent();
   });
