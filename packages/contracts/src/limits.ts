@@ -16,6 +16,9 @@ export const limits = {
 } as const;
 
 /** Whether `amount` lies within `range`, bounds included. */
-export function withinLimit(amount: bigint | number, range: { min?: bigint | number; max: bigint | number }): boolean {
+export function withinLimit(
+  amount: bigint | number,
+  range: { min?: bigint | number; max: bigint | number },
+): boolean {
   return (range.min === undefined || amount >= range.min) && amount <= range.max;
 }

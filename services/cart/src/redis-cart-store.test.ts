@@ -1,7 +1,7 @@
 import { newId } from "@tessera/kit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dayMs, emptyCart } from "./cart-store.ts";
+import { dayMs } from "./cart-store.ts";
 import { RedisCartStore } from "./redis-cart-store.ts";
 import { cartStoreContract, sampleLine, setLines } from "./testing/cart-store-contract.ts";
 

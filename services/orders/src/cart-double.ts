@@ -33,7 +33,7 @@ export async function startCartDouble() {
       const stored = carts.get(userId);
       // Without a pinned id, every read is a cart refilled since the last order: a new id.
       const fields = stored?.items?.length ? { cartId: newId(), pricesCurrent: true } : {};
-      return { cart: create(CartSchema, { userId, items: [], ...fields, ...stored } as CartInit) };
+      return { cart: create(CartSchema, { userId, items: [], ...fields, ...stored }) };
     },
     addItem: unsupported,
     setItemQuantity: unsupported,
