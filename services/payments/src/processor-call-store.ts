@@ -170,7 +170,7 @@ export class ProcessorCallStore {
     );
   }
 
-  /** Calls not yet settled, oldest first (administration and tests). */
+  /** How many calls are pending, of one order or in all (tests, administration). */
   async countPending(orderId?: string): Promise<number> {
     const { rows } = await this.#db.query<{ count: bigint }>(
       "SELECT count(*) AS count FROM processor_calls WHERE status = 'pending' AND ($1::uuid IS NULL OR order_id = $1)",

@@ -99,7 +99,8 @@ export function createProcessorCalls(options: ProcessorCallsOptions): ProcessorC
 
   function retryDelay(failures: number): number {
     let delay = backoff.next();
-    for (let n = 1; n < failures; n++) delay = delay.next(undefined);
+    // Past 2^16 times the first delay the cap holds anyway.
+    for (let n = 1; n < Math.min(failures, 16); n++) delay = delay.next(undefined);
     return delay.duration;
   }
 

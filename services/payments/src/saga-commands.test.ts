@@ -66,6 +66,20 @@ describe("the saga command handlers on PostgreSQL", () => {
     expect(await t.ledger.entriesOf(stored!.id)).toEqual([]);
   });
 
+  it.each([
+    ["a NUL byte", "tok_\u0000visa"],
+    ["a control character", "4242\u0007424242424242"],
+    ["257 characters", "4".repeat(257)],
+  ])("declines a card token with %s as invalid_card, without a processor call", async (_, cardToken) => {
+    const orderId = newId();
+    await deliver(t, authorizePayment({ orderId, cardToken }));
+    expect(await payment(orderId)).toMatchObject({ status: "declined", declineReason: "invalid_card" });
+    expect(await publishedEvents(t, orderId)).toEqual([
+      { type: "PaymentDeclined", data: { orderId, reason: "invalid_card" } },
+    ]);
+    expect(await t.calls.find(undefined, `authorize:${orderId}`)).toBeUndefined();
+  });
+
   it("makes one payment, one event and one processor authorization of a command delivered twice", async () => {
     const orderId = newId();
     await deliver(t, authorizePayment({ orderId }));

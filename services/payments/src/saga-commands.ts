@@ -4,11 +4,14 @@ import {
   VoidPaymentSchema,
   type AuthorizePayment,
 } from "@tessera/contracts/orders/v1";
-import { ServiceError, type EventHandler, type Logger, type Tx } from "@tessera/kit";
+import { PaymentDeclinedSchema } from "@tessera/contracts/payments/v1";
+import { newId, ServiceError, type EventHandler, type Logger, type Service, type Tx } from "@tessera/kit";
 import {
   authorizeCommand,
+  authorized,
   capture,
   noCurrency,
+  plausibleCardToken,
   requireOrderId,
   voidPayment,
   type AuthorizeCommand,
@@ -24,6 +27,7 @@ export const sagaCommandTypes = [AuthorizePaymentSchema, CapturePaymentSchema, V
 export interface SagaCommandsDeps {
   payments: PaymentStore;
   calls: ProcessorCallStore;
+  publish: Service<unknown>["publish"];
   log: Logger;
   now?: () => Date;
 }
@@ -75,6 +79,7 @@ export class SagaCommands {
     if (earlier) return this.#repeated(command, earlier.amount, "pending");
     // The saga gave up before this command was applied: its void comes first and holds nothing.
     if (pending.some((call) => call.kind === "void")) return this.#repeated(command, undefined, "voiding");
+    if (!plausibleCardToken(command.cardToken)) return this.#declineAtOnce(tx, command);
     await calls.record(tx, authorizeCall(command));
   }
 
@@ -105,6 +110,15 @@ export class SagaCommands {
     const payment = await payments.findByOrder(tx, orderId);
     if (payment && voidPayment(payment, this.#now()).kind === "unchanged") return;
     await calls.record(tx, voidCall(orderId));
+  }
+
+  /** A token no processor could know: declined as the processor would, without a call. */
+  async #declineAtOnce(tx: Tx, command: AuthorizeCommand): Promise<void> {
+    const answer = { approved: false, reason: "invalid_card" } as const;
+    const { payment } = authorized({ ...command, cardToken: "" }, answer, newId(), this.#now());
+    await this.#deps.payments.insert(tx, payment);
+    const data = { orderId: payment.orderId, reason: payment.declineReason };
+    await this.#deps.publish(tx, PaymentDeclinedSchema, data, { subject: payment.orderId });
   }
 
   /** A repeat changes nothing — unless it asks for another amount, which is a bug upstream worth a dead letter. */

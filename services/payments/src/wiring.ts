@@ -64,7 +64,7 @@ export function createPayments(
     log,
     metrics: service.metrics,
   });
-  const commands = new SagaCommands({ payments, calls, log });
+  const commands = new SagaCommands({ payments, calls, publish: service.publish, log });
   const refunds = new Refunds({
     db,
     payments,
