@@ -66,6 +66,9 @@ describe("processor calls", () => {
   });
 
   it("makes every processor call with no transaction of the payments database open", async () => {
+    // One call at a time from here (each step waits for its outcome): nothing else of payments is
+    // in a transaction during a call unless that transaction is waiting for the call.
+    probe!.reset();
     const [captured, voided, timedOut, early] = [newId(), newId(), newId(), newId()];
     await deliver(t, authorizePayment({ orderId: captured, amountMinor: 5_000n }));
     await deliver(t, capturePayment(captured));

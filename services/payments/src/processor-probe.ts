@@ -19,19 +19,26 @@ export interface ProbeReport {
 
 export interface ProcessorProbe extends CardProcessor {
   report(): ProbeReport;
+  /** Starts a new report. */
+  reset(): void;
   close(): Promise<void>;
 }
 
 /**
  * A stand-in card processor for tests: it forwards every call to `processor` and, around each,
- * asks PostgreSQL for the watched database's sessions. A session idle in a transaction since before
- * the call began, and still so when it ends, is a transaction held open across the network call —
- * what payments must never do. (A transaction's own statements move its `state_change`, so one
- * that merely runs beside the call is not counted.) It also counts calls in flight.
+ * asks PostgreSQL for the sessions of `applicationName` (the service's pool) on the watched
+ * database. A session idle in a transaction since before the call began, and still so when it
+ * ends, is a transaction held open across the network call — what payments must never do. (A
+ * transaction's own statements move its `state_change`, so one that merely runs beside the call
+ * is not counted.) It also counts calls in flight.
  */
-export function probeProcessor(processor: CardProcessor, databaseUrl: string): ProcessorProbe {
+export function probeProcessor(
+  processor: CardProcessor,
+  databaseUrl: string,
+  applicationName = "payments",
+): ProcessorProbe {
   const db = createDb({ connectionString: databaseUrl, max: 4, applicationName: "processor-probe" });
-  const report: ProbeReport = { calls: 0, maxInFlight: 0, openTransactions: [] };
+  let report: ProbeReport = { calls: 0, maxInFlight: 0, openTransactions: [] };
   let inFlight = 0;
 
   async function watched<T>(operation: string, call: () => Promise<T>): Promise<T> {
@@ -48,9 +55,9 @@ export function probeProcessor(processor: CardProcessor, databaseUrl: string): P
       );
       const open = await db.query<{ query: string }>(
         `SELECT query FROM pg_stat_activity
-          WHERE datname = current_database() AND pid <> pg_backend_pid()
+          WHERE datname = current_database() AND application_name = $2
             AND state = 'idle in transaction' AND state_change < $1`,
-        [startedAt],
+        [startedAt, applicationName],
       );
       for (const row of open.rows) report.openTransactions.push({ operation, query: row.query });
       if (!outcome.ok) throw outcome.error;
@@ -70,6 +77,9 @@ export function probeProcessor(processor: CardProcessor, databaseUrl: string): P
     refund: (request: RefundRequest, options: CallOptions) =>
       watched("refund", () => processor.refund(request, options)),
     report: () => ({ ...report, openTransactions: [...report.openTransactions] }),
+    reset() {
+      report = { calls: 0, maxInFlight: inFlight, openTransactions: [] };
+    },
     close: () => db.close(),
   };
 }
