@@ -15,4 +15,5 @@ export { createEventBus, type EventBus } from "./events/bus.ts";
 export { publish } from "./events/outbox.ts";
 export type { EventEnvelope, ReceivedEvent } from "./events/envelope.ts";
 export type { EventHandler } from "./events/consumer.ts";
+export { Notifier } from "./events/notifier.ts";
 export { setUpTracing, inSpan, SpanKind } from "./tracing.ts";

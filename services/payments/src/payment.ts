@@ -90,6 +90,14 @@ export function authorizeCommand(data: {
   };
 }
 
+const cardTokenPattern = /^[^\p{Cc}]{0,256}$/u;
+
+/**
+ * Whether a card token could be sent to a processor at all: at most 256 characters, none a control
+ * character. Any other is declined as `invalid_card` without asking (nor storing it).
+ */
+export const plausibleCardToken = (token: string): boolean => cardTokenPattern.test(token);
+
 /** The processor's answer to an authorization, as the domain needs it. */
 export type Authorization = { approved: true; authorizationId: string } | { approved: false; reason: string };
 

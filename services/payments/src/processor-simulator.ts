@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger, Tx } from "@tessera/kit";
 import {
   ProcessorError,
   type AuthorizeRequest,
@@ -13,6 +14,9 @@ import {
   type VoidRequest,
   type VoidResult,
 } from "./card-processor.ts";
+import { SimulatorStore, type SimulatedAuthorization } from "./simulator-store.ts";
+
+export type { SimulatedAuthorization };
 
 /**
  * Test cards of the simulator (by token or by number):
@@ -47,56 +51,59 @@ const behaviour = (
   return "invalid";
 };
 
-/** An authorization as the simulated processor keeps it. */
-export interface SimulatedAuthorization {
-  id: string;
-  merchantReference: string;
-  currency: string;
-  amountMinor: bigint;
-  status: "authorized" | "captured" | "voided";
-  capturedMinor: bigint;
-  refundedMinor: bigint;
-}
-
 export interface SimulatorOptions {
-  /** Added to every call, before it is processed. */
+  /** The PostgreSQL database the simulator keeps its state in (its own schema, `card_simulator`). */
+  connectionString: string;
+  /** Added to every call: half before the processor acts (the request), half after (the answer). */
   latencyMs?: number;
   /** Share of calls, 0 to 1, failing with a transient `unavailable` error (see `ProcessorSimulator`). */
   failureRate?: number;
   random?: () => number;
-  /**
-   * How many authorizations and idempotency keys it remembers; the oldest are forgotten beyond
-   * (as real processors expire keys after a day), so a long load test cannot exhaust memory.
-   */
-  remember?: number;
+  log?: Logger;
 }
 
+/** What the timeout cards' authorizations store as their answer: there is none, ever. */
+const unanswered = { unanswered: true } as const;
+type Unanswered = typeof unanswered;
+const isUnanswered = (answer: unknown): answer is Unanswered =>
+  typeof answer === "object" && answer !== null && "unanswered" in answer;
+
 /**
- * An in-memory card processor with test cards (above), latency and random transient failures. A
- * failing call fails either before the processor acted or after (the response was lost), half
- * and half — the case that charges twice unless retries reuse the idempotency key. Keys are
- * honoured as a real processor does: the first answer is kept and repeated.
+ * A card processor with test cards (above), latency and random transient failures. A failing call
+ * fails either before the processor acted or after (the response was lost), half and half — the
+ * case that charges twice unless retries reuse the idempotency key. Keys are honoured as a real
+ * processor does: the first answer is kept and repeated.
+ *
+ * It remembers, as a processor does: authorizations and answers live in PostgreSQL (its own schema
+ * and connections, see simulator-store.ts), so a payments restart can still capture, refund and
+ * dedupe what it did before. Call `start()` before the first call and `close()` at the end.
  */
 export class ProcessorSimulator implements CardProcessor {
+  readonly #store: SimulatorStore;
   readonly #latencyMs: number;
   readonly #random: () => number;
-  readonly #remember: number;
   #failureRate: number;
-  readonly #answers = new Map<string, { fingerprint: string; answer: unknown }>();
-  readonly #authorizations = new Map<string, SimulatedAuthorization>();
-  /** Authorizations placed for a timeout card, by idempotency key: a retry does not place another. */
-  readonly #unanswered = new Map<string, string>();
 
   constructor({
+    connectionString,
     latencyMs = 0,
     failureRate = 0,
     random = Math.random,
-    remember = 10_000,
-  }: SimulatorOptions = {}) {
+    log,
+  }: SimulatorOptions) {
+    this.#store = new SimulatorStore({ connectionString, log });
     this.#latencyMs = latencyMs;
-    this.#remember = remember;
     this.#failureRate = failureRate;
     this.#random = random;
+  }
+
+  /** Creates the simulator's schema when missing. */
+  start(): Promise<void> {
+    return this.#store.migrate();
+  }
+
+  close(): Promise<void> {
+    return this.#store.close();
   }
 
   /** Changes the failure rate at run time (tests, demos). */
@@ -104,30 +111,27 @@ export class ProcessorSimulator implements CardProcessor {
     this.#failureRate = rate;
   }
 
-  /** Every authorization, or those of one merchant reference. */
-  authorizations(merchantReference?: string): SimulatedAuthorization[] {
-    return [...this.#authorizations.values()]
-      .filter((a) => merchantReference === undefined || a.merchantReference === merchantReference)
-      .map((a) => ({ ...a }));
+  /** Every authorization, or those of one merchant reference, oldest first. */
+  authorizations(merchantReference?: string): Promise<SimulatedAuthorization[]> {
+    return this.#store.list(merchantReference);
   }
 
   authorize(request: AuthorizeRequest, { signal }: CallOptions): Promise<AuthorizeResult> {
-    return this.#call(request, signal, async (): Promise<AuthorizeResult> => {
+    return this.#call(request, signal, async (tx): Promise<AuthorizeResult | Unanswered> => {
       const card = behaviour(request.cardToken);
       if (card === "timeout") {
-        if (!this.#unanswered.has(request.idempotencyKey)) {
-          remember(this.#unanswered, request.idempotencyKey, this.#place(request).id, this.#remember);
-        }
-        return never(signal);
+        // The hold is placed, the answer never comes; a retry with the key places no other hold.
+        await this.#place(tx, request);
+        return unanswered;
       }
-      if (card === "approve") return { outcome: "approved", authorizationId: this.#place(request).id };
+      if (card === "approve") return { outcome: "approved", authorizationId: await this.#place(tx, request) };
       return { outcome: "declined", reason: card === "invalid" ? "invalid_card" : card };
     });
   }
 
   capture(request: CaptureRequest, { signal }: CallOptions): Promise<CaptureResult> {
-    return this.#call(request, signal, (): CaptureResult => {
-      const authorization = this.#find(request.authorizationId);
+    return this.#call(request, signal, async (tx): Promise<CaptureResult> => {
+      const authorization = await this.#store.lockAuthorization(tx, request.authorizationId);
       if (authorization.status !== "authorized") {
         throw new ProcessorError("rejected", `authorization ${authorization.id} is ${authorization.status}`);
       }
@@ -137,31 +141,36 @@ export class ProcessorSimulator implements CardProcessor {
           `cannot capture ${request.amountMinor} of ${authorization.amountMinor}`,
         );
       }
-      authorization.status = "captured";
-      authorization.capturedMinor = request.amountMinor;
+      await this.#store.updateAuthorization(tx, {
+        ...authorization,
+        status: "captured",
+        capturedMinor: request.amountMinor,
+      });
       return { outcome: "captured", captureId: `sim_cap_${randomUUID()}` };
     });
   }
 
   void(request: VoidRequest, { signal }: CallOptions): Promise<VoidResult> {
-    return this.#call(request, signal, (): VoidResult => {
+    return this.#call(request, signal, async (tx): Promise<VoidResult> => {
       const target = request.authorization;
-      const authorizations =
-        "authorizationId" in target
-          ? [this.#find(target.authorizationId)]
-          : this.authorizations(target.merchantReference).map((a) => this.#find(a.id));
+      const byId = "authorizationId" in target;
+      const authorizations = byId
+        ? [await this.#store.lockAuthorization(tx, target.authorizationId)]
+        : await this.#store.lockByReference(tx, target.merchantReference);
       if (authorizations.some((a) => a.status === "captured")) {
         throw new ProcessorError("rejected", "a captured authorization cannot be voided; refund it");
       }
       const open = authorizations.filter((a) => a.status === "authorized");
-      for (const authorization of open) authorization.status = "voided";
-      return { outcome: open.length > 0 || "authorizationId" in target ? "voided" : "nothing_to_void" };
+      for (const authorization of open) {
+        await this.#store.updateAuthorization(tx, { ...authorization, status: "voided" });
+      }
+      return { outcome: open.length > 0 || byId ? "voided" : "nothing_to_void" };
     });
   }
 
   refund(request: RefundRequest, { signal }: CallOptions): Promise<RefundResult> {
-    return this.#call(request, signal, (): RefundResult => {
-      const authorization = this.#find(request.authorizationId);
+    return this.#call(request, signal, async (tx): Promise<RefundResult> => {
+      const authorization = await this.#store.lockAuthorization(tx, request.authorizationId);
       const refundable = authorization.capturedMinor - authorization.refundedMinor;
       if (
         authorization.status !== "captured" ||
@@ -173,65 +182,52 @@ export class ProcessorSimulator implements CardProcessor {
           `cannot refund ${request.amountMinor}; ${refundable} is refundable`,
         );
       }
-      authorization.refundedMinor += request.amountMinor;
+      await this.#store.updateAuthorization(tx, {
+        ...authorization,
+        refundedMinor: authorization.refundedMinor + request.amountMinor,
+      });
       return { outcome: "refunded", refundId: `sim_ref_${randomUUID()}` };
     });
   }
 
-  #place(request: AuthorizeRequest): SimulatedAuthorization {
-    const authorization: SimulatedAuthorization = {
-      id: `sim_auth_${randomUUID()}`,
+  async #place(tx: Tx, request: AuthorizeRequest): Promise<string> {
+    const id = `sim_auth_${randomUUID()}`;
+    await this.#store.insertAuthorization(tx, {
+      id,
       merchantReference: request.merchantReference,
       currency: request.currency,
       amountMinor: request.amountMinor,
       status: "authorized",
       capturedMinor: 0n,
       refundedMinor: 0n,
-    };
-    remember(this.#authorizations, authorization.id, authorization, this.#remember);
-    return authorization;
-  }
-
-  #find(id: string): SimulatedAuthorization {
-    const authorization = this.#authorizations.get(id);
-    if (!authorization) throw new ProcessorError("rejected", `no authorization ${id}`);
-    return authorization;
+    });
+    return id;
   }
 
   /** Latency, injected failures and idempotency around one operation. */
   async #call<T>(
     request: { idempotencyKey: string },
     signal: AbortSignal,
-    perform: () => T | Promise<T>,
+    perform: (tx: Tx) => Promise<T | Unanswered>,
   ): Promise<T> {
-    if (this.#latencyMs > 0) await sleep(this.#latencyMs, undefined, { signal }).catch(() => undefined);
-    if (signal.aborted) throw timeout();
+    await this.#travel(signal);
     const fails = this.#random() < this.#failureRate;
     const afterActing = fails && this.#random() < 0.5;
     if (fails && !afterActing) throw new ProcessorError("unavailable", "simulated failure: connection reset");
     const fingerprint = JSON.stringify(request, (_, value: unknown) =>
       typeof value === "bigint" ? value.toString() : value,
     );
-    const previous = this.#answers.get(request.idempotencyKey);
-    if (previous && previous.fingerprint !== fingerprint) {
-      throw new ProcessorError(
-        "rejected",
-        `idempotency key ${request.idempotencyKey} was used for another request`,
-      );
-    }
-    const answer = previous ? (previous.answer as T) : await perform();
-    remember(this.#answers, request.idempotencyKey, { fingerprint, answer }, this.#remember);
+    const answer = await this.#store.once(request.idempotencyKey, fingerprint, perform);
+    // A deadline passing from here on is a real processor's timeout: it acted, the caller never hears.
+    await this.#travel(signal);
     if (afterActing) throw new ProcessorError("unavailable", "simulated failure: the response was lost");
-    return answer;
+    return isUnanswered(answer) ? never(signal) : answer;
   }
-}
 
-/** Sets `key`, forgetting the oldest entries beyond `max` (a Map iterates in insertion order). */
-function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
-  map.set(key, value);
-  for (const oldest of map.keys()) {
-    if (map.size <= max) break;
-    map.delete(oldest);
+  /** Half the latency: the request on its way, or the answer on its way back. */
+  async #travel(signal: AbortSignal): Promise<void> {
+    if (this.#latencyMs > 0) await sleep(this.#latencyMs / 2, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) throw timeout();
   }
 }
 

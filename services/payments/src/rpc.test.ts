@@ -15,6 +15,7 @@ import {
   capturePayment,
   deliver,
   publishedEvents,
+  settled,
   startTestPayments,
   type TestPayments,
 } from "./test-fixture.ts";
@@ -110,7 +111,7 @@ describe("payments over gRPC and the direct transport", () => {
       { currencyCode: "USD", amountMinor: "2500" },
       { currencyCode: "USD", amountMinor: "7500" },
     ]);
-    expect(t.processor.authorizations(orderId)).toMatchObject([{ refundedMinor: 10_000n }]);
+    expect(await t.processor.authorizations(orderId)).toMatchObject([{ refundedMinor: 10_000n }]);
   });
 
   it.each([
@@ -163,15 +164,41 @@ describe("payments over gRPC and the direct transport", () => {
     const refund = { orderId, amount: { currencyCode: "USD", amountMinor: 1_000n }, idempotencyKey: "flaky" };
     t.processor.setFailureRate(1);
     try {
-      await expect(client.refundPayment(refund)).rejects.toMatchObject({ code: "unavailable" });
+      await expect(client.refundPayment(refund)).rejects.toMatchObject({
+        code: "unavailable",
+        message: expect.stringMatching(/same idempotency_key/),
+      });
+      expect((await client.getPayment({ orderId })).payment?.refunded?.amountMinor).toBe(0n);
     } finally {
       t.processor.setFailureRate(0);
     }
-    expect((await client.getPayment({ orderId })).payment?.refunded?.amountMinor).toBe(0n);
     await client.refundPayment(refund);
     await client.refundPayment(refund);
-    expect(t.processor.authorizations(orderId)).toMatchObject([{ refundedMinor: 1_000n }]);
+    expect(await t.processor.authorizations(orderId)).toMatchObject([{ refundedMinor: 1_000n }]);
     expect((await client.getPayment({ orderId })).payment?.refunded?.amountMinor).toBe(1_000n);
+    const refunds = (await publishedEvents(t, orderId)).filter((e) => e.type === "PaymentRefunded");
+    expect(refunds).toHaveLength(1);
+  });
+
+  it("refuses refunds that, with those still on their way to the processor, exceed the capture", async () => {
+    const orderId = await capturedOrder(3_000n);
+    const usd = (amountMinor: bigint) => ({ currencyCode: "USD", amountMinor });
+    t.processor.setFailureRate(1);
+    try {
+      await expect(
+        client.refundPayment({ orderId, amount: usd(2_000n), idempotencyKey: "first" }),
+      ).rejects.toMatchObject({ code: "unavailable" });
+      await expect(
+        client.refundPayment({ orderId, amount: usd(2_000n), idempotencyKey: "second" }),
+      ).rejects.toMatchObject({
+        code: "failed_precondition",
+        message: expect.stringMatching(/1000 USD still refundable/),
+      });
+    } finally {
+      t.processor.setFailureRate(0);
+    }
+    await settled(t, orderId);
+    expect((await client.getPayment({ orderId })).payment?.refunded?.amountMinor).toBe(2_000n);
   });
 
   it("lists every payment and reports a balanced ledger", async () => {

@@ -4,58 +4,50 @@ import {
   VoidPaymentSchema,
   type AuthorizePayment,
 } from "@tessera/contracts/orders/v1";
-import {
-  PaymentAuthorizedSchema,
-  PaymentCapturedSchema,
-  PaymentDeclinedSchema,
-  PaymentVoidedSchema,
-} from "@tessera/contracts/payments/v1";
+import { PaymentDeclinedSchema } from "@tessera/contracts/payments/v1";
 import { newId, ServiceError, type EventHandler, type Logger, type Service, type Tx } from "@tessera/kit";
-import { deadline, processorFailure, ProcessorError, type CardProcessor } from "./card-processor.ts";
-import type { LedgerStore } from "./ledger-store.ts";
 import {
   authorizeCommand,
   authorized,
   capture,
   noCurrency,
+  plausibleCardToken,
   requireOrderId,
-  voidedBeforeAuthorization,
   voidPayment,
-  type Authorization,
   type AuthorizeCommand,
-  type Payment,
+  type Money,
 } from "./payment.ts";
 import type { PaymentStore } from "./payment-store.ts";
+import { authorizeCall, captureCall, voidCall } from "./processor-call.ts";
+import type { ProcessorCallStore } from "./processor-call-store.ts";
 
 /** The saga's commands payments consumes (published by orders). */
 export const sagaCommandTypes = [AuthorizePaymentSchema, CapturePaymentSchema, VoidPaymentSchema] as const;
 
-export interface PaymentsDeps {
+export interface SagaCommandsDeps {
   payments: PaymentStore;
-  ledger: LedgerStore;
-  processor: CardProcessor;
+  calls: ProcessorCallStore;
   publish: Service<unknown>["publish"];
   log: Logger;
-  /** How long a processor call may take before it counts as a timeout. */
-  processorDeadlineMs: number;
   now?: () => Date;
 }
 
 /**
- * The saga's payment steps. Each runs in the transaction that records the command as applied
- * (the inbox), so its payment, journal entry and event commit together or not at all; a thrown
- * error rolls all back and the command is retried, then dead-lettered.
+ * The saga's payment steps, first half. Each runs in the transaction that records the command as
+ * applied (the inbox) and does no network call: it checks the command against the order's payment
+ * and records the processor call it needs. The call is made after that transaction commits, and
+ * its outcome — the payment, its journal entry, the saga's reply event — recorded in another
+ * (call-settlement.ts). A thrown error rolls back and the command is retried, then dead-lettered.
  *
- * Exactly once, although commands arrive at least once and processor calls may fail halfway:
- * a per-order lock serializes replicas; the payment row (one per order) turns repeats into no-ops
- * that publish nothing; processor calls carry idempotency keys derived from the order or payment,
- * so a call repeated after a rollback repeats the processor's first answer instead of charging again.
+ * Exactly once, although commands arrive at least once: a per-order lock serializes replicas; the
+ * payment (one per order) and the call's intent key (one per order and step) turn repeats into
+ * no-ops that publish nothing.
  */
 export class SagaCommands {
-  readonly #deps: PaymentsDeps;
+  readonly #deps: SagaCommandsDeps;
   readonly #now: () => Date;
 
-  constructor(deps: PaymentsDeps) {
+  constructor(deps: SagaCommandsDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? (() => new Date());
   }
@@ -72,160 +64,78 @@ export class SagaCommands {
     }
   };
 
-  /** Holds the amount on the card, or records the decline; PaymentAuthorized or PaymentDeclined. */
+  /** Records the authorization to make; it answers with PaymentAuthorized or PaymentDeclined. */
   async authorize(tx: Tx, data: AuthorizePayment): Promise<void> {
-    const { payments, ledger, publish } = this.#deps;
+    const { payments, calls } = this.#deps;
     const command = authorizeCommand(data);
     await payments.lockOrder(tx, command.orderId);
     const existing = await payments.findByOrder(tx, command.orderId);
-    if (existing) return this.#repeatedAuthorization(existing, command);
-    const { payment, entry } = authorized(
-      command,
-      await this.#authorizeAtProcessor(command),
-      newId(),
-      this.#now(),
-    );
-    await payments.insert(tx, payment);
-    const subject = { subject: payment.orderId };
-    if (entry) {
-      await ledger.post(tx, entry);
-      await publish(
-        tx,
-        PaymentAuthorizedSchema,
-        { orderId: payment.orderId, paymentId: payment.id, amount: money(payment) },
-        subject,
-      );
-    } else {
-      await publish(
-        tx,
-        PaymentDeclinedSchema,
-        { orderId: payment.orderId, reason: payment.declineReason },
-        subject,
-      );
+    if (existing) {
+      const voidedFirst = existing.status === "voided" && existing.currency === noCurrency;
+      return this.#repeated(command, voidedFirst ? undefined : existing, existing.status);
     }
+    const pending = await calls.pending(tx, command.orderId);
+    const earlier = pending.find((call) => call.kind === "authorize");
+    if (earlier) return this.#repeated(command, earlier.amount, "pending");
+    // The saga gave up before this command was applied: its void comes first and holds nothing.
+    if (pending.some((call) => call.kind === "void")) return this.#repeated(command, undefined, "voiding");
+    if (!plausibleCardToken(command.cardToken)) return this.#declineAtOnce(tx, command);
+    await calls.record(tx, authorizeCall(command));
   }
 
-  /** Takes the held amount; PaymentCaptured. A captured payment stays as it is and nothing is published. */
+  /** Records the capture of the held amount; it answers with PaymentCaptured. A captured payment stays as it is. */
   async capture(tx: Tx, rawOrderId: string): Promise<void> {
-    const { payments, ledger, processor, publish, processorDeadlineMs } = this.#deps;
-    const payment = await this.#lockedPayment(tx, requireOrderId(rawOrderId));
-    if (!payment) throw new ServiceError("not_found", `order ${rawOrderId} has no payment to capture`);
-    const transition = capture(payment, this.#now());
-    if (transition.kind === "unchanged") return;
-    const captured = await processor
-      .capture(
-        {
-          idempotencyKey: `capture:${payment.id}`,
-          authorizationId: payment.authorizationId,
-          amountMinor: payment.amountMinor,
-        },
-        { signal: deadline(processorDeadlineMs) },
-      )
-      .catch((error: unknown) => Promise.reject(processorFailure(error, "capture")));
-    await payments.update(tx, transition.payment);
-    await ledger.post(tx, { ...transition.entry, reference: captured.captureId });
-    await publish(
-      tx,
-      PaymentCapturedSchema,
-      { orderId: payment.orderId, paymentId: payment.id, amount: money(payment) },
-      { subject: payment.orderId },
-    );
+    const { payments, calls } = this.#deps;
+    const orderId = requireOrderId(rawOrderId);
+    await payments.lockOrder(tx, orderId);
+    const payment = await payments.findByOrder(tx, orderId);
+    if (!payment) {
+      const authorizing = (await calls.pending(tx, orderId)).some((call) => call.kind === "authorize");
+      if (!authorizing) throw new ServiceError("not_found", `order ${rawOrderId} has no payment to capture`);
+    } else if (capture(payment, this.#now()).kind === "unchanged") {
+      return;
+    }
+    await calls.record(tx, captureCall(orderId));
   }
 
   /**
-   * Releases the hold; PaymentVoided. A void that finds no payment (the saga gave up before the
-   * authorization was applied) cancels whatever the processor may hold for the order and leaves a
-   * voided mark, so an AuthorizePayment arriving later holds nothing.
+   * Records the release of the hold; it answers with PaymentVoided. With no payment yet, the call
+   * runs after any pending authorization of the order, or cancels at the processor by merchant
+   * reference when there is none (see call-settlement.ts).
    */
   async void(tx: Tx, rawOrderId: string): Promise<void> {
-    const { payments, ledger, processor, publish, processorDeadlineMs } = this.#deps;
+    const { payments, calls } = this.#deps;
     const orderId = requireOrderId(rawOrderId);
-    const payment = await this.#lockedPayment(tx, orderId);
-    if (!payment) {
-      await this.#cancelAtProcessor(orderId);
-      const mark = voidedBeforeAuthorization(orderId, newId(), this.#now());
-      await payments.insert(tx, mark);
-      await publish(tx, PaymentVoidedSchema, { orderId, paymentId: mark.id }, { subject: orderId });
-      return;
-    }
-    const transition = voidPayment(payment, this.#now());
-    if (transition.kind === "unchanged") return;
-    await processor
-      .void(
-        { idempotencyKey: `void:${payment.id}`, authorization: { authorizationId: payment.authorizationId } },
-        { signal: deadline(processorDeadlineMs) },
-      )
-      .catch((error: unknown) => Promise.reject(processorFailure(error, "void")));
-    await payments.update(tx, transition.payment);
-    await ledger.post(tx, transition.entry);
-    await publish(tx, PaymentVoidedSchema, { orderId, paymentId: payment.id }, { subject: orderId });
+    await payments.lockOrder(tx, orderId);
+    const payment = await payments.findByOrder(tx, orderId);
+    if (payment && voidPayment(payment, this.#now()).kind === "unchanged") return;
+    await calls.record(tx, voidCall(orderId));
   }
 
-  async #lockedPayment(tx: Tx, orderId: string): Promise<Payment | undefined> {
-    await this.#deps.payments.lockOrder(tx, orderId);
-    return this.#deps.payments.findByOrder(tx, orderId);
+  /** A token no processor could know: declined as the processor would, without a call. */
+  async #declineAtOnce(tx: Tx, command: AuthorizeCommand): Promise<void> {
+    const answer = { approved: false, reason: "invalid_card" } as const;
+    const { payment } = authorized({ ...command, cardToken: "" }, answer, newId(), this.#now());
+    await this.#deps.payments.insert(tx, payment);
+    const data = { orderId: payment.orderId, reason: payment.declineReason };
+    await this.#deps.publish(tx, PaymentDeclinedSchema, data, { subject: payment.orderId });
   }
 
   /** A repeat changes nothing — unless it asks for another amount, which is a bug upstream worth a dead letter. */
-  #repeatedAuthorization(existing: Payment, command: AuthorizeCommand): void {
-    const voidedFirst = existing.status === "voided" && existing.currency === noCurrency;
-    const same =
-      existing.currency === command.amount.currency && existing.amountMinor === command.amount.amountMinor;
-    if (!voidedFirst && !same) {
+  #repeated(command: AuthorizeCommand, first: Money | undefined, state: string): void {
+    if (
+      first &&
+      (first.currency !== command.amount.currency || first.amountMinor !== command.amount.amountMinor)
+    ) {
       throw new ServiceError(
         "failed_precondition",
-        `order ${command.orderId} already has a payment of ${existing.amountMinor} ${existing.currency}; ` +
+        `order ${command.orderId} already has a payment of ${first.amountMinor} ${first.currency}; ` +
           `a second AuthorizePayment asks for ${command.amount.amountMinor} ${command.amount.currency}`,
       );
     }
     this.#deps.log.info(
-      { "order.id": command.orderId, "payment.id": existing.id, "payment.status": existing.status },
-      "AuthorizePayment repeated; the order's payment exists, nothing to do",
+      { "order.id": command.orderId, "payment.status": state },
+      "AuthorizePayment repeated; the order's payment exists or is on its way, nothing to do",
     );
   }
-
-  /**
-   * A timeout leaves the outcome unknown: the processor may hold the money. Payments then cancels
-   * by merchant reference (a "technical cancel", what card networks call a timeout reversal) and
-   * declines with reason `processor_timeout`, so the saga compensates at once and no hold outlives
-   * the order. If the cancel fails too, the whole step fails and is retried; nothing is recorded
-   * while a hold may remain.
-   */
-  async #authorizeAtProcessor(command: AuthorizeCommand): Promise<Authorization> {
-    try {
-      const result = await this.#deps.processor.authorize(
-        {
-          idempotencyKey: `authorize:${command.orderId}`,
-          merchantReference: command.orderId,
-          cardToken: command.cardToken,
-          currency: command.amount.currency,
-          amountMinor: command.amount.amountMinor,
-        },
-        { signal: deadline(this.#deps.processorDeadlineMs) },
-      );
-      return result.outcome === "approved"
-        ? { approved: true, authorizationId: result.authorizationId }
-        : { approved: false, reason: result.reason };
-    } catch (error) {
-      if (!(error instanceof ProcessorError && error.code === "timeout"))
-        throw processorFailure(error, "authorization");
-      this.#deps.log.warn(
-        { "order.id": command.orderId },
-        "authorization timed out; cancelling it and declining",
-      );
-      await this.#cancelAtProcessor(command.orderId);
-      return { approved: false, reason: "processor_timeout" };
-    }
-  }
-
-  async #cancelAtProcessor(orderId: string): Promise<void> {
-    await this.#deps.processor
-      .void(
-        { idempotencyKey: `cancel:${orderId}`, authorization: { merchantReference: orderId } },
-        { signal: deadline(this.#deps.processorDeadlineMs) },
-      )
-      .catch((error: unknown) => Promise.reject(processorFailure(error, "technical cancel")));
-  }
 }
-
-const money = (payment: Payment) => ({ currencyCode: payment.currency, amountMinor: payment.amountMinor });

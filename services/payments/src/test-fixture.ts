@@ -7,19 +7,17 @@ import {
   type CapturePayment,
   type VoidPayment,
 } from "@tessera/contracts/orders/v1";
-import { PaymentsService } from "@tessera/contracts/payments/v1";
 import { createService, newId, type EventEnvelope, type Service } from "@tessera/kit";
-import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
+import { createTestDatabase, waitFor, type TestDatabase } from "@tessera/kit/testing";
 import { PaymentsConfig } from "./config.ts";
-import { LedgerStore } from "./ledger-store.ts";
-import { PaymentQueries } from "./payment-queries.ts";
-import { PaymentStore } from "./payment-store.ts";
-import { ProcessorSimulator, type SimulatorOptions } from "./processor-simulator.ts";
-import { Refunds } from "./refunds.ts";
-import { paymentsHandlers } from "./rpc.ts";
-import { SagaCommands, sagaCommandTypes } from "./saga-commands.ts";
+import type { LedgerStore } from "./ledger-store.ts";
+import type { PaymentStore } from "./payment-store.ts";
+import type { ProcessorCallStore } from "./processor-call-store.ts";
+import type { ProcessorSimulator } from "./processor-simulator.ts";
+import type { SagaCommands } from "./saga-commands.ts";
+import { createPayments, type PaymentsOptions } from "./wiring.ts";
 
-/** The payments service wired as main.ts wires it, on a fresh test database, with a simulator to inspect. */
+/** The payments service wired as main.ts wires it, on a test database, with its simulator to inspect. */
 export interface TestPayments {
   service: Service<unknown>;
   database: TestDatabase;
@@ -27,14 +25,22 @@ export interface TestPayments {
   commands: SagaCommands;
   payments: PaymentStore;
   ledger: LedgerStore;
+  calls: ProcessorCallStore;
   rpcPort: number;
+  /** Stops the service and starts a new one on the same database (a restart). */
+  restart(): Promise<TestPayments>;
+  /** Stops the service and drops its database. */
   stop(): Promise<void>;
 }
 
-export async function startTestPayments(
-  options: { env?: Record<string, string>; subscribe?: boolean; processor?: SimulatorOptions } = {},
-): Promise<TestPayments> {
-  const database = await createTestDatabase("payments");
+export interface TestPaymentsOptions extends PaymentsOptions {
+  env?: Record<string, string>;
+  /** Starts on this database instead of a new one. */
+  database?: TestDatabase;
+}
+
+export async function startTestPayments(options: TestPaymentsOptions = {}): Promise<TestPayments> {
+  const database = options.database ?? (await createTestDatabase("payments"));
   const service = await createService({
     name: "payments",
     config: PaymentsConfig,
@@ -46,33 +52,26 @@ export async function startTestPayments(
       OPS_HOST: "127.0.0.1",
       LOG_LEVEL: "silent",
       PAYMENTS_PROCESSOR_DEADLINE_MS: "150",
+      PAYMENTS_PROCESSOR_RETRY_MS: "20",
+      PAYMENTS_PROCESSOR_POLL_MS: "100",
       ...options.env,
     },
   });
-  const processor = new ProcessorSimulator(options.processor);
-  const deps = {
-    payments: new PaymentStore(service.db),
-    ledger: new LedgerStore(service.db),
-    processor,
-    publish: service.publish,
-    log: service.log,
-    processorDeadlineMs: service.config.PAYMENTS_PROCESSOR_DEADLINE_MS,
-  };
-  const commands = new SagaCommands(deps);
-  service.serve(
-    PaymentsService,
-    paymentsHandlers(new PaymentQueries(deps.payments, deps.ledger), new Refunds(service.db, deps)),
-  );
-  if (options.subscribe) service.subscribe("saga-commands", sagaCommandTypes, commands.handle);
+  const payments = createPayments(service, { subscribe: false, ...options });
   const { rpcPort } = await service.start();
   return {
     service,
     database,
-    processor,
-    commands,
-    payments: deps.payments,
-    ledger: deps.ledger,
+    processor: payments.simulator,
+    commands: payments.commands,
+    payments: payments.payments,
+    ledger: payments.ledger,
+    calls: payments.calls,
     rpcPort,
+    async restart() {
+      await service.stop();
+      return startTestPayments({ ...options, database });
+    },
     async stop() {
       await service.stop();
       await database.drop();
@@ -82,8 +81,16 @@ export async function startTestPayments(
 
 type Command = AuthorizePayment | CapturePayment | VoidPayment;
 
-/** Hands a saga command to the subscription handler in a transaction, as the event bus does. */
-export async function deliver(payments: TestPayments, data: Command): Promise<void> {
+/**
+ * Hands a saga command to the subscription handler in a transaction, as the event bus does, then
+ * waits until the processor calls it recorded are made and their outcomes recorded (`settle: false`
+ * returns once the command is applied).
+ */
+export async function deliver(
+  payments: TestPayments,
+  data: Command,
+  { settle = true }: { settle?: boolean } = {},
+): Promise<void> {
   const envelope: EventEnvelope = {
     id: newId(),
     type: data.$typeName,
@@ -99,6 +106,15 @@ export async function deliver(payments: TestPayments, data: Command): Promise<vo
   // The union of the three commands is one of the handler's three event shapes; TypeScript cannot see it.
   const event = { envelope, data } as Parameters<SagaCommands["handle"]>[0];
   await payments.service.db.tx((tx) => payments.commands.handle(event, tx));
+  if (settle) await settled(payments, data.orderId);
+}
+
+/** Waits until no processor call of the order is pending. */
+export async function settled(payments: TestPayments, orderId: string): Promise<void> {
+  await waitFor(
+    `the processor calls of order ${orderId}`,
+    async () => (await payments.calls.countPending(orderId)) === 0,
+  );
 }
 
 export const authorizePayment = (init: {

@@ -25,11 +25,14 @@ export interface CheckoutBenchOptions {
   seconds?: number;
   /** After that, how long in-flight orders may take to settle before they count as timed out. */
   drainSeconds?: number;
+  /** Latency of the card processor simulator (payments' PAYMENTS_PROCESSOR_LATENCY_MS); a real one's is 200–500 ms. */
+  processorLatencyMs?: number;
   progress: (line: string) => void;
 }
 
 export interface CheckoutBenchResult {
   mode: CheckoutMode;
+  processorLatencyMs: number;
   users: number;
   /** Checkouts submitted (POST /api/v1/checkout sent). */
   orders: number;
@@ -87,7 +90,16 @@ const stepTimeoutMs = 30_000;
  */
 export async function benchCheckout(
   mode: CheckoutMode,
-  { adminUrl, workDir, natsUrl, users = 16, seconds = 30, drainSeconds = 15, progress }: CheckoutBenchOptions,
+  {
+    adminUrl,
+    workDir,
+    natsUrl,
+    users = 16,
+    seconds = 30,
+    drainSeconds = 15,
+    processorLatencyMs = 0,
+    progress,
+  }: CheckoutBenchOptions,
 ): Promise<CheckoutBenchResult> {
   const runId = randomBytes(3).toString("hex");
   const prefix = `benchco${runId}`;
@@ -99,6 +111,7 @@ export async function benchCheckout(
     mode === "embedded"
       ? { EVENTS_TRANSPORT: "direct" }
       : { EVENTS_TRANSPORT: "nats", NATS_URL: natsUrl, EVENTS_PREFIX: prefix },
+    { PAYMENTS_PROCESSOR_LATENCY_MS: String(processorLatencyMs) },
   );
 
   // Every system on this server uses databases tessera_<service>: start from empty ones.
@@ -112,7 +125,9 @@ export async function benchCheckout(
       recent.splice(0, Math.max(0, recent.length - 30));
     },
   };
-  progress(`checkout ${mode}: starting the system (port offset ${portOffset}, gateway :${gatewayPort})…`);
+  progress(
+    `checkout ${mode}, processor ${processorLatencyMs} ms: starting the system (port offset ${portOffset}, gateway :${gatewayPort})…`,
+  );
   const startup = AbortSignal.timeout(120_000);
   let system: RunningSystem | undefined;
   try {
@@ -169,7 +184,7 @@ export async function benchCheckout(
       ? `${report.text.split("\n").at(-1)} — ${report.text.split("\n")[0]}`
       : `${report.violations.length} violation(s): ${report.violations.map((v) => `[${v.invariant}] ${v.detail}`).join("; ")}`;
     progress(`checkout ${mode}: ${consistency}`);
-    return { mode, users, ...load, consistency, consistent };
+    return { mode, processorLatencyMs, users, ...load, consistency, consistent };
   } finally {
     await system?.stop();
     await dropSystemDatabases(adminUrl);

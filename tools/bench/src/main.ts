@@ -1,5 +1,6 @@
 // `npm run bench`: the gateway hop against its ceiling, memory per service, events per transport, and
-// checkout end to end (confirmed orders/s, submit → confirmed latency), embedded and on PostgreSQL + NATS.
+// checkout end to end (confirmed orders/s, submit → confirmed latency), embedded and on PostgreSQL + NATS, and
+// embedded once more with the card processor simulator at 300 ms (BENCH_PROCESSOR_LATENCY_MS; 0 skips it).
 import { findFreePort } from "@tessera/dev-runner/ports";
 import { startEmbeddedPostgres } from "@tessera/dev-runner/embedded-postgres";
 import { startSystem } from "@tessera/dev-runner";
@@ -18,6 +19,8 @@ import { load, rssMb, type LoadResult } from "./load.ts";
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 10);
 const checkoutUsers = Number(process.env["BENCH_CHECKOUT_USERS"] ?? 16);
 const checkoutSeconds = Number(process.env["BENCH_CHECKOUT_SECONDS"] ?? 30);
+/** Checkout runs once more, embedded, with the card processor this slow (a real one answers in 200–500 ms). */
+const slowProcessorMs = Number(process.env["BENCH_PROCESSOR_LATENCY_MS"] ?? 300);
 const natsUrl = process.env["NATS_URL"] ?? "nats://127.0.0.1:4222";
 const progress = (line: string) => process.stdout.write(`${line}\n`);
 const targets = { gatewayRatio: 0.1, rssMb: 150 };
@@ -85,7 +88,12 @@ try {
   }
 
   const checkouts: CheckoutBenchResult[] = [];
-  for (const mode of ["embedded", "postgres+nats"] as const) {
+  const checkoutRuns = [
+    { mode: "embedded", processorLatencyMs: 0 },
+    ...(slowProcessorMs > 0 ? [{ mode: "embedded", processorLatencyMs: slowProcessorMs } as const] : []),
+    { mode: "postgres+nats", processorLatencyMs: 0 },
+  ] as const;
+  for (const { mode, processorLatencyMs } of checkoutRuns) {
     if (mode === "postgres+nats" && !(await reachable(natsUrl))) {
       progress(`checkout on PostgreSQL + NATS skipped: nothing listens at ${natsUrl} (set NATS_URL)`);
       continue;
@@ -98,12 +106,15 @@ try {
           natsUrl,
           users: checkoutUsers,
           seconds: checkoutSeconds,
+          processorLatencyMs,
           progress,
         }),
       );
     } catch (error) {
       failed = true;
-      process.stderr.write(`checkout ${mode} failed: ${(error as Error).stack ?? String(error)}\n`);
+      process.stderr.write(
+        `checkout ${mode} (processor ${processorLatencyMs} ms) failed: ${(error as Error).stack ?? String(error)}\n`,
+      );
     }
   }
 
@@ -143,19 +154,20 @@ try {
   progress(
     `\nCheckout through the gateway, ${checkoutUsers} users, ${checkoutSeconds} s each (submit → confirmed, polled every 25 ms)`,
   );
-  progress("| mode | orders | confirmed/s | p50 ms | p99 ms | not confirmed |");
-  progress("| --- | ---: | ---: | ---: | ---: | ---: |");
+  progress("| mode | processor latency | orders | confirmed/s | p50 ms | p99 ms | not confirmed |");
+  progress("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const c of checkouts) {
     const notConfirmed = c.rejected + c.cancelled + c.timedOut + c.errors;
     progress(
-      `| ${c.mode} | ${fmt(c.orders)} | ${fmt(c.confirmedPerSecond, 1)} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} | ${fmt(notConfirmed)} |`,
+      `| ${c.mode} | ${c.processorLatencyMs} ms | ${fmt(c.orders)} | ${fmt(c.confirmedPerSecond, 1)} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} | ${fmt(notConfirmed)} |`,
     );
   }
   for (const c of checkouts) {
-    progress(`${c.mode}: ${c.consistent ? "" : "INCONSISTENT "}${c.consistency}`);
+    const run = `${c.mode}, processor ${c.processorLatencyMs} ms`;
+    progress(`${run}: ${c.consistent ? "" : "INCONSISTENT "}${c.consistency}`);
     if (c.rejected + c.cancelled + c.timedOut + c.errors + c.cartErrors > 0) {
       progress(
-        `${c.mode}: NOT CONFIRMED ${c.rejected} rejected, ${c.cancelled} cancelled, ${c.timedOut} timed out, ${c.errors} failed requests; ${c.cartErrors} add-to-cart failures; e.g. ${c.samples.join(" | ")}`,
+        `${run}: NOT CONFIRMED ${c.rejected} rejected, ${c.cancelled} cancelled, ${c.timedOut} timed out, ${c.errors} failed requests; ${c.cartErrors} add-to-cart failures; e.g. ${c.samples.join(" | ")}`,
       );
       failed = true;
     }

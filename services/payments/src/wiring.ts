@@ -1,0 +1,83 @@
+import { PaymentsService } from "@tessera/contracts/payments/v1";
+import type { Service, z } from "@tessera/kit";
+import { CallSettlement } from "./call-settlement.ts";
+import type { CardProcessor } from "./card-processor.ts";
+import type { PaymentsConfig } from "./config.ts";
+import { LedgerStore } from "./ledger-store.ts";
+import { PaymentQueries } from "./payment-queries.ts";
+import { PaymentStore } from "./payment-store.ts";
+import { ProcessorCallStore } from "./processor-call-store.ts";
+import { createProcessorCalls } from "./processor-calls.ts";
+import { ProcessorSimulator } from "./processor-simulator.ts";
+import { Refunds } from "./refunds.ts";
+import { paymentsHandlers } from "./rpc.ts";
+import { SagaCommands, sagaCommandTypes } from "./saga-commands.ts";
+
+export interface PaymentsOptions {
+  /** Tests: stands in for the processor, usually around the simulator; `databaseUrl` is the service's. */
+  processor?: (simulator: ProcessorSimulator, databaseUrl: string) => CardProcessor;
+  /** Tests that hand commands to the handlers themselves: no subscription (default true). */
+  subscribe?: boolean;
+}
+
+/**
+ * Payments on a service: the RPC handlers, the saga-commands subscription, the processor-call
+ * worker and the card processor simulator (state in the service's database, schema
+ * card_simulator). main.ts calls this, and so do the tests.
+ */
+export function createPayments(
+  service: Service<z.infer<typeof PaymentsConfig>>,
+  options: PaymentsOptions = {},
+) {
+  const { config, db, log } = service;
+  const simulator = new ProcessorSimulator({
+    connectionString: config.DATABASE_URL,
+    latencyMs: config.PAYMENTS_PROCESSOR_LATENCY_MS,
+    failureRate: config.PAYMENTS_PROCESSOR_FAILURE_RATE,
+    log,
+  });
+  const processor = options.processor?.(simulator, config.DATABASE_URL) ?? simulator;
+  const payments = new PaymentStore(db);
+  const ledger = new LedgerStore(db);
+  const calls = new ProcessorCallStore(db);
+  // Long enough for an authorization and its technical cancel; a crashed worker's calls wait this long.
+  const leaseMs = config.PAYMENTS_PROCESSOR_DEADLINE_MS + 2_000;
+  const settlement = new CallSettlement({
+    db,
+    payments,
+    ledger,
+    calls,
+    processor,
+    publish: service.publish,
+    log,
+    processorDeadlineMs: config.PAYMENTS_PROCESSOR_DEADLINE_MS,
+    leaseMs,
+  });
+  const worker = createProcessorCalls({
+    connectionString: config.DATABASE_URL,
+    store: calls,
+    settle: settlement.settle,
+    concurrency: config.PAYMENTS_PROCESSOR_CONCURRENCY,
+    leaseMs,
+    pollMs: config.PAYMENTS_PROCESSOR_POLL_MS,
+    retryBaseMs: config.PAYMENTS_PROCESSOR_RETRY_MS,
+    log,
+    metrics: service.metrics,
+  });
+  const commands = new SagaCommands({ payments, calls, publish: service.publish, log });
+  const refunds = new Refunds({
+    db,
+    payments,
+    calls,
+    waitMs: 2 * config.PAYMENTS_PROCESSOR_DEADLINE_MS + 1_000,
+  });
+
+  service.serve(PaymentsService, paymentsHandlers(new PaymentQueries(payments, ledger), refunds));
+  if (options.subscribe ?? true) service.subscribe("saga-commands", sagaCommandTypes, commands.handle);
+  service.afterMigrate(() => simulator.start());
+  service.afterMigrate(() => worker.start());
+  // Stop hooks run in reverse: the worker stops before the simulator closes.
+  service.onStop(() => simulator.close());
+  service.onStop(() => worker.stop());
+  return { simulator, commands, payments, ledger, calls };
+}
