@@ -1,3 +1,4 @@
+import { limits, withinLimit } from "@tessera/contracts/limits";
 import { ServiceError } from "@tessera/kit";
 import { authorizationEntry, captureEntry, refundEntry, voidEntry, type JournalEntry } from "./ledger.ts";
 
@@ -37,8 +38,8 @@ export type Transition = { kind: "unchanged" } | { kind: "changed"; payment: Pay
 
 /** A void that arrives before any authorization leaves this mark, so a late authorization is refused. */
 export const noCurrency = "XXX";
-/** The most one payment may be: 100 million in major units of a 2-decimal currency. */
-export const maxAmountMinor = 10_000_000_000n;
+/** What one payment may be, shared with the orders service so it never places an order it cannot pay. */
+const { min: minAmountMinor, max: maxAmountMinor } = limits.paymentAmountMinor;
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const userIdPattern = /^[^\s\p{Cc}]{1,128}$/u;
@@ -56,10 +57,10 @@ export function requireMoney(
   if (!/^[A-Z]{3}$/.test(money.currencyCode) || money.currencyCode === noCurrency) {
     throw new ServiceError("invalid_argument", `${field}.currency_code must be an ISO 4217 code such as USD`);
   }
-  if (money.amountMinor <= 0n || money.amountMinor > maxAmountMinor) {
+  if (!withinLimit(money.amountMinor, limits.paymentAmountMinor)) {
     throw new ServiceError(
       "invalid_argument",
-      `${field}.amount_minor must be between 1 and ${maxAmountMinor}`,
+      `${field}.amount_minor must be between ${minAmountMinor} and ${maxAmountMinor}`,
     );
   }
   return { currency: money.currencyCode, amountMinor: money.amountMinor };
