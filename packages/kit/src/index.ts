@@ -16,3 +16,12 @@ export { publish } from "./events/outbox.ts";
 export type { EventEnvelope, ReceivedEvent } from "./events/envelope.ts";
 export type { EventHandler } from "./events/consumer.ts";
 export { setUpTracing, inSpan, SpanKind } from "./tracing.ts";
+export {
+  findRefusedCharacter,
+  findRefusedText,
+  describeRefusedCharacter,
+  refusedTextRule,
+  type RefusedCharacter,
+  type RefusedText,
+} from "./refused-text.ts";
+export { createPageTokens, type PageTokens } from "./page-token.ts";
