@@ -3,7 +3,7 @@ import type { Logger, Metrics } from "@tessera/kit";
 import { createClientErrorHandler } from "./client-error.ts";
 import type { GatewayConfig } from "./config.ts";
 import { registerOpenApi } from "./openapi.ts";
-import { registerRequestBody } from "./request-body.ts";
+import { bodyLimit, registerRequestBody } from "./request-body.ts";
 import { problemErrorHandler, problemSchema, routeNotFound, sendProblem, toProblem } from "./problem.ts";
 import { installRequestContext } from "./request-context.ts";
 import { requestIdOf } from "./request-id.ts";
@@ -46,8 +46,6 @@ export async function buildApp({
   config,
 }: AppOptions): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = log;
-  // The API takes small JSON bodies (a cart line, a card token); nothing comes near 16 KiB.
-  const bodyLimit = 16 * 1024;
   const app = Fastify({
     loggerInstance: logger,
     // One access-log line per request comes from request-metrics.ts, with the request id from the context.
@@ -73,7 +71,7 @@ export async function buildApp({
   await registerSecurity(app, { corsOrigins: config.CORS_ORIGINS });
 
   // JSON only (a text/plain body gets a 415 rather than a confusing schema error), maybe compressed.
-  await registerRequestBody(app, { bodyLimit });
+  await registerRequestBody(app);
   installTextInputCheck(app);
 
   app.addSchema(problemSchema);

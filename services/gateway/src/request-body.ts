@@ -4,6 +4,9 @@ import { Duplex, pipeline, Transform } from "node:stream";
 import zlib from "node:zlib";
 import { ServiceError } from "@tessera/kit";
 
+/** The API takes small JSON bodies (a cart line, a card token); nothing comes near 16 KiB. */
+export const bodyLimit = 16 * 1024;
+
 /** The content codings a request body may arrive in (`Content-Encoding`); anything else is a 415. */
 export const requestEncodings = ["gzip", "deflate", "br"] as const;
 
@@ -22,11 +25,11 @@ const clientError = (statusCode: number, message: string) =>
 /**
  * How request bodies are read: JSON only (`text/plain` and the like get a 415), in UTF-8 (bytes
  * that are not are a 400, not silently replaced by U+FFFD), optionally compressed with gzip,
- * deflate or br, and at most `bodyLimit` bytes both as sent and once decoded — a small body that
+ * deflate or br, and at most `bodyLimit` bytes (the app's own limit) both as sent and once decoded — a small body that
  * inflates past the limit (a zip bomb) is a 413, and its decoding stops at the limit rather than
  * running on after the answer (a 2 KB brotli bomb of 1 GiB cost 2.6 s of CPU that way).
  */
-export async function registerRequestBody(app: FastifyInstance, { bodyLimit }: { bodyLimit: number }) {
+export async function registerRequestBody(app: FastifyInstance): Promise<void> {
   app.removeContentTypeParser("text/plain");
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
