@@ -26,7 +26,13 @@ export interface RefusedCharacter {
   kind: "control character" | "unpaired surrogate";
 }
 
-/** The first refused character of `text`, or undefined when it has none. */
+/**
+ * The first refused character of `text`, or undefined when it has none.
+ *
+ * @example
+ *   findRefusedCharacter("a\u0000b") // { codePoint: 0, kind: "control character" }
+ *   findRefusedCharacter("line\r\n\t😀") // undefined
+ */
 export function findRefusedCharacter(text: string): RefusedCharacter | undefined {
   const match = refused.exec(text);
   if (!match) return undefined;

@@ -25,7 +25,7 @@ const clientError = (statusCode: number, message: string) =>
 /**
  * How request bodies are read: JSON only (`text/plain` and the like get a 415), in UTF-8 (bytes
  * that are not are a 400, not silently replaced by U+FFFD), optionally compressed with gzip,
- * deflate or br, and at most `bodyLimit` bytes (the app's own limit) both as sent and once decoded — a small body that
+ * deflate or br, and at most `bodyLimit` bytes both as sent and once decoded — a small body that
  * inflates past the limit (a zip bomb) is a 413, and its decoding stops at the limit rather than
  * running on after the answer (a 2 KB brotli bomb of 1 GiB cost 2.6 s of CPU that way).
  */
