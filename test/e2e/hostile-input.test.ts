@@ -15,7 +15,8 @@ import { createTempDir } from "../support/temp-dir.ts";
 // A corpus of hostile strings (hostile-strings.ts) through every operation of the gateway's
 // OpenAPI document and every method of every service in the contracts, against the whole system
 // as `npm start` runs it. Both lists are read at run time, so a new route or RPC is covered
-// without touching this file.
+// without touching this file. Today: ~460 HTTP requests and ~920 RPCs, 25-45 s after a
+// ~20 s startup on a shared 2-core machine (50-80 s in all); each test is bounded at 300 s.
 
 /** Contracts only the toolkit's own tests serve. */
 const testOnlyServices = new Set(["tessera.testing.v1.EchoService"]);
