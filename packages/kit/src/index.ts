@@ -17,3 +17,12 @@ export type { EventEnvelope, ReceivedEvent } from "./events/envelope.ts";
 export type { EventHandler } from "./events/consumer.ts";
 export { Notifier } from "./events/notifier.ts";
 export { setUpTracing, inSpan, SpanKind } from "./tracing.ts";
+export {
+  findRefusedCharacter,
+  findRefusedText,
+  describeRefusedCharacter,
+  refusedTextRule,
+  type RefusedCharacter,
+  type RefusedText,
+} from "./refused-text.ts";
+export { createPageTokens, type PageTokens } from "./page-token.ts";

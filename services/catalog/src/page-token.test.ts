@@ -29,6 +29,18 @@ describe("page tokens", () => {
       Buffer.from(JSON.stringify({ kind: "search", offset: -5, query: "x" })).toString("base64url"),
     ],
     ["a huge token", "a".repeat(5000)],
+    [
+      "a list cursor whose name holds a NUL",
+      Buffer.from(
+        JSON.stringify({
+          kind: "list",
+          name: "a\u0000",
+          id: "0193a6c4-1f2e-7a3b-9c4d-5e6f7a8b9c0d",
+          category: "",
+        }),
+      ).toString("base64url"),
+    ],
+    ["a cursor that is not UTF-8", Buffer.from([0x7b, 0xff, 0x7d]).toString("base64url")],
   ])("rejects %s as invalid_argument", (_, token) => {
     expect(() => decodePageToken(token, "list")).toThrowError(
       expect.objectContaining({ code: "invalid_argument" }),

@@ -3,6 +3,7 @@ import type { Logger, Metrics } from "@tessera/kit";
 import { createClientErrorHandler } from "./client-error.ts";
 import type { GatewayConfig } from "./config.ts";
 import { registerOpenApi } from "./openapi.ts";
+import { bodyLimit, registerRequestBody } from "./request-body.ts";
 import { problemErrorHandler, problemSchema, routeNotFound, sendProblem, toProblem } from "./problem.ts";
 import { installRequestContext } from "./request-context.ts";
 import { requestIdOf } from "./request-id.ts";
@@ -15,6 +16,7 @@ import { orderRoutes, type OrdersClient } from "./routes/orders.ts";
 import { productSchemas } from "./routes/product-schemas.ts";
 import { productRoutes, type CatalogClient } from "./routes/products.ts";
 import { registerSecurity } from "./security.ts";
+import { installTextInputCheck } from "./text-input.ts";
 import { authenticateUser } from "./user.ts";
 import { buildValidator } from "./validation.ts";
 
@@ -51,8 +53,7 @@ export async function buildApp({
     // The request id reaches log lines through the kit's request context (`http.request.id`), not a `reqId` binding.
     childLoggerFactory: (parent, _bindings, options) => parent.child({}, options),
     genReqId: requestIdOf,
-    // The API takes small JSON bodies (a cart line, a card token); nothing comes near 16 KiB.
-    bodyLimit: 16 * 1024,
+    bodyLimit,
     schemaController: { compilersFactory: { buildValidator } },
     handlerTimeout: config.GATEWAY_REQUEST_TIMEOUT_MS,
     // Slow senders may not hold a connection open indefinitely (Node's default is 5 minutes).
@@ -69,8 +70,9 @@ export async function buildApp({
   app.setNotFoundHandler(routeNotFound);
   await registerSecurity(app, { corsOrigins: config.CORS_ORIGINS });
 
-  // JSON only: a text/plain body gets a 415 rather than a confusing schema error.
-  app.removeContentTypeParser("text/plain");
+  // JSON only (a text/plain body gets a 415 rather than a confusing schema error), maybe compressed.
+  await registerRequestBody(app);
+  installTextInputCheck(app);
 
   app.addSchema(problemSchema);
   for (const schema of [...productSchemas, ...cartSchemas, ...orderSchemas, ...notificationSchemas]) {

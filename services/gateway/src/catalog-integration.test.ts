@@ -155,7 +155,10 @@ describe("gateway → catalog", () => {
     async (token) => {
       const { status, body } = await get(`/api/v1/products?page_token=${token}`);
       expect(status).toBe(400);
-      expect(body).toMatchObject({ status: 400, detail: "page_token is malformed or expired" });
+      expect(body).toMatchObject({
+        status: 400,
+        detail: expect.stringMatching(/^page_token (is malformed|was issued for a search)/),
+      });
     },
   );
 

@@ -1,6 +1,8 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
+import { refusedTextRule } from "@tessera/kit";
+import { bodyLimit, requestEncodings } from "./request-body.ts";
 import { userSecurityScheme } from "./user.ts";
 
 /**
@@ -14,8 +16,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: "Tessera API",
         version: "1.0.0",
-        description:
+        description: [
           "The public API of the Tessera store. Products are public; the cart, checkout, orders and notifications act for the calling user (see the security scheme). Errors are RFC 9457 problem details (`application/problem+json`); every response carries an `X-Request-Id`.",
+          `Text: in every string of a request — path and query parameters, the headers an operation declares, the JSON body and its property names — ${refusedTextRule} with a 400 whose \`errors\` name where (JSON can still carry a tab or a line break; a zero-width joiner or a right-to-left mark is accepted). Query strings must be valid percent-encoded UTF-8, and JSON bodies valid UTF-8.`,
+          `Bodies: JSON, at most ${bodyLimit / 1024} KiB (413 beyond); they may be compressed with \`Content-Encoding\` ${requestEncodings.map((e) => `\`${e}\``).join(", ")}, and the limit holds once decoded; any other encoding is a 415.`,
+        ].join("\n\n"),
       },
       tags: [
         { name: "products", description: "Browse and search the catalog." },

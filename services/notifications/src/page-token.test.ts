@@ -22,6 +22,12 @@ describe("page tokens", () => {
       Buffer.from('{"b":"0193a6c4-1f2e-7a3b-9c4d-5e6f7a8b9c0d"}').toString("base64url"),
     ],
     ["a huge token", "a".repeat(5000)],
+    [
+      "a cursor whose user holds a NUL",
+      Buffer.from(JSON.stringify({ u: "a\u0000", b: "0193a6c4-1f2e-7a3b-9c4d-5e6f7a8b9c0d" })).toString(
+        "base64url",
+      ),
+    ],
   ])("rejects %s as invalid_argument", (_, token) => {
     expect(() => decodePageToken(token)).toThrowError(expect.objectContaining({ code: "invalid_argument" }));
   });

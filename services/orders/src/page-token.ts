@@ -1,33 +1,22 @@
-import { ServiceError } from "@tessera/kit";
+import { createPageTokens, ServiceError, z } from "@tessera/kit";
 import { uuid } from "./order.ts";
 
-/**
- * Page tokens are opaque to callers: base64url JSON of the last order id of a page and which list
- * it pages. They are validated on the way back in, so a forged or mangled token is an
- * `invalid_argument`, never a database error.
- */
-export interface PageCursor {
-  list: "mine" | "all";
-  id: string;
-}
+const cursorSchema = z.object({ list: z.enum(["mine", "all"]), id: z.string().regex(uuid) });
+
+/** Page tokens are opaque to callers: base64url JSON of the last order id of a page and which list it pages. */
+export type PageCursor = z.infer<typeof cursorSchema>;
+
+const tokens = createPageTokens(cursorSchema, { maxLength: 512 });
 
 export function encodePageToken(cursor: PageCursor): string {
-  return Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
+  return tokens.encode(cursor);
 }
 
+/** The cursor of `token` for `list`, or undefined for "" (the first page). */
 export function decodePageToken(token: string, list: PageCursor["list"]): PageCursor | undefined {
-  if (token === "") return undefined;
-  const invalid = (cause?: unknown) =>
-    new ServiceError("invalid_argument", "page_token is malformed or was issued for another list", { cause });
-  if (token.length > 512 || !/^[\w-]+$/.test(token)) throw invalid();
-  let cursor: unknown;
-  try {
-    cursor = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch (error) {
-    throw invalid(error);
+  const cursor = tokens.decode(token);
+  if (cursor && cursor.list !== list) {
+    throw new ServiceError("invalid_argument", `page_token was issued for another list (${cursor.list})`);
   }
-  if (typeof cursor !== "object" || cursor === null) throw invalid();
-  const { list: kind, id } = cursor as Record<string, unknown>;
-  if (kind !== list || typeof id !== "string" || !uuid.test(id)) throw invalid();
-  return { list, id };
+  return cursor;
 }

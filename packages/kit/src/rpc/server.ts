@@ -18,7 +18,8 @@ import { inSpan, SpanKind } from "../tracing.ts";
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import { fileDescriptorProtos, grpcDefinition, type AnyService, type MethodsOf } from "./definition.ts";
+import { fileDescriptorProtos, type AnyService, type MethodsOf } from "./definition.ts";
+import { checkRequest, serverDefinition } from "./request-check.ts";
 
 /** What a handler knows of its call besides the request. */
 export interface CallContext {
@@ -62,7 +63,9 @@ export interface RpcServerOptions {
 /**
  * A grpc-js server with typed protobuf-es services, server reflection and the standard health
  * service. Every call is logged on failure, timed into `rpc_server_duration_seconds`, runs inside
- * a request context carrying its deadline and ids, and maps thrown errors to gRPC statuses.
+ * a request context carrying its deadline and ids, and maps thrown errors to gRPC statuses. A
+ * request that does not parse, or holds a refused character in any string (`refused-text.ts`), is
+ * INVALID_ARGUMENT naming the field before its handler runs.
  *
  * @example
  *   const rpc = createRpcServer({ log, metrics });
@@ -120,7 +123,7 @@ export function createRpcServer({ log, metrics }: RpcServerOptions) {
             throw new Error(`${name}: ${method.methodKind} methods are not supported`);
         }
       }
-      server.addService(grpcDefinition(service), handlers);
+      server.addService(serverDefinition(service), handlers);
     },
     /** Binds, adds reflection for every service added so far, and marks them serving. */
     async listen(address: string): Promise<number> {
@@ -204,6 +207,7 @@ function unary(
       (traceparent, span) =>
         runWithContext({ ...request, traceparent }, async () => {
           try {
+            checkRequest(method.input, call.request);
             const response = create(method.output, (await handler(call.request as never, context)) as never);
             observe(GrpcStatus.OK, started);
             callback(null, response);
@@ -239,6 +243,7 @@ function serverStreaming(
     const context = { ...callOwn, signal: AbortSignal.any([cancelled, closing]) };
     runWithContext(request, async () => {
       try {
+        checkRequest(method.input, call.request);
         for await (const item of handler(call.request as never, context)) {
           if (context.signal.aborted) break;
           // Respect backpressure: a slow reader must not make us buffer the whole stream.
