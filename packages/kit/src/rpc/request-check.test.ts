@@ -22,6 +22,7 @@ const record = (request: unknown) => {
 const catalogStub: ServiceImpl<typeof CatalogService> = {
   listProducts: record,
   getProduct: record,
+  batchGetProducts: record,
   searchProducts: record,
   createProduct: record,
   updateProductPrice: record,
