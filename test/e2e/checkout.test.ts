@@ -206,6 +206,18 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
       },
       { timeoutMs: 30_000, intervalMs: 500 },
     );
+  /** The user has this order and no other, and payments charged it once. */
+  const expectOneOrderChargedOnce = async (user: string, orderId: string) => {
+    const list = await api<{ orders: Order[] }>("GET", "/api/v1/orders", { user });
+    expect(list.body.orders.map((o) => o.id)).toEqual([orderId]);
+    const payments = createClient(PaymentsService, addresses.payments);
+    try {
+      const charged = (await payments.listPayments({})).payments.filter((p) => p.orderId === orderId);
+      expect(charged).toHaveLength(1);
+    } finally {
+      payments.close();
+    }
+  };
   const stockOf = async (sku: string) => {
     const inventory = createClient(InventoryService, addresses.inventory);
     try {
@@ -294,15 +306,7 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
     expect(changed.status).toBe(422);
     expect((changed.body as unknown as Problem).type).toBe("urn:tessera:problem:idempotency-key-reused");
     expect((await settled(user, first.body.id)).status).toBe("confirmed");
-    const list = await api<{ orders: Order[] }>("GET", "/api/v1/orders", { user });
-    expect(list.body.orders.map((o) => o.id)).toEqual([first.body.id]);
-    const payments = createClient(PaymentsService, addresses.payments);
-    try {
-      const charged = (await payments.listPayments({})).payments.filter((p) => p.orderId === first.body.id);
-      expect(charged).toHaveLength(1);
-    } finally {
-      payments.close();
-    }
+    await expectOneOrderChargedOnce(user, first.body.id);
     await consistent();
   });
 
@@ -322,15 +326,7 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
     }
     const orderId = placed[0]!.body.id;
     expect((await settled(user, orderId)).status).toBe("confirmed");
-    const list = await api<{ orders: Order[] }>("GET", "/api/v1/orders", { user });
-    expect(list.body.orders.map((o) => o.id)).toEqual([orderId]);
-    const payments = createClient(PaymentsService, addresses.payments);
-    try {
-      const charged = (await payments.listPayments({})).payments.filter((p) => p.orderId === orderId);
-      expect(charged).toHaveLength(1);
-    } finally {
-      payments.close();
-    }
+    await expectOneOrderChargedOnce(user, orderId);
     await consistent();
   });
 
