@@ -22,3 +22,11 @@ CREATE TABLE outbox_pruned (
   type    text PRIMARY KEY,
   through bigint NOT NULL
 );
+
+-- Broker streams the relay delivered to, by the broker's own creation time of each. A stream that
+-- reappears with another creation time was lost with what it held (a broker restarted with an
+-- empty store): the relay sends the retained outbox rows again, and consumers' inboxes dedupe.
+CREATE TABLE outbox_broker_streams (
+  stream  text PRIMARY KEY,
+  created text NOT NULL
+);

@@ -7,6 +7,7 @@ import type { Logger } from "../logger.ts";
 import type { Client } from "../rpc/client.ts";
 import type { ServiceImpl } from "../rpc/server.ts";
 import type { Registry } from "prom-client";
+import { requeueIfStreamReplaced } from "./broker-streams.ts";
 import { applyEvent, type EventHandler, type Subscription } from "./consumer.ts";
 import { eventToMessage, startDirectConsumer } from "./direct.ts";
 import { acknowledgeEvents, streamOutbox } from "./direct-producer.ts";
@@ -177,6 +178,7 @@ export function createEventBus(options: EventBusOptions) {
           service,
           log,
           health,
+          streamSeen: (stream, created) => requeueIfStreamReplaced(db, stream, created),
         });
       }
       if (transport === "kafka") {

@@ -41,6 +41,13 @@ describe("the NATS transport when the broker loses its store", { timeout: 180_00
       migrations: new URL("./contract/no-migrations", import.meta.url),
       env: env(databases[0]!),
     });
+    const started = await producer.start();
+    producerAddress = `127.0.0.1:${started.rpcPort}`;
+    ops = { producer: started.opsPort, consumer: await startConsumer() };
+  });
+
+  /** The consumer service on its database, recording what it applies; returns its ops port. */
+  async function startConsumer(): Promise<number> {
     consumer = await createService({
       name: "restart-consumer",
       config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
@@ -51,10 +58,8 @@ describe("the NATS transport when the broker loses its store", { timeout: 180_00
       received.add(envelope.id);
       return Promise.resolve();
     });
-    const started = await producer.start();
-    producerAddress = `127.0.0.1:${started.rpcPort}`;
-    ops = { producer: started.opsPort, consumer: (await consumer.start()).opsPort };
-  });
+    return (await consumer.start()).opsPort;
+  }
 
   afterEach(async () => {
     await consumer?.stop();
@@ -90,6 +95,26 @@ describe("the NATS transport when the broker loses its store", { timeout: 180_00
     const afterwards = await publish(200);
     await allReceived(afterwards);
     expect(afterwards.every((id) => received.has(id))).toBe(true);
+  });
+
+  it("sends again what the lost stream held, so a consumer that was down when the broker lost it gets every event", async () => {
+    await allReceived(await publish(5));
+    await consumer.stop();
+    // Delivered to the stream, never consumed: then the broker loses its store.
+    const unconsumed = await publish(20);
+    const status = async () => {
+      const admin = createClient(EventsService, producerAddress);
+      try {
+        return await admin.getOutboxStatus({});
+      } finally {
+        admin.close();
+      }
+    };
+    await waitFor("the relay to deliver them", async () => (await status()).undelivered === 0n);
+    await nats.restart({ emptyStore: true });
+    await startConsumer();
+    const afterwards = await publish(5);
+    await allReceived([...unconsumed, ...afterwards]);
   });
 
   it("shows on /readyz and in its metrics that events cannot leave while the broker is down, and recovers", async () => {

@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { connect, headers, nanos, type NatsConnection } from "@nats-io/transport-node";
-import type { ServiceError } from "../errors.ts";
+import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { shortType, envelopeToJson, type EventEnvelope } from "./envelope.ts";
 import { consumeFromNats, isMissing, unavailable, type NatsConsumerOptions } from "./nats-consumer.ts";
@@ -18,7 +18,15 @@ export interface NatsTransportOptions {
   window?: number;
   /** Told when the connection drops and comes back, and by the consumers. */
   health?: TransportHealth;
+  /**
+   * Told the broker's creation time of each stream the relay delivers to, whenever it checks;
+   * returns how many outbox rows it queued again because the stream is not the one they went to.
+   */
+  streamSeen?: (stream: string, created: string) => Promise<number>;
 }
+
+/** How long a stream seen to exist is trusted without asking the broker again. */
+const streamCheckMs = 30_000;
 
 /** `tessera.catalog.ProductChanged` */
 export const subjectOf = (prefix: string, envelope: Pick<EventEnvelope, "source" | "type">) =>
@@ -44,6 +52,7 @@ export async function createNatsTransport({
   log,
   window = 256,
   health,
+  streamSeen,
 }: NatsTransportOptions) {
   const connection: NatsConnection = await connect({
     servers: url,
@@ -51,17 +60,17 @@ export async function createNatsTransport({
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
   });
-  watchConnection(connection, url, log, health);
+  /** Streams the relay has seen exist, until when it trusts that; a reconnect forgets them all. */
+  const ensured = new Map<string, number>();
+  watchConnection(connection, url, log, health, () => ensured.clear());
   const manager = await jetstreamManager(connection);
   const js: JetStreamClient = jetstream(connection);
-  /** Streams this process has seen exist; forgotten as soon as a publish finds one missing. */
-  const ensured = new Set<string>();
 
+  /** Declares the stream unless it exists; returns the broker's creation time of it. */
   async function declareStream(source: string): Promise<string> {
     const name = streamOf(prefix, source);
     try {
-      await manager.streams.info(name);
-      return name;
+      return (await manager.streams.info(name)).created;
     } catch (error) {
       if (!isMissing(error)) throw unavailable(`cannot look up NATS stream ${name}`, error);
     }
@@ -72,25 +81,31 @@ export async function createNatsTransport({
       max_age: nanos(7 * 24 * 3600_000),
     };
     try {
-      await manager.streams.add(config);
+      const created = (await manager.streams.add(config)).created;
       log.info({ stream: name }, "NATS stream declared");
+      return created;
     } catch (error) {
       // Another replica, or a consumer of this stream, declared it first.
-      const exists = await manager.streams.info(name).then(
-        () => true,
-        () => false,
-      );
-      if (!exists) throw unavailable(`cannot declare NATS stream ${name}`, error);
+      const info = await manager.streams.info(name).catch(() => undefined);
+      if (!info) throw unavailable(`cannot declare NATS stream ${name}`, error);
+      return info.created;
     }
-    return name;
   }
 
-  async function ensureStream(source: string): Promise<string> {
+  /** Before the relay publishes: the stream exists, and is the one earlier rows went to. */
+  async function ensureStream(source: string): Promise<void> {
     const name = streamOf(prefix, source);
-    if (ensured.has(name)) return name;
-    await declareStream(source);
-    ensured.add(name);
-    return name;
+    if ((ensured.get(name) ?? 0) > Date.now()) return;
+    const created = await declareStream(source);
+    const requeued = (await streamSeen?.(name, created)) ?? 0;
+    ensured.set(name, Date.now() + streamCheckMs);
+    if (requeued > 0) {
+      // Rows that went to the lost stream go again first, in their order: this batch waits its turn.
+      throw new ServiceError(
+        "unavailable",
+        `NATS stream ${name} is not the one earlier events went to (created ${created}; the broker lost it): sending ${requeued} retained event(s) again`,
+      );
+    }
   }
 
   async function publishAll(events: readonly EventEnvelope[]): Promise<void> {
@@ -144,7 +159,7 @@ export async function createNatsTransport({
         ...options,
         js,
         manager,
-        declareStream,
+        declareStream: (producer) => declareStream(producer).then(() => streamOf(prefix, producer)),
         service,
         prefix,
         health: options.health ?? health,
@@ -178,7 +193,8 @@ function watchConnection(
   connection: NatsConnection,
   url: string,
   log: Logger,
-  health?: TransportHealth,
+  health: TransportHealth | undefined,
+  onReconnect: () => void,
 ): void {
   void (async () => {
     for await (const status of connection.status()) {
@@ -187,6 +203,8 @@ function watchConnection(
         health?.failed("connection", new Error(`disconnected from NATS at ${url}`));
       } else if (status.type === "reconnect") {
         log.info({ url }, "NATS connection restored");
+        // The server may be a new one, without the streams the old one had.
+        onReconnect();
         health?.succeeded("connection");
       }
     }
