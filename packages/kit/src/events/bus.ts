@@ -104,7 +104,7 @@ export function createEventBus(options: EventBusOptions) {
       });
     },
 
-    /** The EventsService handlers: the direct stream and dead-letter administration. */
+    /** The EventsService handlers: the direct stream and its acknowledgements, outbox status, dead letters. */
     handlers(): ServiceImpl<typeof EventsService> {
       return {
         streamEvents: (request, context) => streamOutbox(db, notifier, request, context, { log, metrics }),
