@@ -42,6 +42,10 @@ export const RpcServiceConfig = BaseConfig.extend({
   EVENTS_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(50),
   /** NATS: how long a delivered, unacknowledged event waits before the server redelivers it (a crashed replica's). */
   EVENTS_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
+  /** How long delivered outbox rows are kept (7 days); a known direct consumer's unacknowledged rows stay longer. */
+  EVENTS_OUTBOX_RETENTION_MS: z.coerce.number().int().min(1).default(604_800_000),
+  /** How long the event transport may fail (broker down, relay failing) before `/readyz` says not ready. */
+  EVENTS_UNHEALTHY_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
 });
 
 const kitMigrations = fileURLToPath(new URL("../migrations", import.meta.url));
@@ -138,6 +142,8 @@ export async function createService<C extends ConfigShape>(
       prefix: (config as { EVENTS_PREFIX?: string }).EVENTS_PREFIX,
       maxAttempts: (config as { EVENTS_MAX_ATTEMPTS?: number }).EVENTS_MAX_ATTEMPTS,
       ackWaitMs: (config as { EVENTS_ACK_WAIT_MS?: number }).EVENTS_ACK_WAIT_MS,
+      retentionMs: (config as { EVENTS_OUTBOX_RETENTION_MS?: number }).EVENTS_OUTBOX_RETENTION_MS,
+      unhealthyAfterMs: (config as { EVENTS_UNHEALTHY_AFTER_MS?: number }).EVENTS_UNHEALTHY_AFTER_MS,
       retryDelayMs: retryDelay((config as { EVENTS_RETRY_BASE_MS?: number }).EVENTS_RETRY_BASE_MS ?? 50),
       producerClient: (producer) => {
         const key = `${producer.toUpperCase()}_ADDR`;
@@ -154,6 +160,8 @@ export async function createService<C extends ConfigShape>(
     served = true;
     checks.set("database", () => database.ping());
     checks.set("migrations", () => migrationsApplied(database, migrations));
+    const events = bus;
+    checks.set("events", () => Promise.resolve(events.ready()));
   }
 
   const service: Service<z.infer<C>> = {

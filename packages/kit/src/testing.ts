@@ -53,4 +53,5 @@ export {
   type RpcServiceProcess,
 } from "./service-process.ts";
 export { startTestProducer, type TestProducer } from "./test-producer.ts";
+export { startNatsServer, type NatsServer } from "./nats-server.ts";
 export { waitFor } from "./wait-for.ts";

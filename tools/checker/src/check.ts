@@ -27,6 +27,7 @@ export async function checkConsistency(
     `orders: ${snapshot.orders.length} (confirmed ${count("confirmed")}, rejected ${count("rejected")}, cancelled ${count("cancelled")}, in flight ${snapshot.orders.length - count("confirmed") - count("rejected") - count("cancelled")})`,
     `stock: ${snapshot.stock.length} SKUs, ${snapshot.reservations.filter((r) => r.status === "held").length} reservations held`,
     `payments: ${snapshot.payments.length}; ledger: ${snapshot.ledger.journalEntries} journal entries, sum ${snapshot.ledger.sumOfEntries}`,
+    `outboxes: ${snapshot.outboxes.map((o) => `${o.service} ${o.undelivered} undelivered (${o.transport})`).join(", ")}`,
     violations.length === 0
       ? "consistent: every invariant holds"
       : `${violations.length} violation(s):\n` +

@@ -3,6 +3,7 @@ import {
   checkAll,
   ledgerBalanced,
   ordersTerminal,
+  outboxesDrain,
   paymentsMatchOrders,
   stockConserved,
   stockMatchesOrders,
@@ -67,6 +68,16 @@ function consistent(): Snapshot {
       },
     ],
     ledger: { sumOfEntries: 0n, journalEntries: 3n, unbalancedEntries: 0n },
+    outboxes: [
+      {
+        service: "orders",
+        transport: "direct",
+        undelivered: 0n,
+        oldestUndeliveredAgeMs: 0,
+        problems: [],
+        consumers: [{ consumer: "inventory/saga", unacknowledged: 1n, oldestUnacknowledgedAgeMs: 200 }],
+      },
+    ],
   };
 }
 
@@ -151,5 +162,41 @@ describe("the consistency invariants", () => {
       refundedMinor: 4500n,
     };
     expect(paymentsMatchOrders(snapshot)).toEqual([]);
+  });
+
+  it("flag an outbox whose events have not left for longer than the limit, and say why", () => {
+    const snapshot = consistent();
+    snapshot.outboxes = [
+      {
+        service: "orders",
+        transport: "nats",
+        undelivered: 12n,
+        oldestUndeliveredAgeMs: 45_000,
+        problems: [{ component: "relay", failingForMs: 44_000, error: "no NATS stream takes the subject" }],
+        consumers: [],
+      },
+    ];
+    expect(outboxesDrain(snapshot, 30_000)).toEqual([
+      {
+        invariant: "every outbox drains",
+        detail: "orders: 12 event(s) not delivered to nats, the oldest for 45 s",
+      },
+      {
+        invariant: "every outbox drains",
+        detail: "orders: relay failing for 44 s: no NATS stream takes the subject",
+      },
+    ]);
+    expect(outboxesDrain(consistent(), 30_000)).toEqual([]);
+  });
+
+  it("flag a direct consumer that has not acknowledged its events for longer than the limit", () => {
+    const snapshot = consistent();
+    snapshot.outboxes[0]!.consumers[0]!.oldestUnacknowledgedAgeMs = 60_000;
+    expect(outboxesDrain(snapshot, 30_000)).toEqual([
+      {
+        invariant: "every outbox drains",
+        detail: "orders: consumer inventory/saga has not acknowledged 1 event(s), the oldest for 60 s",
+      },
+    ]);
   });
 });

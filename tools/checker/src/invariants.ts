@@ -43,6 +43,18 @@ export interface LedgerSnapshot {
   unbalancedEntries: bigint;
 }
 
+/** Whether a service's events leave it (its GetOutboxStatus). */
+export interface OutboxSnapshot {
+  service: string;
+  transport: string;
+  undelivered: bigint;
+  oldestUndeliveredAgeMs: number;
+  /** Parts of its event transport failing now. */
+  problems: { component: string; failingForMs: number; error: string }[];
+  /** Direct transport: what each known consumer has not acknowledged. */
+  consumers: { consumer: string; unacknowledged: bigint; oldestUnacknowledgedAgeMs: number }[];
+}
+
 export interface Snapshot {
   takenAt: Date;
   orders: OrderSnapshot[];
@@ -50,6 +62,7 @@ export interface Snapshot {
   reservations: ReservationSnapshot[];
   payments: PaymentSnapshot[];
   ledger: LedgerSnapshot;
+  outboxes: OutboxSnapshot[];
 }
 
 export interface Violation {
@@ -183,6 +196,39 @@ export function paymentsMatchOrders(snapshot: Snapshot): Violation[] {
   return violations;
 }
 
+/**
+ * Every outbox drains: no event waits longer than `limitMs` to leave its producer (undelivered,
+ * or over the direct transport not acknowledged by a known consumer), and no part of an event
+ * transport has been failing that long. Otherwise the orders behind those events cannot finish.
+ */
+export function outboxesDrain(snapshot: Snapshot, limitMs: number): Violation[] {
+  const violations: Violation[] = [];
+  const add = (detail: string) => violations.push({ invariant: "every outbox drains", detail });
+  for (const outbox of snapshot.outboxes) {
+    const failing = outbox.problems.filter((problem) => problem.failingForMs > limitMs);
+    if (outbox.undelivered > 0n && outbox.oldestUndeliveredAgeMs > limitMs) {
+      add(
+        `${outbox.service}: ${outbox.undelivered} event(s) not delivered to ${outbox.transport}, the oldest for ${seconds(outbox.oldestUndeliveredAgeMs)}`,
+      );
+    }
+    for (const consumer of outbox.consumers) {
+      if (consumer.unacknowledged > 0n && consumer.oldestUnacknowledgedAgeMs > limitMs) {
+        add(
+          `${outbox.service}: consumer ${consumer.consumer} has not acknowledged ${consumer.unacknowledged} event(s), the oldest for ${seconds(consumer.oldestUnacknowledgedAgeMs)}`,
+        );
+      }
+    }
+    for (const problem of failing) {
+      add(
+        `${outbox.service}: ${problem.component} failing for ${seconds(problem.failingForMs)}: ${problem.error}`,
+      );
+    }
+  }
+  return violations;
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
 function format(s: StockSnapshot): string {
   return `on hand ${s.onHand}, reserved ${s.reserved}, committed ${s.committed}, received ${s.received}`;
 }
@@ -195,5 +241,6 @@ export function checkAll(snapshot: Snapshot, { stepTimeoutMs }: { stepTimeoutMs:
     ...stockMatchesOrders(snapshot),
     ...ledgerBalanced(snapshot),
     ...paymentsMatchOrders(snapshot),
+    ...outboxesDrain(snapshot, stepTimeoutMs),
   ];
 }

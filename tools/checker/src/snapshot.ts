@@ -1,4 +1,5 @@
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { durationMs, timestampDate } from "@bufbuild/protobuf/wkt";
+import { EventsService } from "@tessera/contracts/events/v1";
 import { InventoryService, ReservationStatus } from "@tessera/contracts/inventory/v1";
 import { OrdersService, OrderStatus } from "@tessera/contracts/orders/v1";
 import { PaymentsService, PaymentStatus } from "@tessera/contracts/payments/v1";
@@ -6,6 +7,7 @@ import { createClient } from "@tessera/kit";
 import type {
   OrderSnapshot,
   OrderState,
+  OutboxSnapshot,
   PaymentSnapshot,
   ReservationSnapshot,
   Snapshot,
@@ -68,11 +70,12 @@ export async function takeSnapshot(addresses: Addresses, timeoutMs = 10_000): Pr
       }
       pageToken = page.nextPageToken;
     } while (pageToken !== "");
-    const [stock, reservations, paymentList, ledger] = await Promise.all([
+    const [stock, reservations, paymentList, ledger, outboxes] = await Promise.all([
       inventory.listStock({}),
       inventory.listReservations({}),
       payments.listPayments({}),
       payments.getLedger({}),
+      readOutboxes(addresses, options),
     ]);
     return {
       takenAt,
@@ -102,10 +105,50 @@ export async function takeSnapshot(addresses: Addresses, timeoutMs = 10_000): Pr
         journalEntries: ledger.journalEntries,
         unbalancedEntries: ledger.unbalancedEntries,
       },
+      outboxes,
     };
   } finally {
     orders.close();
     inventory.close();
     payments.close();
   }
+}
+
+/** The outbox of every saga service, through the EventsService each serves. */
+async function readOutboxes(
+  addresses: Addresses,
+  options: { deadlineMs: number },
+): Promise<OutboxSnapshot[]> {
+  const read = async ([service, address]: [string, string]): Promise<OutboxSnapshot> => {
+    const client = createClient(EventsService, address, options);
+    try {
+      const status = await client.getOutboxStatus({});
+      const ms = (duration: Parameters<typeof durationMs>[0] | undefined) =>
+        duration ? durationMs(duration) : 0;
+      return {
+        service,
+        transport: status.transport,
+        undelivered: status.undelivered,
+        oldestUndeliveredAgeMs: ms(status.oldestUndeliveredAge),
+        problems: status.problems.map((p) => ({
+          component: p.component,
+          failingForMs: ms(p.failingFor),
+          error: p.error,
+        })),
+        consumers: status.consumers.map((c) => ({
+          consumer: c.consumer,
+          unacknowledged: c.unacknowledged,
+          oldestUnacknowledgedAgeMs: ms(c.oldestUnacknowledgedAge),
+        })),
+      };
+    } finally {
+      client.close();
+    }
+  };
+  const services: [string, string][] = [
+    ["orders", addresses.orders],
+    ["inventory", addresses.inventory],
+    ["payments", addresses.payments],
+  ];
+  return Promise.all(services.map(read));
 }

@@ -7,15 +7,19 @@ import type { Logger } from "../logger.ts";
 import type { Client } from "../rpc/client.ts";
 import type { ServiceImpl } from "../rpc/server.ts";
 import type { Registry } from "prom-client";
+import { requeueIfStreamReplaced } from "./broker-streams.ts";
 import { applyEvent, type EventHandler, type Subscription } from "./consumer.ts";
-import { eventToMessage, startDirectConsumer, streamOutbox } from "./direct.ts";
+import { eventToMessage, startDirectConsumer } from "./direct.ts";
+import { acknowledgeEvents, streamOutbox } from "./direct-producer.ts";
 import { envelopeFromJson, producerOf, type EventEnvelope } from "./envelope.ts";
 import type { KafkaTransport } from "./kafka.ts";
 import { createEventMetrics, type EventMetrics } from "./metrics.ts";
 import type { NatsTransport } from "./nats.ts";
 import { Notifier } from "./notifier.ts";
 import { outboxChannel, positionedChannel, publish } from "./outbox.ts";
+import { outboxStatus } from "./outbox-status.ts";
 import { createRelay, outboxStats, type Relay } from "./relay.ts";
+import { createTransportHealth } from "./transport-health.ts";
 
 export type TransportName = "direct" | "nats" | "kafka";
 
@@ -40,6 +44,10 @@ export interface EventBusOptions {
   pollMs?: number;
   /** NATS ack wait: when a crashed replica's unacknowledged events are redelivered. */
   ackWaitMs?: number;
+  /** Delivered outbox rows are pruned after this, unless a known direct consumer has not acknowledged them. */
+  retentionMs?: number;
+  /** How long a part of the transport may fail before the service reports itself unready. */
+  unhealthyAfterMs?: number;
 }
 
 /**
@@ -47,9 +55,12 @@ export interface EventBusOptions {
  * connects them — the direct stream between services (embedded default), NATS JetStream or Kafka.
  */
 export function createEventBus(options: EventBusOptions) {
-  const { service, db, log, transport } = options;
-  const metrics: EventMetrics = createEventMetrics(options.registry, () =>
-    outboxStats(db.pool.query.bind(db.pool)),
+  const { service, db, log, transport, retentionMs = 7 * 24 * 3600_000 } = options;
+  const health = createTransportHealth({ unhealthyAfterMs: options.unhealthyAfterMs ?? 15_000 });
+  const metrics: EventMetrics = createEventMetrics(
+    options.registry,
+    () => outboxStats(db.pool.query.bind(db.pool)),
+    health,
   );
   const notifier = new Notifier(options.connectionString, [outboxChannel, positionedChannel], log);
   const subscriptions = new Map<string, Subscription>();
@@ -67,6 +78,8 @@ export function createEventBus(options: EventBusOptions) {
 
   return {
     metrics,
+    /** False while the transport has been failing longer than `unhealthyAfterMs`: events are not leaving or arriving. */
+    ready: (): boolean => health.ready(),
     /** Inserts the event into the outbox in `tx`; see `publish`. */
     publish<D extends DescMessage>(tx: Tx, schema: D, data: MessageInitShape<D>, meta: { subject: string }) {
       return publish(tx, service, schema, data, meta);
@@ -91,10 +104,15 @@ export function createEventBus(options: EventBusOptions) {
       });
     },
 
-    /** The EventsService handlers: the direct stream and dead-letter administration. */
+    /** The EventsService handlers: the direct stream and its acknowledgements, outbox status, dead letters. */
     handlers(): ServiceImpl<typeof EventsService> {
       return {
-        streamEvents: (request, context) => streamOutbox(db, notifier, request, context),
+        streamEvents: (request, context) => streamOutbox(db, notifier, request, context, { log, metrics }),
+        async acknowledgeEvents(request) {
+          await acknowledgeEvents(db, request);
+          return {};
+        },
+        getOutboxStatus: () => outboxStatus(db, { transport, retentionMs, health }),
         async listDeadLetters(request) {
           const limit = request.pageSize === 0 ? 50 : request.pageSize;
           if (limit < 0 || limit > 100)
@@ -159,6 +177,8 @@ export function createEventBus(options: EventBusOptions) {
           prefix: options.prefix ?? "tessera",
           service,
           log,
+          health,
+          streamSeen: (stream, created) => requeueIfStreamReplaced(db, stream, created),
         });
       }
       if (transport === "kafka") {
@@ -179,6 +199,9 @@ export function createEventBus(options: EventBusOptions) {
         metrics,
         sink: nats?.sink ?? kafka?.sink,
         pollMs: options.pollMs,
+        retentionMs,
+        pruneEveryMs: Math.min(60_000, retentionMs),
+        health,
       });
       relay.start();
       for (const subscription of subscriptions.values()) {
@@ -199,6 +222,7 @@ export function createEventBus(options: EventBusOptions) {
               producer,
               client: options.producerClient(producer),
               consumerName: `${service}/${subscription.name}`,
+              health,
             }),
           );
         }

@@ -1,17 +1,16 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { EventSchema, EventsService, StreamEventsResponseSchema } from "@tessera/contracts/events/v1";
+import type { EventSchema, EventsService } from "@tessera/contracts/events/v1";
+import { ExponentialBackoff, type IBackoff } from "cockatiel";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Db } from "../db.ts";
+import { ServiceError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import type { Client } from "../rpc/client.ts";
-import type { CallContext } from "../rpc/server.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import { applyBatch, batched, type ApplyOptions, type Subscription } from "./consumer.ts";
 import type { EventMetrics } from "./metrics.ts";
-import type { Notifier } from "./notifier.ts";
-import { envelopeOf, outboxColumns, positionedChannel, type OutboxRow } from "./outbox.ts";
+import type { TransportHealth } from "./transport-health.ts";
 
-const pageSize = 500;
 /** Events applied in one consumer transaction at most. */
 const batchSize = 100;
 
@@ -55,51 +54,34 @@ export function eventFromMessage(event: {
   };
 }
 
-/**
- * The producer side of the direct transport: streams positioned outbox rows after the consumer's
- * position, in position (commit) order, then waits for more — woken by the relay's NOTIFY.
- */
-export async function* streamOutbox(
-  db: Db,
-  notifier: Notifier,
-  request: { afterPosition: bigint; types: string[] },
-  context: Pick<CallContext, "signal">,
-  idleWaitMs = 1_000,
-): AsyncGenerator<MessageInitShape<typeof StreamEventsResponseSchema>> {
-  let after = request.afterPosition;
-  const types = request.types.length > 0 ? request.types : null;
-  while (!context.signal.aborted) {
-    const mark = notifier.mark(positionedChannel);
-    const { rows } = await db.query<OutboxRow & { head: bigint }>(
-      `SELECT ${outboxColumns}, (SELECT max(position) FROM outbox) AS head FROM outbox
-        WHERE position > $1 AND ($2::text[] IS NULL OR type = ANY($2)) ORDER BY position LIMIT $3`,
-      [after, types, pageSize],
-    );
-    for (const row of rows) {
-      yield { event: eventToMessage(envelopeOf(row)), headPosition: row.head };
-      after = row.position ?? after;
-    }
-    if (rows.length < pageSize) await notifier.wait(positionedChannel, idleWaitMs, context.signal, mark);
-  }
-}
-
 export interface DirectConsumerOptions extends Omit<ApplyOptions, "commit" | "signal"> {
   subscription: Subscription;
   producer: string;
   client: Client<typeof EventsService>;
   metrics?: EventMetrics;
   consumerName: string;
+  /** Told when the stream fails and when it works again; reported, but a peer being down is no reason to be unready. */
+  health?: TransportHealth;
+  /** How often the committed position is acknowledged to the producer, at most. */
+  ackIntervalMs?: number;
 }
 
 /**
  * The consumer side of the direct transport: reads its committed position for this producer,
  * streams from there, and applies each event with its new position committed in the same
  * transaction as the effect. Restarts of either side resume exactly where the last commit left.
+ * It acknowledges committed positions to the producer, which keeps its outbox rows until then.
  */
 export function startDirectConsumer(options: DirectConsumerOptions) {
-  const { subscription, producer, client, db, log, metrics, consumerName } = options;
+  const { subscription, producer, client, db, log, metrics, consumerName, health } = options;
   const abort = new AbortController();
   const types = [...subscription.types.keys()];
+  const component = `consumer ${subscription.name} of ${producer}`;
+  const labels = { consumer: subscription.name, producer };
+  const acks = acknowledger(client, consumerName, options.ackIntervalMs ?? 1_000, log);
+  const backoffs = new ExponentialBackoff({ initialDelay: 100, maxDelay: 5_000 });
+  let backoff: IBackoff<unknown> | undefined;
+  let failures = 0;
 
   async function position(): Promise<bigint> {
     const { rows } = await db.query<{ position: bigint }>(
@@ -109,47 +91,64 @@ export function startDirectConsumer(options: DirectConsumerOptions) {
     return rows[0]?.position ?? 0n;
   }
 
-  async function run(): Promise<void> {
-    for (let failures = 0; !abort.signal.aborted;) {
-      try {
-        const after = await position();
-        const stream = client.streamEvents(
-          { afterPosition: after, types, consumer: consumerName },
-          { signal: abort.signal },
+  async function consume(): Promise<void> {
+    const after = await position();
+    const stream = client.streamEvents(
+      { afterPosition: after, types, consumer: consumerName },
+      { signal: abort.signal },
+    );
+    for await (const batch of batched(stream, batchSize)) {
+      // The stream works again: a later failure starts the backoff from the beginning.
+      failures = 0;
+      backoff = undefined;
+      health?.succeeded(component);
+      for (const { missedThrough } of batch) {
+        if (missedThrough <= after) continue;
+        metrics?.consumerGaps.inc(labels);
+        log.error(
+          { ...labels, after: String(after), missedThrough: String(missedThrough) },
+          "the producer pruned events before this consumer read them; they are lost to it",
         );
-        for await (const batch of batched(stream, batchSize)) {
-          failures = 0;
-          const envelopes = batch.flatMap(({ event }) => (event ? [eventFromMessage(event)] : []));
-          await applyBatch(subscription, envelopes, {
-            ...options,
-            signal: abort.signal,
-            commit: (tx, last) =>
-              tx
-                .query(
-                  `INSERT INTO consumer_offsets (consumer, producer, position) VALUES ($1, $2, $3)
-                   ON CONFLICT (consumer, producer) DO UPDATE
-                     SET position = GREATEST(consumer_offsets.position, excluded.position), updated_at = now()`,
-                  [subscription.name, producer, last.position],
-                )
-                .then(() => undefined),
-          });
-          const head = batch.at(-1)?.headPosition ?? 0n;
-          const position = envelopes.at(-1)?.position ?? head;
-          metrics?.consumerLag.set({ consumer: subscription.name, producer }, Number(head - position));
-        }
+      }
+      const envelopes = batch.flatMap(({ event }) => (event ? [eventFromMessage(event)] : []));
+      await applyBatch(subscription, envelopes, {
+        ...options,
+        signal: abort.signal,
+        commit: (tx, last) =>
+          tx
+            .query(
+              `INSERT INTO consumer_offsets (consumer, producer, position) VALUES ($1, $2, $3)
+               ON CONFLICT (consumer, producer) DO UPDATE
+                 SET position = GREATEST(consumer_offsets.position, excluded.position), updated_at = now()`,
+              [subscription.name, producer, last.position],
+            )
+            .then(() => undefined),
+      });
+      const committed = envelopes.at(-1)?.position;
+      if (committed !== undefined) acks.committed(committed);
+      const head = batch.at(-1)?.headPosition ?? 0n;
+      metrics?.consumerLag.set(labels, Number(head - (committed ?? head)));
+    }
+  }
+
+  async function run(): Promise<void> {
+    while (!abort.signal.aborted) {
+      try {
+        await consume();
       } catch (error) {
         if (abort.signal.aborted) break;
         failures++;
-        const level = failures > 3 ? "warn" : "debug";
-        log[level](
-          { err: error, producer, consumer: subscription.name },
+        health?.failed(component, error, { gatesReadiness: false });
+        // A producer whose positions went back refuses us with failed_precondition: say so loudly.
+        const refused = error instanceof ServiceError && error.code === "failed_precondition";
+        log[refused ? "error" : failures > 3 ? "warn" : "debug"](
+          { err: error, ...labels, failures },
           "event stream interrupted; reconnecting",
         );
       }
       // Reconnect with backoff; a clean end (producer shutting down) also lands here.
-      await sleep(Math.min(100 * 2 ** failures, 5_000), undefined, { signal: abort.signal }).catch(
-        () => undefined,
-      );
+      backoff = backoff ? backoff.next(undefined) : backoffs.next();
+      await sleep(backoff.duration, undefined, { signal: abort.signal }).catch(() => undefined);
     }
   }
 
@@ -157,7 +156,43 @@ export function startDirectConsumer(options: DirectConsumerOptions) {
   return {
     async stop(): Promise<void> {
       abort.abort();
+      acks.stop();
       await running;
+    },
+  };
+}
+
+/**
+ * Tells the producer the position this subscription committed, at most every `intervalMs` and
+ * only when it moved, so a long-lived stream keeps the producer's view current. Losing one is
+ * harmless: the next one, or the next stream's opening, carries the position again.
+ */
+function acknowledger(
+  client: Client<typeof EventsService>,
+  consumer: string,
+  intervalMs: number,
+  log: Logger,
+) {
+  let committed: bigint | undefined;
+  let sent: bigint | undefined;
+  let sending = false;
+  const timer = setInterval(() => {
+    if (committed === undefined || committed === sent || sending) return;
+    const position = committed;
+    sending = true;
+    client
+      .acknowledgeEvents({ consumer, position })
+      .then(() => (sent = position))
+      .catch((error: unknown) => log.debug({ err: error, consumer }, "acknowledging events failed"))
+      .finally(() => (sending = false));
+  }, intervalMs);
+  timer.unref();
+  return {
+    committed(position: bigint): void {
+      if (committed === undefined || position > committed) committed = position;
+    },
+    stop(): void {
+      clearInterval(timer);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { TransportHealth } from "./transport-health.ts";
 
 /** Event metrics of one service: outbox (producer side) and subscriptions (consumer side). */
 export interface EventMetrics {
@@ -8,11 +9,20 @@ export interface EventMetrics {
   applied: Counter<"consumer" | "type" | "outcome">;
   consumerLag: Gauge<"consumer" | "producer">;
   relayed: Counter<"transport">;
+  /** Consecutive failed relay attempts; 0 once a delivery works. */
+  relayFailures: Gauge;
+  /** Producer side, direct transport: streams opened after events the consumer needed were pruned. */
+  streamGaps: Counter<"consumer">;
+  /** Consumer side, direct transport: the same gap, as the consumer saw it. */
+  consumerGaps: Counter<"consumer" | "producer">;
+  /** Producer side, direct transport: rows past retention kept only for this known consumer. */
+  retainedForConsumer: Gauge<"consumer">;
 }
 
 export function createEventMetrics(
   registry: Registry,
   outboxStats: () => Promise<{ depth: number; oldestAgeSeconds: number }>,
+  health?: TransportHealth,
 ): EventMetrics {
   const registers = [registry];
   let stats: Promise<{ depth: number; oldestAgeSeconds: number }> | undefined;
@@ -34,6 +44,7 @@ export function createEventMetrics(
       this.set((await read()).oldestAgeSeconds);
     },
   });
+  if (health) registerHealthGauges(registers, health);
   return {
     deliveryLatency: new Histogram({
       name: "event_delivery_latency_seconds",
@@ -72,5 +83,51 @@ export function createEventMetrics(
       labelNames: ["transport"],
       registers,
     }),
+    relayFailures: new Gauge({
+      name: "outbox_relay_consecutive_failures",
+      help: "Relay attempts that failed in a row; 0 once a delivery works.",
+      registers,
+    }),
+    streamGaps: new Counter({
+      name: "outbox_stream_gaps_total",
+      help: "Direct streams a consumer opened after events it had not read were pruned: it missed them.",
+      labelNames: ["consumer"],
+      registers,
+    }),
+    consumerGaps: new Counter({
+      name: "event_consumer_gaps_total",
+      help: "Direct streams on which the producer said events after this consumer's position were pruned.",
+      labelNames: ["consumer", "producer"],
+      registers,
+    }),
+    retainedForConsumer: new Gauge({
+      name: "outbox_retained_for_consumer",
+      help: "Outbox rows past the retention kept only because this known consumer has not acknowledged them; above 0 it is behind.",
+      labelNames: ["consumer"],
+      registers,
+    }),
   };
+}
+
+function registerHealthGauges(registers: Registry[], health: TransportHealth): void {
+  new Gauge({
+    name: "event_transport_failing_seconds",
+    help: "How long each failing part of the event transport (relay, connection, consumer) has been failing.",
+    labelNames: ["component"],
+    registers,
+    collect() {
+      // Only the parts failing now: a part that recovered disappears rather than staying at 0.
+      this.reset();
+      for (const problem of health.problems())
+        this.set({ component: problem.component }, problem.failingMs / 1000);
+    },
+  });
+  new Gauge({
+    name: "event_transport_ready",
+    help: "1 while the event transport can deliver; 0 once a part has failed longer than the readiness threshold.",
+    registers,
+    collect() {
+      this.set(health.ready() ? 1 : 0);
+    },
+  });
 }

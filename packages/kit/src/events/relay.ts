@@ -1,3 +1,4 @@
+import { ExponentialBackoff, type IBackoff } from "cockatiel";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import type { Logger } from "../logger.ts";
@@ -5,6 +6,8 @@ import type { EventEnvelope } from "./envelope.ts";
 import type { EventMetrics } from "./metrics.ts";
 import type { Notifier } from "./notifier.ts";
 import { envelopeOf, outboxChannel, outboxColumns, positionedChannel, type OutboxRow } from "./outbox.ts";
+import { pruneOutbox } from "./retention.ts";
+import type { TransportHealth } from "./transport-health.ts";
 
 /** Where a relay hands events: resolves once the transport has acknowledged every one. */
 export interface OutboxSink {
@@ -22,8 +25,14 @@ export interface RelayOptions {
   batchSize?: number;
   /** Polling interval when no notification arrives. */
   pollMs?: number;
-  /** Delivered rows older than this are deleted. */
+  /** Delivered rows older than this are deleted, unless a known consumer has not acknowledged them. */
   retentionMs?: number;
+  /** How often pruning runs. */
+  pruneEveryMs?: number;
+  /** Longest pause between attempts while the database or the transport keeps failing. */
+  maxBackoffMs?: number;
+  /** Told of every failure and of the next success, for readiness and metrics. */
+  health?: TransportHealth;
 }
 
 // One relay per database at a time: a session advisory lock is the lease; it dies with its connection.
@@ -44,28 +53,44 @@ export function createRelay({
   batchSize = 500,
   pollMs = 1_000,
   retentionMs = 7 * 24 * 3600_000,
+  pruneEveryMs = 60_000,
+  maxBackoffMs = 5_000,
+  health,
 }: RelayOptions) {
   const abort = new AbortController();
   let running: Promise<void> | undefined;
   let lastPrune = 0;
+  let failures = 0;
+  let backoff: IBackoff<unknown> | undefined;
+  const backoffs = new ExponentialBackoff({ initialDelay: 100, maxDelay: maxBackoffMs });
+
+  function succeeded(): void {
+    if (failures > 0) log.info({ failures }, "outbox relay recovered");
+    failures = 0;
+    backoff = undefined;
+    metrics?.relayFailures.set(0);
+    health?.succeeded("relay");
+  }
 
   async function withLease(client: pg.Client): Promise<void> {
     while (!abort.signal.aborted) {
       const mark = notifier.mark(outboxChannel);
       const moved = await step(client);
+      // Only a step that went through counts as recovery: taking the lease again does not.
+      succeeded();
       if (moved === 0) await notifier.wait(outboxChannel, pollMs, abort.signal, mark);
     }
   }
 
   async function step(client: pg.Client): Promise<number> {
-    // Positions continue from the highest one; only the lease holder runs this statement.
+    // Positions come from a sequence, so they never go back, even after every row was pruned. The
+    // sort happens before nextval runs, so positions follow id_seq; only the lease holder numbers.
     const positioned = await client.query(
-      `WITH base AS (SELECT coalesce(max(position), 0) AS top FROM outbox),
-            next AS (SELECT id_seq, row_number() OVER (ORDER BY id_seq) AS n
-                       FROM outbox WHERE position IS NULL ORDER BY id_seq LIMIT $1)
-       UPDATE outbox o SET position = base.top + next.n,
-                           delivered_at = CASE WHEN $2 THEN now() END
-         FROM base, next WHERE o.id_seq = next.id_seq`,
+      `UPDATE outbox o SET position = next.position, delivered_at = CASE WHEN $2 THEN now() END
+         FROM (SELECT id_seq, nextval('outbox_position') AS position
+                 FROM (SELECT id_seq FROM outbox WHERE position IS NULL ORDER BY id_seq LIMIT $1) waiting
+                ORDER BY id_seq) next
+        WHERE o.id_seq = next.id_seq`,
       [batchSize, sink === undefined],
     );
     const count = positioned.rowCount ?? 0;
@@ -90,19 +115,16 @@ export function createRelay({
         delivered = rows.length;
       }
     }
-    if (Date.now() - lastPrune > 60_000) {
+    if (Date.now() - lastPrune > pruneEveryMs) {
       lastPrune = Date.now();
-      const pruned = await client.query(
-        `DELETE FROM outbox WHERE delivered_at < now() - make_interval(secs => $1)`,
-        [retentionMs / 1000],
-      );
-      if (pruned.rowCount) log.debug({ pruned: pruned.rowCount }, "outbox pruned");
+      // Known consumers read the outbox only over the direct transport; a broker keeps its own copy.
+      await pruneOutbox(client, { retentionMs, log, metrics, forConsumers: !sink });
     }
     return count + delivered;
   }
 
   async function run(): Promise<void> {
-    for (let failures = 0; !abort.signal.aborted;) {
+    while (!abort.signal.aborted) {
       const client = new pg.Client({ connectionString, application_name: "tessera-relay" });
       client.on("error", (error) => log.warn({ err: error }, "relay connection failed"));
       try {
@@ -112,7 +134,6 @@ export function createRelay({
           [relayLease],
         );
         if (rows[0]?.leased) {
-          failures = 0;
           await withLease(client);
         } else {
           // Another replica relays; take over if it goes away.
@@ -121,10 +142,12 @@ export function createRelay({
       } catch (error) {
         if (abort.signal.aborted) break;
         failures++;
-        log.warn({ err: error, failures }, "outbox relay failed; retrying");
-        await sleep(Math.min(100 * 2 ** failures, 5_000), undefined, { signal: abort.signal }).catch(
-          () => undefined,
-        );
+        backoff = backoff ? backoff.next(undefined) : backoffs.next();
+        metrics?.relayFailures.set(failures);
+        health?.failed("relay", error);
+        const retryInMs = Math.round(backoff.duration);
+        log.warn({ err: error, failures, retryInMs }, "outbox relay failed; retrying");
+        await sleep(retryInMs, undefined, { signal: abort.signal }).catch(() => undefined);
       } finally {
         await client.end().catch(() => undefined);
       }

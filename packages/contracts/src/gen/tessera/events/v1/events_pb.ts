@@ -4,15 +4,15 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file tessera/events/v1/events.proto.
  */
 export const file_tessera_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch50ZXNzZXJhL2V2ZW50cy92MS9ldmVudHMucHJvdG8SEXRlc3NlcmEuZXZlbnRzLnYxItYBCgVFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEg4KBnNvdXJjZRgDIAEoCRIPCgdzdWJqZWN0GAQgASgJEigKBHRpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2RhdGFjb250ZW50dHlwZRgGIAEoCRIaChJkYXRhc2NoZW1hX3ZlcnNpb24YByABKAUSDAoEZGF0YRgIIAEoCRITCgt0cmFjZXBhcmVudBgJIAEoCRIQCghwb3NpdGlvbhgKIAEoAyJOChNTdHJlYW1FdmVudHNSZXF1ZXN0EhYKDmFmdGVyX3Bvc2l0aW9uGAEgASgDEg0KBXR5cGVzGAIgAygJEhAKCGNvbnN1bWVyGAMgASgJIlYKFFN0cmVhbUV2ZW50c1Jlc3BvbnNlEicKBWV2ZW50GAEgASgLMhgudGVzc2VyYS5ldmVudHMudjEuRXZlbnQSFQoNaGVhZF9wb3NpdGlvbhgCIAEoAyKlAQoKRGVhZExldHRlchIKCgJpZBgBIAEoAxIQCghjb25zdW1lchgCIAEoCRInCgVldmVudBgDIAEoCzIYLnRlc3NlcmEuZXZlbnRzLnYxLkV2ZW50Eg0KBWVycm9yGAQgASgJEhAKCGF0dGVtcHRzGAUgASgFEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI9ChZMaXN0RGVhZExldHRlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRIQCghjb25zdW1lchgCIAEoCSJOChdMaXN0RGVhZExldHRlcnNSZXNwb25zZRIzCgxkZWFkX2xldHRlcnMYASADKAsyHS50ZXNzZXJhLmV2ZW50cy52MS5EZWFkTGV0dGVyIiUKF1JlcGxheURlYWRMZXR0ZXJSZXF1ZXN0EgoKAmlkGAEgASgDIisKGFJlcGxheURlYWRMZXR0ZXJSZXNwb25zZRIPCgdhcHBsaWVkGAEgASgIMtMCCg1FdmVudHNTZXJ2aWNlEmEKDFN0cmVhbUV2ZW50cxImLnRlc3NlcmEuZXZlbnRzLnYxLlN0cmVhbUV2ZW50c1JlcXVlc3QaJy50ZXNzZXJhLmV2ZW50cy52MS5TdHJlYW1FdmVudHNSZXNwb25zZTABEm0KD0xpc3REZWFkTGV0dGVycxIpLnRlc3NlcmEuZXZlbnRzLnYxLkxpc3REZWFkTGV0dGVyc1JlcXVlc3QaKi50ZXNzZXJhLmV2ZW50cy52MS5MaXN0RGVhZExldHRlcnNSZXNwb25zZSIDkAIBEnAKEFJlcGxheURlYWRMZXR0ZXISKi50ZXNzZXJhLmV2ZW50cy52MS5SZXBsYXlEZWFkTGV0dGVyUmVxdWVzdBorLnRlc3NlcmEuZXZlbnRzLnYxLlJlcGxheURlYWRMZXR0ZXJSZXNwb25zZSIDkAICYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch50ZXNzZXJhL2V2ZW50cy92MS9ldmVudHMucHJvdG8SEXRlc3NlcmEuZXZlbnRzLnYxItYBCgVFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEg4KBnNvdXJjZRgDIAEoCRIPCgdzdWJqZWN0GAQgASgJEigKBHRpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2RhdGFjb250ZW50dHlwZRgGIAEoCRIaChJkYXRhc2NoZW1hX3ZlcnNpb24YByABKAUSDAoEZGF0YRgIIAEoCRITCgt0cmFjZXBhcmVudBgJIAEoCRIQCghwb3NpdGlvbhgKIAEoAyJOChNTdHJlYW1FdmVudHNSZXF1ZXN0EhYKDmFmdGVyX3Bvc2l0aW9uGAEgASgDEg0KBXR5cGVzGAIgAygJEhAKCGNvbnN1bWVyGAMgASgJIm4KFFN0cmVhbUV2ZW50c1Jlc3BvbnNlEicKBWV2ZW50GAEgASgLMhgudGVzc2VyYS5ldmVudHMudjEuRXZlbnQSFQoNaGVhZF9wb3NpdGlvbhgCIAEoAxIWCg5taXNzZWRfdGhyb3VnaBgDIAEoAyI+ChhBY2tub3dsZWRnZUV2ZW50c1JlcXVlc3QSEAoIY29uc3VtZXIYASABKAkSEAoIcG9zaXRpb24YAiABKAMiGwoZQWNrbm93bGVkZ2VFdmVudHNSZXNwb25zZSIYChZHZXRPdXRib3hTdGF0dXNSZXF1ZXN0Iv8BChdHZXRPdXRib3hTdGF0dXNSZXNwb25zZRIRCgl0cmFuc3BvcnQYASABKAkSEwoLdW5kZWxpdmVyZWQYAiABKAMSOQoWb2xkZXN0X3VuZGVsaXZlcmVkX2FnZRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIVCg1oZWFkX3Bvc2l0aW9uGAQgASgDEjUKCHByb2JsZW1zGAUgAygLMiMudGVzc2VyYS5ldmVudHMudjEuVHJhbnNwb3J0UHJvYmxlbRIzCgljb25zdW1lcnMYBiADKAsyIC50ZXNzZXJhLmV2ZW50cy52MS5Lbm93bkNvbnN1bWVyImQKEFRyYW5zcG9ydFByb2JsZW0SEQoJY29tcG9uZW50GAEgASgJEi4KC2ZhaWxpbmdfZm9yGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBWVycm9yGAMgASgJIrABCg1Lbm93bkNvbnN1bWVyEhAKCGNvbnN1bWVyGAEgASgJEh0KFWFja25vd2xlZGdlZF9wb3NpdGlvbhgCIAEoAxIWCg51bmFja25vd2xlZGdlZBgDIAEoAxI8ChlvbGRlc3RfdW5hY2tub3dsZWRnZWRfYWdlGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhgKEGJlaGluZF9yZXRlbnRpb24YBSABKAgipQEKCkRlYWRMZXR0ZXISCgoCaWQYASABKAMSEAoIY29uc3VtZXIYAiABKAkSJwoFZXZlbnQYAyABKAsyGC50ZXNzZXJhLmV2ZW50cy52MS5FdmVudBINCgVlcnJvchgEIAEoCRIQCghhdHRlbXB0cxgFIAEoBRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPQoWTGlzdERlYWRMZXR0ZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEAoIY29uc3VtZXIYAiABKAkiTgoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USMwoMZGVhZF9sZXR0ZXJzGAEgAygLMh0udGVzc2VyYS5ldmVudHMudjEuRGVhZExldHRlciIlChdSZXBsYXlEZWFkTGV0dGVyUmVxdWVzdBIKCgJpZBgBIAEoAyIrChhSZXBsYXlEZWFkTGV0dGVyUmVzcG9uc2USDwoHYXBwbGllZBgBIAEoCDK3BAoNRXZlbnRzU2VydmljZRJhCgxTdHJlYW1FdmVudHMSJi50ZXNzZXJhLmV2ZW50cy52MS5TdHJlYW1FdmVudHNSZXF1ZXN0GicudGVzc2VyYS5ldmVudHMudjEuU3RyZWFtRXZlbnRzUmVzcG9uc2UwARJzChFBY2tub3dsZWRnZUV2ZW50cxIrLnRlc3NlcmEuZXZlbnRzLnYxLkFja25vd2xlZGdlRXZlbnRzUmVxdWVzdBosLnRlc3NlcmEuZXZlbnRzLnYxLkFja25vd2xlZGdlRXZlbnRzUmVzcG9uc2UiA5ACAhJtCg9HZXRPdXRib3hTdGF0dXMSKS50ZXNzZXJhLmV2ZW50cy52MS5HZXRPdXRib3hTdGF0dXNSZXF1ZXN0GioudGVzc2VyYS5ldmVudHMudjEuR2V0T3V0Ym94U3RhdHVzUmVzcG9uc2UiA5ACARJtCg9MaXN0RGVhZExldHRlcnMSKS50ZXNzZXJhLmV2ZW50cy52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0GioudGVzc2VyYS5ldmVudHMudjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2UiA5ACARJwChBSZXBsYXlEZWFkTGV0dGVyEioudGVzc2VyYS5ldmVudHMudjEuUmVwbGF5RGVhZExldHRlclJlcXVlc3QaKy50ZXNzZXJhLmV2ZW50cy52MS5SZXBsYXlEZWFkTGV0dGVyUmVzcG9uc2UiA5ACAmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * An event envelope with CloudEvents attribute names.
@@ -142,6 +142,15 @@ export type StreamEventsResponse = Message<"tessera.events.v1.StreamEventsRespon
    * @generated from field: int64 head_position = 2;
    */
   headPosition: bigint;
+
+  /**
+   * The first response of a stream comes at once and carries no event. When events after the
+   * requested position were already pruned, it says so here: events of the requested types up to
+   * this position are gone and the consumer never received them. Zero otherwise.
+   *
+   * @generated from field: int64 missed_through = 3;
+   */
+  missedThrough: bigint;
 };
 
 /**
@@ -150,6 +159,184 @@ export type StreamEventsResponse = Message<"tessera.events.v1.StreamEventsRespon
  */
 export const StreamEventsResponseSchema: GenMessage<StreamEventsResponse> = /*@__PURE__*/
   messageDesc(file_tessera_events_v1_events, 2);
+
+/**
+ * @generated from message tessera.events.v1.AcknowledgeEventsRequest
+ */
+export type AcknowledgeEventsRequest = Message<"tessera.events.v1.AcknowledgeEventsRequest"> & {
+  /**
+   * The consuming service and subscription, as in StreamEventsRequest.
+   *
+   * @generated from field: string consumer = 1;
+   */
+  consumer: string;
+
+  /**
+   * The position of the last event the consumer committed.
+   *
+   * @generated from field: int64 position = 2;
+   */
+  position: bigint;
+};
+
+/**
+ * Describes the message tessera.events.v1.AcknowledgeEventsRequest.
+ * Use `create(AcknowledgeEventsRequestSchema)` to create a new message.
+ */
+export const AcknowledgeEventsRequestSchema: GenMessage<AcknowledgeEventsRequest> = /*@__PURE__*/
+  messageDesc(file_tessera_events_v1_events, 3);
+
+/**
+ * @generated from message tessera.events.v1.AcknowledgeEventsResponse
+ */
+export type AcknowledgeEventsResponse = Message<"tessera.events.v1.AcknowledgeEventsResponse"> & {
+};
+
+/**
+ * Describes the message tessera.events.v1.AcknowledgeEventsResponse.
+ * Use `create(AcknowledgeEventsResponseSchema)` to create a new message.
+ */
+export const AcknowledgeEventsResponseSchema: GenMessage<AcknowledgeEventsResponse> = /*@__PURE__*/
+  messageDesc(file_tessera_events_v1_events, 4);
+
+/**
+ * @generated from message tessera.events.v1.GetOutboxStatusRequest
+ */
+export type GetOutboxStatusRequest = Message<"tessera.events.v1.GetOutboxStatusRequest"> & {
+};
+
+/**
+ * Describes the message tessera.events.v1.GetOutboxStatusRequest.
+ * Use `create(GetOutboxStatusRequestSchema)` to create a new message.
+ */
+export const GetOutboxStatusRequestSchema: GenMessage<GetOutboxStatusRequest> = /*@__PURE__*/
+  messageDesc(file_tessera_events_v1_events, 5);
+
+/**
+ * @generated from message tessera.events.v1.GetOutboxStatusResponse
+ */
+export type GetOutboxStatusResponse = Message<"tessera.events.v1.GetOutboxStatusResponse"> & {
+  /**
+   * "direct", "nats" or "kafka".
+   *
+   * @generated from field: string transport = 1;
+   */
+  transport: string;
+
+  /**
+   * Outbox rows not yet handed to the transport (direct: not yet given a position).
+   *
+   * @generated from field: int64 undelivered = 2;
+   */
+  undelivered: bigint;
+
+  /**
+   * Age of the oldest of them; zero when there are none.
+   *
+   * @generated from field: google.protobuf.Duration oldest_undelivered_age = 3;
+   */
+  oldestUndeliveredAge?: Duration | undefined;
+
+  /**
+   * The last position given to an event.
+   *
+   * @generated from field: int64 head_position = 4;
+   */
+  headPosition: bigint;
+
+  /**
+   * Parts of the transport failing right now (relay, broker connection, consumers).
+   *
+   * @generated from field: repeated tessera.events.v1.TransportProblem problems = 5;
+   */
+  problems: TransportProblem[];
+
+  /**
+   * Direct transport: the consumers this producer knows, and what they have not acknowledged.
+   *
+   * @generated from field: repeated tessera.events.v1.KnownConsumer consumers = 6;
+   */
+  consumers: KnownConsumer[];
+};
+
+/**
+ * Describes the message tessera.events.v1.GetOutboxStatusResponse.
+ * Use `create(GetOutboxStatusResponseSchema)` to create a new message.
+ */
+export const GetOutboxStatusResponseSchema: GenMessage<GetOutboxStatusResponse> = /*@__PURE__*/
+  messageDesc(file_tessera_events_v1_events, 6);
+
+/**
+ * @generated from message tessera.events.v1.TransportProblem
+ */
+export type TransportProblem = Message<"tessera.events.v1.TransportProblem"> & {
+  /**
+   * "relay", "connection", or "consumer <subscription> of <producer>".
+   *
+   * @generated from field: string component = 1;
+   */
+  component: string;
+
+  /**
+   * @generated from field: google.protobuf.Duration failing_for = 2;
+   */
+  failingFor?: Duration | undefined;
+
+  /**
+   * @generated from field: string error = 3;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message tessera.events.v1.TransportProblem.
+ * Use `create(TransportProblemSchema)` to create a new message.
+ */
+export const TransportProblemSchema: GenMessage<TransportProblem> = /*@__PURE__*/
+  messageDesc(file_tessera_events_v1_events, 7);
+
+/**
+ * @generated from message tessera.events.v1.KnownConsumer
+ */
+export type KnownConsumer = Message<"tessera.events.v1.KnownConsumer"> & {
+  /**
+   * @generated from field: string consumer = 1;
+   */
+  consumer: string;
+
+  /**
+   * @generated from field: int64 acknowledged_position = 2;
+   */
+  acknowledgedPosition: bigint;
+
+  /**
+   * Events of its types after its acknowledged position.
+   *
+   * @generated from field: int64 unacknowledged = 3;
+   */
+  unacknowledged: bigint;
+
+  /**
+   * Age of the oldest of them; zero when there are none.
+   *
+   * @generated from field: google.protobuf.Duration oldest_unacknowledged_age = 4;
+   */
+  oldestUnacknowledgedAge?: Duration | undefined;
+
+  /**
+   * Rows past the retention are kept only because this consumer has not acknowledged them.
+   *
+   * @generated from field: bool behind_retention = 5;
+   */
+  behindRetention: boolean;
+};
+
+/**
+ * Describes the message tessera.events.v1.KnownConsumer.
+ * Use `create(KnownConsumerSchema)` to create a new message.
+ */
+export const KnownConsumerSchema: GenMessage<KnownConsumer> = /*@__PURE__*/
+  messageDesc(file_tessera_events_v1_events, 8);
 
 /**
  * @generated from message tessera.events.v1.DeadLetter
@@ -193,7 +380,7 @@ export type DeadLetter = Message<"tessera.events.v1.DeadLetter"> & {
  * Use `create(DeadLetterSchema)` to create a new message.
  */
 export const DeadLetterSchema: GenMessage<DeadLetter> = /*@__PURE__*/
-  messageDesc(file_tessera_events_v1_events, 3);
+  messageDesc(file_tessera_events_v1_events, 9);
 
 /**
  * @generated from message tessera.events.v1.ListDeadLettersRequest
@@ -219,7 +406,7 @@ export type ListDeadLettersRequest = Message<"tessera.events.v1.ListDeadLettersR
  * Use `create(ListDeadLettersRequestSchema)` to create a new message.
  */
 export const ListDeadLettersRequestSchema: GenMessage<ListDeadLettersRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_events_v1_events, 4);
+  messageDesc(file_tessera_events_v1_events, 10);
 
 /**
  * @generated from message tessera.events.v1.ListDeadLettersResponse
@@ -236,7 +423,7 @@ export type ListDeadLettersResponse = Message<"tessera.events.v1.ListDeadLetters
  * Use `create(ListDeadLettersResponseSchema)` to create a new message.
  */
 export const ListDeadLettersResponseSchema: GenMessage<ListDeadLettersResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_events_v1_events, 5);
+  messageDesc(file_tessera_events_v1_events, 11);
 
 /**
  * @generated from message tessera.events.v1.ReplayDeadLetterRequest
@@ -253,7 +440,7 @@ export type ReplayDeadLetterRequest = Message<"tessera.events.v1.ReplayDeadLette
  * Use `create(ReplayDeadLetterRequestSchema)` to create a new message.
  */
 export const ReplayDeadLetterRequestSchema: GenMessage<ReplayDeadLetterRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_events_v1_events, 6);
+  messageDesc(file_tessera_events_v1_events, 12);
 
 /**
  * @generated from message tessera.events.v1.ReplayDeadLetterResponse
@@ -272,7 +459,7 @@ export type ReplayDeadLetterResponse = Message<"tessera.events.v1.ReplayDeadLett
  * Use `create(ReplayDeadLetterResponseSchema)` to create a new message.
  */
 export const ReplayDeadLetterResponseSchema: GenMessage<ReplayDeadLetterResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_events_v1_events, 7);
+  messageDesc(file_tessera_events_v1_events, 13);
 
 /**
  * Served by every service that publishes or consumes events: the direct transport's stream of a
@@ -291,6 +478,28 @@ export const EventsService: GenService<{
     methodKind: "server_streaming";
     input: typeof StreamEventsRequestSchema;
     output: typeof StreamEventsResponseSchema;
+  },
+  /**
+   * Records how far a consumer has applied this service's events (the position it committed), so
+   * the producer never prunes what a known consumer still needs. Positions only move forward.
+   *
+   * @generated from rpc tessera.events.v1.EventsService.AcknowledgeEvents
+   */
+  acknowledgeEvents: {
+    methodKind: "unary";
+    input: typeof AcknowledgeEventsRequestSchema;
+    output: typeof AcknowledgeEventsResponseSchema;
+  },
+  /**
+   * Whether this service's events leave it: the undelivered outbox, the transport's failures and,
+   * for the direct transport, how far each known consumer has acknowledged.
+   *
+   * @generated from rpc tessera.events.v1.EventsService.GetOutboxStatus
+   */
+  getOutboxStatus: {
+    methodKind: "unary";
+    input: typeof GetOutboxStatusRequestSchema;
+    output: typeof GetOutboxStatusResponseSchema;
   },
   /**
    * Lists events this service's consumers gave up on, newest first.

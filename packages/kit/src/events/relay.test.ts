@@ -1,0 +1,94 @@
+import { EchoedSchema } from "@tessera/contracts/testing/v1";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type Db } from "../db.ts";
+import { ServiceError } from "../errors.ts";
+import { createLogger } from "../logger.ts";
+import { migrate, readMigrations } from "../migrations.ts";
+import { createTestDatabase, type TestDatabase } from "../testing.ts";
+import { waitFor } from "../wait-for.ts";
+import { Notifier } from "./notifier.ts";
+import { outboxChannel, positionedChannel, publish } from "./outbox.ts";
+import { createRelay, type OutboxSink } from "./relay.ts";
+import { createTransportHealth } from "./transport-health.ts";
+
+describe("the outbox relay", () => {
+  let database: TestDatabase;
+  let db: Db;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("relay");
+    db = createDb({ connectionString: database.url });
+    await migrate(
+      db,
+      await readMigrations(fileURLToPath(new URL("../../migrations", import.meta.url)), "kit/"),
+    );
+  });
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  it("backs off while the transport keeps failing, counting each failure and saying why, then recovers", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger({
+      service: "relay-test",
+      level: "info",
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    let broken = true;
+    const delivered: string[] = [];
+    const sink: OutboxSink = {
+      name: "test",
+      deliver(events) {
+        if (broken) return Promise.reject(new ServiceError("unavailable", "stream TEST is missing"));
+        delivered.push(...events.map((event) => event.id));
+        return Promise.resolve();
+      },
+    };
+    const health = createTransportHealth({ unhealthyAfterMs: 500 });
+    const notifier = new Notifier(database.url, [outboxChannel, positionedChannel], log);
+    notifier.start();
+    const relay = createRelay({
+      connectionString: database.url,
+      notifier,
+      log,
+      sink,
+      health,
+      maxBackoffMs: 2_000,
+    });
+    try {
+      const event = await db.tx((tx) =>
+        publish(tx, "testing", EchoedSchema, { subject: "s", sequence: 1n }, { subject: "s" }),
+      );
+      relay.start();
+      const failures = () => lines.filter((line) => line["message"] === "outbox relay failed; retrying");
+      await waitFor("five failed attempts", () => Promise.resolve(failures().length >= 5), 60_000);
+      // Each failure counts on from the last, with the transport's own reason and a growing pause.
+      expect(failures().map((line) => line["failures"])).toEqual(failures().map((_, i) => i + 1));
+      expect(failures()[0]).toMatchObject({
+        error: expect.objectContaining({ message: "stream TEST is missing" }),
+      });
+      // Exponential with jitter: the first five pauses add up to over a second (a fixed 200 ms before).
+      const pauses = failures()
+        .slice(0, 5)
+        .map((line) => line["retryInMs"] as number);
+      expect(pauses.reduce((sum, pause) => sum + pause, 0)).toBeGreaterThanOrEqual(1_000);
+      expect(pauses.every((pause) => pause <= 2_000)).toBe(true);
+      await waitFor("the relay to count as unready", () => Promise.resolve(!health.ready()));
+      expect(health.problems()).toEqual([
+        expect.objectContaining({ component: "relay", error: "stream TEST is missing" }),
+      ]);
+
+      broken = false;
+      await waitFor("the event to be delivered", () => Promise.resolve(delivered.includes(event.id)), 30_000);
+      // The step finishes (marking it delivered) just after the sink returned.
+      await waitFor("the relay to count as recovered", () => Promise.resolve(health.problems().length === 0));
+      expect(health.ready()).toBe(true);
+      expect(lines.some((line) => line["message"] === "outbox relay recovered")).toBe(true);
+    } finally {
+      await relay.stop();
+      await notifier.close();
+    }
+  });
+});
