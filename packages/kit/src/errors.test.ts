@@ -1,4 +1,4 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
+import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { ServiceError, type ErrorCode } from "./errors.ts";
 
@@ -55,6 +55,19 @@ describe("ServiceError", () => {
     expect(error.code).toBe("not_found");
     expect(error.message).toBe("product p1 not found");
     expect(error.cause).toBe(grpc);
+  });
+
+  it("carries a reason across gRPC in a trailer, and ignores one that is not a kebab-case word", () => {
+    const sent = new ServiceError("failed_precondition", "the cart is empty", { reason: "cart-empty" });
+    const received = Object.assign(grpcStatusError(sent.grpcStatus, sent.message), {
+      metadata: sent.grpcMetadata,
+    });
+    expect(ServiceError.from(received)).toMatchObject({ code: "failed_precondition", reason: "cart-empty" });
+    const forged = new Metadata();
+    forged.set("tessera-error-reason", "Not A Reason\u0000");
+    const odd = Object.assign(grpcStatusError(GrpcStatus.ABORTED, "x"), { metadata: forged });
+    expect(ServiceError.from(odd).reason).toBeUndefined();
+    expect(new ServiceError("internal", "x").grpcMetadata.getMap()).toEqual({});
   });
 
   it("falls back to the gRPC error's message when its details are empty", () => {

@@ -94,7 +94,7 @@ export class ServiceError extends Error {
     if (error instanceof ServiceError) return error;
     if (isGrpcStatusError(error)) {
       const code = fromGrpc.get(error.code) ?? "internal";
-      const reason = error.metadata?.get(reasonKey)[0];
+      const reason = error.metadata instanceof Metadata ? error.metadata.get(reasonKey)[0] : undefined;
       return new ServiceError(code, error.details || error.message, {
         cause: error,
         reason: typeof reason === "string" && reasonPattern.test(reason) ? reason : undefined,
