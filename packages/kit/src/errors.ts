@@ -77,7 +77,7 @@ export class ServiceError extends Error {
   /** The trailing metadata that carries the reason to the caller (empty without one). */
   get grpcMetadata(): Metadata {
     const metadata = new Metadata();
-    if (this.reason) metadata.set(reasonKey, this.reason);
+    if (this.reason && reasonPattern.test(this.reason)) metadata.set(reasonKey, this.reason);
     return metadata;
   }
 
