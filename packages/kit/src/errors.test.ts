@@ -64,7 +64,7 @@ describe("ServiceError", () => {
     });
     expect(ServiceError.from(received)).toMatchObject({ code: "failed_precondition", reason: "cart-empty" });
     const forged = new Metadata();
-    forged.set("tessera-error-reason", "Not A Reason\u0000");
+    forged.set("tessera-error-reason", "Not A Reason");
     const odd = Object.assign(grpcStatusError(GrpcStatus.ABORTED, "x"), { metadata: forged });
     expect(ServiceError.from(odd).reason).toBeUndefined();
     expect(new ServiceError("internal", "x").grpcMetadata.getMap()).toEqual({});
