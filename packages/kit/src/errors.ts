@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
+import { isConnectionFailure } from "./connection-errors.ts";
 
 /**
  * The error codes every Tessera service speaks. Domain code throws a `ServiceError` with one of
@@ -76,12 +77,19 @@ export class ServiceError extends Error {
     return toHttp[this.code];
   }
 
-  /** Wraps anything thrown: a ServiceError as is, a gRPC status error by its code, the rest as internal. */
+  /**
+   * Wraps anything thrown: a ServiceError as is, a gRPC status error by its code, a lost or refused
+   * database connection as unavailable (it passes by itself; the caller retries later), the rest as
+   * internal.
+   */
   static from(error: unknown): ServiceError {
     if (error instanceof ServiceError) return error;
     if (isGrpcStatusError(error)) {
       const code = fromGrpc.get(error.code) ?? "internal";
       return new ServiceError(code, error.details || error.message, { cause: error });
+    }
+    if (isConnectionFailure(error)) {
+      return new ServiceError("unavailable", "the database is unavailable; retry later", { cause: error });
     }
     return new ServiceError("internal", "internal error", { cause: error });
   }

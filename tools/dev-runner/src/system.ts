@@ -6,6 +6,7 @@ import { createConsoleOutput, type ConsoleOutput, type Output } from "./console-
 import { setUpDatabases, type DatabaseSetup } from "./database-setup.ts";
 import type { EmbeddedPostgres } from "./embedded-postgres.ts";
 import { checkEntryPoints, checkPortsFree } from "./preflight.ts";
+import { supervisePostgres, type PostgresSupervisor } from "./postgres-supervisor.ts";
 import { killTrackedNow } from "./processes.ts";
 import { acquireRunLock, type RunLock } from "./run-lock.ts";
 import { childEnvironment, planServices, type PlannedService } from "./service-plan.ts";
@@ -148,7 +149,7 @@ interface Run {
   statusListeners: Set<() => void>;
   lock: RunLock | undefined;
   databases: DatabaseSetup | undefined;
-  server: EmbeddedPostgres | undefined;
+  postgres: PostgresSupervisor | undefined;
   stopping: Promise<void> | undefined;
   stop: () => Promise<void>;
   kill: () => void;
@@ -161,21 +162,22 @@ function createRun(ui: ConsoleOutput): Run {
     statusListeners: new Set(),
     lock: undefined,
     databases: undefined,
-    server: undefined,
+    postgres: undefined,
     stopping: undefined,
     stop: () =>
       (run.stopping ??= (async () => {
-        const started = run.supervisors.length > 0 || run.server !== undefined;
+        const started = run.supervisors.length > 0 || run.postgres !== undefined;
         if (run.supervisors.length > 0) ui.progress("stopping services… (Ctrl-C again kills them at once)");
         await Promise.all(run.supervisors.map((supervisor) => supervisor.stop()));
-        if (run.server) ui.progress("stopping PostgreSQL…");
-        await run.server?.stop();
+        if (run.postgres) ui.progress("stopping PostgreSQL…");
+        await run.postgres?.stop();
         run.databases?.close();
         run.lock?.release();
         if (started) ui.progress("stopped");
         ui.close();
       })()),
     kill: () => {
+      const postgresGone = run.postgres?.halt();
       for (const supervisor of run.supervisors) supervisor.kill();
       killTrackedNow();
       run.databases?.close();
@@ -184,7 +186,7 @@ function createRun(ui: ConsoleOutput): Run {
       // A later stop() just waits for the killed processes to be gone.
       run.stopping ??= (async () => {
         await Promise.all(run.supervisors.map((supervisor) => supervisor.stop()));
-        await run.server?.exited;
+        await postgresGone;
       })();
     },
   };
@@ -211,14 +213,23 @@ async function prepare(settings: Settings, run: Run, ui: ConsoleOutput): Promise
     onServerLine: (line) => {
       if (!run.stopping) ui.serviceLine("postgres", line);
     },
-    onServerStarted: (server) => {
-      run.server = server;
-      void server.exited.then(() => {
-        if (!run.stopping)
-          ui.progress(`PostgreSQL exited unexpectedly; see ${join(settings.dataDir, "postgres.log")}`);
-      });
+    onServerStarted: (server, startAgain) => {
       const marker = join(settings.dataDir, "postgres");
-      lock.record({ name: "PostgreSQL", pid: server.pid, marker, group: false, stopSignal: "SIGINT" });
+      const record = ({ pid }: EmbeddedPostgres) =>
+        lock.record({ name: "PostgreSQL", pid, marker, group: false, stopSignal: "SIGINT" });
+      record(server);
+      run.postgres = supervisePostgres({
+        first: server,
+        start: startAgain,
+        logFile: join(settings.dataDir, "postgres.log"),
+        progress: (text) => {
+          if (!run.stopping) ui.progress(text);
+        },
+        onRestarted: (restarted, previous) => {
+          lock.forget(previous.pid);
+          record(restarted);
+        },
+      });
     },
   });
 }
