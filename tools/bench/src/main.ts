@@ -1,6 +1,7 @@
 // `npm run bench`: the gateway hop against its ceiling, memory per service, events per transport, and
 // checkout end to end (confirmed orders/s, submit → confirmed latency), embedded and on PostgreSQL + NATS.
 import { findFreePort } from "@tessera/dev-runner/ports";
+import { findFreePortOffset } from "@tessera/dev-runner/system-ports";
 import { startEmbeddedPostgres } from "@tessera/dev-runner/embedded-postgres";
 import { startSystem } from "@tessera/dev-runner";
 import { spawn } from "node:child_process";
@@ -34,11 +35,12 @@ const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
 let failed = false;
 try {
   progress("starting the system (gateway → catalog → PostgreSQL)…");
+  const gatewayPort = await findFreePort();
   const system = await startSystem({
     dataDir: join(work, "runner"),
     pgUrl: postgres.adminUrl,
-    portOffset: 1_000 + Math.floor(Math.random() * 4_000),
-    gatewayPort: await findFreePort(),
+    portOffset: await findFreePortOffset({ avoid: [gatewayPort] }),
+    gatewayPort,
     output: sink,
     logLevel: "warn",
   });

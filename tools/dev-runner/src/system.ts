@@ -19,6 +19,7 @@ import {
   type ServiceDefinition,
 } from "./services.ts";
 import { superviseService, type Supervisor } from "./supervisor.ts";
+import { systemPorts } from "./system-ports.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -125,11 +126,12 @@ function resolveSettings(options: SystemOptions): Settings {
   const repoRoot = options.repoRoot ?? REPO_ROOT;
   const portOffset = options.portOffset ?? config.portOffset;
   const gatewayPort = options.gatewayPort ?? config.gatewayPort;
+  const ports = systemPorts({ offset: portOffset, gatewayPort, pgPort: options.pgPort ?? config.pgPort });
   return {
     env,
     repoRoot,
     dataDir: resolve(repoRoot, options.dataDir ?? config.dataDir ?? ".data"),
-    pgPort: (options.pgPort ?? config.pgPort) + portOffset,
+    pgPort: ports.postgres(),
     pgUrl: options.pgUrl ?? config.pgUrl,
     plan: planServices(options.services ?? SERVICES, {
       portOffset,
@@ -137,7 +139,7 @@ function resolveSettings(options: SystemOptions): Settings {
       databaseUrls: config.databaseUrls,
       logLevel: options.logLevel ?? config.logLevel,
     }),
-    gatewayUrl: `http://127.0.0.1:${gatewayPort}/`,
+    gatewayUrl: ports.gatewayUrl,
     noColor: config.noColor,
   };
 }
