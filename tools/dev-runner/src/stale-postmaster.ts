@@ -44,13 +44,26 @@ function sharedMemoryKey(lines: readonly string[]): number | undefined {
  * runner tries again.
  */
 async function stopOrphans(key: number | undefined, progress: (text: string) => void): Promise<void> {
-  if (key === undefined) return;
+  if (key === undefined || (await attachments(key)) === 0) return;
   const orphans = await processesAttachedTo(`/SYSV${key.toString(16).padStart(8, "0")}`);
   if (orphans.length === 0) return;
   progress(`stopping ${orphans.length} process(es) left by a PostgreSQL server that died…`);
   await Promise.all(
     orphans.map((pid) => terminate(pid, { signal: "SIGQUIT", group: false, timeoutMs: 5_000 })),
   );
+}
+
+/** How many processes have the segment attached (none when it is gone); undefined where unknown. */
+async function attachments(key: number): Promise<number | undefined> {
+  const table = await readFile("/proc/sysvipc/shm", "utf8").catch(() => undefined);
+  if (table === undefined) return undefined;
+  // "key shmid perms size cpid lpid nattch …", one segment a line after the header.
+  const row = table
+    .split("\n")
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .find((columns) => Number(columns[0]) === key);
+  return row ? Number(row[6]) : 0;
 }
 
 async function processesAttachedTo(segment: string): Promise<number[]> {
