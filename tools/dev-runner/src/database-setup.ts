@@ -66,11 +66,13 @@ export async function setUpDatabases(options: DatabaseSetupOptions): Promise<Dat
           onProgress: options.progress,
           onLog: (line) => {
             file.write(`${line}\n`);
-            // Refused connections while it starts up are expected; afterwards a FATAL is news.
+            // Refused connections while it starts up are expected, and so is every backend of a
+            // server that died saying so; in between, a FATAL is news.
             if (started && /\b(FATAL|PANIC):/.test(line)) options.onServerLine(line);
           },
         }).then((running) => {
           started = true;
+          void running.exited.then(() => (started = false));
           return running;
         });
       };
