@@ -38,6 +38,26 @@ export interface DbOptions {
 // int8 (bigint) columns hold money in minor units and counts; parse them as JS bigint, never lose precision.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => BigInt(value));
 
+/**
+ * A single `pg` connection for what a pool cannot do (LISTEN, a session advisory lock) that never
+ * crashes the process: pg emits `error` when the server goes away, and an `error` event without a
+ * listener would throw. It is logged (without a logger, as a process warning); the owner learns of
+ * it from its failing query or the `end` event, and reconnects.
+ *
+ * @example
+ *   const client = createPgClient({ connectionString, application_name: "tessera-notifier" }, log);
+ *   await client.connect();
+ */
+export function createPgClient(config: pg.ClientConfig, log?: Logger): pg.Client {
+  const client = new pg.Client(config);
+  const name = config.application_name ?? "database client";
+  client.on("error", (error) => {
+    if (log) log.warn({ err: error, "db.client": name }, "database connection failed");
+    else process.emitWarning(`${name}: database connection failed: ${error.message}`);
+  });
+  return client;
+}
+
 /** A `pg` pool with transactions, a readiness ping and an orderly close. */
 export function createDb({ connectionString, max = 10, log, applicationName }: DbOptions): Db {
   const pool = new pg.Pool({
@@ -49,6 +69,11 @@ export function createDb({ connectionString, max = 10, log, applicationName }: D
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on("error", (error) => log?.warn({ err: error }, "idle database connection failed"));
+  // Nor may a checked-out one: the pool listens only while a client is idle or inside pool.query,
+  // and whoever holds a client from pool.connect() may be awaiting something else when it drops.
+  pool.on("connect", (client) =>
+    client.on("error", (error) => log?.debug({ err: error }, "database connection failed")),
+  );
 
   return {
     pool,

@@ -90,6 +90,22 @@ describe("ServiceError", () => {
     expect(error.cause).toBe(secret);
   });
 
+  it("wraps a lost database connection as unavailable, keeping it as the cause", () => {
+    const lost = new Error("Connection terminated unexpectedly");
+    const error = ServiceError.from(lost);
+    expect(error.code).toBe("unavailable");
+    expect(error.httpStatus).toBe(503);
+    expect(error.message).toBe("the database is unavailable; retry later");
+    expect(error.cause).toBe(lost);
+    const starting = Object.assign(new Error("the database system is starting up"), { code: "57P03" });
+    expect(ServiceError.from(starting).code).toBe("unavailable");
+  });
+
+  it("keeps a failing statement internal, whatever its text says", () => {
+    const bad = Object.assign(new Error('relation "connection_timeouts" does not exist'), { code: "42P01" });
+    expect(ServiceError.from(bad).code).toBe("internal");
+  });
+
   it("treats thrown non-errors as internal", () => {
     expect(ServiceError.from("boom").code).toBe("internal");
     expect(ServiceError.from(undefined).message).toBe("internal error");

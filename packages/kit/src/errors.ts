@@ -1,4 +1,5 @@
 import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
+import { isConnectionFailure } from "./connection-errors.ts";
 
 /**
  * The error codes every Tessera service speaks. Domain code throws a `ServiceError` with one of
@@ -89,7 +90,11 @@ export class ServiceError extends Error {
     return toHttp[this.code];
   }
 
-  /** Wraps anything thrown: a ServiceError as is, a gRPC status error by its code, the rest as internal. */
+  /**
+   * Wraps anything thrown: a ServiceError as is, a gRPC status error by its code, a lost or refused
+   * database connection as unavailable (it passes by itself; the caller retries later), the rest as
+   * internal.
+   */
   static from(error: unknown): ServiceError {
     if (error instanceof ServiceError) return error;
     if (isGrpcStatusError(error)) {
@@ -99,6 +104,9 @@ export class ServiceError extends Error {
         cause: error,
         reason: typeof reason === "string" && reasonPattern.test(reason) ? reason : undefined,
       });
+    }
+    if (isConnectionFailure(error)) {
+      return new ServiceError("unavailable", "the database is unavailable; retry later", { cause: error });
     }
     return new ServiceError("internal", "internal error", { cause: error });
   }

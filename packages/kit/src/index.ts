@@ -6,7 +6,8 @@ export { runWithContext, currentContext, type RequestContext } from "./context.t
 export { createRpcServer, type RpcServer, type ServiceImpl, type CallContext } from "./rpc/server.ts";
 export { createClient, type Client, type ClientOptions } from "./rpc/client.ts";
 export { grpcDefinition, type MethodsOf } from "./rpc/definition.ts";
-export { createDb, type Db, type Tx } from "./db.ts";
+export { createDb, createPgClient, type Db, type Tx } from "./db.ts";
+export { isConnectionFailure } from "./connection-errors.ts";
 export { migrate, readMigrations, migrationsApplied, type Migration } from "./migrations.ts";
 export { createOpsServer } from "./ops-server.ts";
 export { createService, RpcServiceConfig, type Service, type ServiceOptions } from "./service.ts";

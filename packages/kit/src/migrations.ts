@@ -90,7 +90,10 @@ export async function migrate(db: Db, migrations: readonly Migration[], log?: Lo
     }
     return done;
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [migrationLock]).catch(() => undefined);
+    // The lock is the session's: a connection that cannot unlock is destroyed, which releases it.
+    await client.query("SELECT pg_advisory_unlock($1)", [migrationLock]).catch((error: unknown) => {
+      broken ??= error instanceof Error ? error : new Error("could not release the migration lock");
+    });
     client.off("error", onError);
     client.release(broken);
   }

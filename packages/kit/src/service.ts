@@ -2,6 +2,7 @@ import type { Server as HttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BaseConfig, ConfigError, loadConfig, z } from "./config.ts";
+import { isConnectionFailure } from "./connection-errors.ts";
 import { createDb, type Db } from "./db.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -305,24 +306,11 @@ async function migrateWhenReachable(db: Db, migrations: Migration[], log: Logger
       await migrate(db, migrations, log);
       return;
     } catch (error) {
-      if (!isUnreachable(error) || Date.now() > giveUpAt) throw error;
+      if (!isConnectionFailure(error) || Date.now() > giveUpAt) throw error;
       log.warn({ err: error, attempt }, "database not reachable yet; retrying");
       await sleep(Math.min(250 * attempt, 2_000));
     }
   }
-}
-
-// Worth waiting for: network errors, PostgreSQL connection exceptions (class 08) and "shutting down /
-// starting up" (57P01-57P03). Not a failing migration or a refused login, whatever their text says.
-function isUnreachable(error: unknown): boolean {
-  const root = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  if (!(root instanceof Error)) return false;
-  const code = (root as { code?: unknown }).code;
-  if (typeof code === "string") {
-    return /^E[A-Z]+$/.test(code) || code.startsWith("08") || ["57P01", "57P02", "57P03"].includes(code);
-  }
-  // pg's own connection failures carry no code.
-  return /^(connection terminated|timeout exceeded when trying to connect)/i.test(root.message);
 }
 
 /** Installs SIGTERM/SIGINT handlers that stop the service; returns their removal. */

@@ -1,9 +1,9 @@
-import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { createPgClient } from "./db.ts";
 import { createTestDatabase, testServerUrl } from "./testing.ts";
 
 async function exists(name: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: testServerUrl });
+  const client = createPgClient({ connectionString: testServerUrl });
   await client.connect();
   try {
     return (await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount === 1;
@@ -18,7 +18,7 @@ describe("createTestDatabase", () => {
     try {
       expect(database.name).toMatch(/^test_kit_testing_[a-z0-9]+_[0-9a-f]{6}$/);
       expect(await exists(database.name)).toBe(true);
-      const client = new pg.Client({ connectionString: database.url });
+      const client = createPgClient({ connectionString: database.url });
       await client.connect();
       try {
         const { rows } = await client.query<{ name: string; tables: number }>(
@@ -45,7 +45,7 @@ describe("createTestDatabase", () => {
 
   it("drops the database even while connections are open, and twice without error", async () => {
     const database = await createTestDatabase("kit_drop");
-    const client = new pg.Client({ connectionString: database.url });
+    const client = createPgClient({ connectionString: database.url });
     client.on("error", () => undefined); // the forced drop terminates this connection
     await client.connect();
     await database.drop();

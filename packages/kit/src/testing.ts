@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import { createPgClient } from "./db.ts";
 
 /** The server integration tests use; the local PostgreSQL by default. */
 export const testServerUrl =
@@ -21,7 +21,7 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(prefix: string, serverUrl = testServerUrl): Promise<TestDatabase> {
   const name = `test_${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`.toLowerCase();
-  const admin = new pg.Client({ connectionString: serverUrl });
+  const admin = createPgClient({ connectionString: serverUrl, application_name: "tessera-test-admin" });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE "${name}"`);
@@ -34,7 +34,7 @@ export async function createTestDatabase(prefix: string, serverUrl = testServerU
     url: url.toString(),
     name,
     async drop() {
-      const client = new pg.Client({ connectionString: serverUrl });
+      const client = createPgClient({ connectionString: serverUrl, application_name: "tessera-test-admin" });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -54,4 +54,5 @@ export {
 } from "./service-process.ts";
 export { startTestProducer, type TestProducer } from "./test-producer.ts";
 export { startNatsServer, type NatsServer } from "./nats-server.ts";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 export { waitFor } from "./wait-for.ts";

@@ -1,13 +1,13 @@
 import { checkConsistency, type Addresses, type Report } from "@tessera/checker";
 import { InventoryService } from "@tessera/contracts/inventory/v1";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
-import { findBusyPorts, findFreePort } from "@tessera/dev-runner/ports";
+import { findFreePort } from "@tessera/dev-runner/ports";
+import { findFreePortOffset } from "@tessera/dev-runner/system-ports";
 import { createClient, createDb } from "@tessera/kit";
 import { randomBytes, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
-import { PORTS } from "../../dev-runner/src/services.ts";
 import { deleteStreams } from "./nats-streams.ts";
 
 export type CheckoutMode = "embedded" | "postgres+nats";
@@ -117,7 +117,7 @@ export async function benchCheckout(
   // Every system on this server uses databases tessera_<service>: start from empty ones.
   await dropSystemDatabases(adminUrl);
   const gatewayPort = await findFreePort();
-  const portOffset = await choosePortOffset(gatewayPort);
+  const portOffset = await findFreePortOffset({ avoid: [gatewayPort] });
   const recent: string[] = [];
   const output = {
     write: (text: string) => {
@@ -435,21 +435,6 @@ async function settledConsistency(addresses: Addresses): Promise<Report> {
     }
     await sleep(500);
   }
-}
-
-/** A random offset in 1,000–9,000 whose gRPC and ops ports are all free (and not the gateway's). */
-async function choosePortOffset(gatewayPort: number): Promise<number> {
-  const basePorts = Object.values(PORTS).flatMap((ports) =>
-    "grpc" in ports ? [ports.grpc, ports.ops] : [ports.ops],
-  );
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 1_000 + Math.floor(Math.random() * 8_001);
-    const ports = basePorts.map((port) => port + offset);
-    if (ports.includes(gatewayPort)) continue;
-    const claims = ports.map((port) => ({ port, host: "0.0.0.0", label: String(port) }));
-    if ((await findBusyPorts(claims)).length === 0) return offset;
-  }
-  throw new Error("found no port offset whose ports are all free in 50 tries");
 }
 
 /** Drops the runner's tessera_* databases on the bench's own (temporary) server. */

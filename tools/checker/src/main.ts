@@ -1,18 +1,16 @@
 // `npm run check:consistency`: reads every service through its admin RPCs and checks the invariants.
-import { address, loadConfig, z } from "@tessera/kit";
+import { ConfigError } from "@tessera/kit";
 import { checkConsistency } from "./check.ts";
+import { readCheckerSettings } from "./settings.ts";
 
-const config = loadConfig(
-  z.object({
-    ORDERS_ADDR: address("127.0.0.1:50054"),
-    INVENTORY_ADDR: address("127.0.0.1:50053"),
-    PAYMENTS_ADDR: address("127.0.0.1:50055"),
-    ORDERS_STEP_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
-  }),
-);
-const report = await checkConsistency(
-  { orders: config.ORDERS_ADDR, inventory: config.INVENTORY_ADDR, payments: config.PAYMENTS_ADDR },
-  { stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS },
-);
+let settings;
+try {
+  settings = readCheckerSettings(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`check:consistency: ${error.message}\n`);
+  process.exit(78);
+}
+const report = await checkConsistency(settings.addresses, { stepTimeoutMs: settings.stepTimeoutMs });
 process.stdout.write(report.text + "\n");
 process.exit(report.violations.length === 0 ? 0 : 1);

@@ -1,17 +1,16 @@
 import { BaseConfig, loadConfig, port, z } from "@tessera/kit";
 import { POSTGRES_PORT } from "./services.ts";
+import { SystemPortsEnv } from "./system-ports.ts";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-const RunnerEnv = z.object({
+// TESSERA_PORT_OFFSET and GATEWAY_PORT are read as every tool reads them (system-ports.ts).
+const RunnerEnv = SystemPortsEnv.extend({
   /** Runner state: the PostgreSQL cluster (`postgres/`), its log, credentials, the run lock. */
   TESSERA_DATA_DIR: z.string().optional(),
   TESSERA_PG_PORT: port(POSTGRES_PORT),
-  /** Added to every gRPC, ops and PostgreSQL port, so a second instance (a test) never collides. */
-  TESSERA_PORT_OFFSET: z.coerce.number().int().min(0).max(10_000).default(0),
   /** An admin URL of an external PostgreSQL: databases and roles are created there instead. */
   TESSERA_PG_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
-  GATEWAY_PORT: port(8080),
   LOG_LEVEL: BaseConfig.shape.LOG_LEVEL,
   NO_COLOR: z.string().optional(),
 });

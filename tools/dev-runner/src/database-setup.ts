@@ -16,8 +16,11 @@ export interface DatabaseSetupOptions {
   progress: (text: string) => void;
   /** A line the embedded server logged that the user should see (FATAL, PANIC). */
   onServerLine: (line: string) => void;
-  /** Called as soon as the embedded server runs, so it is stopped even if a later step fails. */
-  onServerStarted: (server: EmbeddedPostgres) => void;
+  /**
+   * Called as soon as the embedded server runs, so it is stopped even if a later step fails, with
+   * how to start it again on the same directory and port (after it died).
+   */
+  onServerStarted: (server: EmbeddedPostgres, startAgain: () => Promise<EmbeddedPostgres>) => void;
 }
 
 export interface DatabaseSetup {
@@ -52,21 +55,29 @@ export async function setUpDatabases(options: DatabaseSetupOptions): Promise<Dat
   try {
     let adminUrl: string;
     if (options.pgUrl === undefined) {
-      log = createWriteStream(join(options.dataDir, "postgres.log"), { flags: "a" });
-      let started = false;
-      server = await startEmbeddedPostgres({
-        dataDir: join(options.dataDir, "postgres"),
-        port: options.pgPort,
-        adminPassword: passwords[SUPERUSER] ?? "",
-        onProgress: options.progress,
-        onLog: (line) => {
-          log?.write(`${line}\n`);
-          // Refused connections while it starts up are expected; afterwards a FATAL is news.
-          if (started && /\b(FATAL|PANIC):/.test(line)) options.onServerLine(line);
-        },
-      });
-      started = true;
-      options.onServerStarted(server);
+      const file = createWriteStream(join(options.dataDir, "postgres.log"), { flags: "a" });
+      log = file;
+      const start = () => {
+        let started = false;
+        return startEmbeddedPostgres({
+          dataDir: join(options.dataDir, "postgres"),
+          port: options.pgPort,
+          adminPassword: passwords[SUPERUSER] ?? "",
+          onProgress: options.progress,
+          onLog: (line) => {
+            file.write(`${line}\n`);
+            // Refused connections while it starts up are expected, and so is every backend of a
+            // server that died saying so; in between, a FATAL is news.
+            if (started && /\b(FATAL|PANIC):/.test(line)) options.onServerLine(line);
+          },
+        }).then((running) => {
+          started = true;
+          void running.exited.then(() => (started = false));
+          return running;
+        });
+      };
+      server = await start();
+      options.onServerStarted(server, start);
       options.progress(`PostgreSQL is up (log: ${join(options.dataDir, "postgres.log")})`);
       adminUrl = server.adminUrl;
     } else {

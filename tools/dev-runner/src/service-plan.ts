@@ -1,5 +1,6 @@
 import type { Environment } from "./config.ts";
-import { PORTS, type ServiceDefinition } from "./services.ts";
+import type { ServiceDefinition } from "./services.ts";
+import { systemPorts } from "./system-ports.ts";
 
 export interface PlanOptions {
   portOffset: number;
@@ -32,13 +33,14 @@ export function planServices(
   definitions: readonly ServiceDefinition[],
   options: PlanOptions,
 ): PlannedService[] {
-  const offset = (port: number) => checkedPort(port + options.portOffset);
+  const ports = systemPorts({ offset: options.portOffset });
+  const offset = ports.shift;
   return definitions.map((definition) => {
-    const { name, ports } = definition;
-    const grpcPort = ports.grpc === undefined ? undefined : offset(ports.grpc);
-    const opsPort = offset(ports.ops);
+    const { name, ports: own } = definition;
+    const grpcPort = own.grpc === undefined ? undefined : offset(own.grpc);
+    const opsPort = offset(own.ops);
     const httpVariable = httpPortVariable(name);
-    const httpPort = ports.http === undefined ? undefined : (options.httpPorts[httpVariable] ?? ports.http);
+    const httpPort = own.http === undefined ? undefined : (options.httpPorts[httpVariable] ?? own.http);
     const givenUrl = options.databaseUrls[name];
     // A laptop system answers on loopback only: nothing (admin RPCs, ops ports) is reachable from the network.
     const env: Record<string, string> = {
@@ -56,7 +58,7 @@ export function planServices(
       env[httpVariable] = String(httpPort);
     }
     for (const callee of definition.calls ?? []) {
-      env[`${callee.toUpperCase()}_ADDR`] = `127.0.0.1:${offset(PORTS[callee].grpc)}`;
+      env[`${callee.toUpperCase()}_ADDR`] = ports.grpcAddress(callee);
     }
     if (definition.database && givenUrl) env["DATABASE_URL"] = givenUrl;
     Object.assign(env, definition.env);
@@ -89,9 +91,4 @@ export function childEnvironment(
   Object.assign(env, service.env);
   if (databaseUrl !== undefined) env["DATABASE_URL"] = databaseUrl;
   return env;
-}
-
-function checkedPort(port: number): number {
-  if (port > 65535) throw new RangeError(`port ${port} is out of range: lower TESSERA_PORT_OFFSET`);
-  return port;
 }

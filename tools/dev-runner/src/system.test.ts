@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
+import { createPgClient } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.ts";
 import { findBusyPorts, findFreePort } from "./ports.ts";
@@ -144,7 +144,7 @@ describe("startSystem (with stand-in services)", () => {
     const { text, output } = capture();
     system = await startSystem({ ...options, output, signal: AbortSignal.timeout(60_000) });
     expect(text.join("")).not.toContain("initialising");
-    const client = new pg.Client({ connectionString: loggedEnv(text, "catalog")["DATABASE_URL"]! });
+    const client = createPgClient({ connectionString: loggedEnv(text, "catalog")["DATABASE_URL"]! });
     await client.connect();
     const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM starts");
     await client.end();

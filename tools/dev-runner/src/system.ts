@@ -6,6 +6,7 @@ import { createConsoleOutput, type ConsoleOutput, type Output } from "./console-
 import { setUpDatabases, type DatabaseSetup } from "./database-setup.ts";
 import type { EmbeddedPostgres } from "./embedded-postgres.ts";
 import { checkEntryPoints, checkPortsFree } from "./preflight.ts";
+import { supervisePostgres, type PostgresSupervisor } from "./postgres-supervisor.ts";
 import { killTrackedNow } from "./processes.ts";
 import { acquireRunLock, type RunLock } from "./run-lock.ts";
 import { childEnvironment, planServices, type PlannedService } from "./service-plan.ts";
@@ -18,6 +19,7 @@ import {
   type ServiceDefinition,
 } from "./services.ts";
 import { superviseService, type Supervisor } from "./supervisor.ts";
+import { systemPorts } from "./system-ports.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -124,11 +126,12 @@ function resolveSettings(options: SystemOptions): Settings {
   const repoRoot = options.repoRoot ?? REPO_ROOT;
   const portOffset = options.portOffset ?? config.portOffset;
   const gatewayPort = options.gatewayPort ?? config.gatewayPort;
+  const ports = systemPorts({ offset: portOffset, gatewayPort, pgPort: options.pgPort ?? config.pgPort });
   return {
     env,
     repoRoot,
     dataDir: resolve(repoRoot, options.dataDir ?? config.dataDir ?? ".data"),
-    pgPort: (options.pgPort ?? config.pgPort) + portOffset,
+    pgPort: ports.postgres(),
     pgUrl: options.pgUrl ?? config.pgUrl,
     plan: planServices(options.services ?? SERVICES, {
       portOffset,
@@ -136,7 +139,7 @@ function resolveSettings(options: SystemOptions): Settings {
       databaseUrls: config.databaseUrls,
       logLevel: options.logLevel ?? config.logLevel,
     }),
-    gatewayUrl: `http://127.0.0.1:${gatewayPort}/`,
+    gatewayUrl: ports.gatewayUrl,
     noColor: config.noColor,
   };
 }
@@ -148,7 +151,7 @@ interface Run {
   statusListeners: Set<() => void>;
   lock: RunLock | undefined;
   databases: DatabaseSetup | undefined;
-  server: EmbeddedPostgres | undefined;
+  postgres: PostgresSupervisor | undefined;
   stopping: Promise<void> | undefined;
   stop: () => Promise<void>;
   kill: () => void;
@@ -161,21 +164,22 @@ function createRun(ui: ConsoleOutput): Run {
     statusListeners: new Set(),
     lock: undefined,
     databases: undefined,
-    server: undefined,
+    postgres: undefined,
     stopping: undefined,
     stop: () =>
       (run.stopping ??= (async () => {
-        const started = run.supervisors.length > 0 || run.server !== undefined;
+        const started = run.supervisors.length > 0 || run.postgres !== undefined;
         if (run.supervisors.length > 0) ui.progress("stopping services… (Ctrl-C again kills them at once)");
         await Promise.all(run.supervisors.map((supervisor) => supervisor.stop()));
-        if (run.server) ui.progress("stopping PostgreSQL…");
-        await run.server?.stop();
+        if (run.postgres) ui.progress("stopping PostgreSQL…");
+        await run.postgres?.stop();
         run.databases?.close();
         run.lock?.release();
         if (started) ui.progress("stopped");
         ui.close();
       })()),
     kill: () => {
+      const postgresGone = run.postgres?.halt();
       for (const supervisor of run.supervisors) supervisor.kill();
       killTrackedNow();
       run.databases?.close();
@@ -184,7 +188,7 @@ function createRun(ui: ConsoleOutput): Run {
       // A later stop() just waits for the killed processes to be gone.
       run.stopping ??= (async () => {
         await Promise.all(run.supervisors.map((supervisor) => supervisor.stop()));
-        await run.server?.exited;
+        await postgresGone;
       })();
     },
   };
@@ -211,14 +215,23 @@ async function prepare(settings: Settings, run: Run, ui: ConsoleOutput): Promise
     onServerLine: (line) => {
       if (!run.stopping) ui.serviceLine("postgres", line);
     },
-    onServerStarted: (server) => {
-      run.server = server;
-      void server.exited.then(() => {
-        if (!run.stopping)
-          ui.progress(`PostgreSQL exited unexpectedly; see ${join(settings.dataDir, "postgres.log")}`);
-      });
+    onServerStarted: (server, startAgain) => {
       const marker = join(settings.dataDir, "postgres");
-      lock.record({ name: "PostgreSQL", pid: server.pid, marker, group: false, stopSignal: "SIGINT" });
+      const record = ({ pid }: EmbeddedPostgres) =>
+        lock.record({ name: "PostgreSQL", pid, marker, group: false, stopSignal: "SIGINT" });
+      record(server);
+      run.postgres = supervisePostgres({
+        first: server,
+        start: startAgain,
+        logFile: join(settings.dataDir, "postgres.log"),
+        progress: (text) => {
+          if (!run.stopping) ui.progress(text);
+        },
+        onRestarted: (restarted, previous) => {
+          lock.forget(previous.pid);
+          record(restarted);
+        },
+      });
     },
   });
 }

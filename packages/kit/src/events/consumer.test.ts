@@ -6,7 +6,7 @@ import { ServiceError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import { migrate, readMigrations } from "../migrations.ts";
 import { newId } from "../ids.ts";
-import { createTestDatabase, type TestDatabase } from "../testing.ts";
+import { createTestDatabase, startTcpProxy, type TestDatabase } from "../testing.ts";
 import { applyEvent, type Subscription } from "./consumer.ts";
 import { encodeData, type EventEnvelope } from "./envelope.ts";
 
@@ -89,5 +89,52 @@ describe("applying an event that keeps failing", () => {
     expect(outcome).toBe("dead_lettered");
     expect(calls()).toBe(4);
     expect(await parked(subscription.name)).toEqual([{ attempts: 4, error: "always failed_precondition" }]);
+  });
+});
+
+describe("applying an event while the database is unreachable", () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("consumer_outage");
+    const direct = createDb({ connectionString: database.url });
+    try {
+      await migrate(
+        direct,
+        await readMigrations(fileURLToPath(new URL("../../migrations", import.meta.url)), "kit/"),
+      );
+    } finally {
+      await direct.close();
+    }
+  });
+  afterAll(() => database?.drop());
+
+  it("waits for the database and applies the event, rather than using up its attempts and parking it", async () => {
+    const proxy = await startTcpProxy(new URL(database.url));
+    const db = createDb({ connectionString: proxy.via(database.url) });
+    try {
+      const applied: string[] = [];
+      const subscription: Subscription = {
+        name: "outage",
+        types: new Map([[EchoedSchema.typeName, EchoedSchema]]),
+        handler: ({ envelope }) => {
+          applied.push(envelope.id);
+          return Promise.resolve();
+        },
+      };
+      const event = envelope();
+      await proxy.cut();
+      const outcome = applyEvent(subscription, event, { db, log, maxAttempts: 2, retryDelayMs: () => 1 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await proxy.restore();
+
+      expect(await outcome).toBe("applied");
+      expect(applied).toEqual([event.id]);
+      const { rows } = await db.query("SELECT 1 FROM dead_letters WHERE consumer = 'outage'");
+      expect(rows).toEqual([]);
+    } finally {
+      await db.close();
+      await proxy.close();
+    }
   });
 });

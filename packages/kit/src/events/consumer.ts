@@ -1,5 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
+import { ExponentialBackoff } from "cockatiel";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isConnectionFailure } from "../connection-errors.ts";
 import { runWithContext } from "../context.ts";
 import { ServiceError } from "../errors.ts";
 import { inSpan, SpanKind } from "../tracing.ts";
@@ -78,6 +80,7 @@ export async function applyEvent(
 
   let lastError: unknown;
   let attempts = 0;
+  const waitForDatabase = databaseOutage(log, { "event.id": envelope.id, consumer }, signal);
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if (signal?.aborted) throw signal.reason;
     try {
@@ -106,6 +109,13 @@ export async function applyEvent(
       );
       return count(outcome);
     } catch (error) {
+      // The database failing is not the event failing: parking it would brand a good event as
+      // poison. It waits for the database, and the same attempt runs again.
+      if (isConnectionFailure(error)) {
+        await waitForDatabase(error);
+        attempt--;
+        continue;
+      }
       lastError = error;
       metrics?.handlerErrors.inc(labels);
       log.warn(
@@ -130,6 +140,26 @@ export async function applyEvent(
     "event dead-lettered",
   );
   return count("dead_lettered");
+}
+
+/** How long an event waits in hand for its database before it is left to the transport to redeliver. */
+const outageLimitMs = 60_000;
+const outageBackoff = new ExponentialBackoff({ initialDelay: 100, maxDelay: 5_000 });
+
+/** Waits out a database outage with jittered backoff; rethrows `error` once it lasted too long. */
+function databaseOutage(log: Logger, fields: Record<string, string>, signal?: AbortSignal) {
+  let since: number | undefined;
+  let delay = outageBackoff.next();
+  return async (error: unknown): Promise<void> => {
+    if (since === undefined) {
+      since = Date.now();
+      log.warn({ err: error, ...fields }, "database unavailable; the event waits for it");
+    } else if (Date.now() - since > outageLimitMs) {
+      throw error;
+    }
+    await sleep(delay.duration, undefined, signal ? { signal } : undefined);
+    delay = delay.next(undefined);
+  };
 }
 
 async function parkDeadLetter(

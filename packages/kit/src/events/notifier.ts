@@ -1,7 +1,13 @@
-import { EventEmitter, once } from "node:events";
+import { ExponentialBackoff } from "cockatiel";
+import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
+import type pg from "pg";
+import { createPgClient } from "../db.ts";
 import type { Logger } from "../logger.ts";
+
+// Jittered, from ~100 ms up to 5 s: a database restarting is back within seconds, and replicas
+// reconnecting at once must not arrive in lockstep.
+const reconnectBackoff = new ExponentialBackoff({ initialDelay: 100, maxDelay: 5_000 });
 
 /**
  * One LISTEN connection per process, shared by the relay and the direct streams: `wait(channel)`
@@ -15,8 +21,9 @@ export class Notifier {
   readonly #emitter = new EventEmitter();
   /** Notifications seen per channel, so a waiter can tell one arrived while it was busy. */
   readonly #seen = new Map<string, number>();
+  readonly #closing = new AbortController();
   #client: pg.Client | undefined;
-  #closed = false;
+  #running: Promise<void> | undefined;
 
   constructor(connectionString: string, channels: readonly string[], log?: Logger) {
     this.#connectionString = connectionString;
@@ -25,33 +32,49 @@ export class Notifier {
     this.#emitter.setMaxListeners(0);
   }
 
-  /** Connects in the background and keeps reconnecting until `close()`. */
+  /** Connects in the background and keeps reconnecting, with backoff, until `close()`. */
   start(): void {
-    void this.#run();
+    this.#running ??= this.#run();
   }
 
   async #run(): Promise<void> {
-    for (let attempt = 0; !this.#closed; attempt++) {
-      const client = new pg.Client({
-        connectionString: this.#connectionString,
-        application_name: "tessera-notifier",
+    const closing = this.#closing.signal;
+    let delay = reconnectBackoff.next();
+    while (!closing.aborted) {
+      const client = createPgClient(
+        {
+          connectionString: this.#connectionString,
+          application_name: "tessera-notifier",
+          // A server that accepts but never answers must not hold the loop (or close()) forever.
+          connectionTimeoutMillis: 5_000,
+        },
+        this.#log,
+      );
+      // Listening before connecting: the connection can drop at any await below.
+      const lost = new Promise<void>((resolve) => {
+        client.once("end", resolve);
+        client.once("error", () => resolve());
       });
       try {
         await client.connect();
         for (const channel of this.#channels) await client.query(`LISTEN ${channel}`);
+        // close() may have come while connecting, when there was no client for it to end.
+        if (closing.aborted) break;
         this.#client = client;
-        attempt = 0;
+        delay = reconnectBackoff.next();
         client.on("notification", (message) => this.#signal(message.channel));
         // Anything missed while disconnected is picked up by the waiters' polling.
         for (const channel of this.#channels) this.#signal(channel);
-        await Promise.race([once(client, "error"), once(client, "end")]);
+        await lost;
+        if (!closing.aborted) this.#log?.warn("event notifier lost its connection; reconnecting");
       } catch (error) {
-        if (!this.#closed) this.#log?.warn({ err: error }, "event notifier connection failed; retrying");
+        if (!closing.aborted) this.#log?.warn({ err: error }, "event notifier connection failed; retrying");
       } finally {
         this.#client = undefined;
         await client.end().catch(() => undefined);
       }
-      if (!this.#closed) await sleep(Math.min(100 * 2 ** attempt, 5_000));
+      await sleep(delay.duration, undefined, { signal: closing }).catch(() => undefined);
+      delay = delay.next(undefined);
     }
   }
 
@@ -89,8 +112,10 @@ export class Notifier {
     this.#signal(channel);
   }
 
+  /** Stops listening; once it resolves, no connection of the notifier's is left open. */
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#closing.abort();
     await this.#client?.end().catch(() => undefined);
+    await this.#running;
   }
 }

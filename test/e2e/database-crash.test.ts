@@ -1,0 +1,243 @@
+import { randomUUID } from "node:crypto";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { checkConsistency, type Addresses } from "@tessera/checker";
+import { InventoryService } from "@tessera/contracts/inventory/v1";
+import { startSystem, type RunningSystem } from "@tessera/dev-runner";
+import { findFreePort } from "@tessera/dev-runner/ports";
+import { createClient } from "@tessera/kit";
+import { waitFor } from "@tessera/kit/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { choosePortOffset } from "../support/ports.ts";
+import { createTempDir } from "../support/temp-dir.ts";
+
+// The embedded PostgreSQL killed (SIGKILL of the postmaster) in the middle of a checkout burst,
+// through the dev runner as `npm start` runs it: the runner restarts it, every service reconnects
+// without being restarted, the gateway answers 503 — never 500 — while the database is gone, and
+// afterwards every order the API acknowledged exists and ends terminal, and the system is consistent.
+
+const STEP_TIMEOUT_MS = 20_000;
+const BUYERS = 6;
+const terminal = new Set(["confirmed", "rejected", "cancelled"]);
+
+/** What the services inherit: enough to run, and nothing of a developer's own Tessera settings. */
+const isolatedEnv = Object.fromEntries(
+  ["PATH", "HOME", "TMPDIR", "LANG", "TZ"].map((name) => [name, process.env[name]]),
+);
+
+interface Product {
+  id: string;
+  sku: string;
+}
+interface Order {
+  id: string;
+  status: string;
+}
+
+describe("a PostgreSQL crash in the middle of a checkout burst", () => {
+  let dataDir: string;
+  let system: RunningSystem | undefined;
+  let products: Product[] = [];
+  const output: string[] = [];
+  /** Every answer the burst got, by status (a request that got no answer counts as "no answer"). */
+  const answers = new Map<string, number>();
+  /** Requests answered with a server error other than 503, or not answered at all. */
+  const failures: string[] = [];
+
+  const port = (name: string) => {
+    const status = system?.statuses.get(name);
+    if (!status?.port) throw new Error(`${name} has no port`);
+    return `127.0.0.1:${status.port}`;
+  };
+
+  beforeAll(async () => {
+    dataDir = await createTempDir("tessera-pg-crash-");
+    const gatewayPort = await findFreePort();
+    const cancel = new AbortController();
+    const startup = setTimeout(() => cancel.abort(new Error("startup took over 120 s")), 120_000);
+    try {
+      system = await startSystem({
+        dataDir,
+        portOffset: await choosePortOffset(gatewayPort),
+        gatewayPort,
+        env: { ...isolatedEnv, ORDERS_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS) },
+        logLevel: "warn",
+        output: { write: (text: string) => output.push(text) },
+        signal: cancel.signal,
+      });
+    } finally {
+      clearTimeout(startup);
+    }
+    const page = (await (
+      await fetch(new URL("/api/v1/products?page_size=100", system.gatewayUrl))
+    ).json()) as {
+      products: Product[];
+    };
+    products = page.products;
+    // Inventory seeds stock from catalog's ProductChanged events: wait until it has them all.
+    const inventory = createClient(InventoryService, port("inventory"));
+    try {
+      await waitFor(
+        "inventory to seed stock for every product",
+        async () => (await inventory.listStock({})).stock.length >= products.length,
+        60_000,
+      );
+    } finally {
+      inventory.close();
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  /** One request to the gateway, its status recorded; a 5xx other than 503 is a failure. */
+  async function call<T>(method: string, path: string, user: string, body?: unknown, key?: string) {
+    const headers: Record<string, string> = { "x-tessera-user": user };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (key) headers["idempotency-key"] = key;
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, system!.gatewayUrl), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      answers.set("no answer", (answers.get("no answer") ?? 0) + 1);
+      failures.push(`${method} ${path}: no answer (${(error as Error).message})`);
+      await sleep(100);
+      return { status: 0, body: undefined };
+    }
+    const text = await response.text();
+    answers.set(String(response.status), (answers.get(String(response.status)) ?? 0) + 1);
+    // A client told to come back later does not hammer a recovering system.
+    if (response.status === 503) await sleep(100);
+    if (response.status >= 500 && response.status !== 503) {
+      failures.push(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+    }
+    if (response.status === 503 && response.headers.get("retry-after") === null) {
+      failures.push(`${method} ${path}: 503 without Retry-After`);
+    }
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  it("restarts PostgreSQL, answers 503 and never 500 meanwhile, and loses no acknowledged order", async () => {
+    const run = randomUUID().slice(0, 8);
+    /** Orders the API acknowledged with 201, by id, with their buyer. */
+    const placed = new Map<string, string>();
+    let stopping = false;
+
+    const buyer = async (vu: number) => {
+      for (let n = 0; !stopping; n++) {
+        // A fresh buyer per order: carts are emptied asynchronously, once the order is placed.
+        const user = `crash-${run}-${vu}-${n}`;
+        const product = products[(vu * 7 + n) % products.length]!;
+        const added = await call("POST", "/api/v1/cart/items", user, { productId: product.id, quantity: 1 });
+        if (added.status !== 200) continue;
+        const order = await call<Order>(
+          "POST",
+          "/api/v1/checkout",
+          user,
+          { cardToken: "tok_visa_approve" },
+          randomUUID(),
+        );
+        if (order.status === 201 && order.body) placed.set(order.body.id, user);
+      }
+    };
+    const reader = async (vu: number) => {
+      for (let n = 0; !stopping; n++) {
+        const user = `crash-${run}-reader-${vu}`;
+        await call("GET", "/api/v1/products?page_size=5", user);
+        await call("GET", "/api/v1/cart", user);
+        await call("GET", "/api/v1/orders", user);
+      }
+    };
+    const burst = Promise.all([
+      ...Array.from({ length: BUYERS }, (_, vu) => buyer(vu)),
+      reader(0),
+      reader(1),
+    ]);
+
+    try {
+      await waitFor("the burst to place some orders", () => Promise.resolve(placed.size >= 5), 60_000);
+      const killed = await postmasterPid();
+      process.kill(killed, "SIGKILL");
+      await waitFor(
+        "the runner to restart PostgreSQL",
+        async () => output.join("").includes("PostgreSQL restarted") && (await postmasterPid()) !== killed,
+        60_000,
+      );
+      const placedBefore = placed.size;
+      await waitFor(
+        "orders to be placed again after the restart",
+        () => Promise.resolve(placed.size >= placedBefore + 5),
+        90_000,
+      );
+    } finally {
+      stopping = true;
+      await burst;
+    }
+
+    const summary = `answers: ${JSON.stringify(Object.fromEntries(answers))}`;
+    expect(failures, summary).toEqual([]);
+    expect(output.join("")).toMatch(/PostgreSQL exited unexpectedly \(killed by SIGKILL\)/);
+
+    // Every order the API acknowledged is there and reaches a terminal state.
+    const pending = new Map(placed);
+    const seen = new Map<string, string>();
+    await waitFor(
+      `every acknowledged order to settle (${placed.size} placed)`,
+      async () => {
+        for (const [id, user] of pending) {
+          const { status, body } = await call<Order>("GET", `/api/v1/orders/${id}`, user);
+          seen.set(id, status === 200 && body ? body.status : `HTTP ${status}`);
+          if (status === 200 && body && terminal.has(body.status)) pending.delete(id);
+        }
+        return pending.size === 0;
+      },
+      STEP_TIMEOUT_MS * 4,
+    ).catch((error: unknown) => {
+      const left = [...pending.keys()].map((id) => `${id}: ${seen.get(id)}`).join(", ");
+      throw new Error(`${(error as Error).message}; not settled: ${left}`, { cause: error });
+    });
+
+    // Every service reconnected by itself: ready again, never restarted by the runner.
+    for (const [name, status] of system!.statuses) {
+      expect(status.restarts, `${name} was restarted`).toBe(0);
+      await waitFor(
+        `${name} to be ready again`,
+        async () => (await fetch(`http://127.0.0.1:${status.opsPort}/readyz`)).status === 200,
+        60_000,
+      );
+    }
+
+    const addresses: Addresses = {
+      orders: port("orders"),
+      inventory: port("inventory"),
+      payments: port("payments"),
+    };
+    let report = "";
+    await waitFor(
+      "the consistency checker to pass",
+      async () => {
+        const checked = await checkConsistency(addresses, { stepTimeoutMs: STEP_TIMEOUT_MS });
+        report = checked.text;
+        return checked.violations.length === 0;
+      },
+      60_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${report}`, { cause: error });
+    });
+    expect(failures, summary).toEqual([]);
+  }, 360_000);
+
+  /** The postmaster's pid, from the lock file PostgreSQL keeps in its data directory. */
+  async function postmasterPid(): Promise<number> {
+    const lockFile = await readFile(join(dataDir, "postgres", "postmaster.pid"), "utf8");
+    return Number.parseInt(lockFile.split("\n")[0] ?? "", 10);
+  }
+});

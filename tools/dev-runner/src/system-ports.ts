@@ -1,0 +1,89 @@
+import { loadConfig, port, z } from "@tessera/kit";
+import { findBusyPorts } from "./ports.ts";
+import { PORTS, POSTGRES_PORT, type RpcServiceName, type ServiceName } from "./services.ts";
+
+/**
+ * The variables that say where a system the runner started listens. The runner and every tool
+ * that talks to its services (the consistency checker, the benchmark) read them here, the same way,
+ * so `TESSERA_PORT_OFFSET=3000 npm run check:consistency` checks the system started with that offset.
+ */
+export const SystemPortsEnv = z.object({
+  /** Added to every gRPC, ops and PostgreSQL port, so a second instance (a test) never collides. */
+  TESSERA_PORT_OFFSET: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** The gateway's public HTTP port, set directly (never offset). */
+  GATEWAY_PORT: port(8080),
+});
+
+export interface SystemPorts {
+  offset: number;
+  /** A base port from `PORTS` moved by the offset; throws when that leaves the port range. */
+  shift: (base: number) => number;
+  grpc: (name: RpcServiceName) => number;
+  ops: (name: ServiceName) => number;
+  /** `127.0.0.1:<gRPC port>`: where a client on this machine dials the service. */
+  grpcAddress: (name: RpcServiceName) => string;
+  /** The embedded PostgreSQL's port. */
+  postgres: () => number;
+  gatewayUrl: string;
+  /** Every port the runner binds itself for this offset: gRPC, ops, PostgreSQL (not the gateway's HTTP). */
+  all: () => number[];
+}
+
+/**
+ * Where each service of a system listens, for a port offset.
+ *
+ * @example
+ *   systemPorts({ offset: 3000 }).grpcAddress("orders"); // "127.0.0.1:53054"
+ */
+export function systemPorts({
+  offset = 0,
+  gatewayPort = 8080,
+  pgPort = POSTGRES_PORT,
+}: { offset?: number; gatewayPort?: number; pgPort?: number } = {}): SystemPorts {
+  const shift = (base: number) => {
+    const shifted = base + offset;
+    if (shifted > 65535) throw new RangeError(`port ${shifted} is out of range: lower TESSERA_PORT_OFFSET`);
+    return shifted;
+  };
+  const grpc = (name: RpcServiceName) => shift(PORTS[name].grpc);
+  return {
+    offset,
+    shift,
+    grpc,
+    ops: (name) => shift(PORTS[name].ops),
+    grpcAddress: (name) => `127.0.0.1:${grpc(name)}`,
+    postgres: () => shift(pgPort),
+    gatewayUrl: `http://127.0.0.1:${gatewayPort}/`,
+    all: () => [
+      shift(pgPort),
+      ...Object.values(PORTS).flatMap((ports) =>
+        "grpc" in ports ? [shift(ports.grpc), shift(ports.ops)] : [shift(ports.ops)],
+      ),
+    ],
+  };
+}
+
+/** The ports of the system the environment points at; a bad value throws a ConfigError naming it. */
+export function readSystemPorts(env: Readonly<Record<string, string | undefined>>): SystemPorts {
+  const config = loadConfig(SystemPortsEnv, env);
+  return systemPorts({ offset: config.TESSERA_PORT_OFFSET, gatewayPort: config.GATEWAY_PORT });
+}
+
+/**
+ * A random offset in `min`–`max` whose ports are all free and none of them in `avoid`: a second
+ * system beside a developer's running one (tests, the benchmark).
+ */
+export async function findFreePortOffset({
+  avoid = [],
+  min = 1_000,
+  max = 10_000,
+}: { avoid?: readonly number[]; min?: number; max?: number } = {}): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const offset = min + Math.floor(Math.random() * (max - min + 1));
+    const ports = systemPorts({ offset }).all();
+    if (ports.some((taken) => avoid.includes(taken))) continue;
+    const claims = ports.map((free) => ({ port: free, host: "0.0.0.0", label: String(free) }));
+    if ((await findBusyPorts(claims)).length === 0) return offset;
+  }
+  throw new Error("found no port offset whose ports are all free in 50 tries");
+}
