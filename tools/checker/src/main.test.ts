@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { EventsService } from "@tessera/contracts/events/v1";
 import { InventoryService } from "@tessera/contracts/inventory/v1";
 import { OrdersService, OrderStatus } from "@tessera/contracts/orders/v1";
 import { PaymentsService } from "@tessera/contracts/payments/v1";
@@ -60,6 +61,13 @@ describe("npm run check:consistency", () => {
     ) => {
       const server = createRpcServer({ log, metrics: createMetrics("stand-in") });
       server.add(definition, standIn(handlers));
+      // Every saga service also says its outbox drains.
+      server.add(
+        EventsService,
+        standIn({
+          getOutboxStatus: () => ({ transport: "direct", undelivered: 0n, problems: [], consumers: [] }),
+        }),
+      );
       servers.push(server);
       await server.listen(address);
     };
