@@ -3,20 +3,16 @@ import { CatalogService } from "@tessera/contracts/catalog/v1";
 import { InventoryService } from "@tessera/contracts/inventory/v1";
 import { limits } from "@tessera/contracts/limits";
 import { PaymentsService } from "@tessera/contracts/payments/v1";
-import { startSystem, type RunningSystem } from "@tessera/dev-runner";
-import { findFreePort } from "@tessera/dev-runner/ports";
+import type { RunningSystem } from "@tessera/dev-runner";
 import { createClient } from "@tessera/kit";
 import { createTestDatabase } from "@tessera/kit/testing";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { Redis } from "ioredis";
-import { rm } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatewayClient } from "../support/api.ts";
 import { waitUntil } from "../support/polling.ts";
-import { choosePortOffset } from "../support/ports.ts";
-import { createTempDir } from "../support/temp-dir.ts";
+import { startTestSystem, type TestSystem } from "../support/system.ts";
 
 // Checkout end to end, in embedded mode, through the gateway: the saga across orders, inventory,
 // payments, cart and notifications as separate processes, with the consistency checker after each.
@@ -106,70 +102,34 @@ const modes: Mode[] = [
 ];
 
 describe.each(modes)("checkout end to end ($name)", (mode) => {
-  let dataDir: string;
   let cleanUp: (() => Promise<void>) | undefined;
-  let system: RunningSystem | undefined;
-  let api: ReturnType<typeof gatewayClient>;
+  let running: TestSystem | undefined;
+  let system: RunningSystem;
+  let api: TestSystem["api"];
   let addresses: Addresses & { cart: string; catalog: string };
   let products: Product[];
-  const output: string[] = [];
 
   beforeAll(async () => {
-    dataDir = await createTempDir("tessera-checkout-");
     const prepared = await mode.prepare();
     cleanUp = prepared.cleanUp;
-    const gatewayPort = await findFreePort();
-    const cancel = new AbortController();
-    const startup = setTimeout(() => cancel.abort(new Error("startup took over 120 s")), 120_000);
-    try {
-      system = await startSystem({
-        dataDir,
-        portOffset: await choosePortOffset(gatewayPort),
-        gatewayPort,
-        output: { write: (text: string) => output.push(text) },
-        env: {
-          ...process.env,
-          ...prepared.env,
-          ORDERS_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
-          LOG_LEVEL: "warn",
-        },
-        signal: cancel.signal,
-      });
-    } finally {
-      clearTimeout(startup);
-    }
-    const port = (name: string) => {
-      const status = system?.statuses.get(name);
-      if (!status?.port) throw new Error(`${name} has no port`);
-      return `127.0.0.1:${status.port}`;
-    };
+    running = await startTestSystem({
+      name: "checkout",
+      env: { ...process.env, ...prepared.env, ORDERS_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS) },
+    });
+    ({ system, api, products } = running);
+    const { address } = running;
     addresses = {
-      orders: port("orders"),
-      inventory: port("inventory"),
-      payments: port("payments"),
-      cart: port("cart"),
-      catalog: port("catalog"),
+      orders: address("orders"),
+      inventory: address("inventory"),
+      payments: address("payments"),
+      cart: address("cart"),
+      catalog: address("catalog"),
     };
-    api = gatewayClient(system.gatewayUrl);
-    const page = await api<{ products: Product[] }>("GET", "/api/v1/products?page_size=100");
-    products = page.body.products;
-    // Inventory seeds stock from catalog's ProductChanged events: wait until it has them all.
-    const inventory = createClient(InventoryService, addresses.inventory);
-    try {
-      await waitUntil(
-        "inventory to seed stock for every product",
-        async () => ((await inventory.listStock({})).stock.length >= products.length ? true : undefined),
-        { timeoutMs: 30_000, intervalMs: 250 },
-      );
-    } finally {
-      inventory.close();
-    }
   }, 180_000);
 
   afterAll(async () => {
-    await system?.stop();
+    await running?.stop();
     await cleanUp?.();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 60_000);
 
   const order = (user: string, id: string) => api<Order>("GET", `/api/v1/orders/${id}`, { user });
@@ -381,13 +341,13 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
     const user = `dave-${randomUUID().slice(0, 8)}`;
     const stove = products.find((p) => p.sku === "STOVE-CANISTER")!;
     await addToCart(user, stove, 1);
-    const inventoryPid = system!.statuses.get("inventory")!.pid!;
+    const inventoryPid = system.statuses.get("inventory")!.pid!;
     const placed = await checkout(user, randomUUID(), cards.approve);
     process.kill(inventoryPid, "SIGKILL");
     await waitUntil(
       "the runner to restart inventory",
       () => {
-        const status = system!.statuses.get("inventory");
+        const status = system.statuses.get("inventory");
         return status?.state === "ready" && status.pid !== inventoryPid ? true : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 200 },

@@ -1,16 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { checkConsistency, type Addresses } from "@tessera/checker";
-import { InventoryService } from "@tessera/contracts/inventory/v1";
-import { startSystem, type RunningSystem } from "@tessera/dev-runner";
-import { findFreePort } from "@tessera/dev-runner/ports";
-import { createClient } from "@tessera/kit";
+import type { RunningSystem } from "@tessera/dev-runner";
 import { waitFor } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { choosePortOffset } from "../support/ports.ts";
-import { createTempDir } from "../support/temp-dir.ts";
+import { startTestSystem, type TestSystem } from "../support/system.ts";
 
 // The embedded PostgreSQL killed (SIGKILL of the postmaster) in the middle of a checkout burst,
 // through the dev runner as `npm start` runs it: the runner restarts it, every service reconnects
@@ -37,60 +33,27 @@ interface Order {
 
 describe("a PostgreSQL crash in the middle of a checkout burst", () => {
   let dataDir: string;
-  let system: RunningSystem | undefined;
+  let running: TestSystem | undefined;
+  let system: RunningSystem;
   let products: Product[] = [];
-  const output: string[] = [];
+  let output: string[] = [];
   /** Every answer the burst got, by status (a request that got no answer counts as "no answer"). */
   const answers = new Map<string, number>();
   /** Requests answered with a server error other than 503, or not answered at all. */
   const failures: string[] = [];
 
-  const port = (name: string) => {
-    const status = system?.statuses.get(name);
-    if (!status?.port) throw new Error(`${name} has no port`);
-    return `127.0.0.1:${status.port}`;
-  };
+  const port = (name: string) => running!.address(name);
 
   beforeAll(async () => {
-    dataDir = await createTempDir("tessera-pg-crash-");
-    const gatewayPort = await findFreePort();
-    const cancel = new AbortController();
-    const startup = setTimeout(() => cancel.abort(new Error("startup took over 120 s")), 120_000);
-    try {
-      system = await startSystem({
-        dataDir,
-        portOffset: await choosePortOffset(gatewayPort),
-        gatewayPort,
-        env: { ...isolatedEnv, ORDERS_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS) },
-        logLevel: "warn",
-        output: { write: (text: string) => output.push(text) },
-        signal: cancel.signal,
-      });
-    } finally {
-      clearTimeout(startup);
-    }
-    const page = (await (
-      await fetch(new URL("/api/v1/products?page_size=100", system.gatewayUrl))
-    ).json()) as {
-      products: Product[];
-    };
-    products = page.products;
-    // Inventory seeds stock from catalog's ProductChanged events: wait until it has them all.
-    const inventory = createClient(InventoryService, port("inventory"));
-    try {
-      await waitFor(
-        "inventory to seed stock for every product",
-        async () => (await inventory.listStock({})).stock.length >= products.length,
-        60_000,
-      );
-    } finally {
-      inventory.close();
-    }
+    running = await startTestSystem({
+      name: "pg-crash",
+      env: { ...isolatedEnv, ORDERS_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS) },
+    });
+    ({ system, products, output, dataDir } = running);
   }, 180_000);
 
   afterAll(async () => {
-    await system?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await running?.stop();
   }, 60_000);
 
   /** One request to the gateway, its status recorded; a 5xx other than 503 is a failure. */
@@ -100,7 +63,7 @@ describe("a PostgreSQL crash in the middle of a checkout burst", () => {
     if (key) headers["idempotency-key"] = key;
     let response: Response;
     try {
-      response = await fetch(new URL(path, system!.gatewayUrl), {
+      response = await fetch(new URL(path, system.gatewayUrl), {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -206,7 +169,7 @@ describe("a PostgreSQL crash in the middle of a checkout burst", () => {
     });
 
     // Every service reconnected by itself: ready again, never restarted by the runner.
-    for (const [name, status] of system!.statuses) {
+    for (const [name, status] of system.statuses) {
       expect(status.restarts, `${name} was restarted`).toBe(0);
       await waitFor(
         `${name} to be ready again`,

@@ -1,8 +1,4 @@
 import { checkConsistency, type Addresses } from "@tessera/checker";
-import { InventoryService } from "@tessera/contracts/inventory/v1";
-import { startSystem, type RunningSystem } from "@tessera/dev-runner";
-import { findFreePort } from "@tessera/dev-runner/ports";
-import { createClient } from "@tessera/kit";
 import {
   createTestDatabase,
   startNatsServer,
@@ -11,12 +7,9 @@ import {
 } from "@tessera/kit/testing";
 import { Redis } from "ioredis";
 import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatewayClient } from "../support/api.ts";
 import { waitUntil } from "../support/polling.ts";
-import { choosePortOffset } from "../support/ports.ts";
-import { createTempDir } from "../support/temp-dir.ts";
+import { startTestSystem, type TestSystem } from "../support/system.ts";
 
 // The whole system on PostgreSQL + NATS + Redis, with a NATS server of this test's own that is
 // killed in the middle of a burst of checkouts and comes back with an empty store — a broker that
@@ -45,17 +38,14 @@ describe("checkout when NATS loses its store in the middle of a burst", () => {
   const run = `loss${randomUUID().slice(0, 8)}`;
   let nats: NatsServer;
   let databases: TestDatabase[] = [];
-  let dataDir: string;
-  let system: RunningSystem | undefined;
-  let api: ReturnType<typeof gatewayClient>;
+  let running: TestSystem | undefined;
+  let api: TestSystem["api"];
   let addresses: Addresses;
   let products: Product[];
-  const output: string[] = [];
 
   beforeAll(async () => {
     nats = await startNatsServer();
     databases = await Promise.all(services.map((name) => createTestDatabase(`${run}_${name}`)));
-    dataDir = await createTempDir("tessera-nats-loss-");
     const env: Record<string, string> = {
       EVENTS_TRANSPORT: "nats",
       NATS_URL: nats.url,
@@ -64,49 +54,22 @@ describe("checkout when NATS loses its store in the middle of a burst", () => {
       REDIS_URL: redisUrl,
       CART_REDIS_PREFIX: `${run}:cart:`,
       ORDERS_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
-      LOG_LEVEL: "warn",
     };
     services.forEach((name, i) => (env[`DATABASE_URL_${name.toUpperCase()}`] = databases[i]!.url));
-    const gatewayPort = await findFreePort();
-    const cancel = new AbortController();
-    const startup = setTimeout(() => cancel.abort(new Error("startup took over 120 s")), 120_000);
-    try {
-      system = await startSystem({
-        dataDir,
-        portOffset: await choosePortOffset(gatewayPort),
-        gatewayPort,
-        output: { write: (text: string) => output.push(text) },
-        env: { ...process.env, ...env },
-        signal: cancel.signal,
-      });
-    } finally {
-      clearTimeout(startup);
-    }
-    const port = (name: string) => `127.0.0.1:${system?.statuses.get(name)?.port ?? 0}`;
-    addresses = { orders: port("orders"), inventory: port("inventory"), payments: port("payments") };
-    api = gatewayClient(system.gatewayUrl);
-    products = (await api<{ products: Product[] }>("GET", "/api/v1/products?page_size=100")).body.products;
-    const inventory = createClient(InventoryService, addresses.inventory);
-    try {
-      await waitUntil(
-        "inventory to seed stock for every product",
-        async () => ((await inventory.listStock({})).stock.length >= products.length ? true : undefined),
-        { timeoutMs: 30_000, intervalMs: 250 },
-      );
-    } finally {
-      inventory.close();
-    }
+    running = await startTestSystem({ name: "nats-loss", env: { ...process.env, ...env } });
+    ({ api, products } = running);
+    const { address } = running;
+    addresses = { orders: address("orders"), inventory: address("inventory"), payments: address("payments") };
   }, 180_000);
 
   afterAll(async () => {
-    await system?.stop();
+    await running?.stop();
     await nats?.stop();
     await Promise.all(databases.map((database) => database.drop()));
     const redis = new Redis(redisUrl);
     const keys = await redis.keys(`${run}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 60_000);
 
   /** One buyer: a new user puts one unit in the cart and checks out with a card that approves. */
