@@ -106,8 +106,11 @@ function takesOrders(
     });
 
     it("ignores an event without a usable user id instead of retrying it forever", async () => {
-      await handle(orderPlaced("", newId(), []));
-      await handle(orderPlaced("u".repeat(129), newId(), []));
+      const bystander = newId();
+      const cart = await storeOf().update(bystander, setLines([sampleLine(1)]));
+      await expect(handle(orderPlaced("", cart.id, cart.lines))).resolves.toBeUndefined();
+      await expect(handle(orderPlaced("u".repeat(129), cart.id, cart.lines))).resolves.toBeUndefined();
+      expect(await storeOf().get(bystander)).toEqual(cart);
     });
   });
 }
