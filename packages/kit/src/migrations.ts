@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -37,6 +38,11 @@ export async function readMigrations(directory: string, prefix = ""): Promise<Mi
 
 // Any constant works as long as every Tessera service uses the same one: the lock is per database.
 const migrationLock = 7_342_001;
+
+/** The kit's own migrations (outbox, inbox, offsets, dead letters…), which run before every service's. */
+export function readKitMigrations(): Promise<Migration[]> {
+  return readMigrations(fileURLToPath(new URL("../migrations", import.meta.url)), "kit/");
+}
 
 /**
  * Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction,

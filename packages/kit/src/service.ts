@@ -6,7 +6,13 @@ import { isConnectionFailure } from "./connection-errors.ts";
 import { createDb, type Db } from "./db.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
-import { migrate, migrationsApplied, readMigrations, type Migration } from "./migrations.ts";
+import {
+  migrate,
+  migrationsApplied,
+  readKitMigrations,
+  readMigrations,
+  type Migration,
+} from "./migrations.ts";
 import { createOpsServer } from "./ops-server.ts";
 import { createClient, type Client, type ClientOptions } from "./rpc/client.ts";
 import type { AnyService } from "./rpc/definition.ts";
@@ -48,8 +54,6 @@ export const RpcServiceConfig = BaseConfig.extend({
   /** How long the event transport may fail (broker down, relay failing) before `/readyz` says not ready. */
   EVENTS_UNHEALTHY_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
 });
-
-const kitMigrations = fileURLToPath(new URL("../migrations", import.meta.url));
 
 type ConfigShape = z.ZodObject<(typeof BaseConfig)["shape"] & { GRPC_PORT?: z.ZodType<number> }>;
 
@@ -126,7 +130,7 @@ export async function createService<C extends ConfigShape>(
       throw new Error(`${options.name}: a service with migrations needs DATABASE_URL in its config`);
     const directory =
       options.migrations instanceof URL ? fileURLToPath(options.migrations) : options.migrations;
-    migrations = [...(await readMigrations(kitMigrations, "kit/")), ...(await readMigrations(directory))];
+    migrations = [...(await readKitMigrations()), ...(await readMigrations(directory))];
     const database = createDb({ connectionString: url, log, applicationName: options.name });
     db = database;
     const transport = (config as { EVENTS_TRANSPORT?: TransportName }).EVENTS_TRANSPORT ?? "direct";

@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { buildTestApp, type TestApp } from "./testing/test-app.ts";
+import { describe, expect, it } from "vitest";
+import { embeddedAppPerTest, type TestApp } from "./testing/test-app.ts";
 
 const tent = "01970000-0000-7000-8000-000000000001";
 const alice = { "x-tessera-user": "alice" };
 
-let current: TestApp | undefined;
-async function start(): Promise<TestApp> {
-  current = await buildTestApp({ env: { TESSERA_MODE: "embedded" } });
-  return current;
-}
-afterEach(async () => {
-  await current?.app.close();
-  current = undefined;
-});
+const start = embeddedAppPerTest();
 
 interface Problem {
   status: number;

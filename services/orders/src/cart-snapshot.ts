@@ -1,7 +1,7 @@
 import type { Cart } from "@tessera/contracts/cart/v1";
 import { limits, withinLimit } from "@tessera/contracts/limits";
 import { ServiceError } from "@tessera/kit";
-import type { OrderLine } from "./order.ts";
+import { uuid, type OrderLine } from "./order.ts";
 
 export interface CartSnapshot {
   /** The cart these lines came from: the user's orders never share one. */
@@ -10,8 +10,6 @@ export interface CartSnapshot {
   currency: string;
   totalMinor: bigint;
 }
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The cart's lines at the catalog's current prices, frozen into an order. The cart is another

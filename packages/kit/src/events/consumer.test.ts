@@ -1,10 +1,9 @@
 import { EchoedSchema } from "@tessera/contracts/testing/v1";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../db.ts";
 import { ServiceError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
-import { migrate, readMigrations } from "../migrations.ts";
+import { migrate, readKitMigrations } from "../migrations.ts";
 import { newId } from "../ids.ts";
 import { createTestDatabase, startTcpProxy, type TestDatabase } from "../testing.ts";
 import { applyEvent, type Subscription } from "./consumer.ts";
@@ -34,10 +33,7 @@ describe("applying an event that keeps failing", () => {
   beforeAll(async () => {
     database = await createTestDatabase("consumer");
     db = createDb({ connectionString: database.url });
-    await migrate(
-      db,
-      await readMigrations(fileURLToPath(new URL("../../migrations", import.meta.url)), "kit/"),
-    );
+    await migrate(db, await readKitMigrations());
   });
   afterAll(async () => {
     await db?.close();
@@ -99,10 +95,7 @@ describe("applying an event while the database is unreachable", () => {
     database = await createTestDatabase("consumer_outage");
     const direct = createDb({ connectionString: database.url });
     try {
-      await migrate(
-        direct,
-        await readMigrations(fileURLToPath(new URL("../../migrations", import.meta.url)), "kit/"),
-      );
+      await migrate(direct, await readKitMigrations());
     } finally {
       await direct.close();
     }

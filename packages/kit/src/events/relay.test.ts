@@ -1,10 +1,9 @@
 import { EchoedSchema } from "@tessera/contracts/testing/v1";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../db.ts";
 import { ServiceError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
-import { migrate, readMigrations } from "../migrations.ts";
+import { migrate, readKitMigrations } from "../migrations.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { waitFor } from "../wait-for.ts";
 import { Notifier } from "./notifier.ts";
@@ -19,10 +18,7 @@ describe("the outbox relay", () => {
   beforeAll(async () => {
     database = await createTestDatabase("relay");
     db = createDb({ connectionString: database.url });
-    await migrate(
-      db,
-      await readMigrations(fileURLToPath(new URL("../../migrations", import.meta.url)), "kit/"),
-    );
+    await migrate(db, await readKitMigrations());
   });
   afterAll(async () => {
     await db?.close();

@@ -1,11 +1,10 @@
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../db.ts";
 import { newId } from "../ids.ts";
 import { createLogger } from "../logger.ts";
-import { migrate, readMigrations } from "../migrations.ts";
+import { migrate, readKitMigrations } from "../migrations.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { createEventMetrics } from "./metrics.ts";
 import { pruneOutbox } from "./retention.ts";
@@ -17,10 +16,7 @@ describe("pruning the outbox", () => {
   beforeAll(async () => {
     database = await createTestDatabase("retention");
     db = createDb({ connectionString: database.url });
-    await migrate(
-      db,
-      await readMigrations(fileURLToPath(new URL("../../migrations", import.meta.url)), "kit/"),
-    );
+    await migrate(db, await readKitMigrations());
   });
   afterAll(async () => {
     await db?.close();

@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ServiceError } from "@tessera/kit";
 import { notificationMessage } from "../testing/fake-notifications.ts";
 import { timestampOf } from "../testing/recorder.ts";
-import { buildTestApp, type TestApp } from "../testing/test-app.ts";
+import { embeddedAppPerTest } from "../testing/test-app.ts";
 import { toNotificationJson } from "./notifications.ts";
 
 const alice = { "x-tessera-user": "alice@example.com" };
 
-let current: TestApp | undefined;
-async function start(): Promise<TestApp> {
-  current = await buildTestApp({ env: { TESSERA_MODE: "embedded" } });
-  return current;
-}
-afterEach(async () => {
-  await current?.app.close();
-  current = undefined;
-});
+const start = embeddedAppPerTest();
 
 describe("notifications API", () => {
   it("lists the user's notifications as camelCase JSON with ISO times", async () => {

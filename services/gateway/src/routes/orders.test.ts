@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { OrderStatus } from "@tessera/contracts/orders/v1";
 import { ServiceError } from "@tessera/kit";
-import { buildTestApp, type TestApp } from "../testing/test-app.ts";
+import { embeddedAppPerTest, type TestApp } from "../testing/test-app.ts";
 
 const tent = "01970000-0000-7000-8000-000000000001";
 const alice = { "x-tessera-user": "alice@example.com" };
 const bob = { "x-tessera-user": "bob" };
 
-let current: TestApp | undefined;
-async function start(): Promise<TestApp> {
-  current = await buildTestApp({ env: { TESSERA_MODE: "embedded" } });
-  return current;
-}
-afterEach(async () => {
-  await current?.app.close();
-  current = undefined;
-});
+const start = embeddedAppPerTest();
 
 interface OrderJson {
   id: string;

@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { createLogger, createMetrics, loadConfig, type Metrics } from "@tessera/kit";
 import { buildApp } from "../app.ts";
@@ -50,4 +51,17 @@ export async function buildTestApp({
     config,
   });
   return { app, fake, cart, orders, notifications, metrics, logs };
+}
+
+/**
+ * For a test file whose tests each build their own embedded-mode app: returns `start`, and closes
+ * the app a test started once it ends. Call it at the top level of the file.
+ */
+export function embeddedAppPerTest(): () => Promise<TestApp> {
+  let current: TestApp | undefined;
+  afterEach(async () => {
+    await current?.app.close();
+    current = undefined;
+  });
+  return async () => (current = await buildTestApp({ env: { TESSERA_MODE: "embedded" } }));
 }
