@@ -15,6 +15,11 @@ export const emptyCart: StoredCart = { id: "", lines: [] };
 /** Turns a cart into its next state; throws (a ServiceError) to refuse the change. */
 export type CartChange = (cart: StoredCart) => StoredCart;
 
+/** A change of the cart's lines alone: the cart keeps its id. */
+export const changeLines =
+  (change: (lines: readonly CartLine[]) => CartLine[]): CartChange =>
+  (cart) => ({ id: cart.id, lines: change(cart.lines) });
+
 /**
  * Where carts live: Redis in infrastructure mode, the service's PostgreSQL database otherwise.
  * Both keep a cart for a fixed time after its last change, and apply each change atomically.

@@ -11,7 +11,7 @@ import {
   type Money,
 } from "./cart-rules.ts";
 import type { CatalogProducts } from "./catalog-products.ts";
-import type { CartStore, StoredCart } from "./cart-store.ts";
+import { changeLines, type CartStore, type StoredCart } from "./cart-store.ts";
 
 /** A line as shown: the price now next to the price when it was added. */
 export interface PricedLine extends CartLine {
@@ -65,10 +65,10 @@ export class Carts {
     const now = this.#now();
     return this.#view(
       userId,
-      await this.#store.update(userId, (cart) => ({
-        id: cart.id,
-        lines: addLine(cart.lines, product, quantity, now),
-      })),
+      await this.#store.update(
+        userId,
+        changeLines((lines) => addLine(lines, product, quantity, now)),
+      ),
     );
   }
 
@@ -78,10 +78,10 @@ export class Carts {
     requireQuantity(quantity, { zeroRemoves: true });
     return this.#view(
       userId,
-      await this.#store.update(userId, (cart) => ({
-        id: cart.id,
-        lines: setLineQuantity(cart.lines, id, quantity),
-      })),
+      await this.#store.update(
+        userId,
+        changeLines((lines) => setLineQuantity(lines, id, quantity)),
+      ),
     );
   }
 
@@ -90,7 +90,10 @@ export class Carts {
     const id = requireProductId(productId);
     return this.#view(
       userId,
-      await this.#store.update(userId, (cart) => ({ id: cart.id, lines: removeLine(cart.lines, id) })),
+      await this.#store.update(
+        userId,
+        changeLines((lines) => removeLine(lines, id)),
+      ),
     );
   }
 

@@ -51,7 +51,7 @@ export class SagaRunner {
     );
   }
 
-  /** Inserts a PENDING order with OrderPlaced and ReserveStock; undefined when the key was used. */
+  /** Inserts a PENDING order with OrderPlaced and ReserveStock; undefined when its cart was ordered already. */
   async start(tx: Tx, placed: NewOrder, idempotencyKey: string): Promise<Order | undefined> {
     const decision = begin(placed, this.#settings());
     const order = await this.#store.insert(tx, decision.order, idempotencyKey);

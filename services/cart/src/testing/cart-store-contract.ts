@@ -2,7 +2,7 @@ import { newId } from "@tessera/kit";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CartLine } from "../cart-rules.ts";
-import { emptyCart, type CartStore, type StoredCart } from "../cart-store.ts";
+import { changeLines, emptyCart, type CartStore } from "../cart-store.ts";
 
 /** A store of the implementation under test whose carts expire `ttlMs` after their last change. */
 export type MakeStore = (options: { ttlMs: number }) => CartStore;
@@ -21,12 +21,8 @@ export const sampleLine = (n: number, overrides: Partial<CartLine> = {}): CartLi
 });
 
 /** A change that keeps the cart's id and sets its lines. */
-export const setLines =
-  (lines: readonly CartLine[] | ((current: readonly CartLine[]) => CartLine[])) =>
-  (cart: StoredCart): StoredCart => ({
-    id: cart.id,
-    lines: typeof lines === "function" ? lines(cart.lines) : lines,
-  });
+export const setLines = (lines: readonly CartLine[] | ((current: readonly CartLine[]) => CartLine[])) =>
+  changeLines(typeof lines === "function" ? lines : () => [...lines]);
 
 /**
  * What every CartStore must do, run against each implementation (Redis and PostgreSQL) so the
