@@ -2,12 +2,13 @@ import { writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { EchoedSchema, EchoService } from "@tessera/contracts/testing/v1";
 import { findFreePort } from "@tessera/dev-runner/ports";
+import type {
+  z} from "@tessera/kit";
 import {
   createClient,
   createService,
   RpcServiceConfig,
   ServiceError,
-  z,
   type Client,
   type Service,
 } from "@tessera/kit";
@@ -24,7 +25,7 @@ import { createTempDir } from "../support/temp-dir.ts";
 // own) and its LISTEN connection must all come back by themselves, and while the server is gone
 // callers are told "unavailable" — never "internal".
 
-const Config = RpcServiceConfig.extend({ DATABASE_URL: z.string() });
+const Config = RpcServiceConfig;
 
 describe("a service whose database server is killed and restarted", { timeout: 120_000 }, () => {
   let root: string;
@@ -45,7 +46,7 @@ describe("a service whose database server is killed and restarted", { timeout: 1
     service = await createService({
       name: "restarts",
       config: Config,
-      migrations: root,
+      database: { migrations: root },
       env: {
         DATABASE_URL: server.adminUrl,
         GRPC_HOST: "127.0.0.1",

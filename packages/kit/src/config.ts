@@ -1,12 +1,20 @@
 import { z } from "zod";
 
+/** One bad variable and what is wrong with it. */
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
 /** Thrown when the environment does not satisfy a service's config schema; names every bad variable. */
 export class ConfigError extends Error {
   readonly variables: readonly string[];
-  constructor(problems: readonly { variable: string; message: string }[]) {
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: readonly ConfigProblem[]) {
     super("invalid configuration:\n" + problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"));
     this.name = "ConfigError";
     this.variables = problems.map((p) => p.variable);
+    this.problems = problems;
   }
 }
 
@@ -41,17 +49,15 @@ export function loadConfig<S extends z.ZodObject>(
 /** A TCP port from the environment with a default. */
 export const port = (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort);
 
+/** `host:port`: a name, an IPv4 address or a bracketed IPv6 address, and a port from 1 to 65535. */
+export function isHostPort(value: string): boolean {
+  const port = /^(?:[\w.-]+|\[[\d:a-fA-F]+\]):(\d{1,5})$/.exec(value)?.[1];
+  return port !== undefined && Number(port) >= 1 && Number(port) <= 65535;
+}
+
 /** A host:port address with a default. */
 export const address = (defaultAddress: string) =>
-  z
-    .string()
-    .refine(
-      (value) =>
-        /^[\w.-]+:\d{1,5}$|^\[[\d:a-fA-F]+\]:\d{1,5}$/.test(value) &&
-        Number(value.slice(value.lastIndexOf(":") + 1)) <= 65535,
-      "must be host:port",
-    )
-    .default(defaultAddress);
+  z.string().refine(isHostPort, "must be host:port").default(defaultAddress);
 
 /** A boolean flag: true/false/1/0/yes/no. */
 export const flag = (defaultValue: boolean) =>

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -28,13 +29,17 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `services/<name>/src/main.ts` as its own process — as in production; tests never import
- * another service's code — and waits until its ops port says ready.
+ * Starts a service's `main` file as its own process — as in production; tests never import another
+ * service's code — and waits until its ops port says ready.
+ *
+ * @example
+ *   const cart = await startService(new URL("./main.ts", import.meta.url), { DATABASE_URL: database.url });
  */
-export async function startService(name: string, env: Record<string, string>): Promise<ServiceProcess> {
-  const main = fileURLToPath(new URL(`../../../services/${name}/src/main.ts`, import.meta.url));
+export async function startService(main: URL | string, env: Record<string, string>): Promise<ServiceProcess> {
+  const path = main instanceof URL ? fileURLToPath(main) : main;
+  const name = basename(dirname(dirname(path)));
   const opsPort = await freePort();
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [path], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env, OPS_PORT: String(opsPort) },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -74,12 +79,14 @@ export async function startService(name: string, env: Record<string, string>): P
  * A service with a gRPC port of its own on 127.0.0.1, and its address.
  *
  * @example
- *   const catalog = await startRpcService("catalog", { DATABASE_URL: database.url });
+ *   const catalog = await startRpcService(new URL("../../catalog/src/main.ts", import.meta.url), {
+ *     DATABASE_URL: database.url,
+ *   });
  *   const client = createClient(CatalogService, catalog.address);
  */
-export async function startRpcService(name: string, env: Record<string, string>) {
+export async function startRpcService(main: URL | string, env: Record<string, string>) {
   const grpcPort = await freePort();
-  const service = await startService(name, { ...env, GRPC_HOST: "127.0.0.1", GRPC_PORT: String(grpcPort) });
+  const service = await startService(main, { ...env, GRPC_HOST: "127.0.0.1", GRPC_PORT: String(grpcPort) });
   return { ...service, address: `127.0.0.1:${grpcPort}` };
 }
 

@@ -5,12 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, z } from "./config.ts";
+import type { z } from "./config.ts";
+import { ConfigError } from "./config.ts";
 import { ServiceError } from "./errors.ts";
-import { createService, RpcServiceConfig, type Service } from "./service.ts";
+import { createService, type Service } from "./service.ts";
+import { RpcServiceConfig } from "./service-config.ts";
 import { createTestDatabase, startTcpProxy, type TestDatabase } from "./testing.ts";
 
-const EchoConfig = RpcServiceConfig.extend({ DATABASE_URL: z.string() });
+const EchoConfig = RpcServiceConfig;
 type EchoConfig = z.infer<typeof EchoConfig>;
 
 let directory: string;
@@ -57,7 +59,12 @@ async function echoService(
   migrations: string | URL = directory,
 ): Promise<Service<EchoConfig>> {
   const { url } = await database();
-  const service = await createService({ name: "echo", config: EchoConfig, migrations, env: env(url, extra) });
+  const service = await createService({
+    name: "echo",
+    config: EchoConfig,
+    database: { migrations },
+    env: env(url, extra),
+  });
   cleanups.push(() => service.stop());
   service.serve(EchoService, {
     async echo(request, context) {
@@ -245,7 +252,7 @@ describe("createService", () => {
     const service = await createService({
       name: "late",
       config: EchoConfig,
-      migrations: directory,
+      database: { migrations: directory },
       env: env(proxy.via(url)),
     });
     cleanups.push(() => service.stop());
@@ -275,7 +282,7 @@ describe("createService", () => {
     const error: unknown = await createService({
       name: "echo",
       config: EchoConfig,
-      migrations: directory,
+      database: { migrations: directory },
       env: { LOG_LEVEL: "silent" },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
@@ -293,25 +300,40 @@ describe("createService", () => {
     expect((error as ConfigError).variables).toEqual(["GRPC_PORT"]);
   });
 
-  it("needs DATABASE_URL in its config schema when it has migrations", async () => {
-    await expect(
-      createService({
-        name: "echo",
-        config: RpcServiceConfig,
-        migrations: directory,
-        env: { LOG_LEVEL: "silent" },
-      }),
-    ).rejects.toThrow("echo: a service with migrations needs DATABASE_URL in its config");
+  it("reads DATABASE_URL itself when the service has a database, with the service's own variables", async () => {
+    const error: unknown = await createService({
+      name: "echo",
+      config: RpcServiceConfig,
+      database: { migrations: directory },
+      env: { LOG_LEVEL: "silent", GRPC_PORT: "http", EVENTS_TRANSPORT: "kafka" },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(["GRPC_PORT", "DATABASE_URL", "KAFKA_BROKERS"]);
   });
 
-  it("has no database without migrations, and serves only its ops port when it serves no RPC", async () => {
+  it("has a database without migrations of its own: the kit's tables only", async () => {
+    const { url } = await database();
+    const service = await createService({
+      name: "plain",
+      config: RpcServiceConfig,
+      database: {},
+      env: env(url),
+    });
+    cleanups.push(() => service.stop());
+    const { opsPort } = await service.start();
+    expect((await get(opsPort, "/readyz")).status).toBe(200);
+    const { rows } = await service.db.query<{ name: string }>("SELECT to_regclass('outbox')::text AS name");
+    expect(rows[0]?.name).toBe("outbox");
+  });
+
+  it("has no database unless asked, and serves only its ops port when it serves no RPC", async () => {
     const service = await createService({
       name: "edge",
       config: RpcServiceConfig,
       env: { LOG_LEVEL: "silent" },
     });
     cleanups.push(() => service.stop());
-    expect(() => service.db).toThrow("edge was created without migrations, so it has no database");
+    expect(() => service.db).toThrow("edge was created without a database");
     const { rpcPort, opsPort } = await service.start();
     expect(rpcPort).toBe(0);
     const response = await get(opsPort, "/readyz");

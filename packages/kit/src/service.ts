@@ -1,68 +1,38 @@
 import type { Server as HttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
-import { setTimeout as sleep } from "node:timers/promises";
-import { BaseConfig, ConfigError, loadConfig, z } from "./config.ts";
-import { isConnectionFailure } from "./connection-errors.ts";
+import { EventsService } from "@tessera/contracts/events/v1";
+import { ConfigError, loadConfig, type BaseConfig, type ConfigProblem, type z } from "./config.ts";
 import { createDb, type Db } from "./db.ts";
+import { createEventBus, type EventBus } from "./events/bus.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
-import {
-  migrate,
-  migrationsApplied,
-  readKitMigrations,
-  readMigrations,
-  type Migration,
-} from "./migrations.ts";
-import { createOpsServer } from "./ops-server.ts";
+import { migrationsApplied, readKitMigrations, readMigrations, type Migration } from "./migrations.ts";
+import { startPeriodicJob, type PeriodicJob, type PeriodicRun } from "./periodic.ts";
 import { createClient, type Client, type ClientOptions } from "./rpc/client.ts";
 import type { AnyService } from "./rpc/definition.ts";
 import { createRpcServer, type ServiceImpl } from "./rpc/server.ts";
+import { DatabaseConfig, EventsConfig, RpcListenSettings, type EventsSettings } from "./service-config.ts";
+import { closeOps, installSignalHandlers, listenOps, migrateWhenReachable } from "./service-lifecycle.ts";
 import { setUpTracing, shutdownTracing } from "./tracing.ts";
-import { EventsService } from "@tessera/contracts/events/v1";
-import { createEventBus, type EventBus, type TransportName } from "./events/bus.ts";
 
-/** The config every service with an RPC port and a database extends. */
-export const RpcServiceConfig = BaseConfig.extend({
-  GRPC_HOST: z.string().default("0.0.0.0"),
-  GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-  /** How events travel: straight from the producer's outbox (embedded), through NATS JetStream or Kafka. */
-  EVENTS_TRANSPORT: z.enum(["direct", "nats", "kafka"]).default("direct"),
-  NATS_URL: z
-    .string()
-    .regex(/^nats:\/\/[^\s]+$/, "must be a nats:// URL")
-    .default("nats://127.0.0.1:4222"),
-  /** Kafka bootstrap brokers, `host:port,host:port`; required when EVENTS_TRANSPORT=kafka. */
-  KAFKA_BROKERS: z
-    .string()
-    .transform((value) => value.split(",").map((broker) => broker.trim()))
-    .refine((brokers) => brokers.every(isHostPort), "must be a comma-separated list of host:port")
-    .optional(),
-  /** Partitions of each Kafka topic the transport creates: the most replicas of one subscription that get work. */
-  EVENTS_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1_000).default(3),
-  /** Prefix of NATS stream names and subjects, of Kafka topics and consumer groups. */
-  EVENTS_PREFIX: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]{0,30}$/i, "must be a short identifier")
-    .default("tessera"),
-  /** Handler attempts before an event is dead-lettered, and the first retry's delay (doubling). */
-  EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
-  EVENTS_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(50),
-  /** NATS: how long a delivered, unacknowledged event waits before the server redelivers it (a crashed replica's). */
-  EVENTS_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
-  /** How long delivered outbox rows are kept (7 days); a known direct consumer's unacknowledged rows stay longer. */
-  EVENTS_OUTBOX_RETENTION_MS: z.coerce.number().int().min(1).default(604_800_000),
-  /** How long the event transport may fail (broker down, relay failing) before `/readyz` says not ready. */
-  EVENTS_UNHEALTHY_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
-});
-
-type ConfigShape = z.ZodObject<(typeof BaseConfig)["shape"] & { GRPC_PORT?: z.ZodType<number> }>;
+type ConfigShape = z.ZodObject<(typeof BaseConfig)["shape"]>;
 
 export interface ServiceOptions<C extends ConfigShape> {
   name: string;
-  /** A zod object extending `BaseConfig` (or `RpcServiceConfig`); add DATABASE_URL when using `migrations`. */
+  /** The service's settings: a zod object extending `BaseConfig`, or `RpcServiceConfig` when it serves RPCs. */
   config: C;
-  /** Directory of `NNN_name.sql` files; when given, the service has a database (`DATABASE_URL`). */
-  migrations?: string | URL;
+  /**
+   * The service has a PostgreSQL database (`DATABASE_URL`, read by the kit) holding its data, its
+   * outbox and its inbox; `migrations` is its directory of `NNN_name.sql` files, if it has tables of its own.
+   */
+  database?: { migrations?: string | URL };
+  /**
+   * Where each producer whose events this service subscribes to serves them, by producer name (the
+   * `tessera.<producer>.v1` package of the event): the direct transport streams from there.
+   *
+   * @example producers: { orders: (config) => config.ORDERS_ADDR }
+   */
+  producers?: Readonly<Record<string, (config: Readonly<z.infer<C>>) => string>>;
   /** The environment to read; `process.env` when omitted (and a bad value then exits the process). */
   env?: Record<string, string | undefined>;
 }
@@ -72,7 +42,7 @@ export interface Service<Config> {
   config: Readonly<Config>;
   log: Logger;
   metrics: Metrics;
-  /** The service's database; only when `migrations` was given. */
+  /** The service's database; only when created with `database`. */
   db: Db;
   /** Serves a generated service with plain-object handlers. */
   serve<S extends AnyService>(service: S, impl: ServiceImpl<S>): void;
@@ -86,34 +56,42 @@ export interface Service<Config> {
   subscribe: EventBus["subscribe"];
   /** The event bus (metrics, handlers); only when the service has a database. */
   events: EventBus;
-  /** Runs in `start()` after migrations and before the RPC port opens (seeding, warm-up). */
-  afterMigrate(fn: () => Promise<unknown> | void): void;
+  /** Runs in `start()` after migrations, before events flow and the RPC port opens: seeding, warm-up. */
+  beforeServing(fn: () => Promise<unknown> | void): void;
+  /** Runs `run` every `intervalMs` once started, never overlapping, until stop (see `startPeriodicJob`). */
+  every(name: string, intervalMs: number, run: PeriodicRun): void;
   /** Runs at shutdown, after the RPC server drained, in reverse order of registration. */
   onStop(fn: () => Promise<void> | void): void;
-  /** Migrates, binds the RPC and ops ports, installs signal handlers. */
+  /** Migrates, binds the RPC and ops ports, starts the periodic jobs, installs signal handlers. */
   start(): Promise<{ rpcPort: number; opsPort: number }>;
   stop(): Promise<void>;
 }
 
 /**
- * The one bootstrap: config, ECS logs, metrics, health, database and migrations, RPC server with
- * reflection and health, typed clients, graceful shutdown. `main.ts` wires a service with it.
+ * The one bootstrap: config, ECS logs, metrics, health, database and migrations, events, RPC
+ * server with reflection and health, typed clients, periodic jobs, graceful shutdown.
  *
  * @example
- *   const service = await createService({ name: "catalog", config: CatalogConfig, migrations: new URL("../migrations", import.meta.url) });
+ *   const service = await createService({
+ *     name: "catalog",
+ *     config: CatalogConfig,
+ *     database: { migrations: new URL("../migrations", import.meta.url) },
+ *   });
  *   service.serve(CatalogService, catalogHandlers(new ProductStore(service.db)));
  *   await service.start();
  */
 export async function createService<C extends ConfigShape>(
   options: ServiceOptions<C>,
 ): Promise<Service<z.infer<C>>> {
-  const config = readConfig(options);
+  const { config, database } = readConfig(options);
   const log = createLogger({ service: options.name, level: config.LOG_LEVEL });
   await setUpTracing({ service: options.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   const metrics = createMetrics(options.name);
   const rpc = createRpcServer({ log, metrics });
   const stopHooks: (() => Promise<void> | void)[] = [];
   const startHooks: (() => Promise<unknown> | void)[] = [];
+  const jobs: Omit<Parameters<typeof startPeriodicJob>[0], "log" | "metrics">[] = [];
+  const runningJobs: PeriodicJob[] = [];
   const clients: { close(): void }[] = [];
   const checks = new Map<string, () => Promise<boolean>>();
   let served = false;
@@ -124,48 +102,24 @@ export async function createService<C extends ConfigShape>(
   let db: Db | undefined;
   let bus: EventBus | undefined;
   let migrations: Migration[] = [];
-  if (options.migrations !== undefined) {
-    const url = (config as { DATABASE_URL?: unknown }).DATABASE_URL;
-    if (typeof url !== "string")
-      throw new Error(`${options.name}: a service with migrations needs DATABASE_URL in its config`);
-    const directory =
-      options.migrations instanceof URL ? fileURLToPath(options.migrations) : options.migrations;
-    migrations = [...(await readKitMigrations()), ...(await readMigrations(directory))];
-    const database = createDb({ connectionString: url, log, applicationName: options.name });
-    db = database;
-    const transport = (config as { EVENTS_TRANSPORT?: TransportName }).EVENTS_TRANSPORT ?? "direct";
-    bus = createEventBus({
-      service: options.name,
-      db: database,
-      connectionString: url,
+  if (database) {
+    const directory = options.database?.migrations;
+    const path = directory instanceof URL ? fileURLToPath(directory) : directory;
+    migrations = [...(await readKitMigrations()), ...(path ? await readMigrations(path) : [])];
+    const connected = createDb({
+      connectionString: database.DATABASE_URL,
       log,
-      registry: metrics.registry,
-      transport,
-      natsUrl: (config as { NATS_URL?: string }).NATS_URL,
-      kafkaBrokers: (config as { KAFKA_BROKERS?: string[] }).KAFKA_BROKERS,
-      kafkaPartitions: (config as { EVENTS_KAFKA_PARTITIONS?: number }).EVENTS_KAFKA_PARTITIONS,
-      prefix: (config as { EVENTS_PREFIX?: string }).EVENTS_PREFIX,
-      maxAttempts: (config as { EVENTS_MAX_ATTEMPTS?: number }).EVENTS_MAX_ATTEMPTS,
-      ackWaitMs: (config as { EVENTS_ACK_WAIT_MS?: number }).EVENTS_ACK_WAIT_MS,
-      retentionMs: (config as { EVENTS_OUTBOX_RETENTION_MS?: number }).EVENTS_OUTBOX_RETENTION_MS,
-      unhealthyAfterMs: (config as { EVENTS_UNHEALTHY_AFTER_MS?: number }).EVENTS_UNHEALTHY_AFTER_MS,
-      retryDelayMs: retryDelay((config as { EVENTS_RETRY_BASE_MS?: number }).EVENTS_RETRY_BASE_MS ?? 50),
-      producerClient: (producer) => {
-        const key = `${producer.toUpperCase()}_ADDR`;
-        const address = (config as Record<string, unknown>)[key];
-        if (typeof address !== "string") {
-          throw new Error(
-            `${options.name} consumes ${producer} events over the direct transport: add ${key} to its config`,
-          );
-        }
-        return service.client(EventsService, address);
-      },
+      applicationName: options.name,
     });
+    db = connected;
+    bus = createServiceEventBus(options, config, database, connected, log, metrics, (address) =>
+      service.client(EventsService, address),
+    );
     rpc.add(EventsService, bus.handlers());
     served = true;
-    checks.set("database", () => database.ping());
-    checks.set("migrations", () => migrationsApplied(database, migrations));
     const events = bus;
+    checks.set("database", () => connected.ping());
+    checks.set("migrations", () => migrationsApplied(connected, migrations));
     checks.set("events", () => Promise.resolve(events.ready()));
   }
 
@@ -175,11 +129,11 @@ export async function createService<C extends ConfigShape>(
     log,
     metrics,
     get db(): Db {
-      if (!db) throw new Error(`${options.name} was created without migrations, so it has no database`);
+      if (!db) throw new Error(`${options.name} was created without a database`);
       return db;
     },
     get events(): EventBus {
-      if (!bus) throw new Error(`${options.name} was created without migrations, so it has no events`);
+      if (!bus) throw new Error(`${options.name} was created without a database, so it has no events`);
       return bus;
     },
     publish(tx, schema, data, meta) {
@@ -204,8 +158,11 @@ export async function createService<C extends ConfigShape>(
     readiness(name, check) {
       checks.set(name, check);
     },
-    afterMigrate(fn) {
+    beforeServing(fn) {
       startHooks.push(fn);
+    },
+    every(name, intervalMs, run) {
+      jobs.push({ name, intervalMs, run });
     },
     onStop(fn) {
       stopHooks.push(fn);
@@ -216,32 +173,22 @@ export async function createService<C extends ConfigShape>(
       await bus?.start();
       let rpcPort = 0;
       if (served) {
-        const port = (config as { GRPC_PORT?: number }).GRPC_PORT ?? 0;
-        const host = (config as { GRPC_HOST?: string }).GRPC_HOST ?? "0.0.0.0";
+        const { GRPC_HOST: host, GRPC_PORT: port } = RpcListenSettings.parse(config);
         rpcPort = await rpc.listen(`${host.includes(":") ? `[${host}]` : host}:${port}`);
       }
-      const server = createOpsServer(metrics.registry, async () => {
-        const results: Record<string, boolean> = {};
-        for (const [name, check] of checks) results[name] = await check();
-        const ready = !stopping && Object.values(results).every(Boolean);
-        return { ready, checks: results };
-      });
-      ops = server;
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(config.OPS_PORT, config.OPS_HOST, () => resolve());
-      });
-      const address = server.address();
-      const opsPort = typeof address === "object" && address ? address.port : 0;
-      removeSignalHandlers = installSignalHandlers(service, log, config.SHUTDOWN_TIMEOUT_MS);
-      log.info({ "rpc.port": rpcPort, "ops.port": opsPort }, `${options.name} started`);
-      return { rpcPort, opsPort };
+      const opsServer = await listenOps(metrics, checks, () => stopping, config.OPS_HOST, config.OPS_PORT);
+      ops = opsServer.server;
+      for (const job of jobs) runningJobs.push(startPeriodicJob({ ...job, log, metrics }));
+      removeSignalHandlers = installSignalHandlers(() => service.stop(), log, config.SHUTDOWN_TIMEOUT_MS);
+      log.info({ "rpc.port": rpcPort, "ops.port": opsServer.port }, `${options.name} started`);
+      return { rpcPort, opsPort: opsServer.port };
     },
     async stop() {
       if (stopping) return;
       stopping = true;
       removeSignalHandlers?.();
       log.info("shutting down");
+      await Promise.all(runningJobs.map((job) => job.stop()));
       await bus?.stop();
       if (served) await rpc.close(config.SHUTDOWN_TIMEOUT_MS);
       for (const hook of stopHooks.reverse()) {
@@ -252,12 +199,7 @@ export async function createService<C extends ConfigShape>(
       }
       for (const client of clients) client.close();
       await db?.close();
-      if (ops) {
-        const closed = new Promise<void>((resolve) => ops?.close(() => resolve()));
-        // close() waits for open connections: a keep-alive or half-sent request must not hold shutdown.
-        ops.closeAllConnections();
-        await closed;
-      }
+      if (ops) await closeOps(ops);
       await shutdownTracing();
       log.info("stopped");
       await new Promise<void>((resolve) => log.flush(() => resolve()));
@@ -266,80 +208,80 @@ export async function createService<C extends ConfigShape>(
   return service;
 }
 
-const retryDelay = (base: number) => (attempt: number) => Math.min(base * 2 ** (attempt - 1), 30_000);
+type DatabaseSettings = z.infer<typeof DatabaseConfig> & EventsSettings;
 
-function readConfig<C extends ConfigShape>(options: ServiceOptions<C>): Readonly<z.infer<C>> {
+/** The event bus of a service with a database, on the transport its settings name. */
+function createServiceEventBus<C extends ConfigShape>(
+  options: ServiceOptions<C>,
+  config: Readonly<z.infer<C>>,
+  settings: DatabaseSettings,
+  db: Db,
+  log: Logger,
+  metrics: Metrics,
+  eventsClient: (address: string) => Client<typeof EventsService>,
+): EventBus {
+  return createEventBus({
+    service: options.name,
+    db,
+    connectionString: settings.DATABASE_URL,
+    log,
+    registry: metrics.registry,
+    transport: settings.EVENTS_TRANSPORT,
+    natsUrl: settings.NATS_URL,
+    kafkaBrokers: settings.KAFKA_BROKERS,
+    kafkaPartitions: settings.EVENTS_KAFKA_PARTITIONS,
+    prefix: settings.EVENTS_PREFIX,
+    maxAttempts: settings.EVENTS_MAX_ATTEMPTS,
+    ackWaitMs: settings.EVENTS_ACK_WAIT_MS,
+    retentionMs: settings.EVENTS_OUTBOX_RETENTION_MS,
+    unhealthyAfterMs: settings.EVENTS_UNHEALTHY_AFTER_MS,
+    retryDelayMs: (attempt) => Math.min(settings.EVENTS_RETRY_BASE_MS * 2 ** (attempt - 1), 30_000),
+    producerClient: (producer) => {
+      const address = options.producers?.[producer];
+      if (!address) {
+        throw new Error(
+          `${options.name} consumes ${producer} events over the direct transport: name ${producer} in createService's producers`,
+        );
+      }
+      return eventsClient(address(config));
+    },
+  });
+}
+
+/**
+ * The service's settings, and the kit's database and event settings when it has a database, read
+ * from one environment; every bad variable of all of them is reported at once.
+ */
+function readConfig<C extends ConfigShape>(
+  options: ServiceOptions<C>,
+): { config: Readonly<z.infer<C>>; database: Readonly<DatabaseSettings> | undefined } {
+  const env = options.env ?? process.env;
+  const problems: ConfigProblem[] = [];
+  const config = loadConfigInto(problems, options.config, env);
+  const database = options.database && loadConfigInto(problems, DatabaseConfig, env);
+  const events = options.database && loadConfigInto(problems, EventsConfig, env);
+  if (config === undefined || problems.length > 0) {
+    // A variable both the service and the kit read (DATABASE_URL) is named once.
+    const error = new ConfigError([...new Map(problems.map((p) => [p.variable, p])).values()]);
+    if (options.env !== undefined) throw error;
+    // A misconfigured service stops at once, saying which variable to fix — no stack trace.
+    process.stderr.write(`${options.name}: ${error.message}\n`);
+    process.exit(78);
+  }
+  return { config, database: database && events ? Object.freeze({ ...database, ...events }) : undefined };
+}
+
+/** `loadConfig`, adding what is wrong to `problems` instead of throwing. */
+function loadConfigInto<S extends z.ZodObject>(
+  problems: ConfigProblem[],
+  schema: S,
+  env: Record<string, string | undefined>,
+): Readonly<z.infer<S>> | undefined {
   try {
-    const config = loadConfig(options.config, options.env ?? process.env);
-    checkEventsTransport(config);
-    return config;
+    return loadConfig(schema, env);
   } catch (error) {
-    if (options.env === undefined && error instanceof ConfigError) {
-      // A misconfigured service stops at once, saying which variable to fix — no stack trace.
-      process.stderr.write(`${options.name}: ${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
   }
-}
-
-/** What one variable cannot say alone: the chosen transport's settings are there. */
-function checkEventsTransport(config: object): void {
-  const { EVENTS_TRANSPORT, KAFKA_BROKERS } = config as {
-    EVENTS_TRANSPORT?: string;
-    KAFKA_BROKERS?: unknown;
-  };
-  if (EVENTS_TRANSPORT === "kafka" && KAFKA_BROKERS === undefined) {
-    throw new ConfigError([
-      { variable: "KAFKA_BROKERS", message: "is required when EVENTS_TRANSPORT=kafka" },
-    ]);
-  }
-}
-
-/** `host:port`: a name, an IPv4 address or a bracketed IPv6 address, and a port from 1. */
-function isHostPort(value: string): boolean {
-  const port = /^(?:[\w.-]+|\[[\d:a-fA-F]+\]):(\d{1,5})$/.exec(value)?.[1];
-  return port !== undefined && Number(port) >= 1 && Number(port) <= 65535;
-}
-
-async function migrateWhenReachable(db: Db, migrations: Migration[], log: Logger): Promise<void> {
-  // The database may start after us (compose, Kubernetes): wait for it, a bounded time.
-  const giveUpAt = Date.now() + 60_000;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await migrate(db, migrations, log);
-      return;
-    } catch (error) {
-      if (!isConnectionFailure(error) || Date.now() > giveUpAt) throw error;
-      log.warn({ err: error, attempt }, "database not reachable yet; retrying");
-      await sleep(Math.min(250 * attempt, 2_000));
-    }
-  }
-}
-
-/** Installs SIGTERM/SIGINT handlers that stop the service; returns their removal. */
-function installSignalHandlers(service: Service<unknown>, log: Logger, timeoutMs: number): () => void {
-  const shutdown = (signal: string) => {
-    log.info({ signal }, "signal received");
-    // The platform kills us after its grace period anyway; exit first, with a non-zero code, if draining hangs.
-    setTimeout(() => {
-      log.error("shutdown timed out; exiting");
-      process.exit(1);
-    }, timeoutMs + 1_500).unref();
-    service.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  const onTerm = () => shutdown("SIGTERM");
-  const onInt = () => shutdown("SIGINT");
-  process.once("SIGTERM", onTerm);
-  process.once("SIGINT", onInt);
-  return () => {
-    process.off("SIGTERM", onTerm);
-    process.off("SIGINT", onInt);
-  };
 }

@@ -1,7 +1,7 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
-import { z } from "./config.ts";
 import type { EventEnvelope } from "./events/envelope.ts";
-import { createService, RpcServiceConfig, type Service } from "./service.ts";
+import { createService, type Service } from "./service.ts";
+import { RpcServiceConfig } from "./service-config.ts";
 import { createTestDatabase } from "./testing.ts";
 
 export interface TestProducer {
@@ -17,9 +17,6 @@ export interface TestProducer {
   stop(): Promise<void>;
 }
 
-// A stand-in needs only the kit's own tables (the outbox), so its migrations directory is empty.
-const noMigrations = new URL("./events/contract/no-migrations", import.meta.url);
-
 /**
  * A stand-in for another service in this process, named `name` on a fresh database: only its
  * outbox, streamed to consumers over gRPC — for testing a consumer without the real producer.
@@ -32,8 +29,8 @@ export async function startTestProducer(name: string): Promise<TestProducer> {
   const database = await createTestDatabase(`${name}_producer`);
   const service = await createService({
     name,
-    config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
-    migrations: noMigrations,
+    config: RpcServiceConfig,
+    database: {},
     env: {
       GRPC_HOST: "127.0.0.1",
       GRPC_PORT: "0",

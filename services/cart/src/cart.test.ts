@@ -27,7 +27,9 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
       createTestDatabase("cart"),
     ]);
     databases.push(catalogDatabase, cartDatabase);
-    catalogProcess = await startRpcService("catalog", { DATABASE_URL: catalogDatabase.url });
+    catalogProcess = await startRpcService(new URL("../../catalog/src/main.ts", import.meta.url), {
+      DATABASE_URL: catalogDatabase.url,
+    });
     catalog = createClient(CatalogService, catalogProcess.address);
     products = (await catalog.listProducts({ pageSize: 100 })).products;
     euroProduct = (

@@ -1,9 +1,7 @@
-import { address, RpcServiceConfig, z } from "@tessera/kit";
+import { address, port, RpcServiceConfig, z } from "@tessera/kit";
 
 export const CartConfig = RpcServiceConfig.extend({
-  GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50052),
-  /** Always needed, whatever the store: the kit's inbox (exactly-once OrderPlaced) lives here. */
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }),
+  GRPC_PORT: port(50052),
   CATALOG_ADDR: address("127.0.0.1:50051"),
   /** The orders service, whose OrderPlaced events clear carts (direct transport). */
   ORDERS_ADDR: address("127.0.0.1:50054"),

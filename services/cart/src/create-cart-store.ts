@@ -29,7 +29,7 @@ export function createCartStore(service: Service<CartConfig>): CartStore {
   }
   const store = new PgCartStore(service.db, { ttlMs });
   let timer: NodeJS.Timeout | undefined;
-  service.afterMigrate(() => {
+  service.beforeServing(() => {
     timer = setInterval(() => {
       store.deleteExpired().then(
         (deleted) => {

@@ -32,9 +32,11 @@ describe("the cart process (main.ts) in infrastructure mode", () => {
     ]);
     databases.push(catalogDatabase, cartDatabase);
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    catalogProcess = await startRpcService("catalog", { DATABASE_URL: catalogDatabase.url });
+    catalogProcess = await startRpcService(new URL("../../catalog/src/main.ts", import.meta.url), {
+      DATABASE_URL: catalogDatabase.url,
+    });
     const grpcPort = await freePort();
-    cartProcess = await startService("cart", {
+    cartProcess = await startService(new URL("./main.ts", import.meta.url), {
       DATABASE_URL: cartDatabase.url,
       CATALOG_ADDR: catalogProcess.address,
       REDIS_URL: redisUrl,

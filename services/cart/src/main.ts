@@ -13,7 +13,8 @@ import { cartHandlers } from "./rpc.ts";
 const service = await createService({
   name: "cart",
   config: CartConfig,
-  migrations: new URL("../migrations", import.meta.url),
+  database: { migrations: new URL("../migrations", import.meta.url) },
+  producers: { orders: (config) => config.ORDERS_ADDR },
 });
 const catalog = service.client(CatalogService, service.config.CATALOG_ADDR, {
   deadlineMs: service.config.CART_CATALOG_DEADLINE_MS,

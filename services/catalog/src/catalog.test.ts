@@ -32,12 +32,12 @@ describe("catalog over gRPC on PostgreSQL", () => {
     const created = await createService({
       name: "catalog",
       config: CatalogConfig,
-      migrations: new URL("../migrations", import.meta.url),
+      database: { migrations: new URL("../migrations", import.meta.url) },
       env: { DATABASE_URL: database.url, GRPC_PORT: "0", GRPC_HOST: "127.0.0.1", LOG_LEVEL: "silent" },
     });
     const store = new ProductStore(created.db);
     admin = new CatalogAdmin(created.db, store, created.publish);
-    created.afterMigrate(() => seedProducts(created.db, admin, created.log));
+    created.beforeServing(() => seedProducts(created.db, admin, created.log));
     created.serve(CatalogService, catalogHandlers(new Catalog(store), admin));
     const { rpcPort } = await created.start();
     service = created;

@@ -10,10 +10,10 @@ import { seedProducts } from "./seed.ts";
 const service = await createService({
   name: "catalog",
   config: CatalogConfig,
-  migrations: new URL("../migrations", import.meta.url),
+  database: { migrations: new URL("../migrations", import.meta.url) },
 });
 const store = new ProductStore(service.db);
 const admin = new CatalogAdmin(service.db, store, service.publish);
-if (service.config.CATALOG_SEED) service.afterMigrate(() => seedProducts(service.db, admin, service.log));
+if (service.config.CATALOG_SEED) service.beforeServing(() => seedProducts(service.db, admin, service.log));
 service.serve(CatalogService, catalogHandlers(new Catalog(store), admin));
 await service.start();

@@ -33,7 +33,9 @@ let base: string;
 
 beforeAll(async () => {
   database = await createTestDatabase("gateway");
-  catalogProcess = await startRpcService("catalog", { DATABASE_URL: database.url });
+  catalogProcess = await startRpcService(new URL("../../catalog/src/main.ts", import.meta.url), {
+    DATABASE_URL: database.url,
+  });
   const metrics = createMetrics("gateway");
   catalog = createClient(CatalogService, catalogProcess.address, { metrics });
   // Only the catalog runs here; the other services' routes are covered in-process (app tests).
@@ -226,7 +228,7 @@ describe("gateway → catalog", () => {
 
   it("runs as its own process from main.ts, and stops cleanly on SIGTERM", async () => {
     const port = await freePort();
-    const gateway = await startService("gateway", {
+    const gateway = await startService(new URL("./main.ts", import.meta.url), {
       CATALOG_ADDR: catalogProcess?.address ?? "",
       GATEWAY_HOST: "127.0.0.1",
       GATEWAY_PORT: String(port),

@@ -1,8 +1,7 @@
-import { address, RpcServiceConfig, z } from "@tessera/kit";
+import { address, port, RpcServiceConfig, z } from "@tessera/kit";
 
 export const InventoryConfig = RpcServiceConfig.extend({
-  GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50053),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }),
+  GRPC_PORT: port(50053),
   /** The orders service, whose outbox carries the saga's ReserveStock/ReleaseStock/CommitStock (direct transport). */
   ORDERS_ADDR: address("127.0.0.1:50054"),
   /** The catalog, whose ProductChanged events seed the stock of new products (direct transport). */

@@ -16,7 +16,8 @@ import { StockStore } from "./stock-store.ts";
 const service = await createService({
   name: "inventory",
   config: InventoryConfig,
-  migrations: new URL("../migrations", import.meta.url),
+  database: { migrations: new URL("../migrations", import.meta.url) },
+  producers: { orders: (config) => config.ORDERS_ADDR, catalog: (config) => config.CATALOG_ADDR },
 });
 const { config, db, log, publish } = service;
 const store = new StockStore(db);

@@ -53,7 +53,8 @@ export async function startTestInventory({
     service = await createService({
       name: "inventory",
       config: InventoryConfig,
-      migrations: new URL("../migrations", import.meta.url),
+      database: { migrations: new URL("../migrations", import.meta.url) },
+      producers: { orders: (config) => config.ORDERS_ADDR, catalog: (config) => config.CATALOG_ADDR },
       env: {
         DATABASE_URL: database.url,
         GRPC_PORT: "0",

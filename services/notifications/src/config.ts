@@ -1,8 +1,7 @@
-import { address, RpcServiceConfig, z } from "@tessera/kit";
+import { address, port, RpcServiceConfig, z } from "@tessera/kit";
 
 export const NotificationsConfig = RpcServiceConfig.extend({
-  GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50056),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }),
+  GRPC_PORT: port(50056),
   /** The orders service, whose outbox the direct transport streams OrderConfirmed/Rejected/Cancelled from. */
   ORDERS_ADDR: address("127.0.0.1:50054"),
   /** SMTP server to e-mail notifications through, e.g. smtp://127.0.0.1:2525; unset: stored only. */

@@ -10,7 +10,8 @@ import { notificationsHandlers } from "./rpc.ts";
 const service = await createService({
   name: "notifications",
   config: NotificationsConfig,
-  migrations: new URL("../migrations", import.meta.url),
+  database: { migrations: new URL("../migrations", import.meta.url) },
+  producers: { orders: (config) => config.ORDERS_ADDR },
 });
 const store = new NotificationStore(service.db);
 service.serve(NotificationsService, notificationsHandlers(new Notifications(store)));

@@ -2,7 +2,7 @@ import { loadConfig } from "@tessera/kit";
 import { describe, expect, it } from "vitest";
 import { OrdersConfig } from "./config.ts";
 
-const required = { DATABASE_URL: "postgres://orders@127.0.0.1:5432/orders" };
+const required = {};
 
 describe("OrdersConfig", () => {
   it("defaults to the documented ports, peers and saga timings", () => {
@@ -18,7 +18,6 @@ describe("OrdersConfig", () => {
   });
 
   it.each([
-    ["DATABASE_URL", {}],
     ["ORDERS_STEP_TIMEOUT_MS", { ...required, ORDERS_STEP_TIMEOUT_MS: "soon" }],
     ["ORDERS_TIMEOUT_SWEEP_MS", { ...required, ORDERS_TIMEOUT_SWEEP_MS: "0" }],
     ["PAYMENTS_ADDR", { ...required, PAYMENTS_ADDR: "payments" }],

@@ -5,7 +5,6 @@ const ms = (min: number, max: number, defaultMs: number) =>
 
 export const OrdersConfig = RpcServiceConfig.extend({
   GRPC_PORT: port(50054),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }),
   /** The cart, asked for the lines and prices an order snapshots. */
   CART_ADDR: address("127.0.0.1:50052"),
   /** Deadline of the GetCart call that PlaceOrder makes. */

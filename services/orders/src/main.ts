@@ -13,7 +13,8 @@ import { startTimeoutSweep } from "./timeout-sweep.ts";
 const service = await createService({
   name: "orders",
   config: OrdersConfig,
-  migrations: new URL("../migrations", import.meta.url),
+  database: { migrations: new URL("../migrations", import.meta.url) },
+  producers: { inventory: (config) => config.INVENTORY_ADDR, payments: (config) => config.PAYMENTS_ADDR },
 });
 const { config, db, log } = service;
 const cart = service.client(CartService, config.CART_ADDR);

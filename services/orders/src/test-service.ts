@@ -21,7 +21,8 @@ export async function startTestOrders(options: { cartAddress: string }) {
   const service: Service<OrdersConfig> = await createService({
     name: "orders",
     config: OrdersConfig,
-    migrations: new URL("../migrations", import.meta.url),
+    database: { migrations: new URL("../migrations", import.meta.url) },
+    producers: { inventory: (config) => config.INVENTORY_ADDR, payments: (config) => config.PAYMENTS_ADDR },
     env: {
       DATABASE_URL: database.url,
       GRPC_PORT: "0",

@@ -1,8 +1,8 @@
-import { address, port, RpcServiceConfig, z } from "@tessera/kit";
+import { address, DatabaseConfig, port, RpcServiceConfig, z } from "@tessera/kit";
 
 export const PaymentsConfig = RpcServiceConfig.extend({
   GRPC_PORT: port(50055),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }),
+  ...DatabaseConfig.shape,
   /** The orders service, whose saga commands payments consumes (direct transport: its outbox stream). */
   ORDERS_ADDR: address("127.0.0.1:50054"),
   /** Latency the card processor simulator adds to every call. */

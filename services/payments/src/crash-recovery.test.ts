@@ -43,7 +43,7 @@ describe("payments killed between a processor call and its outcome", () => {
       };
       // Each call takes 6 s: the simulator acts after 3 s, and its answer takes 3 s more. SIGKILL comes
       // in between — the processor holds the money, payments has recorded nothing but the call.
-      payments = await startRpcService("payments", {
+      payments = await startRpcService(new URL("./main.ts", import.meta.url), {
         ...env,
         PAYMENTS_PROCESSOR_LATENCY_MS: "6000",
         PAYMENTS_PROCESSOR_DEADLINE_MS: "8000",
@@ -69,7 +69,7 @@ describe("payments killed between a processor call and its outcome", () => {
       expect(await count("processor_calls WHERE order_id = $1 AND status = 'pending'", orderId)).toBe(1n);
 
       // A new process takes the call up once the dead one's lease ends, and makes it again.
-      payments = await startRpcService("payments", env);
+      payments = await startRpcService(new URL("./main.ts", import.meta.url), env);
       await waitFor(
         "the outcome to be recorded",
         async () =>

@@ -5,7 +5,8 @@ import { createPayments } from "./wiring.ts";
 const service = await createService({
   name: "payments",
   config: PaymentsConfig,
-  migrations: new URL("../migrations", import.meta.url),
+  database: { migrations: new URL("../migrations", import.meta.url) },
+  producers: { orders: (config) => config.ORDERS_ADDR },
 });
 createPayments(service);
 await service.start();

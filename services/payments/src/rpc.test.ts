@@ -244,7 +244,7 @@ describe("the payments configuration", () => {
       createService({
         name: "payments",
         config: PaymentsConfig,
-        migrations: new URL("../migrations", import.meta.url),
+        database: { migrations: new URL("../migrations", import.meta.url) },
         env,
       });
     const error: unknown = await start({ DATABASE_URL: database.url, [variable]: value }).catch(

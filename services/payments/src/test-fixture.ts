@@ -44,7 +44,8 @@ export async function startTestPayments(options: TestPaymentsOptions = {}): Prom
   const service = await createService({
     name: "payments",
     config: PaymentsConfig,
-    migrations: new URL("../migrations", import.meta.url),
+    database: { migrations: new URL("../migrations", import.meta.url) },
+    producers: { orders: (config) => config.ORDERS_ADDR },
     env: {
       DATABASE_URL: database.url,
       GRPC_PORT: "0",

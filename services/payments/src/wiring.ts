@@ -74,8 +74,8 @@ export function createPayments(
 
   service.serve(PaymentsService, paymentsHandlers(new PaymentQueries(payments, ledger), refunds));
   if (options.subscribe ?? true) service.subscribe("saga-commands", sagaCommandTypes, commands.handle);
-  service.afterMigrate(() => simulator.start());
-  service.afterMigrate(() => worker.start());
+  service.beforeServing(() => simulator.start());
+  service.beforeServing(() => worker.start());
   // Stop hooks run in reverse: the worker stops before the simulator closes.
   service.onStop(() => simulator.close());
   service.onStop(() => worker.stop());

@@ -4,14 +4,14 @@ import type { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "../config.ts";
 import { createClient } from "../rpc/client.ts";
-import { createService, RpcServiceConfig, type Service } from "../service.ts";
+import { createService, type Service } from "../service.ts";
+import { RpcServiceConfig } from "../service-config.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { waitFor } from "../wait-for.ts";
 
 // The direct transport with a retention short enough to prune everything within a test.
 const retentionMs = 300;
 const env = { GRPC_HOST: "127.0.0.1", OPS_HOST: "127.0.0.1", LOG_LEVEL: "silent" };
-const noMigrations = new URL("./contract/no-migrations", import.meta.url);
 
 /** A metric's value on a service's registry, 0 when the series does not exist (yet). */
 async function metric(
@@ -49,8 +49,9 @@ describe("the direct transport's outbox retention", { timeout: 120_000 }, () => 
     const own = database ?? (await createTestDatabase("retention_consumer"));
     const service = await createService({
       name: "retention-consumer",
-      config: RpcServiceConfig.extend({ DATABASE_URL: z.string(), TESTING_ADDR: z.string() }),
-      migrations: noMigrations,
+      config: RpcServiceConfig.extend({ TESTING_ADDR: z.string() }),
+      producers: { testing: (config) => config.TESTING_ADDR },
+      database: {},
       env: { ...env, DATABASE_URL: own.url, TESTING_ADDR: producerAddress },
     });
     const positions = received.get(own.name) ?? [];
@@ -70,8 +71,8 @@ describe("the direct transport's outbox retention", { timeout: 120_000 }, () => 
     producerDatabase = await createTestDatabase("retention_producer");
     producer = await createService({
       name: "testing",
-      config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
-      migrations: noMigrations,
+      config: RpcServiceConfig,
+      database: {},
       env: { ...env, DATABASE_URL: producerDatabase.url, EVENTS_OUTBOX_RETENTION_MS: String(retentionMs) },
     });
     producerAddress = `127.0.0.1:${(await producer.start()).rpcPort}`;

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, z } from "../config.ts";
+import { ConfigError, loadConfig } from "../config.ts";
 import { ServiceError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
-import { createService, RpcServiceConfig } from "../service.ts";
+import { createService } from "../service.ts";
+import { EventsConfig, RpcServiceConfig } from "../service-config.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { freePort } from "./contract/harness.ts";
 import { envelopeFromJson, type EventEnvelope } from "./envelope.ts";
@@ -68,7 +69,7 @@ describe("Kafka configuration", () => {
   const kafka = { LOG_LEVEL: "silent", EVENTS_TRANSPORT: "kafka" };
 
   it("reads KAFKA_BROKERS as a list of host:port, and 3 partitions by default", () => {
-    const config = loadConfig(RpcServiceConfig, {
+    const config = loadConfig(EventsConfig, {
       ...kafka,
       KAFKA_BROKERS: "kafka-0.kafka:9092, 10.0.0.7:9093,[::1]:9094",
     });
@@ -80,7 +81,7 @@ describe("Kafka configuration", () => {
   it.each(["kafka", "kafka:", "kafka:99999", "kafka:0", "kafka:9092,", "http://kafka:9092", "a b:9092"])(
     "refuses KAFKA_BROKERS=%j, naming the variable",
     async (value) => {
-      const error = await configError(() => loadConfig(RpcServiceConfig, { ...kafka, KAFKA_BROKERS: value }));
+      const error = await configError(() => loadConfig(EventsConfig, { ...kafka, KAFKA_BROKERS: value }));
       expect(error.variables).toEqual(["KAFKA_BROKERS"]);
       expect(error.message).toContain("KAFKA_BROKERS: must be a comma-separated list of host:port");
     },
@@ -88,27 +89,20 @@ describe("Kafka configuration", () => {
 
   it("refuses a partition count that is not a positive integer", async () => {
     const error = await configError(() =>
-      loadConfig(RpcServiceConfig, { ...kafka, KAFKA_BROKERS: "kafka:9092", EVENTS_KAFKA_PARTITIONS: "0" }),
+      loadConfig(EventsConfig, { ...kafka, KAFKA_BROKERS: "kafka:9092", EVENTS_KAFKA_PARTITIONS: "0" }),
     );
     expect(error.variables).toEqual(["EVENTS_KAFKA_PARTITIONS"]);
   });
 
   it("requires KAFKA_BROKERS when EVENTS_TRANSPORT=kafka", async () => {
-    const error = await configError(() =>
-      createService({ name: "edge", config: RpcServiceConfig, env: kafka }),
-    );
+    const error = await configError(() => loadConfig(EventsConfig, kafka));
     expect(error.variables).toEqual(["KAFKA_BROKERS"]);
     expect(error.message).toContain("KAFKA_BROKERS: is required when EVENTS_TRANSPORT=kafka");
   });
 
-  it("does not require KAFKA_BROKERS for the other transports", async () => {
+  it("does not require KAFKA_BROKERS for the other transports", () => {
     for (const transport of ["direct", "nats"]) {
-      const service = await createService({
-        name: "edge",
-        config: RpcServiceConfig,
-        env: { LOG_LEVEL: "silent", EVENTS_TRANSPORT: transport },
-      });
-      expect(service.config.KAFKA_BROKERS).toBeUndefined();
+      expect(loadConfig(EventsConfig, { EVENTS_TRANSPORT: transport }).KAFKA_BROKERS).toBeUndefined();
     }
   });
 });
@@ -141,8 +135,8 @@ describe("Kafka transport without a broker", () => {
     const broker = `127.0.0.1:${await freePort()}`;
     const service = await createService({
       name: "edge",
-      config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
-      migrations: new URL("./contract/no-migrations", import.meta.url),
+      config: RpcServiceConfig,
+      database: {},
       env: {
         LOG_LEVEL: "silent",
         GRPC_HOST: "127.0.0.1",

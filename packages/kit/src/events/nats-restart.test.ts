@@ -1,10 +1,11 @@
 import { EventsService } from "@tessera/contracts/events/v1";
 import { EchoedSchema } from "@tessera/contracts/testing/v1";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { z } from "../config.ts";
+
 import { startNatsServer, type NatsServer } from "../nats-server.ts";
 import { createClient } from "../rpc/client.ts";
-import { createService, RpcServiceConfig, type Service } from "../service.ts";
+import { createService, type Service } from "../service.ts";
+import { RpcServiceConfig } from "../service-config.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { waitFor } from "../wait-for.ts";
 
@@ -37,8 +38,8 @@ describe("the NATS transport when the broker loses its store", { timeout: 180_00
     databases = await Promise.all([createTestDatabase("nats_producer"), createTestDatabase("nats_consumer")]);
     producer = await createService({
       name: "testing",
-      config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
-      migrations: new URL("./contract/no-migrations", import.meta.url),
+      config: RpcServiceConfig,
+      database: {},
       env: env(databases[0]!),
     });
     const started = await producer.start();
@@ -50,8 +51,8 @@ describe("the NATS transport when the broker loses its store", { timeout: 180_00
   async function startConsumer(): Promise<number> {
     consumer = await createService({
       name: "restart-consumer",
-      config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
-      migrations: new URL("./contract/no-migrations", import.meta.url),
+      config: RpcServiceConfig,
+      database: {},
       env: env(databases[1]!),
     });
     consumer.subscribe("echoes", [EchoedSchema], ({ envelope }) => {

@@ -3,7 +3,8 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import { EchoedSchema } from "@tessera/contracts/testing/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "../config.ts";
-import { createService, RpcServiceConfig, type Service } from "../service.ts";
+import { createService, type Service } from "../service.ts";
+import { RpcServiceConfig } from "../service-config.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { inSpan, setUpTracing, SpanKind } from "../tracing.ts";
 import { waitFor } from "./contract/harness.ts";
@@ -25,15 +26,16 @@ describe("trace context across events", () => {
     const env = { GRPC_HOST: "127.0.0.1", LOG_LEVEL: "silent" };
     producer = await createService({
       name: "testing",
-      config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
-      migrations: new URL("./contract/no-migrations", import.meta.url),
+      config: RpcServiceConfig,
+      database: {},
       env: { ...env, DATABASE_URL: producerDb.url },
     });
     const { rpcPort } = await producer.start();
     const consumer = await createService({
       name: "trace-consumer",
-      config: RpcServiceConfig.extend({ DATABASE_URL: z.string(), TESTING_ADDR: z.string() }),
-      migrations: new URL("./contract/no-migrations", import.meta.url),
+      config: RpcServiceConfig.extend({ TESTING_ADDR: z.string() }),
+      producers: { testing: (config) => config.TESTING_ADDR },
+      database: {},
       env: { ...env, DATABASE_URL: consumerDb.url, TESTING_ADDR: `127.0.0.1:${rpcPort}` },
     });
     consumer.subscribe("traced", [EchoedSchema], ({ envelope }) => {

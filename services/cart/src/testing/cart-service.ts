@@ -14,7 +14,8 @@ export async function startCartService(env: Record<string, string>) {
   const service = await createService({
     name: "cart",
     config: CartConfig,
-    migrations: new URL("../../migrations", import.meta.url),
+    database: { migrations: new URL("../../migrations", import.meta.url) },
+    producers: { orders: (config) => config.ORDERS_ADDR },
     env: {
       GRPC_HOST: "127.0.0.1",
       GRPC_PORT: "0",

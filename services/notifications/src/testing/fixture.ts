@@ -26,7 +26,8 @@ export async function startNotifications(env: Record<string, string>): Promise<N
   const service = await createService({
     name: "notifications",
     config: NotificationsConfig,
-    migrations: new URL("../../migrations", import.meta.url),
+    database: { migrations: new URL("../../migrations", import.meta.url) },
+    producers: { orders: (config) => config.ORDERS_ADDR },
     env: { ...quiet, DATABASE_URL: database.url, ...env },
   });
   const store = new NotificationStore(service.db);

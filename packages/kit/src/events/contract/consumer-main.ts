@@ -5,11 +5,11 @@ import { createService, RpcServiceConfig, ServiceError, z } from "../../index.ts
 const service = await createService({
   name: "contract-consumer",
   config: RpcServiceConfig.extend({
-    DATABASE_URL: z.string(),
     TESTING_ADDR: z.string(),
     REPLICA: z.string().default("a"),
   }),
-  migrations: new URL("./migrations", import.meta.url),
+  database: { migrations: new URL("./migrations", import.meta.url) },
+  producers: { testing: (config) => config.TESTING_ADDR },
 });
 service.subscribe("effects", [EchoedSchema], async ({ envelope, data }, tx) => {
   if (data.payload === "poison") {

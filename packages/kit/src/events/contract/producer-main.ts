@@ -1,9 +1,9 @@
 // The contract tests' producer: a service whose outbox the tests fill; it relays and serves the stream.
-import { createService, RpcServiceConfig, z } from "../../index.ts";
+import { createService, RpcServiceConfig } from "../../index.ts";
 
 const service = await createService({
   name: "testing",
-  config: RpcServiceConfig.extend({ DATABASE_URL: z.string() }),
-  migrations: new URL("./no-migrations", import.meta.url),
+  config: RpcServiceConfig,
+  database: {},
 });
 await service.start();
