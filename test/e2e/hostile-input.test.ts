@@ -1,13 +1,12 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
-import { findFreePort } from "@tessera/dev-runner/ports";
+import { findFreeSystemPorts } from "@tessera/dev-runner/system-ports";
 import { readFile, rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawGrpcClient, type RawStatus } from "../support/grpc-raw.ts";
 import { hostileStrings } from "../support/hostile-strings.ts";
 import { httpCases, type HttpCase } from "../support/http-cases.ts";
-import { choosePortOffset } from "../support/ports.ts";
 import { rawRequest, type RawReply } from "../support/raw-http.ts";
 import { rpcCases, type RpcCase } from "../support/rpc-cases.ts";
 import { createTempDir } from "../support/temp-dir.ts";
@@ -32,13 +31,11 @@ const output: string[] = [];
 
 beforeAll(async () => {
   dataDir = await createTempDir("tessera-hostile-");
-  const gatewayPort = await findFreePort();
   const startup = AbortSignal.timeout(120_000);
   try {
     system = await startSystem({
       dataDir,
-      portOffset: await choosePortOffset(gatewayPort),
-      gatewayPort,
+      ...(await findFreeSystemPorts()),
       env: isolatedEnv,
       logLevel: "warn",
       output: { write: (text: string) => output.push(text) },

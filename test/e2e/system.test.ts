@@ -2,12 +2,11 @@ import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
-import { findFreePort } from "@tessera/dev-runner/ports";
+import { findFreeSystemPorts } from "@tessera/dev-runner/system-ports";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedCatalog } from "../../services/catalog/src/seed-data.ts";
 import { PORTS, POSTGRES_PORT, SERVICES } from "../../tools/dev-runner/src/services.ts";
 import { waitUntil } from "../support/polling.ts";
-import { choosePortOffset } from "../support/ports.ts";
 import { isListening, processExists } from "../support/processes.ts";
 import { createTempDir } from "../support/temp-dir.ts";
 
@@ -135,8 +134,7 @@ describe("Tessera started through the dev runner", () => {
 
   beforeAll(async () => {
     dataDir = await createTempDir("tessera-e2e-");
-    gatewayPort = await findFreePort();
-    portOffset = await choosePortOffset(gatewayPort);
+    ({ gatewayPort, portOffset } = await findFreeSystemPorts());
     await start();
   }, 120_000);
 

@@ -1,11 +1,10 @@
 import { InventoryService } from "@tessera/contracts/inventory/v1";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
-import { findFreePort } from "@tessera/dev-runner/ports";
+import { findFreeSystemPorts } from "@tessera/dev-runner/system-ports";
 import { createClient } from "@tessera/kit";
 import { waitFor } from "@tessera/kit/testing";
 import { rm } from "node:fs/promises";
 import { gatewayClient } from "./api.ts";
-import { choosePortOffset } from "./ports.ts";
 import { createTempDir } from "./temp-dir.ts";
 
 export interface SeededProduct {
@@ -47,15 +46,13 @@ export async function startTestSystem({
 }): Promise<TestSystem> {
   const dataDir = await createTempDir(`tessera-${name}-`);
   const output: string[] = [];
-  const gatewayPort = await findFreePort();
   const cancel = new AbortController();
   const startup = setTimeout(() => cancel.abort(new Error("startup took over 120 s")), 120_000);
   let system: RunningSystem;
   try {
     system = await startSystem({
       dataDir,
-      portOffset: await choosePortOffset(gatewayPort),
-      gatewayPort,
+      ...(await findFreeSystemPorts()),
       output: { write: (text: string) => output.push(text) },
       env,
       logLevel,

@@ -2,7 +2,7 @@
 // checkout end to end (confirmed orders/s, submit → confirmed latency), embedded and on PostgreSQL + NATS, and
 // embedded once more with the card processor simulator at 300 ms (BENCH_PROCESSOR_LATENCY_MS; 0 skips it).
 import { findFreePort } from "@tessera/dev-runner/ports";
-import { findFreePortOffset } from "@tessera/dev-runner/system-ports";
+import { findFreeSystemPorts } from "@tessera/dev-runner/system-ports";
 import { startEmbeddedPostgres } from "@tessera/dev-runner/embedded-postgres";
 import { startSystem } from "@tessera/dev-runner";
 import { spawn } from "node:child_process";
@@ -38,12 +38,10 @@ const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
 let failed = false;
 try {
   progress("starting the system (gateway → catalog → PostgreSQL)…");
-  const gatewayPort = await findFreePort();
   const system = await startSystem({
     dataDir: join(work, "runner"),
     pgUrl: postgres.adminUrl,
-    portOffset: await findFreePortOffset({ avoid: [gatewayPort] }),
-    gatewayPort,
+    ...(await findFreeSystemPorts()),
     output: sink,
     logLevel: "warn",
   });

@@ -1,6 +1,17 @@
 /**
- * The invariants of DESIGN.md "Checkout saga", as pure functions over a snapshot of every
- * service's state (read through their admin RPCs, never their tables). Each returns violations.
+ * What must hold of the checkout saga after any run or crash (`npm run check:consistency`), as pure
+ * functions over a snapshot of every service's state (read through their admin RPCs, never their
+ * tables). The saga, orchestrated by orders: pending → stock reserved → confirmed (payment captured
+ * and stock committed together), or rejected (stock refused, payment declined) or cancelled (a
+ * step timed out, compensated). Each check returns its violations; `checkAll` runs them in order:
+ * - every order reaches a terminal state (confirmed, rejected, cancelled) within its step timeout;
+ * - stock is never negative and is conserved: received = on hand + committed, reserved = the
+ *   held reservations ≤ on hand;
+ * - units committed per SKU equal the units of confirmed orders;
+ * - the ledger balances, entry by entry and as a whole;
+ * - no order is charged twice, a confirmed order's payment covers exactly its total, and a
+ *   rejected or cancelled order keeps no money;
+ * - every outbox drains: no event, and no failing part of a transport, older than the step timeout.
  */
 
 export type OrderState =

@@ -1,34 +1,30 @@
-const CODES = {
-  bold: [1, 22],
-  dim: [2, 22],
-  red: [31, 39],
-  green: [32, 39],
-  yellow: [33, 39],
-  blue: [34, 39],
-  magenta: [35, 39],
-  cyan: [36, 39],
-  gray: [90, 39],
-} as const;
+import { stripVTControlCharacters, styleText } from "node:util";
 
-export type Style = keyof typeof CODES;
+/** The styles the runner uses, each a `util.styleText` format. */
+export type Style = "bold" | "dim" | "red" | "green" | "yellow" | "blue" | "magenta" | "cyan" | "gray";
+
+/**
+ * Text in a style when colour is on; unchanged otherwise. Whether it is on is decided once per
+ * output (system.ts: a terminal whose `hasColors()` says so, the same rule styleText applies to
+ * NO_COLOR, FORCE_COLOR and TERM=dumb), so styleText is not asked to check a stream again here:
+ * the output may be any writer (a test's, the benchmark's).
+ */
+export function paint(text: string, style: Style, enabled: boolean): string {
+  if (!enabled || text === "") return text;
+  return styleText(style, text, { validateStream: false });
+}
+
+// What styleText has no word for stays below, written by hand: reading escape sequences back (to
+// cut styled text to a width) and moving the cursor.
 
 // eslint-disable-next-line no-control-regex -- matching escape sequences is the point
 const ESCAPE = /\x1b\[[0-9;]*[A-Za-z]/g;
-
-/** Wraps text in an SGR style when colour is on; returns it unchanged otherwise. */
-export function paint(text: string, style: Style, enabled: boolean): string {
-  if (!enabled || text === "") return text;
-  const [on, off] = CODES[style];
-  return `\x1b[${on}m${text}\x1b[${off}m`;
-}
-
-export function stripAnsi(text: string): string {
-  return text.replace(ESCAPE, "");
-}
+/** Turns every style off (SGR 0): ends a line cut inside a styled span. */
+const RESET = "\x1b[0m";
 
 /** Cuts text to `width` visible characters (escape sequences kept), ending in "…" when cut. */
 export function truncateVisible(text: string, width: number): string {
-  if (stripAnsi(text).length <= width) return text;
+  if (stripVTControlCharacters(text).length <= width) return text;
   let out = "";
   let visible = 0;
   for (let i = 0; i < text.length;) {
@@ -39,7 +35,7 @@ export function truncateVisible(text: string, width: number): string {
       i += escape[0].length;
       continue;
     }
-    if (visible === width - 1) return `${out}…${text.includes("\x1b") ? "\x1b[0m" : ""}`;
+    if (visible === width - 1) return `${out}…${text.includes("\x1b") ? RESET : ""}`;
     out += text[i];
     visible++;
     i++;
@@ -49,6 +45,6 @@ export function truncateVisible(text: string, width: number): string {
 
 /** Cursor movement for redrawing a block of lines in place. */
 export const cursor = {
-  /** Up `lines` lines to column 1, then clear to the end of the screen. */
+  /** Up `lines` lines to column 1 (CPL), then clear to the end of the screen (ED). */
   eraseUp: (lines: number): string => (lines > 0 ? `\x1b[${lines}F\x1b[J` : ""),
 };

@@ -11,7 +11,6 @@ describe("readRunnerConfig", () => {
       pgUrl: undefined,
       gatewayPort: 8080,
       logLevel: "info",
-      noColor: false,
       databaseUrls: {},
     });
   });

@@ -12,7 +12,6 @@ const RunnerEnv = SystemPortsEnv.extend({
   /** An admin URL of an external PostgreSQL: databases and roles are created there instead. */
   TESSERA_PG_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
   LOG_LEVEL: BaseConfig.shape.LOG_LEVEL,
-  NO_COLOR: z.string().optional(),
 });
 
 export interface RunnerConfig {
@@ -23,7 +22,6 @@ export interface RunnerConfig {
   pgUrl: string | undefined;
   gatewayPort: number;
   logLevel: string;
-  noColor: boolean;
   /** `DATABASE_URL_<SERVICE>` values by lower-case service name: passed through, nothing created. */
   databaseUrls: Readonly<Record<string, string>>;
 }
@@ -43,7 +41,6 @@ export function readRunnerConfig(env: Environment): RunnerConfig {
     pgUrl: parsed.TESSERA_PG_URL,
     gatewayPort: parsed.GATEWAY_PORT,
     logLevel: parsed.LOG_LEVEL,
-    noColor: parsed.NO_COLOR !== undefined,
     databaseUrls: Object.freeze(databaseUrls),
   });
 }

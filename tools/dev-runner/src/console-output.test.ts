@@ -1,5 +1,6 @@
+import { WriteStream } from "node:tty";
 import { describe, expect, it } from "vitest";
-import { createConsoleOutput } from "./console-output.ts";
+import { colorsOn, createConsoleOutput } from "./console-output.ts";
 import type { ServiceStatus } from "./service-status.ts";
 
 function capture() {
@@ -91,5 +92,30 @@ describe("console output on a terminal", () => {
     expect(chunks).toHaveLength(2);
     expect(chunks[1]).toContain("catalog | line 1\ncatalog | line 2\ncatalog | line 3\n");
     ui.close();
+  });
+});
+
+describe("colour", () => {
+  /** A terminal as Node sees one: its own rule for colours, asked with the environment given. */
+  const terminal = {
+    write: () => true,
+    isTTY: true,
+    hasColors: (env: object) => WriteStream.prototype.hasColors.call({}, 16, env),
+  };
+
+  it("is on for a terminal that has colours", () => {
+    expect(colorsOn(terminal, { TERM: "xterm-256color" })).toBe(true);
+  });
+
+  it("is off for NO_COLOR, FORCE_COLOR=0 and a dumb terminal", () => {
+    expect(colorsOn(terminal, { TERM: "xterm-256color", NO_COLOR: "1" })).toBe(false);
+    expect(colorsOn(terminal, { TERM: "xterm-256color", FORCE_COLOR: "0" })).toBe(false);
+    expect(colorsOn(terminal, { TERM: "dumb" })).toBe(false);
+  });
+
+  it("is off for anything that is not a terminal, FORCE_COLOR or not", () => {
+    const env = { TERM: "xterm-256color", FORCE_COLOR: "1" };
+    expect(colorsOn({ ...terminal, isTTY: false }, env)).toBe(false);
+    expect(colorsOn({ write: () => true }, env)).toBe(false);
   });
 });

@@ -7,6 +7,17 @@ export interface Output {
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  /** A terminal's answer to "colours?" for an environment (tty.WriteStream's). */
+  hasColors?: (env: object) => boolean;
+}
+
+/**
+ * Whether an output takes colour: a terminal that has colours for `env` by Node's rules
+ * (FORCE_COLOR, NO_COLOR, TERM=dumb — the rule `util.styleText` applies). A pipe, a file or a
+ * test's writer gets plain text.
+ */
+export function colorsOn(output: Output, env: object): boolean {
+  return output.isTTY === true && output.hasColors?.(env) === true;
 }
 
 export interface ConsoleOptions {

@@ -1,5 +1,5 @@
+import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
-import { stripAnsi } from "./ansi.ts";
 import { formatLogLine } from "./log-format.ts";
 
 const plain = { color: false };
@@ -80,6 +80,6 @@ describe("formatLogLine", () => {
     const line = JSON.stringify({ "log.level": "error", message: "bad" });
     const [rendered = ""] = formatLogLine(line, { color: true });
     expect(rendered).toContain("\x1b[31m");
-    expect(stripAnsi(rendered)).toBe("error bad");
+    expect(stripVTControlCharacters(rendered)).toBe("error bad");
   });
 });

@@ -1,5 +1,5 @@
+import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
-import { stripAnsi } from "./ansi.ts";
 import type { ServiceStatus } from "./service-status.ts";
 import { describeStatus, formatDuration, renderStatusTable } from "./status-table.ts";
 
@@ -38,8 +38,8 @@ describe("renderStatusTable", () => {
 
   it("cuts every line to the terminal width, colour or not", () => {
     const lines = renderStatusTable([catalog, gateway], { color: true, now, width: 40, title: "Tessera" });
-    for (const line of lines) expect(stripAnsi(line).length).toBeLessThanOrEqual(40);
-    expect(stripAnsi(lines[4] ?? "")).toBe("gateway  ● crashed  -     8080   9080  …");
+    for (const line of lines) expect(stripVTControlCharacters(line).length).toBeLessThanOrEqual(40);
+    expect(stripVTControlCharacters(lines[4] ?? "")).toBe("gateway  ● crashed  -     8080   9080  …");
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { findBusyPorts } from "./ports.ts";
 import { planServices } from "./service-plan.ts";
 import { SERVICES } from "./services.ts";
-import { findFreePortOffset, readSystemPorts, systemPorts } from "./system-ports.ts";
+import { findFreeSystemPorts, readSystemPorts, systemPorts } from "./system-ports.ts";
 
 describe("systemPorts", () => {
   it("moves every gRPC, ops and PostgreSQL port by the offset, and never the gateway's", () => {
@@ -51,13 +51,13 @@ describe("systemPorts", () => {
     expect(orders.env["PAYMENTS_ADDR"]).toBe(ports.grpcAddress("payments"));
   });
 
-  it("finds an offset whose ports are all free", async () => {
-    const offset = await findFreePortOffset({ avoid: [8080] });
-    expect(offset).toBeGreaterThanOrEqual(1_000);
-    expect(offset).toBeLessThanOrEqual(10_000);
-    const claims = systemPorts({ offset })
-      .all()
-      .map((port) => ({ port, host: "0.0.0.0", label: String(port) }));
+  it("finds a gateway port and an offset whose ports are all free, the gateway's not among them", async () => {
+    const { gatewayPort, portOffset } = await findFreeSystemPorts();
+    expect(portOffset).toBeGreaterThanOrEqual(1_000);
+    expect(portOffset).toBeLessThanOrEqual(10_000);
+    const ports = systemPorts({ offset: portOffset }).all();
+    expect(ports).not.toContain(gatewayPort);
+    const claims = [...ports, gatewayPort].map((port) => ({ port, host: "0.0.0.0", label: String(port) }));
     expect(await findBusyPorts(claims)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { loadConfig, port, z } from "@tessera/kit";
-import { findBusyPorts } from "./ports.ts";
+import { findBusyPorts, findFreePort } from "./ports.ts";
 import { PORTS, POSTGRES_PORT, type RpcServiceName, type ServiceName } from "./services.ts";
 
 /**
@@ -70,20 +70,36 @@ export function readSystemPorts(env: Readonly<Record<string, string | undefined>
 }
 
 /**
- * A random offset in `min`–`max` whose ports are all free and none of them in `avoid`: a second
- * system beside a developer's running one (tests, the benchmark).
+ * A random offset in 1000–10000 whose ports are all free and none of them in `avoid`: a second
+ * system beside a developer's running one.
  */
 export async function findFreePortOffset({
   avoid = [],
-  min = 1_000,
-  max = 10_000,
-}: { avoid?: readonly number[]; min?: number; max?: number } = {}): Promise<number> {
+}: { avoid?: readonly number[] } = {}): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = min + Math.floor(Math.random() * (max - min + 1));
+    const offset = 1_000 + Math.floor(Math.random() * 9_001);
     const ports = systemPorts({ offset }).all();
     if (ports.some((taken) => avoid.includes(taken))) continue;
     const claims = ports.map((free) => ({ port: free, host: "0.0.0.0", label: String(free) }));
     if ((await findBusyPorts(claims)).length === 0) return offset;
   }
   throw new Error("found no port offset whose ports are all free in 50 tries");
+}
+
+/** Where a second system listens: `startSystem`'s `gatewayPort` and `portOffset`, ready to spread in. */
+export interface FreeSystemPorts {
+  gatewayPort: number;
+  portOffset: number;
+}
+
+/**
+ * A free gateway port and a free port offset clear of it (`findFreePortOffset`): a whole second
+ * system beside a developer's running one (tests, the benchmark).
+ *
+ * @example
+ *   const system = await startSystem({ ...(await findFreeSystemPorts()), dataDir, output });
+ */
+export async function findFreeSystemPorts(): Promise<FreeSystemPorts> {
+  const gatewayPort = await findFreePort();
+  return { gatewayPort, portOffset: await findFreePortOffset({ avoid: [gatewayPort] }) };
 }

@@ -8,6 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgre
 import { findBusyPorts, findFreePort } from "./ports.ts";
 import { waitForExit } from "./processes.ts";
 import { SERVICES } from "./services.ts";
+import { findFreeSystemPorts } from "./system-ports.ts";
 import { startSystem, type RunningSystem, type SystemOptions } from "./system.ts";
 
 // Stand-ins for the real services, which this test must not depend on: each reports its
@@ -43,6 +44,14 @@ const STAND_INS = {
     process.on("SIGTERM", () => { web.close(); ops.close(); process.exit(0); });`,
 };
 
+/** A repository whose services/<name>/src/main.ts are the stand-ins. */
+async function writeStandIns(repo: string): Promise<void> {
+  for (const [name, source] of Object.entries(STAND_INS)) {
+    await mkdir(join(repo, "services", name, "src"), { recursive: true });
+    await writeFile(join(repo, "services", name, "src", "main.ts"), source);
+  }
+}
+
 function capture() {
   const text: string[] = [];
   return { text, output: { write: (chunk: string) => text.push(chunk) } };
@@ -74,17 +83,12 @@ describe("startSystem (with stand-in services)", () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "tessera-system-"));
     await chmod(root, 0o711); // the data directory below must be reachable by the postgres user
-    for (const [name, source] of Object.entries(STAND_INS)) {
-      await mkdir(join(root, "repo", "services", name, "src"), { recursive: true });
-      await writeFile(join(root, "repo", "services", name, "src", "main.ts"), source);
-    }
-    // An offset clear of the defaults, so a developer's running Tessera does not collide.
-    const portOffset = 1_000 + Math.floor(Math.random() * 9_000);
+    await writeStandIns(join(root, "repo"));
     options = {
       repoRoot: join(root, "repo"),
       dataDir: join(root, "data"),
-      portOffset,
-      gatewayPort: await findFreePort(),
+      // Clear of a developer's running Tessera.
+      ...(await findFreeSystemPorts()),
       env: { PATH: process.env["PATH"], TESSERA_PG_URL: undefined },
       services: standInServices,
     };
@@ -183,10 +187,7 @@ describe("startSystem with TESSERA_PG_URL (infrastructure mode)", () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "tessera-infra-"));
-    for (const [name, source] of Object.entries(STAND_INS)) {
-      await mkdir(join(root, "repo", "services", name, "src"), { recursive: true });
-      await writeFile(join(root, "repo", "services", name, "src", "main.ts"), source);
-    }
+    await writeStandIns(join(root, "repo"));
     // Stands in for a server the runner does not own.
     external = await startEmbeddedPostgres({
       dataDir: join(root, "external"),
@@ -205,8 +206,7 @@ describe("startSystem with TESSERA_PG_URL (infrastructure mode)", () => {
     const system = await startSystem({
       repoRoot: join(root, "repo"),
       dataDir: join(root, "data"),
-      portOffset: 1_000 + Math.floor(Math.random() * 9_000),
-      gatewayPort: await findFreePort(),
+      ...(await findFreeSystemPorts()),
       pgUrl: external!.adminUrl,
       env: { PATH: process.env["PATH"] },
       services: standInServices,

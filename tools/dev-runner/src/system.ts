@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readRunnerConfig, type Environment } from "./config.ts";
-import { createConsoleOutput, type ConsoleOutput, type Output } from "./console-output.ts";
+import { colorsOn, createConsoleOutput, type ConsoleOutput, type Output } from "./console-output.ts";
 import { setUpDatabases, type DatabaseSetup } from "./database-setup.ts";
 import type { EmbeddedPostgres } from "./embedded-postgres.ts";
 import { checkEntryPoints, checkPortsFree } from "./preflight.ts";
@@ -46,6 +46,7 @@ export interface SystemOptions {
   repoRoot?: string;
   /** Redraw a status table in place; on when `output` is a terminal. */
   live?: boolean;
+  /** On when the table is live and the terminal has colours for `env` (console-output.ts `colorsOn`). */
   color?: boolean;
 }
 
@@ -77,7 +78,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const ui = createConsoleOutput({
     output,
     live,
-    color: options.color ?? (live && !settings.noColor),
+    color: options.color ?? (live && colorsOn(output, settings.env)),
     sources: ["postgres", ...settings.plan.map((service) => service.name)],
     title: `Tessera  ${settings.gatewayUrl}  (Ctrl-C stops everything)`,
   });
@@ -117,7 +118,6 @@ interface Settings {
   pgUrl: string | undefined;
   plan: PlannedService[];
   gatewayUrl: string;
-  noColor: boolean;
 }
 
 function resolveSettings(options: SystemOptions): Settings {
@@ -140,7 +140,6 @@ function resolveSettings(options: SystemOptions): Settings {
       logLevel: options.logLevel ?? config.logLevel,
     }),
     gatewayUrl: ports.gatewayUrl,
-    noColor: config.noColor,
   };
 }
 
