@@ -15,9 +15,9 @@ export interface Db extends Tx {
    * Runs `fn` in a transaction: COMMIT when it resolves, ROLLBACK when it throws.
    *
    * @example
-   *   await db.tx(async (tx) => {
+   *   await service.db.tx(async (tx) => {
    *     await tx.query("UPDATE products SET price_minor = $2 WHERE id = $1", [id, price]);
-   *     await publish(tx, productChanged);
+   *     await service.publish(tx, ProductChangedSchema, { productId: id, priceMinor: price }, { subject: id });
    *   });
    */
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
