@@ -31,7 +31,7 @@ export function createBackoff(options: BackoffOptions = {}): Backoff {
   let state: IBackoff<unknown> | undefined;
   return {
     next() {
-      state = state ? state.next(undefined) : policy.next(undefined);
+      state = state ? state.next(undefined) : policy.next();
       return Math.round(state.duration);
     },
     reset() {

@@ -8,10 +8,11 @@ import type { Client } from "../rpc/client.ts";
 import type { ServiceImpl } from "../rpc/server.ts";
 import type { Registry } from "prom-client";
 import { requeueIfStreamReplaced } from "./broker-streams.ts";
-import { applyEvent, type EventHandler, type Subscription } from "./consumer.ts";
-import { eventToMessage, startDirectConsumer } from "./direct.ts";
+import { eventToMessage } from "./cloudevents.ts";
+import { applyEvent, producersOf, type EventHandler, type Subscription } from "./consumer.ts";
+import { startDirectConsumer } from "./direct.ts";
 import { acknowledgeEvents, streamOutbox } from "./direct-producer.ts";
-import { envelopeFromJson, producerOf, type EventEnvelope } from "./envelope.ts";
+import { envelopeFromJson, type EventEnvelope } from "./envelope.ts";
 import type { KafkaTransport } from "./kafka.ts";
 import { createEventMetrics, type EventMetrics } from "./metrics.ts";
 import type { NatsTransport } from "./nats.ts";
@@ -39,8 +40,10 @@ export interface EventBusOptions {
   prefix?: string;
   /** Makes the EventsService client of a producer (direct transport). */
   producerClient: (producer: string) => Client<typeof EventsService>;
+  /** Attempts of a failing handler before its event is parked as a dead letter. */
   maxAttempts?: number;
-  retryDelayMs?: (attempt: number) => number;
+  /** About the delay before a failing handler's first retry; later ones about double, up to 5 s. */
+  retryBaseMs?: number;
   pollMs?: number;
   /** NATS ack wait: when a crashed replica's unacknowledged events are redelivered. */
   ackWaitMs?: number;
@@ -73,7 +76,7 @@ export function createEventBus(options: EventBusOptions) {
     log,
     metrics,
     maxAttempts: options.maxAttempts,
-    retryDelayMs: options.retryDelayMs,
+    retryBaseMs: options.retryBaseMs,
   };
 
   return {
@@ -213,8 +216,7 @@ export function createEventBus(options: EventBusOptions) {
           running.push(await kafka.consume({ ...apply, subscription }));
           continue;
         }
-        const producers = new Set([...subscription.types.keys()].map(producerOf));
-        for (const producer of producers) {
+        for (const producer of producersOf(subscription)) {
           running.push(
             startDirectConsumer({
               ...apply,
