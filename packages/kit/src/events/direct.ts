@@ -67,10 +67,11 @@ export function startDirectConsumer(options: DirectConsumerOptions) {
           "the producer pruned events before this consumer read them; they are lost to it",
         );
       }
+      // An unreadable event is passed over; the next readable one's commit moves the position past it.
       const envelopes = batch.flatMap(({ event }) => {
-        const envelope =
-          event &&
-          readEnvelope(() => eventFromMessage(event), log, { ...labels, position: `${event.position}` });
+        if (!event) return [];
+        const where = { ...labels, position: String(event.position) };
+        const envelope = readEnvelope(() => eventFromMessage(event), log, where);
         return envelope ? [envelope] : [];
       });
       await applyBatch(subscription, envelopes, {
