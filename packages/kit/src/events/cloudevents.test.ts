@@ -5,18 +5,18 @@ import { createLogger } from "../logger.ts";
 import { cloudEventHeaders, eventFromMessage, eventToMessage, readEnvelope } from "./cloudevents.ts";
 import { envelopeFromJson, type EventEnvelope } from "./envelope.ts";
 
-const envelope: EventEnvelope = {
-  id: "01890a5d-ac96-774b-bcce-b302099a8057",
-  type: "tessera.catalog.v1.ProductChanged",
-  source: "catalog",
-  subject: "product-42",
-  time: new Date("2025-01-02T03:04:05.678Z"),
-  datacontenttype: "application/json",
-  schemaVersion: 1,
-  data: { productId: "product-42" },
-  traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-  position: 17n,
-};
+const envelope: EventEnvelope = envelopeFromJson(
+  JSON.stringify({
+    id: "01890a5d-ac96-774b-bcce-b302099a8057",
+    type: "tessera.catalog.v1.ProductChanged",
+    source: "catalog",
+    subject: "product-42",
+    time: "2025-01-02T03:04:05.678Z",
+    data: { productId: "product-42" },
+    traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    position: "17",
+  }),
+);
 
 function recordingLog() {
   const lines: Record<string, unknown>[] = [];
