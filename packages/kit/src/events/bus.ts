@@ -7,18 +7,16 @@ import type { Logger } from "../logger.ts";
 import type { Client } from "../rpc/client.ts";
 import type { ServiceImpl } from "../rpc/server.ts";
 import type { Registry } from "prom-client";
-import { requeueIfStreamReplaced } from "./broker-streams.ts";
+import { eventToMessage } from "./cloudevents.ts";
 import { applyEvent, type EventHandler, type Subscription } from "./consumer.ts";
-import { eventToMessage, startDirectConsumer } from "./direct.ts";
 import { acknowledgeEvents, streamOutbox } from "./direct-producer.ts";
-import { envelopeFromJson, producerOf, type EventEnvelope } from "./envelope.ts";
-import type { KafkaTransport } from "./kafka.ts";
+import { envelopeFromJson, type EventEnvelope } from "./envelope.ts";
 import { createEventMetrics, type EventMetrics } from "./metrics.ts";
-import type { NatsTransport } from "./nats.ts";
 import { Notifier } from "./notifier.ts";
 import { outboxChannel, positionedChannel, publish } from "./outbox.ts";
 import { outboxStatus } from "./outbox-status.ts";
 import { createRelay, outboxStats, type Relay } from "./relay.ts";
+import { connectTransport, type Transport } from "./transport.ts";
 import { createTransportHealth } from "./transport-health.ts";
 
 export type TransportName = "direct" | "nats" | "kafka";
@@ -39,8 +37,10 @@ export interface EventBusOptions {
   prefix?: string;
   /** Makes the EventsService client of a producer (direct transport). */
   producerClient: (producer: string) => Client<typeof EventsService>;
+  /** Attempts of a failing handler before its event is parked as a dead letter. */
   maxAttempts?: number;
-  retryDelayMs?: (attempt: number) => number;
+  /** About the delay before a failing handler's first retry; later ones about double, up to 5 s. */
+  retryBaseMs?: number;
   pollMs?: number;
   /** NATS ack wait: when a crashed replica's unacknowledged events are redelivered. */
   ackWaitMs?: number;
@@ -55,7 +55,7 @@ export interface EventBusOptions {
  * connects them — the direct stream between services (embedded default), NATS JetStream or Kafka.
  */
 export function createEventBus(options: EventBusOptions) {
-  const { service, db, log, transport, retentionMs = 7 * 24 * 3600_000 } = options;
+  const { service, db, log, retentionMs = 7 * 24 * 3600_000 } = options;
   const health = createTransportHealth({ unhealthyAfterMs: options.unhealthyAfterMs ?? 15_000 });
   const metrics: EventMetrics = createEventMetrics(
     options.registry,
@@ -66,14 +66,13 @@ export function createEventBus(options: EventBusOptions) {
   const subscriptions = new Map<string, Subscription>();
   const running: { stop(): Promise<void> }[] = [];
   let relay: Relay | undefined;
-  let nats: NatsTransport | undefined;
-  let kafka: KafkaTransport | undefined;
+  let transport: Transport | undefined;
   const apply = {
     db,
     log,
     metrics,
     maxAttempts: options.maxAttempts,
-    retryDelayMs: options.retryDelayMs,
+    retryBaseMs: options.retryBaseMs,
   };
 
   return {
@@ -112,7 +111,7 @@ export function createEventBus(options: EventBusOptions) {
           await acknowledgeEvents(db, request);
           return {};
         },
-        getOutboxStatus: () => outboxStatus(db, { transport, retentionMs, health }),
+        getOutboxStatus: () => outboxStatus(db, { transport: options.transport, retentionMs, health }),
         async listDeadLetters(request) {
           const limit = request.pageSize === 0 ? 50 : request.pageSize;
           if (limit < 0 || limit > 100)
@@ -168,72 +167,26 @@ export function createEventBus(options: EventBusOptions) {
 
     async start(): Promise<void> {
       notifier.start();
-      if (transport === "nats") {
-        if (!options.natsUrl) throw new Error("EVENTS_TRANSPORT=nats needs NATS_URL");
-        // Brokers' client libraries load only where they are used (the Kafka client alone is ~60 MB RSS).
-        const { createNatsTransport } = await import("./nats.ts");
-        nats = await createNatsTransport({
-          url: options.natsUrl,
-          prefix: options.prefix ?? "tessera",
-          service,
-          log,
-          health,
-          streamSeen: (stream, created) => requeueIfStreamReplaced(db, stream, created),
-        });
-      }
-      if (transport === "kafka") {
-        if (!options.kafkaBrokers?.length) throw new Error("EVENTS_TRANSPORT=kafka needs KAFKA_BROKERS");
-        const { createKafkaTransport } = await import("./kafka.ts");
-        kafka = await createKafkaTransport({
-          brokers: options.kafkaBrokers,
-          prefix: options.prefix ?? "tessera",
-          service,
-          log,
-          partitions: options.kafkaPartitions,
-        });
-      }
+      transport = await connectTransport({ ...options, health, apply });
       relay = createRelay({
         connectionString: options.connectionString,
         notifier,
         log,
         metrics,
-        sink: nats?.sink ?? kafka?.sink,
+        sink: transport.sink,
         pollMs: options.pollMs,
         retentionMs,
         pruneEveryMs: Math.min(60_000, retentionMs),
         health,
       });
       relay.start();
-      for (const subscription of subscriptions.values()) {
-        if (nats) {
-          running.push(await nats.consume({ ...apply, subscription, ackWaitMs: options.ackWaitMs }));
-          continue;
-        }
-        if (kafka) {
-          running.push(await kafka.consume({ ...apply, subscription }));
-          continue;
-        }
-        const producers = new Set([...subscription.types.keys()].map(producerOf));
-        for (const producer of producers) {
-          running.push(
-            startDirectConsumer({
-              ...apply,
-              subscription,
-              producer,
-              client: options.producerClient(producer),
-              consumerName: `${service}/${subscription.name}`,
-              health,
-            }),
-          );
-        }
-      }
+      for (const subscription of subscriptions.values()) running.push(await transport.consume(subscription));
     },
 
     async stop(): Promise<void> {
       await Promise.all(running.splice(0).map((r) => r.stop()));
       await relay?.stop();
-      await nats?.close();
-      await kafka?.close();
+      await transport?.close();
       await notifier.close();
     },
   };

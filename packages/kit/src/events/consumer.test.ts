@@ -67,7 +67,7 @@ describe("applying an event that keeps failing", () => {
       db,
       log,
       maxAttempts: 4,
-      retryDelayMs: () => 1,
+      retryBaseMs: 1,
     });
     expect(outcome).toBe("dead_lettered");
     expect(calls()).toBe(1);
@@ -80,7 +80,7 @@ describe("applying an event that keeps failing", () => {
       db,
       log,
       maxAttempts: 4,
-      retryDelayMs: () => 1,
+      retryBaseMs: 1,
     });
     expect(outcome).toBe("dead_lettered");
     expect(calls()).toBe(4);
@@ -117,7 +117,7 @@ describe("applying an event while the database is unreachable", () => {
       };
       const event = envelope();
       await proxy.cut();
-      const outcome = applyEvent(subscription, event, { db, log, maxAttempts: 2, retryDelayMs: () => 1 });
+      const outcome = applyEvent(subscription, event, { db, log, maxAttempts: 2, retryBaseMs: 1 });
       await new Promise((resolve) => setTimeout(resolve, 500));
       await proxy.restore();
 

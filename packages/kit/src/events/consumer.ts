@@ -1,13 +1,19 @@
 import type { DescMessage } from "@bufbuild/protobuf";
-import { ExponentialBackoff } from "cockatiel";
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoffDelay, createBackoff } from "../backoff.ts";
 import { isConnectionFailure } from "../connection-errors.ts";
 import { runWithContext } from "../context.ts";
 import { ServiceError } from "../errors.ts";
 import { inSpan, SpanKind } from "../tracing.ts";
 import type { Db, Tx } from "../db.ts";
 import type { Logger } from "../logger.ts";
-import { decodeData, envelopeToJson, type EventEnvelope, type ReceivedEvent } from "./envelope.ts";
+import {
+  decodeData,
+  envelopeToJson,
+  producerOf,
+  type EventEnvelope,
+  type ReceivedEvent,
+} from "./envelope.ts";
 import type { EventMetrics } from "./metrics.ts";
 
 /** The handler of a subscription: runs inside the transaction that records the event as applied. */
@@ -24,6 +30,11 @@ export interface Subscription {
   handler: EventHandler;
 }
 
+/** The services whose events a subscription takes: one stream, subject or topic to read from each. */
+export function producersOf(subscription: Subscription): string[] {
+  return [...new Set([...subscription.types.keys()].map(producerOf))];
+}
+
 export type Outcome = "applied" | "duplicate" | "skipped" | "dead_lettered";
 
 export interface ApplyOptions {
@@ -32,16 +43,14 @@ export interface ApplyOptions {
   metrics?: EventMetrics;
   /** Attempts before the event is parked as a dead letter. */
   maxAttempts?: number;
-  /** Delay before retry number `attempt` (1-based). */
-  retryDelayMs?: (attempt: number) => number;
+  /** About the delay before the first retry; later ones about double, up to 5 s (`backoffDelay`). */
+  retryBaseMs?: number;
   /** Runs in the same transaction as the effect (or the skip, or the parking): a consumer offset. */
   commit?: (tx: Tx) => Promise<void>;
   /** Whether `commit` also runs when the event is parked as a dead letter (default true). */
   commitWhenParked?: boolean;
   signal?: AbortSignal;
 }
-
-export const defaultRetryDelay = (attempt: number) => Math.min(50 * 2 ** (attempt - 1), 5_000);
 
 /**
  * Applies one event exactly once: in one transaction it inserts the event id into `inbox`
@@ -57,7 +66,7 @@ export async function applyEvent(
     log,
     metrics,
     maxAttempts = 5,
-    retryDelayMs = defaultRetryDelay,
+    retryBaseMs = 50,
     commit,
     commitWhenParked = true,
     signal,
@@ -65,17 +74,9 @@ export async function applyEvent(
 ): Promise<Outcome> {
   const consumer = subscription.name;
   const labels = { consumer, type: envelope.type };
-  const schema = subscription.types.get(envelope.type);
-  const count = (outcome: Outcome) => {
-    metrics?.applied.inc({ ...labels, outcome });
-    if (outcome === "applied") {
-      metrics?.deliveryLatency.observe(labels, Math.max(0, Date.now() - envelope.time.getTime()) / 1000);
-    }
-    return outcome;
-  };
-  if (!schema) {
+  if (!subscription.types.has(envelope.type)) {
     if (commit) await db.tx(commit);
-    return count("skipped");
+    return counted(metrics, consumer, envelope, "skipped");
   }
 
   let lastError: unknown;
@@ -84,30 +85,12 @@ export async function applyEvent(
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if (signal?.aborted) throw signal.reason;
     try {
-      const span = `process ${envelope.type}`;
-      const attributes = { "messaging.consumer.group.name": consumer, "messaging.message.id": envelope.id };
-      const outcome = await inSpan(
-        span,
-        SpanKind.CONSUMER,
-        envelope.traceparent || undefined,
-        attributes,
-        (traceparent) =>
-          runWithContext({ traceparent }, () =>
-            db.tx(async (tx): Promise<Outcome> => {
-              const inserted = await tx.query(
-                "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                [consumer, envelope.id],
-              );
-              if (inserted.rowCount === 1) {
-                const data = decodeData(schema, envelope.data);
-                await subscription.handler({ envelope, data }, tx);
-              }
-              if (commit) await commit(tx);
-              return inserted.rowCount === 1 ? "applied" : "duplicate";
-            }),
-          ),
-      );
-      return count(outcome);
+      const outcome = await db.tx(async (tx) => {
+        const outcome = await applyInTransaction(subscription, envelope, tx);
+        if (commit) await commit(tx);
+        return outcome;
+      });
+      return counted(metrics, consumer, envelope, outcome);
     } catch (error) {
       // The database failing is not the event failing: parking it would brand a good event as
       // poison. It waits for the database, and the same attempt runs again.
@@ -125,8 +108,10 @@ export async function applyEvent(
       attempts = attempt;
       // A malformed event fails the same way every time: park it now rather than after every retry.
       if (error instanceof ServiceError && error.code === "invalid_argument") break;
-      if (attempt < maxAttempts)
-        await sleep(retryDelayMs(attempt), undefined, signal ? { signal } : undefined);
+      if (attempt < maxAttempts) {
+        const delay = backoffDelay(attempt, { initialMs: retryBaseMs });
+        await sleep(delay, undefined, signal ? { signal } : undefined);
+      }
     }
   }
 
@@ -139,17 +124,16 @@ export async function applyEvent(
     { err: lastError, "event.id": envelope.id, "event.type": envelope.type, consumer },
     "event dead-lettered",
   );
-  return count("dead_lettered");
+  return counted(metrics, consumer, envelope, "dead_lettered");
 }
 
 /** How long an event waits in hand for its database before it is left to the transport to redeliver. */
 const outageLimitMs = 60_000;
-const outageBackoff = new ExponentialBackoff({ initialDelay: 100, maxDelay: 5_000 });
 
 /** Waits out a database outage with jittered backoff; rethrows `error` once it lasted too long. */
 function databaseOutage(log: Logger, fields: Record<string, string>, signal?: AbortSignal) {
   let since: number | undefined;
-  let delay = outageBackoff.next();
+  const backoff = createBackoff();
   return async (error: unknown): Promise<void> => {
     if (since === undefined) {
       since = Date.now();
@@ -157,8 +141,7 @@ function databaseOutage(log: Logger, fields: Record<string, string>, signal?: Ab
     } else if (Date.now() - since > outageLimitMs) {
       throw error;
     }
-    await sleep(delay.duration, undefined, signal ? { signal } : undefined);
-    delay = delay.next(undefined);
+    await sleep(backoff.next(), undefined, signal ? { signal } : undefined);
   };
 }
 
@@ -213,17 +196,13 @@ export async function applyBatch(
     for (const envelope of envelopes) one.push(await single(envelope));
     return one;
   }
-  envelopes.forEach((envelope, i) => {
-    const outcome = outcomes[i]!;
-    const labels = { consumer: subscription.name, type: envelope.type };
-    metrics?.applied.inc({ ...labels, outcome });
-    if (outcome === "applied") {
-      metrics?.deliveryLatency.observe(labels, Math.max(0, Date.now() - envelope.time.getTime()) / 1000);
-    }
-  });
-  return outcomes;
+  return envelopes.map((envelope, i) => counted(metrics, subscription.name, envelope, outcomes[i]!));
 }
 
+/**
+ * The event's effect inside `tx`, in a consumer span continuing the producer's trace: the inbox
+ * insert, then the handler only if the insert was new. A type the subscription does not take is skipped.
+ */
 async function applyInTransaction(
   subscription: Subscription,
   envelope: EventEnvelope,
@@ -251,6 +230,21 @@ async function applyInTransaction(
         return "applied";
       }),
   );
+}
+
+/** Counts an outcome, and for an applied event its delivery latency: from the producer's commit to now. */
+function counted(
+  metrics: EventMetrics | undefined,
+  consumer: string,
+  envelope: EventEnvelope,
+  outcome: Outcome,
+): Outcome {
+  const labels = { consumer, type: envelope.type };
+  metrics?.applied.inc({ ...labels, outcome });
+  if (outcome === "applied") {
+    metrics?.deliveryLatency.observe(labels, Math.max(0, Date.now() - envelope.time.getTime()) / 1000);
+  }
+  return outcome;
 }
 
 const notReady = Symbol("not ready");

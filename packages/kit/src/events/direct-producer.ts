@@ -8,7 +8,7 @@ import type { Db } from "../db.ts";
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { CallContext } from "../rpc/server.ts";
-import { eventToMessage } from "./direct.ts";
+import { eventToMessage } from "./cloudevents.ts";
 import type { EventMetrics } from "./metrics.ts";
 import type { Notifier } from "./notifier.ts";
 import { envelopeOf, outboxColumns, positionedChannel, type OutboxRow } from "./outbox.ts";

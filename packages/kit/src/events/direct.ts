@@ -1,58 +1,16 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { EventSchema, EventsService } from "@tessera/contracts/events/v1";
-import { ExponentialBackoff, type IBackoff } from "cockatiel";
+import type { EventsService } from "@tessera/contracts/events/v1";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createBackoff } from "../backoff.ts";
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Client } from "../rpc/client.ts";
-import type { EventEnvelope } from "./envelope.ts";
+import { eventFromMessage, readEnvelope } from "./cloudevents.ts";
 import { applyBatch, batched, type ApplyOptions, type Subscription } from "./consumer.ts";
 import type { EventMetrics } from "./metrics.ts";
 import type { TransportHealth } from "./transport-health.ts";
 
 /** Events applied in one consumer transaction at most. */
 const batchSize = 100;
-
-export function eventToMessage(envelope: EventEnvelope): MessageInitShape<typeof EventSchema> {
-  return {
-    id: envelope.id,
-    type: envelope.type,
-    source: envelope.source,
-    subject: envelope.subject,
-    time: timestampFromDate(envelope.time),
-    datacontenttype: envelope.datacontenttype,
-    dataschemaVersion: envelope.schemaVersion,
-    data: JSON.stringify(envelope.data),
-    traceparent: envelope.traceparent,
-    position: envelope.position,
-  };
-}
-
-export function eventFromMessage(event: {
-  id: string;
-  type: string;
-  source: string;
-  subject: string;
-  time?: Parameters<typeof timestampDate>[0];
-  dataschemaVersion: number;
-  data: string;
-  traceparent: string;
-  position: bigint;
-}): EventEnvelope {
-  return {
-    id: event.id,
-    type: event.type,
-    source: event.source,
-    subject: event.subject,
-    time: event.time ? timestampDate(event.time) : new Date(),
-    datacontenttype: "application/json",
-    schemaVersion: event.dataschemaVersion,
-    data: JSON.parse(event.data) as EventEnvelope["data"],
-    traceparent: event.traceparent,
-    position: event.position,
-  };
-}
 
 export interface DirectConsumerOptions extends Omit<ApplyOptions, "commit" | "signal"> {
   subscription: Subscription;
@@ -79,8 +37,7 @@ export function startDirectConsumer(options: DirectConsumerOptions) {
   const component = `consumer ${subscription.name} of ${producer}`;
   const labels = { consumer: subscription.name, producer };
   const acks = acknowledger(client, consumerName, options.ackIntervalMs ?? 1_000, log);
-  const backoffs = new ExponentialBackoff({ initialDelay: 100, maxDelay: 5_000 });
-  let backoff: IBackoff<unknown> | undefined;
+  const backoff = createBackoff();
   let failures = 0;
 
   async function position(): Promise<bigint> {
@@ -100,7 +57,7 @@ export function startDirectConsumer(options: DirectConsumerOptions) {
     for await (const batch of batched(stream, batchSize)) {
       // The stream works again: a later failure starts the backoff from the beginning.
       failures = 0;
-      backoff = undefined;
+      backoff.reset();
       health?.succeeded(component);
       for (const { missedThrough } of batch) {
         if (missedThrough <= after) continue;
@@ -110,7 +67,13 @@ export function startDirectConsumer(options: DirectConsumerOptions) {
           "the producer pruned events before this consumer read them; they are lost to it",
         );
       }
-      const envelopes = batch.flatMap(({ event }) => (event ? [eventFromMessage(event)] : []));
+      // An unreadable event is passed over; the next readable one's commit moves the position past it.
+      const envelopes = batch.flatMap(({ event }) => {
+        if (!event) return [];
+        const where = { ...labels, position: String(event.position) };
+        const envelope = readEnvelope(() => eventFromMessage(event), log, where);
+        return envelope ? [envelope] : [];
+      });
       await applyBatch(subscription, envelopes, {
         ...options,
         signal: abort.signal,
@@ -147,8 +110,7 @@ export function startDirectConsumer(options: DirectConsumerOptions) {
         );
       }
       // Reconnect with backoff; a clean end (producer shutting down) also lands here.
-      backoff = backoff ? backoff.next(undefined) : backoffs.next();
-      await sleep(backoff.duration, undefined, { signal: abort.signal }).catch(() => undefined);
+      await sleep(backoff.next(), undefined, { signal: abort.signal }).catch(() => undefined);
     }
   }
 

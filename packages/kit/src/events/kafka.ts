@@ -1,23 +1,16 @@
 import {
-  Admin,
   compatibilityPartitioner,
-  Consumer,
-  findErrorBy,
-  MessagesStreamFallbackModes,
-  MessagesStreamModes,
   ProduceAcks,
   Producer,
-  stringDeserializers,
   stringSerializers,
-  type Message,
-  type MessagesStream,
   type MessageToProduce,
 } from "@platformatic/kafka";
-import { setTimeout as sleep } from "node:timers/promises";
-import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { applyEvent, type ApplyOptions, type Subscription } from "./consumer.ts";
-import { envelopeFromJson, envelopeToJson, producerOf, type EventEnvelope } from "./envelope.ts";
+import { cloudEventHeaders } from "./cloudevents.ts";
+import { producersOf, type ApplyOptions, type Subscription } from "./consumer.ts";
+import { envelopeToJson, type EventEnvelope } from "./envelope.ts";
+import { connectAdmin, topicCreator } from "./kafka-admin.ts";
+import { startGroupConsumer } from "./kafka-consumer.ts";
 import type { OutboxSink } from "./relay.ts";
 
 export interface KafkaTransportOptions {
@@ -40,8 +33,6 @@ export interface KafkaTransportOptions {
 }
 
 type OutgoingRecord = MessageToProduce<string, string, string, string>;
-type Received = Message<string, string, string, string>;
-type Stream = MessagesStream<string, string, string, string>;
 
 /** `tessera.catalog`: one topic per producing service. */
 export const topicOf = (prefix: string, source: string) => `${prefix}.${source}`;
@@ -58,17 +49,11 @@ export const groupOf = (prefix: string, service: string, subscription: string) =
  * order; the JSON envelope as value; CloudEvents attributes and trace context as headers.
  */
 export function recordOf(prefix: string, envelope: EventEnvelope): OutgoingRecord {
-  const headers: { [name: string]: string } = {
-    "ce-type": envelope.type,
-    "ce-source": envelope.source,
-    "ce-subject": envelope.subject,
-  };
-  if (envelope.traceparent) headers["traceparent"] = envelope.traceparent;
   return {
     topic: topicOf(prefix, envelope.source),
     key: envelope.subject,
     value: envelopeToJson(envelope),
-    headers,
+    headers: cloudEventHeaders(envelope),
   };
 }
 
@@ -96,17 +81,7 @@ export async function createKafkaTransport({
   retryDelayMs = 1_000,
 }: KafkaTransportOptions) {
   const client = { clientId: service, bootstrapBrokers: [...brokers], retries, retryDelay: retryDelayMs };
-  const admin = new Admin(client);
-  try {
-    await admin.listApis();
-  } catch (error) {
-    await admin.close().catch(() => undefined);
-    throw new ServiceError(
-      "unavailable",
-      `Kafka is unreachable at ${brokers.join(",")}: ${(error as Error).message.replace(/\.$/, "")} (${rootCause(error)})`,
-      { cause: error },
-    );
-  }
+  const admin = await connectAdmin(client);
   const producer = new Producer<string, string, string, string>({
     ...client,
     serializers: stringSerializers,
@@ -115,28 +90,8 @@ export async function createKafkaTransport({
     // The Java client's partitioner, so any Kafka tooling finds a subject's partition where we put it.
     partitioner: compatibilityPartitioner,
   });
-  const ensured = new Map<string, Promise<string>>();
-
-  function ensureTopic(source: string): Promise<string> {
-    const topic = topicOf(prefix, source);
-    let created = ensured.get(topic);
-    if (!created) {
-      created = admin.createTopics({ topics: [topic], partitions, replicas: -1 }).then(
-        () => {
-          log.info({ topic, partitions }, "Kafka topic created");
-          return topic;
-        },
-        (error: unknown) => {
-          // Another replica, or an earlier run, created it first.
-          if (error instanceof Error && findErrorBy(error, "apiId", "TOPIC_ALREADY_EXISTS")) return topic;
-          ensured.delete(topic);
-          throw error;
-        },
-      );
-      ensured.set(topic, created);
-    }
-    return created;
-  }
+  const createTopic = topicCreator(admin, { partitions, log });
+  const ensureTopic = (source: string) => createTopic(topicOf(prefix, source));
 
   const sink: OutboxSink = {
     name: "kafka",
@@ -153,8 +108,7 @@ export async function createKafkaTransport({
 
   /** Consumes a subscription's types from each producer's topic until stopped. */
   async function consume({ subscription, ...apply }: KafkaConsumerOptions) {
-    const producers = [...new Set([...subscription.types.keys()].map(producerOf))];
-    const topics = await Promise.all(producers.map(ensureTopic));
+    const topics = await Promise.all(producersOf(subscription).map(ensureTopic));
     return startGroupConsumer({
       client,
       groupId: groupOf(prefix, service, subscription.name),
@@ -183,166 +137,6 @@ export async function createKafkaTransport({
 
 export interface KafkaConsumerOptions extends Omit<ApplyOptions, "commit" | "signal"> {
   subscription: Subscription;
-}
-
-interface GroupConsumerOptions {
-  client: { clientId: string; bootstrapBrokers: string[]; retries: number; retryDelay: number };
-  groupId: string;
-  topics: string[];
-  sessionTimeoutMs: number;
-  subscription: Subscription;
-  apply: Omit<ApplyOptions, "commit" | "signal">;
-  onLag: (topic: string, lag: number) => void;
-}
-
-/**
- * One member of a consumer group, applying each message in turn and committing its offset once
- * the handler's transaction committed. When the member loses the group (a failed rejoin, a broken
- * stream) it leaves and joins again as a new one; stopping finishes the event in hand, waits for
- * the queued commits and leaves the group, so the partitions move to the other replicas at once.
- */
-async function startGroupConsumer(options: GroupConsumerOptions) {
-  const { subscription, apply, sessionTimeoutMs } = options;
-  const { log } = apply;
-  const abort = new AbortController();
-  const commits = new Set<Promise<void>>();
-
-  function commit(message: Received): void {
-    // Not awaited: the client coalesces a partition's commits; stopping waits for them.
-    const committed = Promise.resolve(message.commit()).catch((error: unknown) =>
-      log.warn({ err: error, topic: message.topic }, "offset commit failed; the event will be redelivered"),
-    );
-    commits.add(committed);
-    void committed.finally(() => commits.delete(committed));
-  }
-
-  async function handle(message: Received): Promise<void> {
-    let envelope: EventEnvelope;
-    try {
-      envelope = envelopeFromJson(message.value ?? "");
-    } catch (error) {
-      log.error(
-        { err: error, topic: message.topic, offset: String(message.offset) },
-        "unreadable event dropped",
-      );
-      commit(message);
-      return;
-    }
-    // applyEvent parks a failing handler's event itself; what is left is the database failing.
-    // Offsets are cumulative, so the next event's commit would skip this one: retry it instead.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await applyEvent(subscription, envelope, { ...apply, signal: abort.signal });
-        break;
-      } catch (error) {
-        if (abort.signal.aborted) throw error;
-        log.warn({ err: error, "event.id": envelope.id, attempt }, "event not applied; retrying");
-        await sleep(Math.min(100 * 2 ** attempt, 5_000), undefined, { signal: abort.signal });
-      }
-    }
-    commit(message);
-  }
-
-  let session: GroupSession | undefined = await joinGroup(options);
-  abort.signal.addEventListener("abort", () => void session?.stream.close().catch(() => undefined), {
-    once: true,
-  });
-
-  async function run(): Promise<void> {
-    while (!abort.signal.aborted) {
-      try {
-        session ??= await joinGroup(options);
-        if (!abort.signal.aborted) {
-          for await (const message of session.stream) {
-            if (abort.signal.aborted) break;
-            await handle(message);
-          }
-        }
-      } catch (error) {
-        // Stopping mid-handler leaves the event uncommitted: the group redelivers it.
-        if (!abort.signal.aborted)
-          log.warn({ err: error, consumer: subscription.name }, "Kafka consumer failed");
-      }
-      // A commit queued while the group rebalances waits for the rejoin; do not wait forever.
-      await Promise.race([Promise.allSettled(commits), sleep(sessionTimeoutMs, undefined, { ref: false })]);
-      await session?.consumer
-        .close(true)
-        .catch((error: unknown) => log.warn({ err: error }, "Kafka consumer did not close cleanly"));
-      session = undefined;
-      if (!abort.signal.aborted)
-        await sleep(options.client.retryDelay, undefined, { signal: abort.signal }).catch(() => undefined);
-    }
-  }
-
-  const done = run();
-  return {
-    async stop(): Promise<void> {
-      abort.abort();
-      await done;
-    },
-  };
-}
-
-interface GroupSession {
-  consumer: Consumer<string, string, string, string>;
-  stream: Stream;
-}
-
-/** Joins the group and opens its stream, from the committed offsets (the earliest for a new group). */
-async function joinGroup({
-  client,
-  groupId,
-  topics,
-  sessionTimeoutMs,
-  subscription,
-  apply: { log },
-  onLag,
-}: GroupConsumerOptions): Promise<GroupSession> {
-  let stream: Stream | undefined;
-  const consumer = new Consumer<string, string, string, string>({
-    ...client,
-    groupId,
-    deserializers: stringDeserializers,
-    autocommit: false,
-    sessionTimeout: sessionTimeoutMs,
-    heartbeatInterval: Math.max(100, Math.floor(sessionTimeoutMs / 4)),
-    highWaterMark: 256,
-    maxWaitTime: 1_000,
-  });
-  // A failed rejoin leaves this member out of the group: closing its stream makes it start over.
-  consumer.on("error", (error: unknown) => {
-    log.warn({ err: error, consumer: subscription.name }, "Kafka consumer left its group; joining again");
-    void stream?.close().catch(() => undefined);
-  });
-  consumer.on("consumer:lag", (lag) => {
-    for (const [topic, partitions] of lag) {
-      // -1 marks a partition another member has.
-      onLag(topic, Number(partitions.reduce((sum, behind) => (behind > 0n ? sum + behind : sum), 0n)));
-    }
-  });
-  try {
-    stream = await consumer.consume({
-      topics,
-      autocommit: false,
-      mode: MessagesStreamModes.COMMITTED,
-      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
-    });
-    consumer.startLagMonitoring({ topics }, 10_000);
-    return { consumer, stream };
-  } catch (error) {
-    await consumer.close(true).catch(() => undefined);
-    throw error;
-  }
-}
-
-/** The innermost reason of the client's nested errors: "connect ECONNREFUSED 127.0.0.1:9092". */
-function rootCause(error: unknown): string {
-  let current = error;
-  for (;;) {
-    if (current instanceof AggregateError && current.errors.length > 0) current = current.errors.at(-1);
-    else if (current instanceof Error && current.cause !== undefined) current = current.cause;
-    else return current instanceof Error ? current.message : String(current);
-  }
 }
 
 export type KafkaTransport = Awaited<ReturnType<typeof createKafkaTransport>>;

@@ -9,11 +9,12 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import { ExponentialBackoff, type IBackoff } from "cockatiel";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createBackoff } from "../backoff.ts";
 import { ServiceError } from "../errors.ts";
-import { applyBatch, batched, type ApplyOptions, type Subscription } from "./consumer.ts";
-import { envelopeFromJson, producerOf, type EventEnvelope } from "./envelope.ts";
+import { readEnvelope } from "./cloudevents.ts";
+import { applyBatch, batched, producersOf, type ApplyOptions, type Subscription } from "./consumer.ts";
+import { envelopeFromJson, type EventEnvelope } from "./envelope.ts";
 import type { EventMetrics } from "./metrics.ts";
 import { describeError, type TransportHealth } from "./transport-health.ts";
 
@@ -49,7 +50,7 @@ const trouble = new Set([
  */
 export async function consumeFromNats(options: NatsConsumerOptions) {
   const { subscription, service } = options;
-  const producers = [...new Set([...subscription.types.keys()].map(producerOf))];
+  const producers = producersOf(subscription);
   const durable = `${service}-${subscription.name}`.replace(/[^\w-]/g, "_");
   const abort = new AbortController();
   const current = new Set<ConsumerMessages>();
@@ -76,8 +77,7 @@ async function keepConsuming(
 ): Promise<void> {
   const { js, log, health, subscription } = options;
   const component = `consumer ${subscription.name} of ${producer}`;
-  const backoffs = new ExponentialBackoff({ initialDelay: 100, maxDelay: 5_000 });
-  let backoff: IBackoff<unknown> | undefined;
+  const backoff = createBackoff();
   let failures = 0;
   while (!signal.aborted) {
     let messages: ConsumerMessages | undefined;
@@ -96,15 +96,14 @@ async function keepConsuming(
       if (failures > 0)
         log.info({ consumer: subscription.name, producer, failures }, "NATS consumer resumed");
       failures = 0;
-      backoff = undefined;
+      backoff.reset();
       watchPull(messages, component, health);
       await applyMessages(options, producer, messages);
     } catch (error) {
       if (signal.aborted) break;
       failures++;
       health?.failed(component, error);
-      backoff = backoff ? backoff.next(undefined) : backoffs.next();
-      const retryInMs = Math.round(backoff.duration);
+      const retryInMs = backoff.next();
       log.warn(
         { err: error, consumer: subscription.name, producer, failures, retryInMs },
         "NATS consumer stopped; declaring its stream and consumer again",
@@ -168,12 +167,9 @@ async function applyMessages(options: NatsConsumerOptions, producer: string, mes
     health?.succeeded(component);
     const readable: { message: JsMsg; envelope: EventEnvelope }[] = [];
     for (const message of batch) {
-      try {
-        readable.push({ message, envelope: envelopeFromJson(message.string()) });
-      } catch (error) {
-        log.error({ err: error, subject: message.subject }, "unreadable event dropped");
-        message.term();
-      }
+      const read = () => envelopeFromJson(message.string());
+      const envelope = readEnvelope(read, log, { subject: message.subject }, () => message.term());
+      if (envelope) readable.push({ message, envelope });
     }
     try {
       await applyBatch(

@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jets
 import { connect, headers, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { cloudEventHeaders } from "./cloudevents.ts";
 import { shortType, envelopeToJson, type EventEnvelope } from "./envelope.ts";
 import { consumeFromNats, isMissing, unavailable, type NatsConsumerOptions } from "./nats-consumer.ts";
 import type { OutboxSink } from "./relay.ts";
@@ -113,10 +114,7 @@ export async function createNatsTransport({
     const pending: Promise<unknown>[] = [];
     for (const event of events) {
       const h = headers();
-      h.set("ce-type", event.type);
-      h.set("ce-source", event.source);
-      h.set("ce-subject", event.subject);
-      if (event.traceparent) h.set("traceparent", event.traceparent);
+      for (const [name, value] of Object.entries(cloudEventHeaders(event))) h.set(name, value);
       pending.push(
         js.publish(subjectOf(prefix, event), envelopeToJson(event), { msgID: event.id, headers: h }),
       );

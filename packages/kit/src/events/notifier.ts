@@ -1,13 +1,9 @@
-import { ExponentialBackoff } from "cockatiel";
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
+import { createBackoff } from "../backoff.ts";
 import { createPgClient } from "../db.ts";
 import type { Logger } from "../logger.ts";
-
-// Jittered, from ~100 ms up to 5 s: a database restarting is back within seconds, and replicas
-// reconnecting at once must not arrive in lockstep.
-const reconnectBackoff = new ExponentialBackoff({ initialDelay: 100, maxDelay: 5_000 });
 
 /**
  * One LISTEN connection per process, shared by the relay and the direct streams: `wait(channel)`
@@ -39,7 +35,9 @@ export class Notifier {
 
   async #run(): Promise<void> {
     const closing = this.#closing.signal;
-    let delay = reconnectBackoff.next();
+    // Jittered, from ~100 ms up to 5 s: a database restarting is back within seconds, and replicas
+    // reconnecting at once must not arrive in lockstep.
+    const backoff = createBackoff({ initialMs: 100, maxMs: 5_000 });
     while (!closing.aborted) {
       const client = createPgClient(
         {
@@ -61,7 +59,7 @@ export class Notifier {
         // close() may have come while connecting, when there was no client for it to end.
         if (closing.aborted) break;
         this.#client = client;
-        delay = reconnectBackoff.next();
+        backoff.reset();
         client.on("notification", (message) => this.#signal(message.channel));
         // Anything missed while disconnected is picked up by the waiters' polling.
         for (const channel of this.#channels) this.#signal(channel);
@@ -73,8 +71,7 @@ export class Notifier {
         this.#client = undefined;
         await client.end().catch(() => undefined);
       }
-      await sleep(delay.duration, undefined, { signal: closing }).catch(() => undefined);
-      delay = delay.next(undefined);
+      await sleep(backoff.next(), undefined, { signal: closing }).catch(() => undefined);
     }
   }
 

@@ -1,6 +1,6 @@
-import { ExponentialBackoff, type IBackoff } from "cockatiel";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
+import { createBackoff } from "../backoff.ts";
 import type { Logger } from "../logger.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import type { EventMetrics } from "./metrics.ts";
@@ -61,13 +61,12 @@ export function createRelay({
   let running: Promise<void> | undefined;
   let lastPrune = 0;
   let failures = 0;
-  let backoff: IBackoff<unknown> | undefined;
-  const backoffs = new ExponentialBackoff({ initialDelay: 100, maxDelay: maxBackoffMs });
+  const backoff = createBackoff({ maxMs: maxBackoffMs });
 
   function succeeded(): void {
     if (failures > 0) log.info({ failures }, "outbox relay recovered");
     failures = 0;
-    backoff = undefined;
+    backoff.reset();
     metrics?.relayFailures.set(0);
     health?.succeeded("relay");
   }
@@ -142,10 +141,9 @@ export function createRelay({
       } catch (error) {
         if (abort.signal.aborted) break;
         failures++;
-        backoff = backoff ? backoff.next(undefined) : backoffs.next();
         metrics?.relayFailures.set(failures);
         health?.failed("relay", error);
-        const retryInMs = Math.round(backoff.duration);
+        const retryInMs = backoff.next();
         log.warn({ err: error, failures, retryInMs }, "outbox relay failed; retrying");
         await sleep(retryInMs, undefined, { signal: abort.signal }).catch(() => undefined);
       } finally {
