@@ -2,8 +2,7 @@ import { writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { EchoedSchema, EchoService } from "@tessera/contracts/testing/v1";
 import { findFreePort } from "@tessera/dev-runner/ports";
-import type {
-  z} from "@tessera/kit";
+import type { z } from "@tessera/kit";
 import {
   createClient,
   createService,

@@ -235,7 +235,7 @@ function createServiceEventBus<C extends ConfigShape>(
     ackWaitMs: settings.EVENTS_ACK_WAIT_MS,
     retentionMs: settings.EVENTS_OUTBOX_RETENTION_MS,
     unhealthyAfterMs: settings.EVENTS_UNHEALTHY_AFTER_MS,
-    retryDelayMs: (attempt) => Math.min(settings.EVENTS_RETRY_BASE_MS * 2 ** (attempt - 1), 30_000),
+    retryBaseMs: settings.EVENTS_RETRY_BASE_MS,
     producerClient: (producer) => {
       const address = options.producers?.[producer];
       if (!address) {
