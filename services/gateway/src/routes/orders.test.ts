@@ -2,20 +2,13 @@ import { describe, expect, it } from "vitest";
 import { OrderStatus } from "@tessera/contracts/orders/v1";
 import { ServiceError } from "@tessera/kit";
 import { embeddedAppPerTest, type TestApp } from "../testing/test-app.ts";
+import type { OrderJson } from "./order-json.ts";
 
 const tent = "01970000-0000-7000-8000-000000000001";
 const alice = { "x-tessera-user": "alice@example.com" };
 const bob = { "x-tessera-user": "bob" };
 
 const start = embeddedAppPerTest();
-
-interface OrderJson {
-  id: string;
-  status: string;
-  reason: string;
-  lines: { productId: string; quantity: number }[];
-  total: { amountMinor: number };
-}
 
 async function fillCart(test: TestApp, headers = alice, quantity = 2) {
   const response = await test.app.inject({
