@@ -1,12 +1,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { CartService } from "@tessera/contracts/cart/v1";
+import { CatalogService } from "@tessera/contracts/catalog/v1";
+import { NotificationsService } from "@tessera/contracts/notifications/v1";
+import { OrdersService } from "@tessera/contracts/orders/v1";
 import { createLogger, createMetrics, loadConfig } from "@tessera/kit";
 import { buildApp } from "./app.ts";
 import { GatewayConfig } from "./config.ts";
-import { createFakeCart } from "./testing/fake-cart.ts";
-import { createFakeCatalog } from "./testing/fake-catalog.ts";
-import { createFakeNotifications } from "./testing/fake-notifications.ts";
-import { createFakeOrders } from "./testing/fake-orders.ts";
+import { createFakeClient } from "./testing/fake-client.ts";
 
 /**
  * The committed copy of the OpenAPI document, so that a change to the public API shows up in review
@@ -17,14 +18,13 @@ export const snapshotFile = fileURLToPath(new URL("../openapi.snapshot.json", im
 /** What rewrites the snapshot from the routes (root package.json). */
 export const regenerateCommand = "npm run openapi";
 
-/** The document the gateway serves at `/api/openapi.json`, built on stand-ins for the services. */
+/** The document the gateway serves at `/api/openapi.json`; building it calls no service. */
 export async function liveOpenApiDocument(): Promise<unknown> {
-  const cart = createFakeCart();
   const app = await buildApp({
-    catalog: createFakeCatalog().client,
-    cart: cart.client,
-    orders: createFakeOrders(cart).client,
-    notifications: createFakeNotifications().client,
+    catalog: createFakeClient(CatalogService).client,
+    cart: createFakeClient(CartService).client,
+    orders: createFakeClient(OrdersService).client,
+    notifications: createFakeClient(NotificationsService).client,
     log: createLogger({ service: "gateway", level: "silent" }),
     metrics: createMetrics("gateway"),
     config: loadConfig(GatewayConfig, {}),
