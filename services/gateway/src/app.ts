@@ -4,16 +4,15 @@ import { createClientErrorHandler } from "./client-error.ts";
 import type { GatewayConfig } from "./config.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { bodyLimit, registerRequestBody } from "./request-body.ts";
-import { problemErrorHandler, problemSchema, routeNotFound, sendProblem, toProblem } from "./problem.ts";
+import { problemErrorHandler, routeNotFound, sendProblem, toProblem } from "./problem.ts";
 import { installRequestContext } from "./request-context.ts";
 import { requestIdOf } from "./request-id.ts";
 import { installRequestMetrics } from "./request-metrics.ts";
+import { requireDeclaredAccess } from "./route-access.ts";
+import { sharedSchemas, type ApiTypes } from "./routes/api.ts";
 import { cartRoutes, type CartClient } from "./routes/cart.ts";
-import { cartSchemas } from "./routes/cart-schemas.ts";
-import { notificationRoutes, notificationSchemas, type NotificationsClient } from "./routes/notifications.ts";
-import { orderSchemas } from "./routes/order-schemas.ts";
+import { notificationRoutes, type NotificationsClient } from "./routes/notifications.ts";
 import { orderRoutes, type OrdersClient } from "./routes/orders.ts";
-import { productSchemas } from "./routes/product-schemas.ts";
 import { productRoutes, type CatalogClient } from "./routes/products.ts";
 import { registerSecurity } from "./security.ts";
 import { installTextInputCheck } from "./text-input.ts";
@@ -33,8 +32,8 @@ export interface AppOptions {
 /**
  * The gateway's HTTP app, ready to `listen()` or to test with `inject()`: public REST API under
  * `/api/v1`, OpenAPI document and docs under `/api`, problem+json errors, request ids and
- * deadlines, security headers, CORS, and per-route metrics. Products are public; the cart,
- * checkout, orders and notifications act for the user `user.ts` names.
+ * deadlines, security headers, CORS, and per-route metrics. Each route declares its access:
+ * products are public; the cart, checkout, orders and notifications act for the user `user.ts` names.
  */
 export async function buildApp({
   catalog,
@@ -74,21 +73,20 @@ export async function buildApp({
   await registerRequestBody(app);
   installTextInputCheck(app);
 
-  app.addSchema(problemSchema);
-  for (const schema of [...productSchemas, ...cartSchemas, ...orderSchemas, ...notificationSchemas]) {
-    app.addSchema(schema);
-  }
+  for (const schema of sharedSchemas) app.addSchema(schema);
   await registerOpenApi(app);
 
-  app.get("/", { schema: { hide: true } }, () => ({ name: "Tessera", api: "/api/v1", docs: "/api/docs" }));
-  productRoutes(app, { catalog });
-  // Everything that acts for a user, in one scope behind the one hook that says who the user is.
-  await app.register((personal, _options, done) => {
-    personal.addHook("onRequest", authenticateUser({ mode: config.TESSERA_MODE }));
-    cartRoutes(personal, { cart });
-    orderRoutes(personal, { orders });
-    notificationRoutes(personal, { notifications });
-    done();
-  });
+  // From here on every route says who may call it (route-access.ts); the docs above are public.
+  requireDeclaredAccess(app, { authenticate: authenticateUser({ mode: config.TESSERA_MODE }) });
+  const api = app.withTypeProvider<ApiTypes>();
+  api.get("/", { config: { access: "public" }, schema: { hide: true } }, () => ({
+    name: "Tessera",
+    api: "/api/v1",
+    docs: "/api/docs",
+  }));
+  productRoutes(api, { catalog });
+  cartRoutes(api, { cart });
+  orderRoutes(api, { orders });
+  notificationRoutes(api, { notifications });
   return app;
 }

@@ -3,6 +3,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import { refusedTextRule } from "@tessera/kit";
 import { bodyLimit, requestEncodings } from "./request-body.ts";
+import { documentAccess } from "./route-access.ts";
 import { userSecurityScheme } from "./user.ts";
 
 /**
@@ -31,6 +32,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       ],
       components: { securitySchemes: { developmentUser: userSecurityScheme } },
     },
+    // Who may call an operation follows from its route's declared access, as the user hook does.
+    transform: ({ schema, url, route }) => ({ schema: documentAccess(schema, route.config?.access), url }),
     // Components keep the names of the shared schemas (`Product`, `Problem`) instead of `def-0`.
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>

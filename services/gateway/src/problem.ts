@@ -3,30 +3,17 @@ import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidatio
 import { runWithContext, ServiceError, type ErrorCode, type Logger } from "@tessera/kit";
 import { contextOf } from "./request-context.ts";
 import { requestIdHeader } from "./request-id.ts";
+import type { JsonOf } from "./routes/api.ts";
 
 /**
  * Errors leave the gateway as RFC 9457 problem details (`application/problem+json`), translated
  * here and nowhere else. A problem never carries a stack trace or an internal message: 5xx details
  * are fixed sentences, and the cause goes to the log under the same request id.
  */
-export interface Problem {
-  /** A stable identifier of the kind of problem (`urn:tessera:problem:not-found`); not a link. */
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  /** The path of the request that failed. */
-  instance?: string;
-  requestId: string;
-  /** For invalid requests: which parameter, and what is wrong with it. */
-  errors?: InvalidParameter[];
-}
+export type Problem = JsonOf<typeof problemSchema>;
 
-export interface InvalidParameter {
-  in: "query" | "path" | "header" | "body";
-  parameter: string;
-  detail: string;
-}
+/** For invalid requests: which parameter, and what is wrong with it. */
+export type InvalidParameter = NonNullable<Problem["errors"]>[number];
 
 /** What an error becomes before the request's own fields (id, path) are added. */
 export interface ProblemParts {

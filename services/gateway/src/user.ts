@@ -5,7 +5,8 @@ import { problemOf, sendProblem } from "./problem.ts";
 /**
  * Who is calling. Until the identity service lands, the user is whatever a development header
  * says — accepted only in embedded mode, the single-laptop setup `npm start` runs. This module is
- * the one place sign-in replaces: swap the hook for JWT verification, keep `userOf`.
+ * the one place sign-in replaces: swap the hook for JWT verification, keep `userOf`. Which routes
+ * the hook guards is each route's `config: { access: "user" }` (route-access.ts).
  */
 export const userHeader = "X-Tessera-User";
 
@@ -15,7 +16,7 @@ const userPattern = /^[\w.:@-]{1,128}$/;
 /** The `WWW-Authenticate` challenge of every 401: the scheme named after the header it asks for. */
 export const userChallenge = `${userHeader} realm="tessera"`;
 
-/** The OpenAPI security scheme of the routes that need a user (`security: userSecurity`). */
+/** The OpenAPI security scheme of the routes that need a user (route-access.ts names it on them). */
 export const userSecurityScheme = {
   type: "apiKey",
   in: "header",
@@ -68,7 +69,7 @@ function refusal(
 /** The user `authenticateUser` accepted for this request. */
 export function userOf(request: FastifyRequest): string {
   const user = users.get(request);
-  // A route that reads the user without the hook is a wiring bug, never a caller's fault.
+  // A route that reads the user without declaring access "user" is a wiring bug, never a caller's fault.
   if (user === undefined) throw new Error(`route ${request.routeOptions.url} has no user hook`);
   return user;
 }

@@ -1,21 +1,12 @@
 import type { Cart } from "@tessera/contracts/cart/v1";
 import { ServiceError } from "@tessera/kit";
-import { toLineJson, type LineJson } from "./line-json.ts";
-import { toMoneyJson, type MoneyJson } from "./product-json.ts";
+import type { JsonOf } from "./api.ts";
+import type { cartSchema } from "./cart-schemas.ts";
+import { toLineJson } from "./line-json.ts";
+import { toMoneyJson } from "./product-json.ts";
 
 /** A cart as the public API shows it. */
-export interface CartJson {
-  userId: string;
-  /** Names the contents until they become an order; absent for an empty cart. */
-  id?: string;
-  items: LineJson[];
-  /** Units in all lines, for a cart badge. */
-  itemCount: number;
-  /** Absent only when the cart service sends none for an empty cart. */
-  subtotal?: MoneyJson;
-  /** Whether the catalog confirmed every unit price just now. */
-  pricesCurrent: boolean;
-}
+export type CartJson = JsonOf<typeof cartSchema>;
 
 export function toCartJson(cart: Cart | undefined): CartJson {
   // The contract always returns the cart, empty or not; no cart is the cart service's bug.

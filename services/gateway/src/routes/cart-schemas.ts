@@ -1,6 +1,5 @@
 import { limits } from "@tessera/contracts/limits";
-import { userSecurity } from "../user.ts";
-import { problem, unauthenticated } from "./shared-schemas.ts";
+import { problem, uuidParams } from "./shared-schemas.ts";
 
 /** JSON schemas of the cart API: validation, serialization and the OpenAPI document from one source. */
 
@@ -86,47 +85,26 @@ export const setCartItemQuantitySchema = {
   },
 } as const;
 
-export const cartSchemas = [lineSchema, cartSchema, addCartItemSchema, setCartItemQuantitySchema];
+export const cartSchemas = [lineSchema, cartSchema, addCartItemSchema, setCartItemQuantitySchema] as const;
 
-export interface AddCartItemBody {
-  productId: string;
-  quantity: number;
-}
+const cartItemParamsSchema = uuidParams("productId");
 
-export interface SetCartItemQuantityBody {
-  quantity: number;
-}
+/** What every cart operation shares: its tag, and a 400 or 503 on the way (route-access.ts adds the 401). */
+const cartOperation = (operationId: string, summary: string) =>
+  ({ operationId, summary, tags: ["cart"] }) as const;
 
-export interface CartItemParams {
-  productId: string;
-}
-
-const cartItemParamsSchema = {
-  type: "object",
-  required: ["productId"],
-  properties: { productId: { type: "string", format: "uuid" } },
-} as const;
-
-/** What every cart operation shares: the user, and a 401 or 503 on the way. */
-const cartOperation = (operationId: string, summary: string) => ({
-  operationId,
-  summary,
-  tags: ["cart"],
-  security: userSecurity,
-});
-
-const cartResponses = (description: string) => ({
-  200: { description, $ref: "Cart#" },
-  400: problem("A parameter or the body is invalid; `errors` says which."),
-  401: unauthenticated,
-  503: problem("The cart service is unavailable; see `Retry-After`."),
-  default: problem("Any other error."),
-});
+const cartResponses = (description: string) =>
+  ({
+    200: { description, $ref: "Cart#" },
+    400: problem("A parameter or the body is invalid; `errors` says which."),
+    503: problem("The cart service is unavailable; see `Retry-After`."),
+    default: problem("Any other error."),
+  }) as const;
 
 export const getCartSchema = {
   ...cartOperation("getCart", "Get the user's cart"),
   response: cartResponses("The cart, empty if nothing was added yet."),
-};
+} as const;
 
 export const addCartItemRouteSchema = {
   ...cartOperation("addCartItem", "Add a product to the cart"),
@@ -138,7 +116,7 @@ export const addCartItemRouteSchema = {
     404: problem("No product has this id."),
     409: problem("The product cannot be added, e.g. the line would exceed its limit."),
   },
-};
+} as const;
 
 export const setCartItemQuantityRouteSchema = {
   ...cartOperation("setCartItemQuantity", "Set the quantity of a cart line"),
@@ -149,16 +127,16 @@ export const setCartItemQuantityRouteSchema = {
     ...cartResponses("The cart after the change."),
     404: problem("The cart has no line for this product."),
   },
-};
+} as const;
 
 export const removeCartItemSchema = {
   ...cartOperation("removeCartItem", "Remove a line from the cart"),
   description: "Removing a line that is not in the cart changes nothing.",
   params: cartItemParamsSchema,
   response: cartResponses("The cart after the change."),
-};
+} as const;
 
 export const clearCartSchema = {
   ...cartOperation("clearCart", "Empty the cart"),
   response: cartResponses("The empty cart."),
-};
+} as const;

@@ -1,19 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "@tessera/kit";
 import { embeddedAppPerTest, type TestApp } from "../testing/test-app.ts";
+import type { CartJson } from "./cart-json.ts";
 
 const tent = "01970000-0000-7000-8000-000000000001";
 const stove = "01970000-0000-7000-8000-000000000002";
 const alice = { "x-tessera-user": "alice@example.com" };
 
 const start = embeddedAppPerTest();
-
-interface CartJson {
-  userId: string;
-  items: { productId: string; quantity: number; lineTotal: { amountMinor: number } }[];
-  itemCount: number;
-  subtotal?: { currencyCode: string; amountMinor: number; formatted: string };
-}
 
 async function add(test: TestApp, productId: string, quantity: number, headers = alice) {
   return test.app.inject({

@@ -1,18 +1,15 @@
-import { callerSignal } from "../request-context.ts";
-import type { FastifyInstance } from "fastify";
 import type { CartService } from "@tessera/contracts/cart/v1";
 import type { Client } from "@tessera/kit";
+import { callerSignal } from "../request-context.ts";
 import { userOf } from "../user.ts";
-import { toCartJson, type CartJson } from "./cart-json.ts";
+import type { Api } from "./api.ts";
+import { toCartJson } from "./cart-json.ts";
 import {
   addCartItemRouteSchema,
   clearCartSchema,
   getCartSchema,
   removeCartItemSchema,
   setCartItemQuantityRouteSchema,
-  type AddCartItemBody,
-  type CartItemParams,
-  type SetCartItemQuantityBody,
 } from "./cart-schemas.ts";
 
 /** The cart calls the cart API makes; the kit's typed client, or a stand-in in tests. */
@@ -21,17 +18,17 @@ export type CartClient = Pick<
   "getCart" | "addItem" | "setItemQuantity" | "removeItem" | "clearCart"
 >;
 
-/** The user's cart under `/api/v1/cart`, backed by the cart service. Needs the user hook. */
-export function cartRoutes(app: FastifyInstance, { cart }: { cart: CartClient }): void {
-  app.get("/api/v1/cart", { schema: getCartSchema }, async (request): Promise<CartJson> => {
+/** The user's cart under `/api/v1/cart`, backed by the cart service. */
+export function cartRoutes(app: Api, { cart }: { cart: CartClient }): void {
+  app.get("/api/v1/cart", { config: { access: "user" }, schema: getCartSchema }, async (request) => {
     const response = await cart.getCart({ userId: userOf(request) }, { signal: callerSignal(request) });
     return toCartJson(response.cart);
   });
 
-  app.post<{ Body: AddCartItemBody }>(
+  app.post(
     "/api/v1/cart/items",
-    { schema: addCartItemRouteSchema },
-    async (request): Promise<CartJson> => {
+    { config: { access: "user" }, schema: addCartItemRouteSchema },
+    async (request) => {
       const { productId, quantity } = request.body;
       const response = await cart.addItem(
         { userId: userOf(request), productId, quantity },
@@ -41,10 +38,10 @@ export function cartRoutes(app: FastifyInstance, { cart }: { cart: CartClient })
     },
   );
 
-  app.put<{ Params: CartItemParams; Body: SetCartItemQuantityBody }>(
+  app.put(
     "/api/v1/cart/items/:productId",
-    { schema: setCartItemQuantityRouteSchema },
-    async (request): Promise<CartJson> => {
+    { config: { access: "user" }, schema: setCartItemQuantityRouteSchema },
+    async (request) => {
       const response = await cart.setItemQuantity(
         { userId: userOf(request), productId: request.params.productId, quantity: request.body.quantity },
         { signal: callerSignal(request) },
@@ -53,10 +50,10 @@ export function cartRoutes(app: FastifyInstance, { cart }: { cart: CartClient })
     },
   );
 
-  app.delete<{ Params: CartItemParams }>(
+  app.delete(
     "/api/v1/cart/items/:productId",
-    { schema: removeCartItemSchema },
-    async (request): Promise<CartJson> => {
+    { config: { access: "user" }, schema: removeCartItemSchema },
+    async (request) => {
       const response = await cart.removeItem(
         { userId: userOf(request), productId: request.params.productId },
         { signal: callerSignal(request) },
@@ -65,7 +62,7 @@ export function cartRoutes(app: FastifyInstance, { cart }: { cart: CartClient })
     },
   );
 
-  app.delete("/api/v1/cart", { schema: clearCartSchema }, async (request): Promise<CartJson> => {
+  app.delete("/api/v1/cart", { config: { access: "user" }, schema: clearCartSchema }, async (request) => {
     const response = await cart.clearCart({ userId: userOf(request) }, { signal: callerSignal(request) });
     return toCartJson(response.cart);
   });

@@ -1,21 +1,12 @@
 import type { CartItem } from "@tessera/contracts/cart/v1";
 import type { OrderLine } from "@tessera/contracts/orders/v1";
 import { ServiceError } from "@tessera/kit";
-import { toMoneyJson, type MoneyJson } from "./product-json.ts";
+import type { JsonOf } from "./api.ts";
+import type { lineSchema } from "./cart-schemas.ts";
+import { toMoneyJson } from "./product-json.ts";
 
 /** A line of a cart or an order: a product, how many, at what price. */
-export interface LineJson {
-  productId: string;
-  sku: string;
-  name: string;
-  quantity: number;
-  unitPrice: MoneyJson;
-  /** The unit price times the quantity, for display next to the line. */
-  lineTotal: MoneyJson;
-  /** Cart lines: the price when added, and whether the current price differs. */
-  addedUnitPrice?: MoneyJson;
-  priceChanged?: boolean;
-}
+export type LineJson = JsonOf<typeof lineSchema>;
 
 export function toLineJson(line: CartItem | OrderLine): LineJson {
   if (!line.unitPrice) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "@tessera/kit";
 import { notificationMessage } from "../testing/fake-notifications.ts";
-import { timestampOf } from "../testing/recorder.ts";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { embeddedAppPerTest } from "../testing/test-app.ts";
 import { toNotificationJson } from "./notifications.ts";
 
@@ -63,7 +63,7 @@ describe("notifications API", () => {
 describe("toNotificationJson", () => {
   it("says whether the notification was e-mailed", () => {
     expect(
-      toNotificationJson(notificationMessage({ emailed: true, createTime: timestampOf(0) })),
+      toNotificationJson(notificationMessage({ emailed: true, createTime: timestampFromMs(0) })),
     ).toMatchObject({
       emailed: true,
       createTime: "1970-01-01T00:00:00.000Z",

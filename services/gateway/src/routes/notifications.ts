@@ -1,30 +1,13 @@
-import { callerSignal } from "../request-context.ts";
-import type { FastifyInstance } from "fastify";
 import type { Notification, NotificationsService } from "@tessera/contracts/notifications/v1";
 import { ServiceError, type Client } from "@tessera/kit";
-import { userOf, userSecurity } from "../user.ts";
+import { callerSignal } from "../request-context.ts";
+import { userOf } from "../user.ts";
+import type { Api, JsonOf } from "./api.ts";
 import { toIsoString } from "./product-json.ts";
-import {
-  nextPageToken,
-  pageQuerySchema,
-  problem,
-  unauthenticated,
-  type PageQuery,
-} from "./shared-schemas.ts";
+import { pageQuerySchema, pageSchema, problem } from "./shared-schemas.ts";
 
 /** The notifications calls the API makes; the kit's typed client, or a stand-in in tests. */
 export type NotificationsClient = Pick<Client<typeof NotificationsService>, "listMyNotifications">;
-
-/** A message to the user about one of their orders, as the public API shows it. */
-export interface NotificationJson {
-  id: string;
-  orderId: string;
-  kind: string;
-  subject: string;
-  body: string;
-  emailed: boolean;
-  createTime: string;
-}
 
 export const notificationSchema = {
   $id: "Notification",
@@ -41,49 +24,43 @@ export const notificationSchema = {
   },
 } as const;
 
-export const notificationPageSchema = {
-  $id: "NotificationPage",
-  type: "object",
-  required: ["notifications", "nextPageToken"],
-  properties: { notifications: { type: "array", items: { $ref: "Notification#" } }, nextPageToken },
-} as const;
+/** A message to the user about one of their orders, as the public API shows it. */
+export type NotificationJson = JsonOf<typeof notificationSchema>;
 
-export const notificationSchemas = [notificationSchema, notificationPageSchema];
+export const notificationSchemas = [
+  notificationSchema,
+  pageSchema("NotificationPage", "notifications", "Notification"),
+] as const;
 
 const listNotificationsSchema = {
   operationId: "listNotifications",
   summary: "List the user's notifications",
   description: "Messages about the user's orders, newest first. Page with `page_token`.",
   tags: ["notifications"],
-  security: userSecurity,
   querystring: pageQuerySchema,
   response: {
     200: { description: "A page of notifications.", $ref: "NotificationPage#" },
     400: problem("A parameter is invalid; `errors` says which."),
-    401: unauthenticated,
     503: problem("The notifications service is unavailable; see `Retry-After`."),
     default: problem("Any other error."),
   },
-};
+} as const;
 
-/** `GET /api/v1/notifications`, backed by the notifications service. Needs the user hook. */
+/** `GET /api/v1/notifications`, backed by the notifications service. */
 export function notificationRoutes(
-  app: FastifyInstance,
+  app: Api,
   { notifications }: { notifications: NotificationsClient },
 ): void {
-  app.get<{ Querystring: PageQuery }>(
+  app.get(
     "/api/v1/notifications",
-    { schema: listNotificationsSchema },
-    async (request): Promise<{ notifications: NotificationJson[]; nextPageToken: string }> => {
+    { config: { access: "user" }, schema: listNotificationsSchema },
+    async (request) => {
       const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
       const page = await notifications.listMyNotifications(
         { userId: userOf(request), pageSize, pageToken },
         { signal: callerSignal(request) },
       );
-      return {
-        notifications: page.notifications.map(toNotificationJson),
-        nextPageToken: page.nextPageToken,
-      };
+      return { notifications: page.notifications.map(toNotificationJson), nextPageToken: page.nextPageToken };
     },
   );
 }

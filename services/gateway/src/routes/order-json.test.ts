@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { OrderSchema, OrderStatus } from "@tessera/contracts/orders/v1";
 import { ServiceError } from "@tessera/kit";
-import { timestampOf } from "../testing/recorder.ts";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { orderStatuses, toOrderJson } from "./order-json.ts";
 
 const usd = (amountMinor: bigint) => ({ currencyCode: "USD", amountMinor });
@@ -15,8 +15,8 @@ function order(overrides: Record<string, unknown> = {}) {
     status: OrderStatus.PENDING,
     lines: [line],
     total: usd(5997n),
-    createTime: timestampOf(1000),
-    updateTime: timestampOf(2500),
+    createTime: timestampFromMs(1000),
+    updateTime: timestampFromMs(2500),
     ...overrides,
   });
 }

@@ -1,7 +1,9 @@
 import { OrderStatus, type Order } from "@tessera/contracts/orders/v1";
 import { ServiceError } from "@tessera/kit";
-import { toLineJson, type LineJson } from "./line-json.ts";
-import { toIsoString, toMoneyJson, type MoneyJson } from "./product-json.ts";
+import type { JsonOf } from "./api.ts";
+import { toLineJson } from "./line-json.ts";
+import type { orderSchema } from "./order-schemas.ts";
+import { toIsoString, toMoneyJson } from "./product-json.ts";
 
 /** An order's state in the checkout saga, as the API names it: `"pending"`, `"confirmed"`… */
 export type OrderStatusJson = Lowercase<Exclude<keyof typeof OrderStatus, "UNSPECIFIED">>;
@@ -18,17 +20,7 @@ const statusNames = new Map<number, OrderStatusJson>(
 );
 
 /** An order as the public API shows it. */
-export interface OrderJson {
-  id: string;
-  userId: string;
-  status: OrderStatusJson;
-  lines: LineJson[];
-  total: MoneyJson;
-  /** Why the order was rejected or cancelled; empty otherwise. */
-  reason: string;
-  createTime: string;
-  updateTime: string;
-}
+export type OrderJson = JsonOf<typeof orderSchema>;
 
 export function toOrderJson(order: Order | undefined): OrderJson {
   // The contract always sets these; without them it is the orders service's bug, not the caller's.

@@ -1,6 +1,5 @@
-import { userSecurity } from "../user.ts";
 import { orderStatuses } from "./order-json.ts";
-import { nextPageToken, pageQuerySchema, problem, unauthenticated } from "./shared-schemas.ts";
+import { pageQuerySchema, pageSchema, problem, uuidParams } from "./shared-schemas.ts";
 
 /** JSON schemas of checkout and the orders API: validation, serialization and the OpenAPI document. */
 
@@ -25,12 +24,7 @@ export const orderSchema = {
   },
 } as const;
 
-export const orderPageSchema = {
-  $id: "OrderPage",
-  type: "object",
-  required: ["orders", "nextPageToken"],
-  properties: { orders: { type: "array", items: { $ref: "Order#" } }, nextPageToken },
-} as const;
+export const orderPageSchema = pageSchema("OrderPage", "orders", "Order");
 
 export const checkoutSchema = {
   $id: "Checkout",
@@ -48,23 +42,11 @@ export const checkoutSchema = {
   },
 } as const;
 
-export const orderSchemas = [orderSchema, orderPageSchema, checkoutSchema];
+export const orderSchemas = [orderSchema, orderPageSchema, checkoutSchema] as const;
 
 export const idempotencyKeyHeader = "Idempotency-Key";
 
-export interface CheckoutBody {
-  cardToken: string;
-}
-
-export interface OrderParams {
-  id: string;
-}
-
-const orderParamsSchema = {
-  type: "object",
-  required: ["id"],
-  properties: { id: { type: "string", format: "uuid" } },
-} as const;
+const orderParamsSchema = uuidParams("id");
 
 const unavailable = problem("The orders service is unavailable; see `Retry-After`.");
 
@@ -77,7 +59,6 @@ export const checkoutRouteSchema = {
     "**Idempotency** (the IETF httpapi Idempotency-Key draft): keys belong to the user and expire 24 hours after first use. Retrying with the same key and the same body returns the same order (201 again, with `Idempotent-Replayed: true`), never a second one. The same key with a different body is a 422 (`idempotency-key-reused`). The same key while the first request is still being handled is a 409 (`idempotency-key-in-use`): retry after it finishes. A request that failed leaves its key free for a retry.\n\n" +
     "**Limits**: a total outside what one payment can take (1 to 10,000,000,000 minor units) is a 422 (`order-total-out-of-range`).",
   tags: ["checkout"],
-  security: userSecurity,
   headers: {
     type: "object",
     required: [idempotencyKeyHeader],
@@ -105,7 +86,6 @@ export const checkoutRouteSchema = {
       $ref: "Order#",
     },
     400: problem("The body or the `Idempotency-Key` header is invalid; `errors` says which."),
-    401: unauthenticated,
     409: problem(
       "`cart-empty`: nothing to order. `cart-already-ordered`: an order was already placed from this cart. `idempotency-key-in-use`: a request with this key is still being handled; retry.",
     ),
@@ -117,39 +97,35 @@ export const checkoutRouteSchema = {
     ),
     default: problem("Any other error."),
   },
-};
+} as const;
 
 export const listOrdersSchema = {
   operationId: "listOrders",
   summary: "List the user's orders",
   description: "Newest first. Page with `page_token`.",
   tags: ["orders"],
-  security: userSecurity,
   querystring: pageQuerySchema,
   response: {
     200: { description: "A page of orders.", $ref: "OrderPage#" },
     400: problem("A parameter is invalid; `errors` says which."),
-    401: unauthenticated,
     503: unavailable,
     default: problem("Any other error."),
   },
-};
+} as const;
 
 export const getOrderSchema = {
   operationId: "getOrder",
   summary: "Get one of the user's orders",
   tags: ["orders"],
-  security: userSecurity,
   params: orderParamsSchema,
   response: {
     200: { description: "The order.", $ref: "Order#" },
     400: problem("The id is not a UUID."),
-    401: unauthenticated,
     404: problem("The user has no order with this id."),
     503: unavailable,
     default: problem("Any other error."),
   },
-};
+} as const;
 
 export const cancelOrderSchema = {
   operationId: "cancelOrder",
@@ -157,15 +133,13 @@ export const cancelOrderSchema = {
   description:
     "Cancels an order whose payment is not captured yet, releasing its stock and payment. Cancelling a cancelled order changes nothing.",
   tags: ["orders"],
-  security: userSecurity,
   params: orderParamsSchema,
   response: {
     200: { description: "The order, now `cancelled`.", $ref: "Order#" },
     400: problem("The id is not a UUID."),
-    401: unauthenticated,
     404: problem("The user has no order with this id."),
     409: problem("The order can no longer be cancelled: its payment is captured, or it was rejected."),
     503: unavailable,
     default: problem("Any other error."),
   },
-};
+} as const;

@@ -1,18 +1,10 @@
-import { callerSignal } from "../request-context.ts";
-import type { FastifyInstance } from "fastify";
 import type { OrdersService } from "@tessera/contracts/orders/v1";
 import type { Client } from "@tessera/kit";
+import { callerSignal } from "../request-context.ts";
 import { userOf } from "../user.ts";
-import { toOrderJson, type OrderJson } from "./order-json.ts";
-import {
-  cancelOrderSchema,
-  checkoutRouteSchema,
-  getOrderSchema,
-  listOrdersSchema,
-  type CheckoutBody,
-  type OrderParams,
-} from "./order-schemas.ts";
-import type { PageQuery } from "./shared-schemas.ts";
+import type { Api } from "./api.ts";
+import { toOrderJson } from "./order-json.ts";
+import { cancelOrderSchema, checkoutRouteSchema, getOrderSchema, listOrdersSchema } from "./order-schemas.ts";
 
 /** The orders calls checkout and the orders API make; the kit's typed client, or a stand-in in tests. */
 export type OrdersClient = Pick<
@@ -20,17 +12,12 @@ export type OrdersClient = Pick<
   "placeOrder" | "getOrder" | "listMyOrders" | "cancelOrder"
 >;
 
-interface OrderPageJson {
-  orders: OrderJson[];
-  nextPageToken: string;
-}
-
-/** `POST /api/v1/checkout` and the user's orders under `/api/v1/orders`. Needs the user hook. */
-export function orderRoutes(app: FastifyInstance, { orders }: { orders: OrdersClient }): void {
-  app.post<{ Body: CheckoutBody; Headers: { "idempotency-key": string } }>(
+/** `POST /api/v1/checkout` and the user's orders under `/api/v1/orders`. */
+export function orderRoutes(app: Api, { orders }: { orders: OrdersClient }): void {
+  app.post(
     "/api/v1/checkout",
-    { schema: checkoutRouteSchema },
-    async (request, reply): Promise<OrderJson> => {
+    { config: { access: "user" }, schema: checkoutRouteSchema },
+    async (request, reply) => {
       // Validated by the schema: present, and one key (a repeated header arrives joined by ", ", which fails).
       const idempotencyKey = request.headers["idempotency-key"];
       const { order, replayed } = await orders.placeOrder(
@@ -45,38 +32,32 @@ export function orderRoutes(app: FastifyInstance, { orders }: { orders: OrdersCl
     },
   );
 
-  app.get<{ Querystring: PageQuery }>(
-    "/api/v1/orders",
-    { schema: listOrdersSchema },
-    async (request): Promise<OrderPageJson> => {
-      const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
-      const page = await orders.listMyOrders(
-        { userId: userOf(request), pageSize, pageToken },
-        { signal: callerSignal(request) },
-      );
-      return { orders: page.orders.map((order) => toOrderJson(order)), nextPageToken: page.nextPageToken };
-    },
-  );
+  app.get("/api/v1/orders", { config: { access: "user" }, schema: listOrdersSchema }, async (request) => {
+    const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
+    const page = await orders.listMyOrders(
+      { userId: userOf(request), pageSize, pageToken },
+      { signal: callerSignal(request) },
+    );
+    return { orders: page.orders.map((order) => toOrderJson(order)), nextPageToken: page.nextPageToken };
+  });
 
-  app.get<{ Params: OrderParams }>(
-    "/api/v1/orders/:id",
-    { schema: getOrderSchema },
-    async (request): Promise<OrderJson> => {
-      const { order } = await orders.getOrder(
-        { userId: userOf(request), orderId: request.params.id },
-        { signal: callerSignal(request) },
-      );
-      return toOrderJson(order);
-    },
-  );
+  app.get("/api/v1/orders/:id", { config: { access: "user" }, schema: getOrderSchema }, async (request) => {
+    const signal = callerSignal(request);
+    const { order } = await orders.getOrder(
+      { userId: userOf(request), orderId: request.params.id },
+      { signal },
+    );
+    return toOrderJson(order);
+  });
 
-  app.post<{ Params: OrderParams }>(
+  app.post(
     "/api/v1/orders/:id/cancel",
-    { schema: cancelOrderSchema },
-    async (request): Promise<OrderJson> => {
+    { config: { access: "user" }, schema: cancelOrderSchema },
+    async (request) => {
+      const signal = callerSignal(request);
       const { order } = await orders.cancelOrder(
         { userId: userOf(request), orderId: request.params.id },
-        { signal: callerSignal(request) },
+        { signal },
       );
       return toOrderJson(order);
     },

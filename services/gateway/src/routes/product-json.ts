@@ -1,25 +1,12 @@
 import type { Product } from "@tessera/contracts/catalog/v1";
 import { ServiceError } from "@tessera/kit";
+import type { JsonOf } from "./api.ts";
+import type { moneySchema, productSchema } from "./product-schemas.ts";
 
 /** A product as the public API shows it: camelCase, money as integer minor units, ISO times. */
-export interface ProductJson {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  price: MoneyJson;
-  categories: string[];
-  imageUrl: string;
-  attributes: Record<string, string>;
-  createTime: string;
-  updateTime: string;
-}
+export type ProductJson = JsonOf<typeof productSchema>;
 
-export interface MoneyJson {
-  currencyCode: string;
-  amountMinor: number;
-  formatted?: string;
-}
+export type MoneyJson = JsonOf<typeof moneySchema>;
 
 type Timestamp = NonNullable<Product["createTime"]>;
 type Money = NonNullable<Product["price"]>;

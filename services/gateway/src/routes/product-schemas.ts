@@ -1,4 +1,4 @@
-import { problem } from "./shared-schemas.ts";
+import { pageSchema, pageSizeParam, pageTokenParam, problem, uuidParams } from "./shared-schemas.ts";
 
 /**
  * JSON schemas of the products API. Fastify validates requests with them and serializes
@@ -46,58 +46,23 @@ export const productSchema = {
   },
 } as const;
 
-export const productPageSchema = {
-  $id: "ProductPage",
-  type: "object",
-  required: ["products", "nextPageToken"],
-  properties: {
-    products: { type: "array", items: { $ref: "Product#" } },
-    nextPageToken: {
-      type: "string",
-      description: "Pass as `page_token` for the next page; empty on the last page.",
-    },
-  },
-} as const;
+export const productPageSchema = pageSchema("ProductPage", "products", "Product");
 
 /** Shared schemas, added to the app once and referenced by `$ref: "Name#"`. */
-export const productSchemas = [moneySchema, productSchema, productPageSchema];
-
-export interface ListProductsQuery {
-  page_size?: number;
-  page_token?: string;
-  category?: string;
-  q?: string;
-}
+export const productSchemas = [moneySchema, productSchema, productPageSchema] as const;
 
 // Unknown query keys are tolerated (caches and analytics add their own); known ones are strict.
-export const listProductsQuerySchema = {
+const listProductsQuerySchema = {
   type: "object",
   properties: {
-    page_size: {
-      type: "integer",
-      minimum: 1,
-      maximum: 100,
-      description: "Products per page; 20 when omitted.",
-    },
-    page_token: { type: "string", maxLength: 2048, description: "`nextPageToken` of the previous page." },
+    page_size: pageSizeParam("Products per page; 20 when omitted."),
+    page_token: pageTokenParam,
     category: {
       type: "string",
       maxLength: 100,
       description: "Only products in this category (not with `q`).",
     },
     q: { type: "string", minLength: 1, maxLength: 200, description: "Search words; best match first." },
-  },
-} as const;
-
-export interface ProductParams {
-  id: string;
-}
-
-export const productParamsSchema = {
-  type: "object",
-  required: ["id"],
-  properties: {
-    id: { type: "string", format: "uuid" },
   },
 } as const;
 
@@ -114,13 +79,13 @@ export const listProductsSchema = {
     503: problem("The catalog is unavailable; see `Retry-After`."),
     default: problem("Any other error."),
   },
-};
+} as const;
 
 export const getProductSchema = {
   summary: "Get a product",
   tags: ["products"],
   operationId: "getProduct",
-  params: productParamsSchema,
+  params: uuidParams("id"),
   response: {
     200: { description: "The product.", $ref: "Product#" },
     400: problem("The id is not a UUID."),
@@ -128,4 +93,4 @@ export const getProductSchema = {
     503: problem("The catalog is unavailable; see `Retry-After`."),
     default: problem("Any other error."),
   },
-};
+} as const;

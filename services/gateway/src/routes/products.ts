@@ -1,14 +1,9 @@
-import { callerSignal } from "../request-context.ts";
-import type { FastifyInstance } from "fastify";
 import type { CatalogService } from "@tessera/contracts/catalog/v1";
 import { ServiceError, type Client } from "@tessera/kit";
-import { toProductJson, type ProductJson } from "./product-json.ts";
-import {
-  getProductSchema,
-  listProductsSchema,
-  type ListProductsQuery,
-  type ProductParams,
-} from "./product-schemas.ts";
+import { callerSignal } from "../request-context.ts";
+import type { Api } from "./api.ts";
+import { toProductJson } from "./product-json.ts";
+import { getProductSchema, listProductsSchema } from "./product-schemas.ts";
 
 /** The catalog calls the products API makes; the kit's typed client, or a stand-in in tests. */
 export type CatalogClient = Pick<
@@ -16,17 +11,12 @@ export type CatalogClient = Pick<
   "listProducts" | "searchProducts" | "getProduct"
 >;
 
-interface ProductPageJson {
-  products: ProductJson[];
-  nextPageToken: string;
-}
-
 /** `GET /api/v1/products` (list or search) and `GET /api/v1/products/:id`, backed by the catalog. */
-export function productRoutes(app: FastifyInstance, { catalog }: { catalog: CatalogClient }): void {
-  app.get<{ Querystring: ListProductsQuery }>(
+export function productRoutes(app: Api, { catalog }: { catalog: CatalogClient }): void {
+  app.get(
     "/api/v1/products",
-    { schema: listProductsSchema },
-    async (request): Promise<ProductPageJson> => {
+    { config: { access: "public" }, schema: listProductsSchema },
+    async (request) => {
       const { page_size: pageSize = 0, page_token: pageToken = "", category = "", q } = request.query;
       // The request's deadline travels in its context; the signal also stops the call when the handler times out.
       const options = { signal: callerSignal(request) };
@@ -45,10 +35,10 @@ export function productRoutes(app: FastifyInstance, { catalog }: { catalog: Cata
     },
   );
 
-  app.get<{ Params: ProductParams }>(
+  app.get(
     "/api/v1/products/:id",
-    { schema: getProductSchema },
-    async (request): Promise<ProductJson> => {
+    { config: { access: "public" }, schema: getProductSchema },
+    async (request) => {
       const { product } = await catalog.getProduct(
         { id: request.params.id },
         { signal: callerSignal(request) },

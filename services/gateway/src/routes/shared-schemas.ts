@@ -1,12 +1,13 @@
 import { userChallenge } from "../user.ts";
 
 /** A problem response of an operation, for the OpenAPI document. */
-export const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: { $ref: "Problem#" } } },
-});
+export const problem = (description: string) =>
+  ({
+    description,
+    content: { "application/problem+json": { schema: { $ref: "Problem#" } } },
+  }) as const;
 
-/** The 401 of every route that needs a user, with its challenge. */
+/** The 401 of every route that needs a user, with its challenge (added by route-access.ts). */
 export const unauthenticated = {
   ...problem(
     "No user, or one this deployment does not accept: sign-in arrives with the identity service; until then embedded mode accepts the `X-Tessera-User` header.",
@@ -16,26 +17,59 @@ export const unauthenticated = {
   },
 };
 
+/** The `page_size` query parameter; `description` says what a page holds, and how many by default. */
+export const pageSizeParam = (description: string) =>
+  ({ type: "integer", minimum: 1, maximum: 100, description }) as const;
+
+/** The `page_token` query parameter. */
+export const pageTokenParam = {
+  type: "string",
+  maxLength: 2048,
+  description: "`nextPageToken` of the previous page.",
+} as const;
+
 /** `page_size` and `page_token`, the paging of every list. */
 export const pageQuerySchema = {
   type: "object",
   properties: {
-    page_size: {
-      type: "integer",
-      minimum: 1,
-      maximum: 100,
-      description: "Items per page; the service's default when omitted.",
-    },
-    page_token: { type: "string", maxLength: 2048, description: "`nextPageToken` of the previous page." },
+    page_size: pageSizeParam("Items per page; the service's default when omitted."),
+    page_token: pageTokenParam,
   },
 } as const;
 
-export interface PageQuery {
-  page_size?: number;
-  page_token?: string;
-}
-
-export const nextPageToken = {
+const nextPageToken = {
   type: "string",
   description: "Pass as `page_token` for the next page; empty on the last page.",
 } as const;
+
+/** A page of a list: `{ [items]: Item[], nextPageToken }`, e.g. `pageSchema("OrderPage", "orders", "Order")`. */
+export function pageSchema<const Id extends string, const Items extends string, const Item extends string>(
+  $id: Id,
+  items: Items,
+  item: Item,
+) {
+  const list = { type: "array", items: { $ref: `${item}#` } } as const;
+  return {
+    $id,
+    type: "object",
+    required: [items, "nextPageToken"],
+    properties: { [items]: list, nextPageToken },
+  } as const as {
+    readonly $id: Id;
+    readonly type: "object";
+    readonly required: readonly [Items, "nextPageToken"];
+    readonly properties: { readonly [K in Items]: typeof list } & {
+      readonly nextPageToken: typeof nextPageToken;
+    };
+  };
+}
+
+/** Path parameters that are all UUIDs, e.g. `uuidParams("id")` for `/orders/:id`. */
+export function uuidParams<const Name extends string>(name: Name) {
+  const uuid = { type: "string", format: "uuid" } as const;
+  return { type: "object", required: [name], properties: { [name]: uuid } } as const as {
+    readonly type: "object";
+    readonly required: readonly [Name];
+    readonly properties: { readonly [K in Name]: typeof uuid };
+  };
+}

@@ -1,9 +1,8 @@
-import type { Cart, CartItem } from "@tessera/contracts/cart/v1";
+import { CartService, type Cart, type CartItem } from "@tessera/contracts/cart/v1";
 import type { Product } from "@tessera/contracts/catalog/v1";
 import { newId, ServiceError } from "@tessera/kit";
-import type { CartClient } from "../routes/cart.ts";
 import { productMessage } from "./fake-catalog.ts";
-import { createRecorder } from "./recorder.ts";
+import { createFakeClient } from "./fake-client.ts";
 
 /** A second product, cheaper, for carts of more than one line. */
 export const stoveMessage = productMessage({
@@ -15,17 +14,22 @@ export const stoveMessage = productMessage({
 
 const maxLineQuantity = 99;
 
+function checkQuantity(quantity: number, min: number): void {
+  if (!Number.isInteger(quantity) || quantity < min || quantity > maxLineQuantity) {
+    throw new ServiceError("invalid_argument", `quantity must be ${min} to ${maxLineQuantity}`);
+  }
+}
+
 /**
- * An in-memory stand-in for the cart service, with its rules: one cart per user, lines priced from
- * the catalog when added, adding to an existing line adds up (to 99 units at most), quantity 0
+ * A stand-in for the cart service, with its rules: one cart per user, lines priced from the
+ * catalog when added, adding to an existing line adds up (to 99 units at most), quantity 0
  * removes, removing and clearing are idempotent. An empty cart has no subtotal.
  */
 export function createFakeCart(products: Product[] = [productMessage(), stoveMessage]) {
-  const { calls, record, failWith } = createRecorder();
   const carts = new Map<string, CartItem[]>();
   const linesOf = (userId: string) => carts.get(userId) ?? [];
   const ids = new Map<string, string>();
-  const cartIds = (userId: string) => ids.get(userId) ?? ids.set(userId, newId()).get(userId)!;
+  const cartIdOf = (userId: string) => ids.get(userId) ?? ids.set(userId, newId()).get(userId)!;
 
   const cartOf = (userId: string): Cart => {
     const items = linesOf(userId);
@@ -39,24 +43,14 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
       userId,
       items: items.map((i) => ({ ...i })),
       subtotal,
-      cartId: items.length > 0 ? cartIds(userId) : "",
+      cartId: items.length > 0 ? cartIdOf(userId) : "",
       pricesCurrent: true,
     };
   };
-  const checkQuantity = (quantity: number, min: number) => {
-    if (!Number.isInteger(quantity) || quantity < min || quantity > maxLineQuantity) {
-      throw new ServiceError("invalid_argument", `quantity must be ${min} to ${maxLineQuantity}`);
-    }
-  };
 
-  const client: CartClient = {
-    async getCart(request) {
-      await record("getCart", request);
-      return { $typeName: "tessera.cart.v1.GetCartResponse", cart: cartOf(request.userId ?? "") };
-    },
-    async addItem(request) {
-      await record("addItem", request);
-      const { userId = "", productId = "", quantity = 0 } = request;
+  const fake = createFakeClient(CartService, {
+    getCart: ({ userId }) => ({ cart: cartOf(userId) }),
+    addItem: ({ userId, productId, quantity }) => {
       checkQuantity(quantity, 1);
       const product = products.find((p) => p.id === productId);
       if (!product) throw new ServiceError("not_found", `product ${productId} not found`);
@@ -80,41 +74,33 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
         });
       }
       carts.set(userId, lines);
-      return { $typeName: "tessera.cart.v1.AddItemResponse", cart: cartOf(userId) };
+      return { cart: cartOf(userId) };
     },
-    async setItemQuantity(request) {
-      await record("setItemQuantity", request);
-      const { userId = "", productId = "", quantity = 0 } = request;
+    setItemQuantity: ({ userId, productId, quantity }) => {
       checkQuantity(quantity, 0);
-      const lines = linesOf(userId);
-      const line = lines.find((l) => l.productId === productId);
+      const line = linesOf(userId).find((l) => l.productId === productId);
       if (!line) throw new ServiceError("not_found", `product ${productId} is not in the cart`);
       line.quantity = quantity;
       carts.set(
         userId,
-        lines.filter((l) => l.quantity > 0),
+        linesOf(userId).filter((l) => l.quantity > 0),
       );
-      return { $typeName: "tessera.cart.v1.SetItemQuantityResponse", cart: cartOf(userId) };
+      return { cart: cartOf(userId) };
     },
-    async removeItem(request) {
-      await record("removeItem", request);
-      const { userId = "", productId = "" } = request;
+    removeItem: ({ userId, productId }) => {
       carts.set(
         userId,
         linesOf(userId).filter((l) => l.productId !== productId),
       );
-      return { $typeName: "tessera.cart.v1.RemoveItemResponse", cart: cartOf(userId) };
+      return { cart: cartOf(userId) };
     },
-    async clearCart(request) {
-      await record("clearCart", request);
-      carts.delete(request.userId ?? "");
-      return { $typeName: "tessera.cart.v1.ClearCartResponse", cart: cartOf(request.userId ?? "") };
+    clearCart: ({ userId }) => {
+      carts.delete(userId);
+      return { cart: cartOf(userId) };
     },
-  };
+  });
   return {
-    client,
-    calls,
-    failWith,
+    ...fake,
     /** The user's cart as the orders service snapshots it at checkout. */
     cartOf,
     /** Empties the user's cart, as the cart service does on OrderPlaced. */

@@ -1,11 +1,11 @@
-import type { Product } from "@tessera/contracts/catalog/v1";
+import { CatalogService, type Product } from "@tessera/contracts/catalog/v1";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ServiceError } from "@tessera/kit";
-import type { CatalogClient } from "../routes/products.ts";
-import { createRecorder } from "./recorder.ts";
+import { createFakeClient } from "./fake-client.ts";
 
 /** A product message as the catalog client returns it. */
 export function productMessage(overrides: Partial<Omit<Product, "$typeName">> = {}): Product {
-  const seconds = BigInt(Date.UTC(2026, 0, 2, 3, 4, 5) / 1000);
+  const millis = Date.UTC(2026, 0, 2, 3, 4, 5);
   return {
     $typeName: "tessera.catalog.v1.Product",
     id: "01970000-0000-7000-8000-000000000001",
@@ -16,41 +16,25 @@ export function productMessage(overrides: Partial<Omit<Product, "$typeName">> = 
     categories: ["camping", "tents"],
     imageUrl: "/images/products/tent-2p-ultra.svg",
     attributes: { weight: "1.4 kg" },
-    createTime: { $typeName: "google.protobuf.Timestamp", seconds, nanos: 123_000_000 },
-    updateTime: { $typeName: "google.protobuf.Timestamp", seconds, nanos: 0 },
+    createTime: timestampFromMs(millis + 123),
+    updateTime: timestampFromMs(millis),
     ...overrides,
   };
 }
 
-/**
- * An in-memory stand-in for the catalog client, for in-process tests of the HTTP layer: it records
- * each call with the request context it ran in, and fails every call while `failWith` is set.
- */
+/** A stand-in for the catalog: lists (one page), searches names, and gets `products` by id. */
 export function createFakeCatalog(products: Product[] = [productMessage()]) {
-  const { calls, record, failWith } = createRecorder();
-  const client: CatalogClient = {
-    async listProducts(request) {
-      await record("listProducts", request);
-      const selected = products.filter((p) => !request.category || p.categories.includes(request.category));
-      return { $typeName: "tessera.catalog.v1.ListProductsResponse", products: selected, nextPageToken: "" };
+  return createFakeClient(CatalogService, {
+    listProducts: ({ category }) => ({
+      products: products.filter((p) => category === "" || p.categories.includes(category)),
+    }),
+    searchProducts: ({ query }) => ({
+      products: products.filter((p) => p.name.toLowerCase().includes(query.toLowerCase())),
+    }),
+    getProduct: ({ id }) => {
+      const product = products.find((p) => p.id === id);
+      if (!product) throw new ServiceError("not_found", `product ${id} not found`);
+      return { product };
     },
-    async searchProducts(request) {
-      await record("searchProducts", request);
-      const selected = products.filter((p) =>
-        p.name.toLowerCase().includes(String(request.query).toLowerCase()),
-      );
-      return {
-        $typeName: "tessera.catalog.v1.SearchProductsResponse",
-        products: selected,
-        nextPageToken: "",
-      };
-    },
-    async getProduct(request) {
-      await record("getProduct", request);
-      const product = products.find((p) => p.id === request.id);
-      if (!product) throw new ServiceError("not_found", `product ${request.id} not found`);
-      return { $typeName: "tessera.catalog.v1.GetProductResponse", product };
-    },
-  };
-  return { client, calls, failWith };
+  });
 }

@@ -1,6 +1,6 @@
-import type { Notification } from "@tessera/contracts/notifications/v1";
-import type { NotificationsClient } from "../routes/notifications.ts";
-import { createRecorder, pageOf, timestampOf } from "./recorder.ts";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { NotificationsService, type Notification } from "@tessera/contracts/notifications/v1";
+import { createFakeClient, pageOf } from "./fake-client.ts";
 
 /** A notification message as the notifications client returns it. */
 export function notificationMessage(overrides: Partial<Omit<Notification, "$typeName">> = {}): Notification {
@@ -13,27 +13,20 @@ export function notificationMessage(overrides: Partial<Omit<Notification, "$type
     subject: "Your order is confirmed",
     body: "We are packing your Ultralight Two-Person Tent.",
     emailed: false,
-    createTime: timestampOf(Date.UTC(2026, 0, 3, 10, 0, 0, 250)),
+    createTime: timestampFromMs(Date.UTC(2026, 0, 3, 10, 0, 0, 250)),
     ...overrides,
   };
 }
 
-/** An in-memory stand-in for the notifications service: a user's own notifications, newest first. */
+/** A stand-in for the notifications service: a user's own notifications, newest first. */
 export function createFakeNotifications(notifications: Notification[] = [notificationMessage()]) {
-  const { calls, record, failWith } = createRecorder();
-  const client: NotificationsClient = {
-    async listMyNotifications(request) {
-      await record("listMyNotifications", request);
+  return createFakeClient(NotificationsService, {
+    listMyNotifications: ({ userId, pageSize, pageToken }) => {
       const mine = notifications
-        .filter((n) => n.userId === request.userId)
+        .filter((n) => n.userId === userId)
         .sort((a, b) => Number((b.createTime?.seconds ?? 0n) - (a.createTime?.seconds ?? 0n)));
-      const { page, nextPageToken } = pageOf(mine, request.pageSize ?? 0, request.pageToken ?? "");
-      return {
-        $typeName: "tessera.notifications.v1.ListMyNotificationsResponse",
-        notifications: page,
-        nextPageToken,
-      };
+      const { page, nextPageToken } = pageOf(mine, pageSize, pageToken);
+      return { notifications: page, nextPageToken };
     },
-  };
-  return { client, calls, failWith };
+  });
 }

@@ -1,8 +1,8 @@
-import { OrderStatus, type Order } from "@tessera/contracts/orders/v1";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { OrdersService, OrderStatus, type Order } from "@tessera/contracts/orders/v1";
 import { newId, ServiceError } from "@tessera/kit";
-import type { OrdersClient } from "../routes/orders.ts";
 import type { FakeCart } from "./fake-cart.ts";
-import { createRecorder, pageOf, timestampOf } from "./recorder.ts";
+import { createFakeClient, pageOf } from "./fake-client.ts";
 
 // Before payment is captured, an order can still be cancelled (the saga compensates).
 const cancellable = new Set<OrderStatus>([
@@ -12,14 +12,12 @@ const cancellable = new Set<OrderStatus>([
 ]);
 
 /**
- * An in-memory stand-in for the orders service, with its rules: PlaceOrder snapshots the user's
- * cart into a PENDING order (the cart then empties, as on OrderPlaced), the same idempotency key
- * returns the same order, a user sees only their own orders (another's is not_found), lists are
- * newest first, and only an order not yet confirmed or rejected can be cancelled. `advance` plays
- * the saga's part.
+ * A stand-in for the orders service, with its rules: PlaceOrder snapshots the user's cart into a
+ * PENDING order (the cart then empties, as on OrderPlaced), the same idempotency key returns the
+ * same order, a user sees only their own orders (another's is not_found), lists are newest first,
+ * and only an order not yet confirmed or rejected can be cancelled. `advance` plays the saga's part.
  */
 export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
-  const { calls, record, failWith } = createRecorder();
   const orders: Order[] = [];
   const byKey = new Map<string, Order>();
   const tokens = new Map<string, string>();
@@ -30,10 +28,32 @@ export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
     return order;
   };
 
-  const client: OrdersClient = {
-    async placeOrder(request) {
-      await record("placeOrder", request);
-      const { userId = "", idempotencyKey = "", cardToken = "" } = request;
+  const place = (userId: string, key: string, cardToken: string): Order => {
+    const { items, subtotal } = cart.cartOf(userId);
+    if (items.length === 0) {
+      throw new ServiceError("failed_precondition", "the cart is empty", { reason: "cart-empty" });
+    }
+    const time = timestampFromMs(now());
+    const order: Order = {
+      $typeName: "tessera.orders.v1.Order",
+      id: newId(),
+      userId,
+      status: OrderStatus.PENDING,
+      lines: items.map((item) => ({ ...item, $typeName: "tessera.orders.v1.OrderLine" })),
+      total: subtotal,
+      reason: "",
+      createTime: time,
+      updateTime: time,
+    };
+    orders.push(order);
+    byKey.set(key, order);
+    tokens.set(order.id, cardToken);
+    cart.clear(userId);
+    return order;
+  };
+
+  const fake = createFakeClient(OrdersService, {
+    placeOrder: ({ userId, idempotencyKey, cardToken }) => {
       if (idempotencyKey === "" || cardToken === "") {
         throw new ServiceError("invalid_argument", "idempotency_key and card_token are required");
       }
@@ -44,64 +64,34 @@ export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
           reason: "idempotency-key-reused",
         });
       }
-      if (placed) {
-        return { $typeName: "tessera.orders.v1.PlaceOrderResponse", order: { ...placed }, replayed: true };
-      }
-      const { items, subtotal } = cart.cartOf(userId);
-      if (items.length === 0) {
-        throw new ServiceError("failed_precondition", "the cart is empty", { reason: "cart-empty" });
-      }
-      const time = timestampOf(now());
-      const order: Order = {
-        $typeName: "tessera.orders.v1.Order",
-        id: newId(),
-        userId,
-        status: OrderStatus.PENDING,
-        lines: items.map((item) => ({ ...item, $typeName: "tessera.orders.v1.OrderLine" })),
-        total: subtotal,
-        reason: "",
-        createTime: time,
-        updateTime: time,
-      };
-      orders.push(order);
-      byKey.set(key, order);
-      tokens.set(order.id, cardToken);
-      cart.clear(userId);
-      return { $typeName: "tessera.orders.v1.PlaceOrderResponse", order: { ...order }, replayed: false };
+      if (placed) return { order: { ...placed }, replayed: true };
+      return { order: { ...place(userId, key, cardToken) }, replayed: false };
     },
-    async getOrder(request) {
-      await record("getOrder", request);
-      const order = own(request.userId ?? "", request.orderId ?? "");
-      return { $typeName: "tessera.orders.v1.GetOrderResponse", order: { ...order } };
+    getOrder: ({ userId, orderId }) => ({ order: { ...own(userId, orderId) } }),
+    listMyOrders: ({ userId, pageSize, pageToken }) => {
+      const mine = orders.filter((o) => o.userId === userId).reverse();
+      const { page, nextPageToken } = pageOf(mine, pageSize, pageToken);
+      return { orders: page, nextPageToken };
     },
-    async listMyOrders(request) {
-      await record("listMyOrders", request);
-      const mine = orders.filter((o) => o.userId === request.userId).reverse();
-      const { page, nextPageToken } = pageOf(mine, request.pageSize ?? 0, request.pageToken ?? "");
-      return { $typeName: "tessera.orders.v1.ListMyOrdersResponse", orders: page, nextPageToken };
-    },
-    async cancelOrder(request) {
-      await record("cancelOrder", request);
-      const order = own(request.userId ?? "", request.orderId ?? "");
+    cancelOrder: ({ userId, orderId }) => {
+      const order = own(userId, orderId);
       if (cancellable.has(order.status)) {
         order.status = OrderStatus.CANCELLED;
         order.reason = "cancelled by the customer";
-        order.updateTime = timestampOf(now());
+        order.updateTime = timestampFromMs(now());
       } else if (order.status !== OrderStatus.CANCELLED) {
         throw new ServiceError("failed_precondition", `order ${order.id} can no longer be cancelled`);
       }
-      return { $typeName: "tessera.orders.v1.CancelOrderResponse", order: { ...order } };
+      return { order: { ...order } };
     },
-  };
+  });
   return {
-    client,
-    calls,
-    failWith,
+    ...fake,
     /** Moves an order on, as the saga would. */
     advance(orderId: string, status: OrderStatus, reason = "") {
       const order = orders.find((o) => o.id === orderId);
       if (!order) throw new Error(`no order ${orderId}`);
-      Object.assign(order, { status, reason, updateTime: timestampOf(now()) });
+      Object.assign(order, { status, reason, updateTime: timestampFromMs(now()) });
     },
   };
 }

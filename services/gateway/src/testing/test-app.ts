@@ -21,14 +21,16 @@ export interface TestApp {
   logs: Record<string, unknown>[];
 }
 
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  catalog?: CatalogClient;
+}
+
 /**
  * The gateway app on fakes of the services it calls (or the real `catalog` given), with its logs
  * captured. The fake orders service snapshots the fake cart, as the real one reads the cart.
  */
-export async function buildTestApp({
-  env = {},
-  catalog,
-}: { env?: Record<string, string>; catalog?: CatalogClient } = {}): Promise<TestApp> {
+export async function buildTestApp({ env = {}, catalog }: TestAppOptions = {}): Promise<TestApp> {
   const fake = createFakeCatalog();
   const cart = createFakeCart();
   const orders = createFakeOrders(cart);
@@ -54,14 +56,20 @@ export async function buildTestApp({
 }
 
 /**
- * For a test file whose tests each build their own embedded-mode app: returns `start`, and closes
- * the app a test started once it ends. Call it at the top level of the file.
+ * For a test file whose tests each build their own app: returns `start`, and closes the app a test
+ * started once it ends. Call it at the top level of the file.
  */
-export function embeddedAppPerTest(): () => Promise<TestApp> {
+export function appPerTest(): (options?: TestAppOptions) => Promise<TestApp> {
   let current: TestApp | undefined;
   afterEach(async () => {
     await current?.app.close();
     current = undefined;
   });
-  return async () => (current = await buildTestApp({ env: { TESSERA_MODE: "embedded" } }));
+  return async (options) => (current = await buildTestApp(options));
+}
+
+/** `appPerTest` for apps in embedded mode, where the development user header is accepted. */
+export function embeddedAppPerTest(): () => Promise<TestApp> {
+  const start = appPerTest();
+  return () => start({ env: { TESSERA_MODE: "embedded" } });
 }
