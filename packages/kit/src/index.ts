@@ -9,6 +9,7 @@ export type { PeriodicRun } from "./periodic.ts";
 // RPC: typed servers and clients from the contracts' descriptors, errors as gRPC statuses.
 export { createRpcServer, type RpcServer, type ServiceImpl, type CallContext } from "./rpc/server.ts";
 export { createClient, type Client, type ClientOptions } from "./rpc/client.ts";
+export type { MethodsOf } from "./rpc/definition.ts";
 export { ServiceError, type ErrorCode } from "./errors.ts";
 export { runWithContext, currentContext, type RequestContext } from "./context.ts";
 
