@@ -55,4 +55,4 @@ export async function createInventory({ env, now, sweepBatchSize }: CreateInvent
   return { service, store, admin, reservations };
 }
 
-export type Inventory = Awaited<ReturnType<typeof createInventory>>;
+export type InventoryWiring = Awaited<ReturnType<typeof createInventory>>;

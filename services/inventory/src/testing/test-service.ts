@@ -1,14 +1,15 @@
 // Test support (imported by tests only): the inventory as main.ts wires it, on a fresh database.
+import type { Db } from "@tessera/kit";
 import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
-import { createInventory, type Inventory } from "../wiring.ts";
+import { createInventory, type InventoryWiring } from "../wiring.ts";
 
 export interface TestClock {
   now: () => Date;
   advance: (ms: number) => void;
 }
 
-export interface TestInventory extends Inventory {
-  db: Inventory["service"]["db"];
+export interface TestInventory extends InventoryWiring {
+  db: Db;
   clock: TestClock;
   database: TestDatabase;
   rpcPort: number;
@@ -29,7 +30,7 @@ export async function startTestInventory({
   const database = await createTestDatabase("inventory");
   let now = new Date();
   const clock: TestClock = { now: () => now, advance: (ms) => (now = new Date(now.getTime() + ms)) };
-  let inventory: Inventory | undefined;
+  let inventory: InventoryWiring | undefined;
   try {
     inventory = await createInventory({
       env: {
