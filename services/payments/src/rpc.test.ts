@@ -10,15 +10,8 @@ import {
 } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PaymentsConfig } from "./config.ts";
-import {
-  authorizePayment,
-  capturePayment,
-  deliver,
-  publishedEvents,
-  settled,
-  startTestPayments,
-  type TestPayments,
-} from "./test-fixture.ts";
+import { authorizePayment, capturePayment, deliver, publishedEvents, settled } from "./testing/commands.ts";
+import { startTestPayments, type TestPayments } from "./testing/test-service.ts";
 
 describe("payments over gRPC and the direct transport", () => {
   let orders: TestProducer;
@@ -27,7 +20,7 @@ describe("payments over gRPC and the direct transport", () => {
 
   beforeAll(async () => {
     orders = await startTestProducer("orders");
-    t = await startTestPayments({ subscribe: true, env: { ORDERS_ADDR: orders.address } });
+    t = await startTestPayments({ env: { ORDERS_ADDR: orders.address } });
     client = createClient(PaymentsService, `127.0.0.1:${t.rpcPort}`);
   });
 
