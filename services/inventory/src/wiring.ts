@@ -23,7 +23,7 @@ export interface CreateInventoryOptions {
 }
 
 /**
- * The inventory on a service: the stock RPCs, the saga-commands and catalog-products
+ * Builds the inventory service: the stock RPCs, the saga-commands and catalog-products
  * subscriptions and the expiry sweep. main.ts calls this, and so do the tests; the caller starts
  * the service.
  */

@@ -18,7 +18,7 @@ export interface CreateOrdersOptions {
 }
 
 /**
- * The orders service on a service: the orders RPCs (reading carts from the cart service), the
+ * Builds the orders service: its RPCs (reading carts from the cart service), the
  * saga's subscription to the answers of inventory and payments, and the timeout sweep. main.ts
  * calls this, and so do the tests; the caller starts the service.
  */

@@ -21,7 +21,7 @@ export interface CreatePaymentsOptions {
 }
 
 /**
- * Payments on a service: the RPC handlers, the saga-commands subscription, the processor-call
+ * Builds the payments service: the RPC handlers, the saga-commands subscription, the processor-call
  * worker and the card processor simulator (state in the service's database, schema
  * card_simulator). main.ts calls this, and so do the tests; the caller starts the service.
  */
