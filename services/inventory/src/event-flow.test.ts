@@ -3,7 +3,8 @@ import { CommitStockSchema, ReserveStockSchema } from "@tessera/contracts/orders
 import { newId, type Service } from "@tessera/kit";
 import { startTestProducer, type TestProducer, waitFor } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishedAbout, startTestInventory, type TestInventory } from "./test-inventory.ts";
+import { publishedAbout } from "./testing/events.ts";
+import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
 
 describe("events from the catalog and the orders service, over the direct transport", () => {
   const producers: TestProducer[] = [];
@@ -19,7 +20,6 @@ describe("events from the catalog and the orders service, over the direct transp
     catalog = catalogProducer.service;
     orders = ordersProducer.service;
     inventory = await startTestInventory({
-      subscribe: true,
       env: { CATALOG_ADDR: catalogProducer.address, ORDERS_ADDR: ordersProducer.address },
     });
   });

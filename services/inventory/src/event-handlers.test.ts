@@ -3,7 +3,8 @@ import { CommitStockSchema, ReleaseStockSchema, ReserveStockSchema } from "@tess
 import { newId } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { productChangedHandler, sagaCommandHandler } from "./event-handlers.ts";
-import { publishedAbout, received, startTestInventory, type TestInventory } from "./test-inventory.ts";
+import { publishedAbout, received } from "./testing/events.ts";
+import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
 
 let inventory: TestInventory;
 let handle: ReturnType<typeof sagaCommandHandler>;

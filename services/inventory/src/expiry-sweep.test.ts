@@ -1,16 +1,17 @@
 import { ReserveStockSchema } from "@tessera/contracts/orders/v1";
-import { newId } from "@tessera/kit";
+import { createDb, newId } from "@tessera/kit";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sagaCommandHandler } from "./event-handlers.ts";
-import { startExpirySweep } from "./expiry-sweep.ts";
-import { publishedAbout, received, startTestInventory, type TestInventory } from "./test-inventory.ts";
+import { publishedAbout, received } from "./testing/events.ts";
+import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
 
 describe("the background expiry sweep", () => {
   let inventory: TestInventory;
 
   beforeAll(async () => {
-    inventory = await startTestInventory();
+    // The wiring's sweep, every 50 ms, in batches of two: it keeps going while whole batches come back.
+    inventory = await startTestInventory({ env: { INVENTORY_SWEEP_INTERVAL_MS: "50" }, sweepBatchSize: 2 });
   });
 
   afterAll(async () => {
@@ -40,26 +41,10 @@ describe("the background expiry sweep", () => {
     const live = await reserveFor(600);
     inventory.clock.advance(2_000);
 
-    // A batch of two: the sweep keeps going while whole batches come back.
-    const sweep = startExpirySweep({
-      reservations: inventory.reservations,
-      intervalMs: 20,
-      log: inventory.service.log,
-      batchSize: 2,
-    });
-    try {
-      const deadline = Date.now() + 5_000;
-      while (Date.now() < deadline) {
-        const statuses = await Promise.all(expiring.map(statusOf));
-        if (statuses.every((status) => status === "EXPIRED")) break;
-        await sleep(20);
-      }
-    } finally {
-      await sweep.stop();
-    }
-
+    await expect
+      .poll(async () => Promise.all(expiring.map(statusOf)), { timeout: 10_000, interval: 20 })
+      .toEqual(["EXPIRED", "EXPIRED", "EXPIRED"]);
     for (const orderId of expiring) {
-      expect(await statusOf(orderId)).toBe("EXPIRED");
       expect((await publishedAbout(inventory.db, orderId)).map((e) => e.type)).toEqual([
         "StockReserved",
         "StockReleased",
@@ -67,18 +52,24 @@ describe("the background expiry sweep", () => {
     }
     expect(await statusOf(live)).toBe("HELD");
     expect(await inventory.store.stockOf(["SWEPT"])).toMatchObject([{ onHand: 10n, reserved: 1n }]);
+    const metrics = await inventory.service.metrics.registry.metrics();
+    expect(metrics).toMatch(/periodic_job_runs_total\{[^}]*job="expiry-sweep"[^}]*outcome="ok"[^}]*\} [1-9]/);
   });
 
-  it("runs no more once stopped", async () => {
+  it("runs no more once the service stopped", async () => {
     const orderId = await reserveFor(1);
-    const sweep = startExpirySweep({
-      reservations: inventory.reservations,
-      intervalMs: 20,
-      log: inventory.service.log,
-    });
-    await sweep.stop();
+    await inventory.service.stop();
     inventory.clock.advance(2_000);
-    await sleep(100);
-    expect(await statusOf(orderId)).toBe("HELD");
+    await sleep(200);
+    const db = createDb({ connectionString: inventory.database.url, max: 1 });
+    try {
+      const { rows } = await db.query<{ status: string }>(
+        "SELECT status FROM reservations WHERE order_id = $1",
+        [orderId],
+      );
+      expect(rows).toEqual([{ status: "HELD" }]);
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sagaCommandHandler } from "./event-handlers.ts";
 import { Reservations } from "./reservations.ts";
 import { StockStore } from "./stock-store.ts";
-import { publishedAbout, received, startTestInventory, type TestInventory } from "./test-inventory.ts";
+import { publishedAbout, received } from "./testing/events.ts";
+import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
 
 const racers = 50;
 

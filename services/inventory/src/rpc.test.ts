@@ -3,7 +3,8 @@ import { CommitStockSchema, ReserveStockSchema } from "@tessera/contracts/orders
 import { createClient, newId, type Client } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sagaCommandHandler } from "./event-handlers.ts";
-import { received, startTestInventory, type TestInventory } from "./test-inventory.ts";
+import { received } from "./testing/events.ts";
+import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
 
 describe("inventory over gRPC on PostgreSQL", () => {
   let inventory: TestInventory;

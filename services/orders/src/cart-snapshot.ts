@@ -1,7 +1,7 @@
 import type { Cart } from "@tessera/contracts/cart/v1";
 import { limits, withinLimit } from "@tessera/contracts/limits";
-import { ServiceError } from "@tessera/kit";
-import { uuid, type OrderLine } from "./order.ts";
+import { isUuid, ServiceError } from "@tessera/kit";
+import type { OrderLine } from "./order.ts";
 
 export interface CartSnapshot {
   /** The cart these lines came from: the user's orders never share one. */
@@ -25,7 +25,7 @@ export function snapshotCart(cart: Cart | undefined): CartSnapshot {
   if (!cart.pricesCurrent) {
     throw new ServiceError("unavailable", "the catalog could not confirm the current prices; try again");
   }
-  if (!uuid.test(cart.cartId)) throw new ServiceError("unavailable", "the cart has no id yet; try again");
+  if (!isUuid(cart.cartId)) throw new ServiceError("unavailable", "the cart has no id yet; try again");
   if (items.length > limits.cartLines.max) {
     throw new ServiceError("failed_precondition", `the cart has more than ${limits.cartLines.max} lines`);
   }

@@ -63,6 +63,3 @@ export type StockState = "requested" | "reserved" | "rejected" | "releasing" | "
  */
 export type PaymentState =
   "none" | "requested" | "declined" | "voiding" | "voided" | "capturing" | "captured";
-
-/** Order ids are UUIDs (v7 when created here). */
-export const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,11 +1,11 @@
 import { OrderStatus, OrdersService } from "@tessera/contracts/orders/v1";
 import { createClient, newId, ServiceError } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCartDouble, type CartDouble } from "./cart-double.ts";
-import { startTestOrders, type TestOrders } from "./test-service.ts";
+import { startCartDouble, type CartDouble } from "./testing/cart-double.ts";
+import { startTestOrders, type TestOrders } from "./testing/test-service.ts";
 
 // PlaceOrder calls the cart over gRPC. The real cart is a separate service, so these tests serve a
-// test double of it (cart-double.ts) on a real gRPC port: the call, its deadline and its errors
+// test double of it (testing/cart-double.ts) on a real gRPC port: the call, its deadline and its errors
 // are the production ones; only the cart's own storage is not there.
 let cart: CartDouble;
 let t: TestOrders;
@@ -372,22 +372,34 @@ describe("ListMyOrders and ListOrders", () => {
     expect(orders.map((o) => o.userId)).toEqual(expect.arrayContaining(["alice", "bob", "lister"]));
   });
 
+  const token = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const id = "0195a5c0-0000-7000-8000-0000000000ff";
+
   it.each([
     ["a negative page size", { userId: "lister", pageSize: -1 }],
     ["a huge page size", { userId: "lister", pageSize: 101 }],
     ["a malformed page token", { userId: "lister", pageToken: "%%%" }],
+    ["a ListOrders page token", { userId: "lister", pageToken: token({ list: "all", id }) }],
     [
-      "a ListOrders page token",
-      {
-        userId: "lister",
-        pageToken: Buffer.from('{"list":"all","id":"0195a5c0-0000-7000-8000-0000000000ff"}').toString(
-          "base64url",
-        ),
-      },
+      "a page token whose id is no UUID",
+      { userId: "lister", pageToken: token({ list: "mine", id: "1; DROP" }) },
     ],
+    ["a page token of the wrong shape", { userId: "lister", pageToken: token(["mine", id]) }],
+    [
+      "a page token that is not JSON",
+      { userId: "lister", pageToken: Buffer.from("no").toString("base64url") },
+    ],
+    ["a page token outside base64url", { userId: "lister", pageToken: "a+b/c=" }],
+    ["a huge page token", { userId: "lister", pageToken: "a".repeat(513) }],
     ["no user id", { userId: "" }],
   ])("rejects %s with invalid_argument", async (_, request) => {
     await expect(t.client.listMyOrders(request)).rejects.toMatchObject({ code: "invalid_argument" });
+  });
+
+  it("refuses a ListMyOrders page token in ListOrders", async () => {
+    await expect(t.client.listOrders({ pageToken: token({ list: "mine", id }) })).rejects.toMatchObject({
+      code: "invalid_argument",
+    });
   });
 });
 

@@ -1,14 +1,37 @@
 import type { CartService } from "@tessera/contracts/cart/v1";
-import { newId, ServiceError, type Client, type Db } from "@tessera/kit";
+import {
+  createPageTokens,
+  isUuid,
+  newId,
+  ServiceError,
+  uuidPattern,
+  z,
+  type Client,
+  type Db,
+} from "@tessera/kit";
 import { snapshotCart } from "./cart-snapshot.ts";
 import { IdempotencyKeys, placeOrderFingerprint } from "./idempotency-keys.ts";
-import { uuid, type Order } from "./order.ts";
+import type { Order } from "./order.ts";
 import type { OrderStore } from "./order-store.ts";
-import { decodePageToken, encodePageToken } from "./page-token.ts";
 import type { SagaRunner } from "./saga-runner.ts";
 
 export const defaultPageSize = 20;
 export const maxPageSize = 100;
+
+type List = "mine" | "all";
+
+/**
+ * Page tokens are opaque to callers: base64url JSON of the list they page and the last order id of
+ * a page, so a token of one list is refused by the other.
+ */
+const tokensOf = (list: List) =>
+  createPageTokens(z.object({ list: z.literal(list), id: z.string().regex(uuidPattern) }), {
+    maxLength: 512,
+  });
+const pageTokens: Record<List, ReturnType<typeof tokensOf>> = {
+  mine: tokensOf("mine"),
+  all: tokensOf("all"),
+};
 
 export interface OrdersOptions {
   db: Db;
@@ -152,7 +175,7 @@ export class Orders {
     const problems = userIdProblems(request.userId);
     if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
     const limit = pageSize(request.pageSize);
-    const cursor = decodePageToken(request.pageToken, "mine");
+    const cursor = pageTokens.mine.decode(request.pageToken);
     const rows = await this.#store.listByUser({
       userId: request.userId,
       before: cursor?.id,
@@ -164,7 +187,7 @@ export class Orders {
   /** Every order, oldest first (administration, the consistency checker). */
   async list(request: { pageSize: number; pageToken: string }): Promise<Page> {
     const limit = pageSize(request.pageSize);
-    const cursor = decodePageToken(request.pageToken, "all");
+    const cursor = pageTokens.all.decode(request.pageToken);
     return page(await this.#store.list({ after: cursor?.id, limit: limit + 1 }), limit, "all");
   }
 
@@ -187,7 +210,7 @@ function userIdProblems(userId: string): string[] {
 }
 
 function validateIds(userId: string, orderId: string): void {
-  const problems = [...userIdProblems(userId), ...(uuid.test(orderId) ? [] : ["order_id must be a UUID"])];
+  const problems = [...userIdProblems(userId), ...(isUuid(orderId) ? [] : ["order_id must be a UUID"])];
   if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
 }
 
@@ -199,11 +222,11 @@ function pageSize(requested: number): number {
   return requested;
 }
 
-function page(rows: Order[], limit: number, list: "mine" | "all"): Page {
+function page(rows: Order[], limit: number, list: List): Page {
   const orders = rows.slice(0, limit);
   const last = orders.at(-1);
   return {
     orders,
-    nextPageToken: rows.length > limit && last ? encodePageToken({ list, id: last.id }) : "",
+    nextPageToken: rows.length > limit && last ? pageTokens[list].encode({ list, id: last.id }) : "",
   };
 }

@@ -14,7 +14,7 @@ import { newId, type EventEnvelope } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Order } from "./order.ts";
 import { sagaHandler } from "./saga-events.ts";
-import { startTestOrders, type TestOrders } from "./test-service.ts";
+import { startTestOrders, type TestOrders } from "./testing/test-service.ts";
 
 let t: TestOrders;
 let handle: ReturnType<typeof sagaHandler>;

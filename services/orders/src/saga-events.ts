@@ -9,8 +9,7 @@ import {
   PaymentDeclinedSchema,
   PaymentVoidedSchema,
 } from "@tessera/contracts/payments/v1";
-import { ServiceError, type EventHandler } from "@tessera/kit";
-import { uuid } from "./order.ts";
+import { isUuid, ServiceError, type EventHandler } from "@tessera/kit";
 import type { SagaInput } from "./saga.ts";
 import type { SagaRunner } from "./saga-runner.ts";
 
@@ -35,7 +34,7 @@ type SagaEvent = Parameters<EventHandler<typeof sagaEvents>>[0]["data"];
 export function sagaHandler(saga: SagaRunner): EventHandler<typeof sagaEvents> {
   return async ({ envelope, data }, tx) => {
     const orderId = data.orderId || envelope.subject;
-    if (!uuid.test(orderId)) {
+    if (!isUuid(orderId)) {
       throw new ServiceError("invalid_argument", `${envelope.type} ${envelope.id} names no order id`);
     }
     const order = await saga.advance(tx, orderId, sagaInput(data));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decide, type Decision, type SagaInput } from "./saga.ts";
-import { all, at, orderId, pending, run, states, step, types } from "./saga-fixtures.ts";
+import { all, at, orderId, pending, run, states, step, types } from "./testing/saga-fixtures.ts";
 
 describe("decide in sequence", () => {
   it("runs the happy path to a captured, committed order", () => {

@@ -2,15 +2,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Db, Metrics, Service, Tx } from "@tessera/kit";
 import type { Order } from "./order.ts";
 import type { OrderStore } from "./order-store.ts";
-import {
-  begin,
-  decide,
-  sagaMessageSchemas,
-  type Decision,
-  type NewOrder,
-  type SagaInput,
-  type SagaSettings,
-} from "./saga.ts";
+import { begin, decide, type Decision, type NewOrder, type SagaInput, type SagaSettings } from "./saga.ts";
+import { sagaMessageSchemas } from "./saga-messages.ts";
 
 type Publish = Service<unknown>["publish"];
 type Schemas = typeof sagaMessageSchemas;

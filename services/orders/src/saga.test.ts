@@ -18,7 +18,7 @@ import {
   t0,
   types,
   userId,
-} from "./saga-fixtures.ts";
+} from "./testing/saga-fixtures.ts";
 
 describe("begin", () => {
   it("places a PENDING order that waits one step for stock, with OrderPlaced and ReserveStock", () => {

@@ -1,18 +1,15 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import {
-  AuthorizePaymentSchema,
-  CapturePaymentSchema,
-  CommitStockSchema,
-  OrderCancelledSchema,
-  OrderConfirmedSchema,
-  OrderPlacedSchema,
-  OrderRejectedSchema,
-  ReleaseStockSchema,
-  ReserveStockSchema,
-  VoidPaymentSchema,
-} from "@tessera/contracts/orders/v1";
 import { ServiceError } from "@tessera/kit";
-import type { Order, OrderLine } from "./order.ts";
+import type { Order } from "./order.ts";
+import {
+  cancelled,
+  rejected,
+  releaseStock,
+  stockLines,
+  total,
+  voidPayment,
+  type Command,
+  type OrderEvent,
+} from "./saga-messages.ts";
 
 /**
  * The checkout saga as a pure function: `decide(order, input)` says what the order becomes and
@@ -21,27 +18,6 @@ import type { Order, OrderLine } from "./order.ts";
  * no longer waits for changes nothing, unless it left something held (stock reserved or a payment
  * authorized after the order ended) — then it is released or voided, once.
  */
-
-export const sagaMessageSchemas = {
-  OrderPlaced: OrderPlacedSchema,
-  OrderConfirmed: OrderConfirmedSchema,
-  OrderRejected: OrderRejectedSchema,
-  OrderCancelled: OrderCancelledSchema,
-  ReserveStock: ReserveStockSchema,
-  ReleaseStock: ReleaseStockSchema,
-  CommitStock: CommitStockSchema,
-  AuthorizePayment: AuthorizePaymentSchema,
-  CapturePayment: CapturePaymentSchema,
-  VoidPayment: VoidPaymentSchema,
-} as const;
-
-type Schemas = typeof sagaMessageSchemas;
-type MessageOf<K extends keyof Schemas> = { type: K; data: MessageInitShape<Schemas[K]> };
-
-export type OrderEvent = MessageOf<"OrderPlaced" | "OrderConfirmed" | "OrderRejected" | "OrderCancelled">;
-export type Command = MessageOf<
-  "ReserveStock" | "ReleaseStock" | "CommitStock" | "AuthorizePayment" | "CapturePayment" | "VoidPayment"
->;
 
 /** What moves an order: an answer from inventory or payments, its step's deadline, or the customer. */
 export type SagaInput =
@@ -284,32 +260,3 @@ function change(
 }
 
 const unchanged = (order: Order): Decision => ({ order, commands: [], events: [] });
-
-const total = (order: Order) => ({ currencyCode: order.currency, amountMinor: order.totalMinor });
-
-const releaseStock = (order: Order, reason: string): Command => ({
-  type: "ReleaseStock",
-  data: { orderId: order.id, reason },
-});
-
-const voidPayment = (order: Order, reason: string): Command => ({
-  type: "VoidPayment",
-  data: { orderId: order.id, reason },
-});
-
-const rejected = (order: Order, reason: string): OrderEvent => ({
-  type: "OrderRejected",
-  data: { orderId: order.id, userId: order.userId, reason },
-});
-
-const cancelled = (order: Order, reason: string): OrderEvent => ({
-  type: "OrderCancelled",
-  data: { orderId: order.id, userId: order.userId, reason },
-});
-
-/** One line per SKU: the cart may list a product once, but inventory counts by SKU. */
-function stockLines(lines: readonly OrderLine[]): { sku: string; quantity: number }[] {
-  const bySku = new Map<string, number>();
-  for (const line of lines) bySku.set(line.sku, (bySku.get(line.sku) ?? 0) + line.quantity);
-  return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
-}

@@ -6,50 +6,31 @@ export interface TimeoutSweepOptions {
   db: Db;
   saga: SagaRunner;
   log: Logger;
-  intervalMs: number;
-  /** Whose expired keys each tick forgets too. */
+  /** Whose expired keys each run forgets too. */
   keys?: IdempotencyKeys;
-  /** Orders handled per tick at most, so one tick never runs unbounded. */
+  /** Orders handled per run at most, so one run never goes on unbounded. */
   batch?: number;
 }
 
 /**
- * Times out overdue orders every `intervalMs`: each in its own transaction, skipping orders another
- * replica's sweep holds; and forgets expired idempotency keys. A failing tick is logged and the next
- * one tries again.
+ * One run of the timeout sweep: times out overdue orders, each in its own transaction and skipping
+ * orders another replica's sweep holds, then forgets expired idempotency keys. The wiring runs this
+ * every ORDERS_TIMEOUT_SWEEP_MS; a failed run is done again by the next one.
+ *
+ * @example
+ *   service.every("timeout-sweep", 1_000, () => sweepTimeouts({ db, saga, log, keys }));
  */
-export function startTimeoutSweep({ db, saga, log, intervalMs, keys, batch = 100 }: TimeoutSweepOptions) {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const tick = async () => {
-    try {
-      const handled = await sweepOverdue(db, saga, batch);
-      if (handled > 0) log.info({ "orders.timed_out": handled }, "timed out overdue orders");
-      const forgotten = (await keys?.deleteExpired()) ?? 0;
-      if (forgotten > 0)
-        log.info({ "idempotency_keys.deleted": forgotten }, "forgot expired idempotency keys");
-    } catch (error) {
-      log.warn({ err: error }, "timeout sweep failed; retrying next tick");
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().finally(schedule);
-    }, intervalMs);
-  };
-  schedule();
-
-  return {
-    /** Stops scheduling and waits for a tick in progress. */
-    async stop(): Promise<void> {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+export async function sweepTimeouts({
+  db,
+  saga,
+  log,
+  keys,
+  batch = 100,
+}: TimeoutSweepOptions): Promise<void> {
+  const handled = await sweepOverdue(db, saga, batch);
+  if (handled > 0) log.info({ "orders.timed_out": handled }, "timed out overdue orders");
+  const forgotten = (await keys?.deleteExpired()) ?? 0;
+  if (forgotten > 0) log.info({ "idempotency_keys.deleted": forgotten }, "forgot expired idempotency keys");
 }
 
 /** Times out overdue orders until none is left or `limit` were handled; returns how many. */

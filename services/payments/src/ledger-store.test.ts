@@ -1,13 +1,8 @@
 import { newId } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Payment } from "./payment.ts";
-import {
-  authorizePayment,
-  capturePayment,
-  deliver,
-  startTestPayments,
-  type TestPayments,
-} from "./test-fixture.ts";
+import { authorizePayment, capturePayment, deliver } from "./testing/commands.ts";
+import { startTestPayments, type TestPayments } from "./testing/test-service.ts";
 
 describe("the journal in PostgreSQL", () => {
   let t: TestPayments;

@@ -1,5 +1,5 @@
 import { limits, withinLimit } from "@tessera/contracts/limits";
-import { ServiceError } from "@tessera/kit";
+import { isUuid, ServiceError } from "@tessera/kit";
 import { authorizationEntry, captureEntry, refundEntry, voidEntry, type JournalEntry } from "./ledger.ts";
 
 /**
@@ -41,11 +41,10 @@ export const noCurrency = "XXX";
 /** What one payment may be, shared with the orders service so it never places an order it cannot pay. */
 const { min: minAmountMinor, max: maxAmountMinor } = limits.paymentAmountMinor;
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const userIdPattern = /^[^\s\p{Cc}]{1,128}$/u;
 
 export function requireOrderId(orderId: string): string {
-  if (!uuid.test(orderId)) throw new ServiceError("invalid_argument", "order_id must be a UUID");
+  if (!isUuid(orderId)) throw new ServiceError("invalid_argument", "order_id must be a UUID");
   return orderId.toLowerCase();
 }
 

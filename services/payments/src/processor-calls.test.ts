@@ -3,16 +3,15 @@ import { PaymentsService } from "@tessera/contracts/payments/v1";
 import { createClient, newId } from "@tessera/kit";
 import { startTestProducer, waitFor, type TestProducer } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probeProcessor, type ProcessorProbe } from "./processor-probe.ts";
+import { probeProcessor, type ProcessorProbe } from "./testing/processor-probe.ts";
 import {
   authorizePayment,
   capturePayment,
   deliver,
   publishedEvents,
-  startTestPayments,
   voidPayment,
-  type TestPayments,
-} from "./test-fixture.ts";
+} from "./testing/commands.ts";
+import { startTestPayments, type TestPayments } from "./testing/test-service.ts";
 
 describe("processor calls", () => {
   let orders: TestProducer;
@@ -23,7 +22,6 @@ describe("processor calls", () => {
   beforeAll(async () => {
     orders = await startTestProducer("orders");
     t = await startTestPayments({
-      subscribe: true,
       // Every call takes 300 ms, as a real processor's might: a transaction held across one shows.
       env: {
         ORDERS_ADDR: orders.address,

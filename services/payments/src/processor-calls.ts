@@ -1,5 +1,5 @@
-import { BulkheadPolicy, ExponentialBackoff, halfJitterGenerator } from "cockatiel";
-import { Notifier, ServiceError, type Logger, type Metrics } from "@tessera/kit";
+import { BulkheadPolicy } from "cockatiel";
+import { backoffDelay, Notifier, ServiceError, type Logger, type Metrics } from "@tessera/kit";
 import { ProcessorError } from "./card-processor.ts";
 import type { ProcessorCall } from "./processor-call.ts";
 import type { ProcessorCallStore } from "./processor-call-store.ts";
@@ -19,7 +19,7 @@ export interface ProcessorCallsOptions {
   leaseMs: number;
   /** How often to look for due calls when no notification came (retries, a crashed worker's calls). */
   pollMs: number;
-  /** The first retry's delay; later ones grow exponentially, with jitter, up to 30 s. */
+  /** The first retry's delay, about; later ones grow exponentially, with jitter, up to 30 s (`backoffDelay`). */
   retryBaseMs: number;
   log: Logger;
   metrics: Metrics;
@@ -35,24 +35,20 @@ export interface ProcessorCalls {
 /**
  * The worker that makes recorded processor calls, outside any transaction, many at a time. It
  * takes up due calls as slots of its bulkhead free up, woken by the NOTIFY of a recording commit
- * and polling as a fallback; after a transient failure a call is retried with jittered exponential
- * backoff, after a refusal it is marked failed. Any number of replicas may run it: a call is
- * leased to one worker at a time, and a repeated call gets the processor's first answer anyway.
+ * and polling as a fallback; after a transient failure a call is retried when the kit's backoff
+ * says (from `retryBaseMs`, up to 30 s), after a refusal it is marked failed. Any number of
+ * replicas may run it: a call is leased to one worker at a time, and a repeated call gets the
+ * processor's first answer anyway.
  *
  * @example
  *   const worker = createProcessorCalls({ connectionString, store, settle, concurrency: 32, … });
- *   service.afterMigrate(() => worker.start());
+ *   service.beforeServing(() => worker.start());
  *   service.onStop(() => worker.stop());
  */
 export function createProcessorCalls(options: ProcessorCallsOptions): ProcessorCalls {
   const { store, settle, log, leaseMs, pollMs } = options;
   const notifier = new Notifier(options.connectionString, [channel], log);
   const bulkhead = new BulkheadPolicy(options.concurrency, 0);
-  const backoff = new ExponentialBackoff({
-    generator: halfJitterGenerator,
-    initialDelay: options.retryBaseMs,
-    maxDelay: 30_000,
-  });
   const outcomes = options.metrics.counter(
     "payments_processor_calls_total",
     "Card processor calls taken up, by kind and outcome (settled, retried, failed, handed_back).",
@@ -89,19 +85,13 @@ export function createProcessorCalls(options: ProcessorCallsOptions): ProcessorC
       return store.fail(call.id, message);
     }
     outcomes.inc({ kind: call.kind, outcome: "retried" });
-    const delayMs = retryDelay(call.failures + 1);
+    // The failures are counted on the call (any replica may make it next), not in a running loop.
+    const delayMs = backoffDelay(call.failures + 1, { initialMs: options.retryBaseMs, maxMs: 30_000 });
     log.warn(
       { ...fields, attempt: call.attempts, "retry.delay_ms": delayMs },
       "processor call failed; retrying",
     );
     return store.retryLater(call.id, delayMs, message);
-  }
-
-  function retryDelay(failures: number): number {
-    let delay = backoff.next();
-    // Past 2^16 times the first delay the cap holds anyway.
-    for (let n = 1; n < Math.min(failures, 16); n++) delay = delay.next(undefined);
-    return delay.duration;
   }
 
   async function work(): Promise<void> {

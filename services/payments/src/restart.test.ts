@@ -1,7 +1,8 @@
 import { PaymentsService } from "@tessera/contracts/payments/v1";
 import { createClient, newId } from "@tessera/kit";
 import { describe, expect, it } from "vitest";
-import { authorizePayment, capturePayment, deliver, startTestPayments } from "./test-fixture.ts";
+import { authorizePayment, capturePayment, deliver } from "./testing/commands.ts";
+import { startTestPayments } from "./testing/test-service.ts";
 
 const usd = (amountMinor: bigint) => ({ currencyCode: "USD", amountMinor });
 

@@ -1,6 +1,6 @@
 import { AuthorizePaymentSchema, CapturePaymentSchema } from "@tessera/contracts/orders/v1";
 import { PaymentsService, PaymentStatus } from "@tessera/contracts/payments/v1";
-import { ConfigError, createClient, createService, newId, type Client, type Service } from "@tessera/kit";
+import { ConfigError, createClient, newId, type Client } from "@tessera/kit";
 import {
   createTestDatabase,
   type TestDatabase,
@@ -9,16 +9,9 @@ import {
   waitFor,
 } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PaymentsConfig } from "./config.ts";
-import {
-  authorizePayment,
-  capturePayment,
-  deliver,
-  publishedEvents,
-  settled,
-  startTestPayments,
-  type TestPayments,
-} from "./test-fixture.ts";
+import { authorizePayment, capturePayment, deliver, publishedEvents, settled } from "./testing/commands.ts";
+import { startTestPayments, type TestPayments } from "./testing/test-service.ts";
+import { createPayments } from "./wiring.ts";
 
 describe("payments over gRPC and the direct transport", () => {
   let orders: TestProducer;
@@ -27,7 +20,7 @@ describe("payments over gRPC and the direct transport", () => {
 
   beforeAll(async () => {
     orders = await startTestProducer("orders");
-    t = await startTestPayments({ subscribe: true, env: { ORDERS_ADDR: orders.address } });
+    t = await startTestPayments({ env: { ORDERS_ADDR: orders.address } });
     client = createClient(PaymentsService, `127.0.0.1:${t.rpcPort}`);
   });
 
@@ -240,16 +233,9 @@ describe("the payments configuration", () => {
     ["ORDERS_ADDR", "orders"],
     ["DATABASE_URL", "mysql://localhost/payments"],
   ])("refuses a bad %s, naming it", async (variable, value) => {
-    const start = (env: Record<string, string>): Promise<Service<unknown>> =>
-      createService({
-        name: "payments",
-        config: PaymentsConfig,
-        database: { migrations: new URL("../migrations", import.meta.url) },
-        env,
-      });
-    const error: unknown = await start({ DATABASE_URL: database.url, [variable]: value }).catch(
-      (e: unknown) => e,
-    );
+    const error: unknown = await createPayments({
+      env: { DATABASE_URL: database.url, [variable]: value },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual([variable]);
   });

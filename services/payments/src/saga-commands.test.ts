@@ -8,10 +8,9 @@ import {
   deliver,
   publishedEvents,
   settled,
-  startTestPayments,
   voidPayment,
-  type TestPayments,
-} from "./test-fixture.ts";
+} from "./testing/commands.ts";
+import { startTestPayments, type TestPayments } from "./testing/test-service.ts";
 
 describe("the saga command handlers on PostgreSQL", () => {
   let t: TestPayments;

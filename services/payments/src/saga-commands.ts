@@ -16,6 +16,7 @@ import {
   voidPayment,
   type AuthorizeCommand,
   type Money,
+  type Payment,
 } from "./payment.ts";
 import type { PaymentStore } from "./payment-store.ts";
 import { authorizeCall, captureCall, voidCall } from "./processor-call.ts";
@@ -66,10 +67,9 @@ export class SagaCommands {
 
   /** Records the authorization to make; it answers with PaymentAuthorized or PaymentDeclined. */
   async authorize(tx: Tx, data: AuthorizePayment): Promise<void> {
-    const { payments, calls } = this.#deps;
+    const { calls } = this.#deps;
     const command = authorizeCommand(data);
-    await payments.lockOrder(tx, command.orderId);
-    const existing = await payments.findByOrder(tx, command.orderId);
+    const existing = await this.#lockedPayment(tx, command.orderId);
     if (existing) {
       const voidedFirst = existing.status === "voided" && existing.currency === noCurrency;
       return this.#repeated(command, voidedFirst ? undefined : existing, existing.status);
@@ -85,10 +85,9 @@ export class SagaCommands {
 
   /** Records the capture of the held amount; it answers with PaymentCaptured. A captured payment stays as it is. */
   async capture(tx: Tx, rawOrderId: string): Promise<void> {
-    const { payments, calls } = this.#deps;
+    const { calls } = this.#deps;
     const orderId = requireOrderId(rawOrderId);
-    await payments.lockOrder(tx, orderId);
-    const payment = await payments.findByOrder(tx, orderId);
+    const payment = await this.#lockedPayment(tx, orderId);
     if (!payment) {
       const authorizing = (await calls.pending(tx, orderId)).some((call) => call.kind === "authorize");
       if (!authorizing) throw new ServiceError("not_found", `order ${rawOrderId} has no payment to capture`);
@@ -104,12 +103,16 @@ export class SagaCommands {
    * reference when there is none (see call-settlement.ts).
    */
   async void(tx: Tx, rawOrderId: string): Promise<void> {
-    const { payments, calls } = this.#deps;
     const orderId = requireOrderId(rawOrderId);
-    await payments.lockOrder(tx, orderId);
-    const payment = await payments.findByOrder(tx, orderId);
+    const payment = await this.#lockedPayment(tx, orderId);
     if (payment && voidPayment(payment, this.#now()).kind === "unchanged") return;
-    await calls.record(tx, voidCall(orderId));
+    await this.#deps.calls.record(tx, voidCall(orderId));
+  }
+
+  /** Locks the order (commands of one order never interleave) and reads its payment, if any. */
+  async #lockedPayment(tx: Tx, orderId: string): Promise<Payment | undefined> {
+    await this.#deps.payments.lockOrder(tx, orderId);
+    return this.#deps.payments.findByOrder(tx, orderId);
   }
 
   /** A token no processor could know: declined as the processor would, without a call. */

@@ -1,8 +1,8 @@
 import { PaymentsService } from "@tessera/contracts/payments/v1";
-import type { Service, z } from "@tessera/kit";
+import { createService } from "@tessera/kit";
 import { CallSettlement } from "./call-settlement.ts";
 import type { CardProcessor } from "./card-processor.ts";
-import type { PaymentsConfig } from "./config.ts";
+import { PaymentsConfig } from "./config.ts";
 import { LedgerStore } from "./ledger-store.ts";
 import { PaymentQueries } from "./payment-queries.ts";
 import { PaymentStore } from "./payment-store.ts";
@@ -13,22 +13,26 @@ import { Refunds } from "./refunds.ts";
 import { paymentsHandlers } from "./rpc.ts";
 import { SagaCommands, sagaCommandTypes } from "./saga-commands.ts";
 
-export interface PaymentsOptions {
+export interface CreatePaymentsOptions {
+  /** The environment to read; `process.env` when omitted (a bad value then exits the process). */
+  env?: Record<string, string | undefined>;
   /** Tests: stands in for the processor, usually around the simulator; `databaseUrl` is the service's. */
   processor?: (simulator: ProcessorSimulator, databaseUrl: string) => CardProcessor;
-  /** Tests that hand commands to the handlers themselves: no subscription (default true). */
-  subscribe?: boolean;
 }
 
 /**
- * Payments on a service: the RPC handlers, the saga-commands subscription, the processor-call
+ * Builds the payments service: the RPC handlers, the saga-commands subscription, the processor-call
  * worker and the card processor simulator (state in the service's database, schema
- * card_simulator). main.ts calls this, and so do the tests.
+ * card_simulator). main.ts calls this, and so do the tests; the caller starts the service.
  */
-export function createPayments(
-  service: Service<z.infer<typeof PaymentsConfig>>,
-  options: PaymentsOptions = {},
-) {
+export async function createPayments({ env, processor: standIn }: CreatePaymentsOptions = {}) {
+  const service = await createService({
+    name: "payments",
+    config: PaymentsConfig,
+    database: { migrations: new URL("../migrations", import.meta.url) },
+    producers: { orders: (config) => config.ORDERS_ADDR },
+    env,
+  });
   const { config, db, log } = service;
   const simulator = new ProcessorSimulator({
     connectionString: config.DATABASE_URL,
@@ -36,7 +40,7 @@ export function createPayments(
     failureRate: config.PAYMENTS_PROCESSOR_FAILURE_RATE,
     log,
   });
-  const processor = options.processor?.(simulator, config.DATABASE_URL) ?? simulator;
+  const processor = standIn?.(simulator, config.DATABASE_URL) ?? simulator;
   const payments = new PaymentStore(db);
   const ledger = new LedgerStore(db);
   const calls = new ProcessorCallStore(db);
@@ -73,11 +77,13 @@ export function createPayments(
   });
 
   service.serve(PaymentsService, paymentsHandlers(new PaymentQueries(payments, ledger), refunds));
-  if (options.subscribe ?? true) service.subscribe("saga-commands", sagaCommandTypes, commands.handle);
+  service.subscribe("saga-commands", sagaCommandTypes, commands.handle);
   service.beforeServing(() => simulator.start());
   service.beforeServing(() => worker.start());
   // Stop hooks run in reverse: the worker stops before the simulator closes.
   service.onStop(() => simulator.close());
   service.onStop(() => worker.stop());
-  return { simulator, commands, payments, ledger, calls };
+  return { service, simulator, commands, payments, ledger, calls };
 }
+
+export type PaymentsWiring = Awaited<ReturnType<typeof createPayments>>;

@@ -6,7 +6,7 @@ import type {
   CardProcessor,
   RefundRequest,
   VoidRequest,
-} from "./card-processor.ts";
+} from "../card-processor.ts";
 
 /** What a probed processor saw. */
 export interface ProbeReport {

@@ -1,3 +1,4 @@
+// Test support (imported by tests only): saga commands handed to payments, and what it published.
 import { create } from "@bufbuild/protobuf";
 import {
   AuthorizePaymentSchema,
@@ -7,78 +8,10 @@ import {
   type CapturePayment,
   type VoidPayment,
 } from "@tessera/contracts/orders/v1";
-import { createService, newId, type EventEnvelope, type Service } from "@tessera/kit";
-import { createTestDatabase, waitFor, type TestDatabase } from "@tessera/kit/testing";
-import { PaymentsConfig } from "./config.ts";
-import type { LedgerStore } from "./ledger-store.ts";
-import type { PaymentStore } from "./payment-store.ts";
-import type { ProcessorCallStore } from "./processor-call-store.ts";
-import type { ProcessorSimulator } from "./processor-simulator.ts";
-import type { SagaCommands } from "./saga-commands.ts";
-import { createPayments, type PaymentsOptions } from "./wiring.ts";
-
-/** The payments service wired as main.ts wires it, on a test database, with its simulator to inspect. */
-export interface TestPayments {
-  service: Service<unknown>;
-  database: TestDatabase;
-  processor: ProcessorSimulator;
-  commands: SagaCommands;
-  payments: PaymentStore;
-  ledger: LedgerStore;
-  calls: ProcessorCallStore;
-  rpcPort: number;
-  /** Stops the service and starts a new one on the same database (a restart). */
-  restart(): Promise<TestPayments>;
-  /** Stops the service and drops its database. */
-  stop(): Promise<void>;
-}
-
-export interface TestPaymentsOptions extends PaymentsOptions {
-  env?: Record<string, string>;
-  /** Starts on this database instead of a new one. */
-  database?: TestDatabase;
-}
-
-export async function startTestPayments(options: TestPaymentsOptions = {}): Promise<TestPayments> {
-  const database = options.database ?? (await createTestDatabase("payments"));
-  const service = await createService({
-    name: "payments",
-    config: PaymentsConfig,
-    database: { migrations: new URL("../migrations", import.meta.url) },
-    producers: { orders: (config) => config.ORDERS_ADDR },
-    env: {
-      DATABASE_URL: database.url,
-      GRPC_PORT: "0",
-      GRPC_HOST: "127.0.0.1",
-      OPS_HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      PAYMENTS_PROCESSOR_DEADLINE_MS: "150",
-      PAYMENTS_PROCESSOR_RETRY_MS: "20",
-      PAYMENTS_PROCESSOR_POLL_MS: "100",
-      ...options.env,
-    },
-  });
-  const payments = createPayments(service, { subscribe: false, ...options });
-  const { rpcPort } = await service.start();
-  return {
-    service,
-    database,
-    processor: payments.simulator,
-    commands: payments.commands,
-    payments: payments.payments,
-    ledger: payments.ledger,
-    calls: payments.calls,
-    rpcPort,
-    async restart() {
-      await service.stop();
-      return startTestPayments({ ...options, database });
-    },
-    async stop() {
-      await service.stop();
-      await database.drop();
-    },
-  };
-}
+import { newId, type EventEnvelope } from "@tessera/kit";
+import { waitFor } from "@tessera/kit/testing";
+import type { SagaCommands } from "../saga-commands.ts";
+import type { TestPayments } from "./test-service.ts";
 
 type Command = AuthorizePayment | CapturePayment | VoidPayment;
 

@@ -1,5 +1,5 @@
-import type { Order } from "./order.ts";
-import { begin, decide, type Decision, type SagaInput, type SagaSettings } from "./saga.ts";
+import type { Order } from "../order.ts";
+import { begin, decide, type Decision, type SagaInput, type SagaSettings } from "../saga.ts";
 
 /** Shared fixtures of the saga's unit tests: a fixed clock, one order, and every state it can reach. */
 export const t0 = new Date("2025-03-01T12:00:00.000Z");
