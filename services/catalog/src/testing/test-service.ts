@@ -1,0 +1,37 @@
+import { createTestDatabase } from "@tessera/kit/testing";
+import { createCatalog } from "../wiring.ts";
+
+/**
+ * The catalog as main.ts wires it, started in this process on a fresh test database and a free
+ * port, with `env` on top; `stop()` stops it and drops the database.
+ */
+export async function startTestCatalog(env: Record<string, string> = {}) {
+  const database = await createTestDatabase("catalog");
+  try {
+    const catalog = await createCatalog({
+      env: {
+        DATABASE_URL: database.url,
+        GRPC_HOST: "127.0.0.1",
+        GRPC_PORT: "0",
+        OPS_HOST: "127.0.0.1",
+        LOG_LEVEL: "silent",
+        ...env,
+      },
+    });
+    const { rpcPort } = await catalog.service.start().catch(async (error: unknown) => {
+      await catalog.service.stop();
+      throw error;
+    });
+    return {
+      ...catalog,
+      address: `127.0.0.1:${rpcPort}`,
+      async stop() {
+        await catalog.service.stop();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
