@@ -9,7 +9,7 @@ import {
   waitFor,
 } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestCart } from "./testing/test-service.ts";
+import { startTestCart, type TestCart } from "./testing/test-service.ts";
 
 const deadlineMs = 400;
 
@@ -17,7 +17,7 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
   let catalogDatabase: TestDatabase;
   let catalogProcess: RpcServiceProcess;
   let catalog: Client<typeof CatalogService>;
-  let cartService: Awaited<ReturnType<typeof startTestCart>>;
+  let cartService: TestCart;
   let cart: Client<typeof CartService>;
   let products: Product[];
   let euroProduct: Product;

@@ -11,7 +11,7 @@ import type { CatalogProducts } from "./catalog-products.ts";
 import { takeOrderFromCart } from "./order-placed.ts";
 import { RedisCartStore } from "./redis-cart-store.ts";
 import { sampleLine, setLines } from "./testing/cart-store-contract.ts";
-import { startTestCart } from "./testing/test-service.ts";
+import { startTestCart, type TestCart } from "./testing/test-service.ts";
 
 const noCatalog: CatalogProducts = {
   product: () => Promise.reject(new Error("taking an order from a cart never asks the catalog")),
@@ -111,7 +111,7 @@ function takesOrders(
 
 describe("taking an order out of the cart when it is placed", () => {
   let orders: TestProducer;
-  let cart: Awaited<ReturnType<typeof startTestCart>>;
+  let cart: TestCart;
   const prefix = `test:cart:${newId()}:`;
   let redis: Redis;
   let redisStore: RedisCartStore;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { searchTerms } from "./catalog.ts";
 import { seedProducts } from "./seed.ts";
 import { seedCatalog } from "./seed-data.ts";
-import { startTestCatalog } from "./testing/test-service.ts";
+import { startTestCatalog, type TestCatalog } from "./testing/test-service.ts";
 
 describe("searchTerms", () => {
   it("keeps letters and digits, lower-cased and de-duplicated", () => {
@@ -18,7 +18,7 @@ describe("searchTerms", () => {
 });
 
 describe("catalog over gRPC on PostgreSQL", () => {
-  let app: Awaited<ReturnType<typeof startTestCatalog>>;
+  let app: TestCatalog;
   let catalog: Client<typeof CatalogService>;
 
   beforeAll(async () => {

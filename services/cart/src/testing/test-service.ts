@@ -25,6 +25,7 @@ export async function startTestCart(env: Record<string, string> = {}) {
     });
     return {
       ...cart,
+      database,
       address: `127.0.0.1:${rpcPort}`,
       async stop() {
         await cart.service.stop();
@@ -36,3 +37,5 @@ export async function startTestCart(env: Record<string, string> = {}) {
     throw error;
   }
 }
+
+export type TestCart = Awaited<ReturnType<typeof startTestCart>>;

@@ -24,6 +24,7 @@ export async function startTestCatalog(env: Record<string, string> = {}) {
     });
     return {
       ...catalog,
+      database,
       address: `127.0.0.1:${rpcPort}`,
       async stop() {
         await catalog.service.stop();
@@ -35,3 +36,5 @@ export async function startTestCatalog(env: Record<string, string> = {}) {
     throw error;
   }
 }
+
+export type TestCatalog = Awaited<ReturnType<typeof startTestCatalog>>;
