@@ -7,35 +7,29 @@ import { createCart } from "../wiring.ts";
  */
 export async function startTestCart(env: Record<string, string> = {}) {
   const database = await createTestDatabase("cart");
-  try {
-    const cart = await createCart({
-      env: {
-        DATABASE_URL: database.url,
-        GRPC_HOST: "127.0.0.1",
-        GRPC_PORT: "0",
-        OPS_HOST: "127.0.0.1",
-        LOG_LEVEL: "silent",
-        EVENTS_RETRY_BASE_MS: "5",
-        ...env,
-      },
-    });
-    const { rpcPort } = await cart.service.start().catch(async (error: unknown) => {
-      await cart.service.stop();
-      throw error;
-    });
-    return {
-      ...cart,
-      database,
-      address: `127.0.0.1:${rpcPort}`,
-      async stop() {
-        await cart.service.stop();
-        await database.drop();
-      },
-    };
-  } catch (error) {
+  const cart = await createCart({
+    env: {
+      DATABASE_URL: database.url,
+      GRPC_HOST: "127.0.0.1",
+      GRPC_PORT: "0",
+      OPS_HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      EVENTS_RETRY_BASE_MS: "5",
+      ...env,
+    },
+  }).catch(async (error: unknown) => {
     await database.drop();
     throw error;
-  }
+  });
+  const stop = async () => {
+    await cart.service.stop();
+    await database.drop();
+  };
+  const { rpcPort } = await cart.service.start().catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { ...cart, database, address: `127.0.0.1:${rpcPort}`, stop };
 }
 
 export type TestCart = Awaited<ReturnType<typeof startTestCart>>;

@@ -7,34 +7,28 @@ import { createCatalog } from "../wiring.ts";
  */
 export async function startTestCatalog(env: Record<string, string> = {}) {
   const database = await createTestDatabase("catalog");
-  try {
-    const catalog = await createCatalog({
-      env: {
-        DATABASE_URL: database.url,
-        GRPC_HOST: "127.0.0.1",
-        GRPC_PORT: "0",
-        OPS_HOST: "127.0.0.1",
-        LOG_LEVEL: "silent",
-        ...env,
-      },
-    });
-    const { rpcPort } = await catalog.service.start().catch(async (error: unknown) => {
-      await catalog.service.stop();
-      throw error;
-    });
-    return {
-      ...catalog,
-      database,
-      address: `127.0.0.1:${rpcPort}`,
-      async stop() {
-        await catalog.service.stop();
-        await database.drop();
-      },
-    };
-  } catch (error) {
+  const catalog = await createCatalog({
+    env: {
+      DATABASE_URL: database.url,
+      GRPC_HOST: "127.0.0.1",
+      GRPC_PORT: "0",
+      OPS_HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      ...env,
+    },
+  }).catch(async (error: unknown) => {
     await database.drop();
     throw error;
-  }
+  });
+  const stop = async () => {
+    await catalog.service.stop();
+    await database.drop();
+  };
+  const { rpcPort } = await catalog.service.start().catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { ...catalog, database, address: `127.0.0.1:${rpcPort}`, stop };
 }
 
 export type TestCatalog = Awaited<ReturnType<typeof startTestCatalog>>;

@@ -8,34 +8,28 @@ import { createNotifications } from "../wiring.ts";
  */
 export async function startTestNotifications(env: Record<string, string> = {}) {
   const database = await createTestDatabase("notifications");
-  try {
-    const notifications = await createNotifications({
-      env: {
-        DATABASE_URL: database.url,
-        GRPC_HOST: "127.0.0.1",
-        GRPC_PORT: "0",
-        OPS_HOST: "127.0.0.1",
-        LOG_LEVEL: "silent",
-        ...env,
-      },
-    });
-    const { rpcPort } = await notifications.service.start().catch(async (error: unknown) => {
-      await notifications.service.stop();
-      throw error;
-    });
-    return {
-      ...notifications,
-      database,
-      address: `127.0.0.1:${rpcPort}`,
-      async stop() {
-        await notifications.service.stop();
-        await database.drop();
-      },
-    };
-  } catch (error) {
+  const notifications = await createNotifications({
+    env: {
+      DATABASE_URL: database.url,
+      GRPC_HOST: "127.0.0.1",
+      GRPC_PORT: "0",
+      OPS_HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      ...env,
+    },
+  }).catch(async (error: unknown) => {
     await database.drop();
     throw error;
-  }
+  });
+  const stop = async () => {
+    await notifications.service.stop();
+    await database.drop();
+  };
+  const { rpcPort } = await notifications.service.start().catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { ...notifications, database, address: `127.0.0.1:${rpcPort}`, stop };
 }
 
 export type TestNotifications = Awaited<ReturnType<typeof startTestNotifications>>;
