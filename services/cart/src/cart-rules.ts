@@ -1,5 +1,5 @@
 import { limits } from "@tessera/contracts/limits";
-import { ServiceError } from "@tessera/kit";
+import { isUuid, ServiceError } from "@tessera/kit";
 import type { StoredCart } from "./cart-store.ts";
 
 /** One product in a cart, with the catalog's name, SKU and price as they were when it was added. */
@@ -31,8 +31,6 @@ export const maxQuantity = limits.lineQuantity.max;
 export const maxLines = limits.cartLines.max;
 export const maxUserIdLength = 128;
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function requireUserId(userId: string): string {
   if (userId.length === 0) throw new ServiceError("invalid_argument", "user_id is required");
   if (userId.length > maxUserIdLength) {
@@ -43,7 +41,7 @@ export function requireUserId(userId: string): string {
 
 /** The product id in canonical (lower-case) form, so one product is always one line. */
 export function requireProductId(productId: string): string {
-  if (!uuid.test(productId)) throw new ServiceError("invalid_argument", "product_id must be a UUID");
+  if (!isUuid(productId)) throw new ServiceError("invalid_argument", "product_id must be a UUID");
   return productId.toLowerCase();
 }
 

@@ -6,27 +6,24 @@ import {
   type TestDatabase,
   startRpcService,
   type RpcServiceProcess,
+  waitFor,
 } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCartService } from "./testing/cart-service.ts";
+import { startTestCart, type TestCart } from "./testing/test-service.ts";
 
 const deadlineMs = 400;
 
 describe("the cart over gRPC, pricing from the real catalog", () => {
-  const databases: TestDatabase[] = [];
+  let catalogDatabase: TestDatabase;
   let catalogProcess: RpcServiceProcess;
   let catalog: Client<typeof CatalogService>;
-  let cartService: Awaited<ReturnType<typeof startCartService>>;
+  let cartService: TestCart;
   let cart: Client<typeof CartService>;
   let products: Product[];
   let euroProduct: Product;
 
   beforeAll(async () => {
-    const [catalogDatabase, cartDatabase] = await Promise.all([
-      createTestDatabase("cart_catalog"),
-      createTestDatabase("cart"),
-    ]);
-    databases.push(catalogDatabase, cartDatabase);
+    catalogDatabase = await createTestDatabase("cart_catalog");
     catalogProcess = await startRpcService(new URL("../../catalog/src/main.ts", import.meta.url), {
       DATABASE_URL: catalogDatabase.url,
     });
@@ -39,10 +36,10 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
         price: { currencyCode: "EUR", amountMinor: 1_250n },
       })
     ).product!;
-    cartService = await startCartService({
-      DATABASE_URL: cartDatabase.url,
+    cartService = await startTestCart({
       CATALOG_ADDR: catalogProcess.address,
       CART_CATALOG_DEADLINE_MS: String(deadlineMs),
+      CART_CLEANUP_INTERVAL_MS: "1000",
     });
     cart = createClient(CartService, cartService.address);
   });
@@ -50,9 +47,9 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
   afterAll(async () => {
     cart?.close();
     catalog?.close();
-    await cartService?.service.stop();
+    await cartService?.stop();
     await catalogProcess?.kill("SIGKILL");
-    await Promise.all(databases.map((database) => database.drop()));
+    await catalogDatabase?.drop();
   });
 
   const product = (i: number) => products[i]!;
@@ -224,6 +221,27 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
     await cart.addItem({ userId: user, productId: product(7).id.toUpperCase(), quantity: 1 });
     const { cart: result } = await cart.addItem({ userId: user, productId: product(7).id, quantity: 1 });
     expect(result?.items.map((item) => [item.productId, item.quantity])).toEqual([[product(7).id, 2]]);
+  });
+
+  it("deletes expired carts in the background, every CART_CLEANUP_INTERVAL_MS", async () => {
+    const [stale, fresh] = [newId(), newId()];
+    for (const user of [stale, fresh]) {
+      await cart.addItem({ userId: user, productId: product(12).id, quantity: 1 });
+    }
+    const { db } = cartService.service;
+    await db.query("UPDATE carts SET updated_at = now() - interval '31 days' WHERE user_id = $1", [stale]);
+    const carts = async () =>
+      (
+        await db.query<{ user_id: string }>("SELECT user_id FROM carts WHERE user_id = ANY($1)", [
+          [stale, fresh],
+        ])
+      ).rows;
+    await waitFor("the expired cart deleted", async () => (await carts()).length === 1);
+    expect(await carts()).toEqual([{ user_id: fresh }]);
+    const runs = await cartService.service.metrics.registry.getSingleMetric("periodic_job_runs_total")?.get();
+    expect(runs?.values).toContainEqual(
+      expect.objectContaining({ labels: { job: "expired-carts-sweep", outcome: "ok" } }),
+    );
   });
 
   it("fails adding with unavailable when the catalog stops answering, within the deadline", async () => {

@@ -1,13 +1,7 @@
 import { create, toJson } from "@bufbuild/protobuf";
 import { OrderPlacedSchema } from "@tessera/contracts/orders/v1";
 import { newId, type ReceivedEvent } from "@tessera/kit";
-import {
-  createTestDatabase,
-  type TestDatabase,
-  startTestProducer,
-  type TestProducer,
-  waitFor,
-} from "@tessera/kit/testing";
+import { startTestProducer, type TestProducer, waitFor } from "@tessera/kit/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CartLine } from "./cart-rules.ts";
@@ -17,7 +11,7 @@ import type { CatalogProducts } from "./catalog-products.ts";
 import { takeOrderFromCart } from "./order-placed.ts";
 import { RedisCartStore } from "./redis-cart-store.ts";
 import { sampleLine, setLines } from "./testing/cart-store-contract.ts";
-import { startCartService } from "./testing/cart-service.ts";
+import { startTestCart, type TestCart } from "./testing/test-service.ts";
 
 const noCatalog: CatalogProducts = {
   product: () => Promise.reject(new Error("taking an order from a cart never asks the catalog")),
@@ -116,17 +110,15 @@ function takesOrders(
 }
 
 describe("taking an order out of the cart when it is placed", () => {
-  let database: TestDatabase;
   let orders: TestProducer;
-  let cart: Awaited<ReturnType<typeof startCartService>>;
+  let cart: TestCart;
   const prefix = `test:cart:${newId()}:`;
   let redis: Redis;
   let redisStore: RedisCartStore;
 
   beforeAll(async () => {
-    database = await createTestDatabase("cart_order_placed");
     orders = await startTestProducer("orders");
-    cart = await startCartService({ DATABASE_URL: database.url, ORDERS_ADDR: orders.address });
+    cart = await startTestCart({ ORDERS_ADDR: orders.address });
     redis = new Redis(process.env["TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
     redisStore = new RedisCartStore(redis.duplicate(), { prefix, ttlMs: 60_000 });
   });
@@ -139,9 +131,8 @@ describe("taking an order out of the cart when it is placed", () => {
     }
     await redisStore?.close();
     await redis?.quit();
-    await cart?.service.stop();
+    await cart?.stop();
     await orders?.stop();
-    await database?.drop();
   });
 
   const inTx = <T>(work: (tx: never) => Promise<T>) => cart.service.db.tx((tx) => work(tx as never));

@@ -2,27 +2,10 @@ import { newId, type Db, type Tx } from "@tessera/kit";
 import { byAddedAt, type CartLine } from "./cart-rules.ts";
 import { emptyCart, type CartChange, type CartStore, type StoredCart } from "./cart-store.ts";
 
-interface LineRow {
-  product_id: string;
-  sku: string;
-  name: string;
-  quantity: number;
-  unit_price_minor: bigint;
-  currency: string;
-  added_at: Date;
-}
-
 const columns = "product_id, sku, name, quantity, unit_price_minor, currency, added_at";
-
-const toLine = (row: LineRow): CartLine => ({
-  productId: row.product_id,
-  sku: row.sku,
-  name: row.name,
-  quantity: row.quantity,
-  unitPriceMinor: row.unit_price_minor,
-  currency: row.currency,
-  addedAt: row.added_at,
-});
+// The same columns under the domain's names, so a row read is a CartLine as it comes.
+const lineColumns = `product_id AS "productId", sku, name, quantity, unit_price_minor AS "unitPriceMinor",
+  currency, added_at AS "addedAt"`;
 
 /** Carts in the service's PostgreSQL database (embedded mode): all the cart's SQL. */
 export class PgCartStore implements CartStore {
@@ -35,13 +18,15 @@ export class PgCartStore implements CartStore {
   }
 
   async get(userId: string): Promise<StoredCart> {
-    const { rows } = await this.#db.query<LineRow & { cart_id: string }>(
-      `SELECT carts.id AS cart_id, ${columns} FROM cart_items JOIN carts USING (user_id)
+    const { rows } = await this.#db.query<CartLine & { cartId: string }>(
+      `SELECT carts.id AS "cartId", ${lineColumns} FROM cart_items JOIN carts USING (user_id)
         WHERE user_id = $1 AND carts.updated_at > now() - $2 * interval '1 millisecond'
         ORDER BY added_at, product_id`,
       [userId, this.#ttlMs],
     );
-    return rows[0] ? { id: rows[0].cart_id, lines: rows.map(toLine) } : emptyCart;
+    return rows[0]
+      ? { id: rows[0].cartId, lines: rows.map(({ cartId: _cartId, ...line }) => line) }
+      : emptyCart;
   }
 
   update(userId: string, change: CartChange, tx?: Tx): Promise<StoredCart> {
@@ -58,12 +43,10 @@ export class PgCartStore implements CartStore {
     );
     const live = cart.rows[0]?.live ?? false;
     const current = live
-      ? (await tx.query<LineRow>(`SELECT ${columns} FROM cart_items WHERE user_id = $1`, [userId])).rows
+      ? (await tx.query<CartLine>(`SELECT ${lineColumns} FROM cart_items WHERE user_id = $1`, [userId])).rows
       : [];
     const read: StoredCart =
-      current.length > 0
-        ? { id: cart.rows[0]?.id ?? "", lines: current.map(toLine).sort(byAddedAt) }
-        : emptyCart;
+      current.length > 0 ? { id: cart.rows[0]?.id ?? "", lines: current.sort(byAddedAt) } : emptyCart;
     const result = change(read);
     const next = { id: result.id || newId(), lines: [...result.lines].sort(byAddedAt) };
     if (next.lines.length === 0) {

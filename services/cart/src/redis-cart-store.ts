@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
-import { newId, ServiceError, z, type Tx } from "@tessera/kit";
+import { createBackoff, newId, ServiceError, z, type Tx } from "@tessera/kit";
 import { byAddedAt, type CartLine } from "./cart-rules.ts";
 import { emptyCart, type CartChange, type CartStore, type StoredCart } from "./cart-store.ts";
 
@@ -63,9 +63,9 @@ function decode(productId: string, value: string): CartLine {
   };
 }
 
-// One user's cart rarely sees concurrent changes; a jittered pause lets a burst of them line up.
+// One user's cart rarely sees concurrent changes; the kit's jittered backoff lets a burst of them line up.
 const maxAttempts = 20;
-const conflictPauseMs = (attempt: number) => Math.random() * 5 * attempt;
+const conflictBackoff = { initialMs: 5, maxMs: 50 };
 
 /** The hash field holding the cart's id; every other field is a product id (a UUID). */
 const idField = "cart_id";
@@ -94,6 +94,7 @@ export class RedisCartStore implements CartStore {
   // Redis cannot join a PostgreSQL transaction: the change is atomic on its own.
   async update(userId: string, change: CartChange, _tx?: Tx): Promise<StoredCart> {
     const key = this.#key(userId);
+    const backoff = createBackoff(conflictBackoff);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const stored = await this.#call(() => this.#redis.hgetall(key));
       const result = change(decodeCart(stored));
@@ -110,7 +111,7 @@ export class RedisCartStore implements CartStore {
         this.#redis.cartReplaceIfUnchanged(key, this.#ttlMs, read.length / 2, ...read, ...written),
       );
       if (replaced === 1) return next;
-      await sleep(conflictPauseMs(attempt));
+      await sleep(backoff.next());
     }
     throw new ServiceError("aborted", "the cart kept changing while it was being updated; try again");
   }

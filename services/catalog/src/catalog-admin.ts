@@ -1,7 +1,6 @@
 import { limits, withinLimit } from "@tessera/contracts/limits";
 import { ProductChangedSchema } from "@tessera/contracts/catalog/v1";
-import { newId, ServiceError, type Db, type Service, type Tx } from "@tessera/kit";
-import { uuid } from "./page-token.ts";
+import { isUuid, newId, ServiceError, type Db, type Service, type Tx } from "@tessera/kit";
 import type { NewProduct, Product, ProductStore } from "./product-store.ts";
 
 /** A product as an administrator describes it; the id is assigned here. */
@@ -54,7 +53,7 @@ export class CatalogAdmin {
   }
 
   async updatePrice(id: string, price: { priceMinor: bigint; currency: string }): Promise<Product> {
-    if (!uuid.test(id)) throw new ServiceError("invalid_argument", "id must be a UUID");
+    if (!isUuid(id)) throw new ServiceError("invalid_argument", "id must be a UUID");
     validatePrice(price);
     return this.#db.tx(async (tx) => {
       const change = await this.#store.updatePrice(tx, id, price);
@@ -92,10 +91,12 @@ function validatePrice(price: { priceMinor: bigint; currency: string }): void {
   }
 }
 
+/** A SKU: 2 to 64 upper-case letters, digits or dashes (the table checks it too). */
+export const skuPattern = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
+
 function validate(input: ProductInput): NewProduct {
   const problems: string[] = [];
-  if (!/^[A-Z0-9][A-Z0-9-]{1,63}$/.test(input.sku))
-    problems.push("sku must be 2-64 upper-case letters, digits or dashes");
+  if (!skuPattern.test(input.sku)) problems.push("sku must be 2-64 upper-case letters, digits or dashes");
   const name = input.name.trim();
   if (name.length < 1 || name.length > 200) problems.push("name must be 1-200 characters");
   if (input.description.length > 5_000) problems.push("description must be at most 5,000 characters");

@@ -1,15 +1,11 @@
 import { limits } from "@tessera/contracts/limits";
 import { CatalogService } from "@tessera/contracts/catalog/v1";
-import { createClient, createService, type Client, type Service } from "@tessera/kit";
-import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
+import { createClient, type Client } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Catalog, searchTerms } from "./catalog.ts";
-import { CatalogAdmin } from "./catalog-admin.ts";
-import { CatalogConfig } from "./config.ts";
-import { ProductStore } from "./product-store.ts";
-import { catalogHandlers } from "./rpc.ts";
+import { searchTerms } from "./catalog.ts";
 import { seedProducts } from "./seed.ts";
 import { seedCatalog } from "./seed-data.ts";
+import { startTestCatalog, type TestCatalog } from "./testing/test-service.ts";
 
 describe("searchTerms", () => {
   it("keeps letters and digits, lower-cased and de-duplicated", () => {
@@ -22,38 +18,23 @@ describe("searchTerms", () => {
 });
 
 describe("catalog over gRPC on PostgreSQL", () => {
-  let database: TestDatabase;
-  let service: Service<unknown>;
+  let app: TestCatalog;
   let catalog: Client<typeof CatalogService>;
-  let admin: CatalogAdmin;
 
   beforeAll(async () => {
-    database = await createTestDatabase("catalog");
-    const created = await createService({
-      name: "catalog",
-      config: CatalogConfig,
-      database: { migrations: new URL("../migrations", import.meta.url) },
-      env: { DATABASE_URL: database.url, GRPC_PORT: "0", GRPC_HOST: "127.0.0.1", LOG_LEVEL: "silent" },
-    });
-    const store = new ProductStore(created.db);
-    admin = new CatalogAdmin(created.db, store, created.publish);
-    created.beforeServing(() => seedProducts(created.db, admin, created.log));
-    created.serve(CatalogService, catalogHandlers(new Catalog(store), admin));
-    const { rpcPort } = await created.start();
-    service = created;
-    catalog = createClient(CatalogService, `127.0.0.1:${rpcPort}`);
+    app = await startTestCatalog();
+    catalog = createClient(CatalogService, app.address);
   });
 
   afterAll(async () => {
     catalog?.close();
-    await service?.stop();
-    await database?.drop();
+    await app?.stop();
   });
 
   it("seeds the demo catalog once, however often it starts", async () => {
-    const { rows } = await service.db.query<{ count: bigint }>("SELECT count(*) FROM products");
+    const { rows } = await app.service.db.query<{ count: bigint }>("SELECT count(*) FROM products");
     expect(rows[0]?.count).toBe(BigInt(seedCatalog.length));
-    expect(await seedProducts(service.db, admin, service.log)).toBe(0);
+    expect(await seedProducts(app.service.db, app.admin, app.service.log)).toBe(0);
     expect(seedCatalog.length).toBeGreaterThanOrEqual(50);
   });
 
@@ -181,15 +162,16 @@ describe("catalog over gRPC on PostgreSQL", () => {
   });
 
   const productChanged = async (productId: string) => {
-    const { rows } = await service.db.query<{ data: Record<string, unknown>; subject: string; type: string }>(
-      "SELECT data, subject, type FROM outbox WHERE subject = $1 ORDER BY id_seq",
-      [productId],
-    );
+    const { rows } = await app.service.db.query<{
+      data: Record<string, unknown>;
+      subject: string;
+      type: string;
+    }>("SELECT data, subject, type FROM outbox WHERE subject = $1 ORDER BY id_seq", [productId]);
     return rows;
   };
 
   it("emits ProductChanged for every seeded product, in the seeding transaction", async () => {
-    const { rows } = await service.db.query<{ count: bigint }>(
+    const { rows } = await app.service.db.query<{ count: bigint }>(
       "SELECT count(*) FROM outbox WHERE type = 'tessera.catalog.v1.ProductChanged'",
     );
     expect(rows[0]?.count).toBeGreaterThanOrEqual(BigInt(seedCatalog.length));
@@ -261,9 +243,9 @@ describe("catalog over gRPC on PostgreSQL", () => {
     ["a bad currency", { sku: "BAD-CUR", name: "x", price: { currencyCode: "dollars", amountMinor: 1n } }],
     ["an empty name", { sku: "NO-NAME", name: "  ", price: { currencyCode: "USD", amountMinor: 1n } }],
   ])("refuses a product with %s, emitting nothing", async (_, request) => {
-    const { rows } = await service.db.query<{ count: bigint }>("SELECT count(*) FROM outbox");
+    const { rows } = await app.service.db.query<{ count: bigint }>("SELECT count(*) FROM outbox");
     await expect(catalog.createProduct(request)).rejects.toMatchObject({ code: "invalid_argument" });
-    const after = await service.db.query<{ count: bigint }>("SELECT count(*) FROM outbox");
+    const after = await app.service.db.query<{ count: bigint }>("SELECT count(*) FROM outbox");
     expect(after.rows[0]?.count).toBe(rows[0]?.count);
   });
 

@@ -1,5 +1,5 @@
-import { ServiceError } from "@tessera/kit";
-import { decodePageToken, encodePageToken, uuid } from "./page-token.ts";
+import { isUuid, ServiceError } from "@tessera/kit";
+import { decodePageToken, encodePageToken, type PageCursor } from "./page-token.ts";
 import type { Product, ProductStore } from "./product-store.ts";
 
 export const defaultPageSize = 20;
@@ -22,7 +22,7 @@ export class Catalog {
   }
 
   async get(id: string): Promise<Product> {
-    if (!uuid.test(id)) throw new ServiceError("invalid_argument", "id must be a UUID");
+    if (!isUuid(id)) throw new ServiceError("invalid_argument", "id must be a UUID");
     const product = await this.#store.get(id);
     if (!product) throw new ServiceError("not_found", `product ${id} not found`);
     return product;
@@ -33,7 +33,7 @@ export class Catalog {
     if (ids.length > maxBatchSize) {
       throw new ServiceError("invalid_argument", `ids holds at most ${maxBatchSize} ids`);
     }
-    const invalid = ids.findIndex((id) => !uuid.test(id));
+    const invalid = ids.findIndex((id) => !isUuid(id));
     if (invalid >= 0) throw new ServiceError("invalid_argument", `ids[${invalid}] must be a UUID`);
     const found = new Map((await this.#store.getMany(ids)).map((product) => [product.id, product]));
     const missing = ids.filter((id) => !found.has(id.toLowerCase()));
@@ -54,15 +54,12 @@ export class Catalog {
       after: cursor,
       category: request.category || undefined,
     });
-    const products = rows.slice(0, limit);
-    const last = products.at(-1);
-    return {
-      products,
-      nextPageToken:
-        rows.length > limit && last
-          ? encodePageToken({ kind: "list", name: last.name, id: last.id, category: request.category })
-          : "",
-    };
+    return pageOf(rows, limit, (last) => ({
+      kind: "list",
+      name: last.name,
+      id: last.id,
+      category: request.category,
+    }));
   }
 
   async search(request: { query: string; pageSize: number; pageToken: string }): Promise<Page> {
@@ -80,13 +77,15 @@ export class Catalog {
     if (terms.length === 0) return { products: [], nextPageToken: "" };
     const offset = cursor?.offset ?? 0;
     const rows = await this.#store.search({ terms, limit: limit + 1, offset });
-    const products = rows.slice(0, limit);
-    return {
-      products,
-      nextPageToken:
-        rows.length > limit ? encodePageToken({ kind: "search", offset: offset + limit, query }) : "",
-    };
+    return pageOf(rows, limit, () => ({ kind: "search", offset: offset + limit, query }));
   }
+}
+
+/** The first `limit` of `rows` (read `limit + 1` at most), and the token of the next page when there is more. */
+function pageOf(rows: Product[], limit: number, cursorAfter: (last: Product) => PageCursor): Page {
+  const products = rows.slice(0, limit);
+  const last = products.at(-1);
+  return { products, nextPageToken: rows.length > limit && last ? encodePageToken(cursorAfter(last)) : "" };
 }
 
 function pageSize(requested: number): number {

@@ -1,19 +1,4 @@
-import { CatalogService } from "@tessera/contracts/catalog/v1";
-import { createService } from "@tessera/kit";
-import { Catalog } from "./catalog.ts";
-import { CatalogAdmin } from "./catalog-admin.ts";
-import { CatalogConfig } from "./config.ts";
-import { ProductStore } from "./product-store.ts";
-import { catalogHandlers } from "./rpc.ts";
-import { seedProducts } from "./seed.ts";
+import { createCatalog } from "./wiring.ts";
 
-const service = await createService({
-  name: "catalog",
-  config: CatalogConfig,
-  database: { migrations: new URL("../migrations", import.meta.url) },
-});
-const store = new ProductStore(service.db);
-const admin = new CatalogAdmin(service.db, store, service.publish);
-if (service.config.CATALOG_SEED) service.beforeServing(() => seedProducts(service.db, admin, service.log));
-service.serve(CatalogService, catalogHandlers(new Catalog(store), admin));
+const { service } = await createCatalog();
 await service.start();

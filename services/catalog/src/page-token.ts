@@ -1,11 +1,14 @@
-import { createPageTokens, ServiceError, z } from "@tessera/kit";
-
-export const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { createPageTokens, ServiceError, uuidPattern, z } from "@tessera/kit";
 
 // Where the next page starts: after (name, id) for a list, at an offset for a search; the category
 // or query it was issued for must match the request's.
 const cursorSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("list"), name: z.string(), id: z.string().regex(uuid), category: z.string() }),
+  z.object({
+    kind: z.literal("list"),
+    name: z.string(),
+    id: z.string().regex(uuidPattern),
+    category: z.string(),
+  }),
   z.object({ kind: z.literal("search"), offset: z.number().int().min(1).max(10_000), query: z.string() }),
 ]);
 

@@ -16,36 +16,9 @@ export interface Product {
 
 export type NewProduct = Omit<Product, "createdAt" | "updatedAt">;
 
-interface ProductRow {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  price_minor: bigint;
-  currency: string;
-  categories: string[];
-  image_url: string;
-  attributes: Record<string, string>;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const columns =
-  "id, sku, name, description, price_minor, currency, categories, image_url, attributes, created_at, updated_at";
-
-const toProduct = (row: ProductRow): Product => ({
-  id: row.id,
-  sku: row.sku,
-  name: row.name,
-  description: row.description,
-  priceMinor: row.price_minor,
-  currency: row.currency,
-  categories: row.categories,
-  imageUrl: row.image_url,
-  attributes: row.attributes,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
+// Aliased to the domain's names, so a row is a Product as it comes (bigint and jsonb parsed by the driver).
+const columns = `id, sku, name, description, price_minor AS "priceMinor", currency, categories,
+  image_url AS "imageUrl", attributes, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** All SQL of the catalog, parameterized. */
 export class ProductStore {
@@ -57,16 +30,16 @@ export class ProductStore {
 
   async getMany(ids: readonly string[]): Promise<Product[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.#db.query<ProductRow>(
+    const { rows } = await this.#db.query<Product>(
       `SELECT ${columns} FROM products WHERE id = ANY($1::uuid[])`,
       [ids],
     );
-    return rows.map(toProduct);
+    return rows;
   }
 
   async get(id: string): Promise<Product | undefined> {
-    const { rows } = await this.#db.query<ProductRow>(`SELECT ${columns} FROM products WHERE id = $1`, [id]);
-    return rows[0] && toProduct(rows[0]);
+    const { rows } = await this.#db.query<Product>(`SELECT ${columns} FROM products WHERE id = $1`, [id]);
+    return rows[0];
   }
 
   /** Products by (name, id), starting after `after`; `limit` rows at most. */
@@ -75,7 +48,7 @@ export class ProductStore {
     after?: { name: string; id: string };
     category?: string;
   }): Promise<Product[]> {
-    const { rows } = await this.#db.query<ProductRow>(
+    const { rows } = await this.#db.query<Product>(
       `SELECT ${columns} FROM products
         WHERE ($1::text IS NULL OR (name, id) > ($1, $2::uuid))
           AND ($3::text IS NULL OR categories @> ARRAY[$3::text])
@@ -83,7 +56,7 @@ export class ProductStore {
         LIMIT $4`,
       [options.after?.name ?? null, options.after?.id ?? null, options.category ?? null, options.limit],
     );
-    return rows.map(toProduct);
+    return rows;
   }
 
   /**
@@ -93,26 +66,26 @@ export class ProductStore {
   async search(options: { terms: string[]; limit: number; offset: number }): Promise<Product[]> {
     // Terms are letters and digits only (see catalog.ts), so joining them into tsquery syntax is safe.
     const query = options.terms.map((term) => `${term}:*`).join(" & ");
-    const { rows } = await this.#db.query<ProductRow>(
+    const { rows } = await this.#db.query<Product>(
       `SELECT ${columns} FROM products, to_tsquery('english', $1) AS query, to_tsquery('simple', $1) AS exact
         WHERE search @@ query OR name_search @@ exact
         ORDER BY name_search @@ exact DESC, ts_rank_cd(search, query) DESC, name, id
         LIMIT $2 OFFSET $3`,
       [query, options.limit, options.offset],
     );
-    return rows.map(toProduct);
+    return rows;
   }
 
   /** Inserts a product unless its SKU exists; returns it when inserted. */
   async insert(tx: Tx, p: NewProduct): Promise<Product | undefined> {
-    const { rows } = await tx.query<ProductRow>(
+    const { rows } = await tx.query<Product>(
       `INSERT INTO products (id, sku, name, description, price_minor, currency, categories, image_url, attributes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (sku) DO NOTHING
        RETURNING ${columns}`,
       [p.id, p.sku, p.name, p.description, p.priceMinor, p.currency, p.categories, p.imageUrl, p.attributes],
     );
-    return rows[0] && toProduct(rows[0]);
+    return rows[0];
   }
 
   /** Sets the price, locking the row; returns the product before and after, or undefined when absent. */
@@ -121,15 +94,15 @@ export class ProductStore {
     id: string,
     price: { priceMinor: bigint; currency: string },
   ): Promise<{ before: Product; after: Product } | undefined> {
-    const { rows } = await tx.query<ProductRow>(`SELECT ${columns} FROM products WHERE id = $1 FOR UPDATE`, [
+    const { rows } = await tx.query<Product>(`SELECT ${columns} FROM products WHERE id = $1 FOR UPDATE`, [
       id,
     ]);
-    if (!rows[0]) return undefined;
-    const before = toProduct(rows[0]);
-    const updated = await tx.query<ProductRow>(
+    const before = rows[0];
+    if (!before) return undefined;
+    const updated = await tx.query<Product>(
       `UPDATE products SET price_minor = $2, currency = $3, updated_at = now() WHERE id = $1 RETURNING ${columns}`,
       [id, price.priceMinor, price.currency],
     );
-    return { before, after: toProduct(updated.rows[0]!) };
+    return { before, after: updated.rows[0]! };
   }
 }

@@ -2,7 +2,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { CatalogService, ProductSchema } from "@tessera/contracts/catalog/v1";
 import type { ServiceImpl } from "@tessera/kit";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { Catalog } from "./catalog.ts";
+import type { Catalog, Page } from "./catalog.ts";
 import type { CatalogAdmin } from "./catalog-admin.ts";
 import { ServiceError } from "@tessera/kit";
 import type { Product } from "./product-store.ts";
@@ -33,12 +33,10 @@ export function catalogHandlers(catalog: Catalog, admin: CatalogAdmin): ServiceI
       return { products: (await catalog.batchGet(request.ids)).map(toMessage) };
     },
     async listProducts(request) {
-      const page = await catalog.list(request);
-      return { products: page.products.map(toMessage), nextPageToken: page.nextPageToken };
+      return toPageMessage(await catalog.list(request));
     },
     async searchProducts(request) {
-      const page = await catalog.search(request);
-      return { products: page.products.map(toMessage), nextPageToken: page.nextPageToken };
+      return toPageMessage(await catalog.search(request));
     },
   };
 }
@@ -56,6 +54,10 @@ function toMessage(product: Product): MessageInitShape<typeof ProductSchema> {
     createTime: timestampFromDate(product.createdAt),
     updateTime: timestampFromDate(product.updatedAt),
   };
+}
+
+function toPageMessage(page: Page) {
+  return { products: page.products.map(toMessage), nextPageToken: page.nextPageToken };
 }
 
 function requirePrice(price: { currencyCode: string; amountMinor: bigint } | undefined) {

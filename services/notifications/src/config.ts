@@ -18,7 +18,10 @@ export const NotificationsConfig = RpcServiceConfig.extend({
     .default("example.test"),
   /** The From header of every e-mail. */
   NOTIFICATIONS_FROM: z.string().min(3).max(200).default("Tessera <orders@tessera.local>"),
-  /** How often the mailer looks for messages to send (and the first retry's delay, doubling). */
+  /**
+   * How often the mailer looks for messages to send; also about the first retry's delay of a message
+   * that failed, the kit's backoff growing it from there up to five minutes.
+   */
   NOTIFICATIONS_MAIL_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
 });
 

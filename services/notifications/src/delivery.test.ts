@@ -4,13 +4,14 @@ import {
   OrderConfirmedSchema,
   OrderRejectedSchema,
 } from "@tessera/contracts/orders/v1";
-import { newId, type EventEnvelope } from "@tessera/kit";
+import { createDb, newId, type EventEnvelope } from "@tessera/kit";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMailer } from "./mailer.ts";
 import { composeMessage } from "./messages.ts";
 import { recordOrderOutcome } from "./order-outcomes.ts";
-import { startNotifications, type NotificationsUnderTest } from "./testing/fixture.ts";
+import { startTestNotifications, type TestNotifications } from "./testing/test-service.ts";
 import { SmtpSink } from "./testing/smtp-sink.ts";
 import { startTestProducer, type TestProducer, waitFor } from "@tessera/kit/testing";
 
@@ -28,12 +29,12 @@ interface Row {
 describe("notifications of order outcomes, e-mailed through a real SMTP server", () => {
   let sink: SmtpSink;
   let orders: TestProducer;
-  let app: NotificationsUnderTest;
+  let app: TestNotifications;
 
   beforeAll(async () => {
     sink = await SmtpSink.start();
     orders = await startTestProducer("orders");
-    app = await startNotifications({
+    app = await startTestNotifications({
       ORDERS_ADDR: orders.address,
       SMTP_URL: sink.url,
       NOTIFICATIONS_EMAIL_DOMAIN: "shop.test",
@@ -161,9 +162,9 @@ describe("notifications of order outcomes, e-mailed through a real SMTP server",
         intervalMs: 50,
       }),
     );
-    // Alongside the service's own mailer loop.
+    // Alongside the service's own mailer job.
     await Promise.all(replicas.map((mailer) => mailer.sendDue()));
-    await Promise.all(replicas.map((mailer) => mailer.stop()));
+    replicas.forEach((mailer) => mailer.close());
     await waitFor("every e-mail", () => Promise.resolve(orderIds.every((id) => mailsOf(id).length > 0)));
     await sleep(200);
     for (const orderId of orderIds) expect(mailsOf(orderId)).toHaveLength(1);
@@ -181,5 +182,52 @@ describe("notifications of order outcomes, e-mailed through a real SMTP server",
     });
     expect(error).toBe("user_id is missing or malformed");
     expect(await rowsOf(orderId)).toEqual([]);
+  });
+});
+
+describe("stopping the notifications service while an e-mail is being sent", () => {
+  // An SMTP server that accepts connections and never greets: a send to it hangs for its 5 s greeting timeout.
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => sockets.push(socket));
+  // A producer of its own: one shared with other tests would replay their outcomes into messages to send.
+  let orders: TestProducer;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    orders = await startTestProducer("orders");
+  });
+
+  afterAll(async () => {
+    await orders?.stop();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it("aborts the send in flight, leaving the message for a later run", async () => {
+    const app = await startTestNotifications({
+      ORDERS_ADDR: orders.address,
+      SMTP_URL: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      NOTIFICATIONS_MAIL_INTERVAL_MS: "50",
+    });
+    const db = createDb({ connectionString: app.database.url });
+    try {
+      const orderId = newId();
+      const message = composeMessage({ kind: "order_cancelled", orderId, userId: newId(), reason: "" });
+      await app.service.db.tx((tx) => app.store.insert(tx, message));
+      await waitFor("the send in flight", () => Promise.resolve(sockets.length > 0));
+      await app.service.stop();
+      const { rows } = await db.query<Row>("SELECT * FROM notifications");
+      expect(rows).toEqual([
+        expect.objectContaining({
+          order_id: orderId,
+          emailed: false,
+          mail_attempts: 1,
+          last_mail_error: expect.stringMatching(/^EABORT/),
+        }),
+      ]);
+    } finally {
+      await db.close();
+      await app.stop();
+    }
   });
 });

@@ -1,6 +1,5 @@
-import type { Db, Logger, Service } from "@tessera/kit";
+import { backoffDelay, type Db, type Logger } from "@tessera/kit";
 import { createTransport } from "nodemailer";
-import type { NotificationsConfig } from "./config.ts";
 import { recipientAddress } from "./messages.ts";
 import type { NotificationStore, UnsentNotification } from "./notification-store.ts";
 
@@ -14,63 +13,34 @@ export interface MailerOptions {
   from: string;
   /** Recipients are `<user id>@<emailDomain>` (see recipientAddress). */
   emailDomain: string;
-  /** Pause between two looks for messages to send; also the first retry's delay. */
+  /** How often the mailer runs; also the first retry's delay of a message that failed. */
   intervalMs: number;
-  /** At most this many sends per look, so shutdown never waits behind a long backlog. */
+  /** At most this many sends per run, so shutdown never waits behind a long backlog. */
   batchSize?: number;
-  /** Jitter source, injectable for tests. */
-  random?: () => number;
 }
 
 export interface Mailer {
-  /** Starts the loop; call after `service.start()`. */
-  start(): void;
-  /** Sends what is due now, one message at a time; returns how many were sent. */
-  sendDue(): Promise<number>;
-  /** Stops the loop, aborting a send in flight (it is retried later), and closes the transport. */
-  stop(): Promise<void>;
-}
-
-/**
- * E-mails the service's stored notifications when SMTP_URL is set: starts the mailer (call it after
- * `service.start()`) and stops it with the service. Without SMTP_URL messages are only stored.
- */
-export function startMailer(
-  service: Service<NotificationsConfig>,
-  store: NotificationStore,
-): Mailer | undefined {
-  const { config, log } = service;
-  if (!config.SMTP_URL) {
-    log.info("SMTP_URL is not set: notifications are stored, not e-mailed");
-    return undefined;
-  }
-  const mailer = createMailer({
-    db: service.db,
-    store,
-    log,
-    smtpUrl: config.SMTP_URL,
-    from: config.NOTIFICATIONS_FROM,
-    emailDomain: config.NOTIFICATIONS_EMAIL_DOMAIN,
-    intervalMs: config.NOTIFICATIONS_MAIL_INTERVAL_MS,
-  });
-  mailer.start();
-  service.onStop(() => mailer.stop());
-  return mailer;
+  /**
+   * Sends what is due now, one message at a time; returns how many were sent. `signal` aborts the
+   * send in flight (it is retried later) and ends the run: the service's periodic job passes its own.
+   */
+  sendDue(signal?: AbortSignal): Promise<number>;
+  /** Closes the SMTP transport, once no run is in flight. */
+  close(): void;
 }
 
 const maxRetryDelayMs = 5 * 60_000;
 
 /**
- * Delay before the next attempt after `attempts` failed sends: doubling from `baseMs`, capped at
- * five minutes, with jitter so that many messages failing together do not retry together.
+ * Delay before the next attempt after `attempts` failed sends: the kit's backoff from `intervalMs`,
+ * capped at five minutes, jittered so that many messages failing together do not retry together.
  */
-export function mailRetryDelayMs(attempts: number, baseMs: number, random: () => number = Math.random) {
-  const exponential = Math.min(baseMs * 2 ** Math.max(0, attempts - 1), maxRetryDelayMs);
-  return Math.round(exponential * (0.5 + random() / 2));
+export function mailRetryDelayMs(attempts: number, intervalMs: number): number {
+  return backoffDelay(attempts, { initialMs: intervalMs, maxMs: maxRetryDelayMs });
 }
 
 /**
- * The outbox-style mailer: every `intervalMs` it sends the stored messages not yet e-mailed. Each
+ * The outbox-style mailer: each run sends the stored messages not yet e-mailed. Each
  * message is locked, sent and marked emailed in one transaction, so a message that was sent is
  * never picked again, and concurrent mailers (replicas) never send the same message at once. A
  * failed send records the error and a backed-off next attempt instead.
@@ -80,37 +50,33 @@ export function mailRetryDelayMs(attempts: number, baseMs: number, random: () =>
  * Message-ID header is the notification id, so a receiving system can tell the copies apart.
  */
 export function createMailer(options: MailerOptions): Mailer {
-  const { db, store, log, intervalMs, batchSize = 50, random = Math.random } = options;
+  const { db, store, log, intervalMs, batchSize = 50 } = options;
   const transport = createTransport(
     // Bounded waits: the message's row stays locked while its send runs.
     { url: options.smtpUrl, connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 15_000 },
     { from: options.from },
   );
-  const aborter = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
 
-  async function send(notification: UnsentNotification): Promise<void> {
+  async function send(notification: UnsentNotification, signal: AbortSignal | undefined): Promise<void> {
     await transport.sendMail({
       to: recipientAddress(notification.userId, options.emailDomain),
       subject: notification.subject,
       text: notification.body,
       messageId: `<${notification.id}@notifications.tessera>`,
-      signal: aborter.signal,
+      signal,
     });
   }
 
   /** Sends the next due message; "idle" when there is none. */
-  function sendNext(): Promise<"sent" | "failed" | "idle"> {
+  function sendNext(signal: AbortSignal | undefined): Promise<"sent" | "failed" | "idle"> {
     return db.tx(async (tx) => {
       const notification = await store.lockNextUnsent(tx);
       if (!notification) return "idle";
       try {
-        await send(notification);
+        await send(notification, signal);
       } catch (error) {
         const attempts = notification.mailAttempts + 1;
-        const retryInMs = mailRetryDelayMs(attempts, intervalMs, random);
+        const retryInMs = mailRetryDelayMs(attempts, intervalMs);
         await store.recordMailFailure(tx, notification.id, errorText(error), retryInMs);
         log.warn(
           { err: error, "notification.id": notification.id, attempts, "retry.in_ms": retryInMs },
@@ -124,37 +90,18 @@ export function createMailer(options: MailerOptions): Mailer {
     });
   }
 
-  async function sendDue(): Promise<number> {
-    let sent = 0;
-    while (!stopped && sent < batchSize) {
-      const outcome = await sendNext();
-      // After a failure, the others wait for the next look: the server is likely down for them too.
-      if (outcome !== "sent") break;
-      sent++;
-    }
-    return sent;
-  }
-
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = sendDue()
-        .catch((error: unknown) => log.error({ err: error }, "mailer pass failed"))
-        .finally(schedule);
-    }, intervalMs);
-  }
-
   return {
-    start() {
-      log.info({ "mail.interval_ms": intervalMs }, "mailer started");
-      schedule();
+    async sendDue(signal) {
+      let sent = 0;
+      while (!signal?.aborted && sent < batchSize) {
+        const outcome = await sendNext(signal);
+        // After a failure, the others wait for the next run: the server is likely down for them too.
+        if (outcome !== "sent") break;
+        sent++;
+      }
+      return sent;
     },
-    sendDue,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      aborter.abort(new Error("the notifications service is stopping"));
-      await running;
+    close() {
       transport.close();
     },
   };

@@ -22,29 +22,9 @@ export interface UnsentNotification {
   mailAttempts: number;
 }
 
-interface NotificationRow {
-  id: string;
-  user_id: string;
-  order_id: string;
-  kind: NotificationKind;
-  subject: string;
-  body: string;
-  emailed: boolean;
-  created_at: Date;
-}
-
-const columns = "id, user_id, order_id, kind, subject, body, emailed, created_at";
-
-const toNotification = (row: NotificationRow): Notification => ({
-  id: row.id,
-  userId: row.user_id,
-  orderId: row.order_id,
-  kind: row.kind,
-  subject: row.subject,
-  body: row.body,
-  emailed: row.emailed,
-  createdAt: row.created_at,
-});
+// Aliased to the domain's names, so a row is a Notification as it comes.
+const columns = `id, user_id AS "userId", order_id AS "orderId", kind, subject, body, emailed,
+  created_at AS "createdAt"`;
 
 /** All SQL of the notifications service, parameterized. */
 export class NotificationStore {
@@ -70,14 +50,14 @@ export class NotificationStore {
    * Ids are UUIDv7, so their order is creation order and a stable keyset for paging.
    */
   async listByUser(options: { userId: string; before?: string; limit: number }): Promise<Notification[]> {
-    const { rows } = await this.#db.query<NotificationRow>(
+    const { rows } = await this.#db.query<Notification>(
       `SELECT ${columns} FROM notifications
         WHERE user_id = $1 AND ($2::uuid IS NULL OR id < $2::uuid)
         ORDER BY id DESC
         LIMIT $3`,
       [options.userId, options.before ?? null, options.limit],
     );
-    return rows.map(toNotification);
+    return rows;
   }
 
   /**
@@ -85,29 +65,14 @@ export class NotificationStore {
    * it while it is locked, so one message is in one send at a time.
    */
   async lockNextUnsent(tx: Tx): Promise<UnsentNotification | undefined> {
-    const { rows } = await tx.query<{
-      id: string;
-      user_id: string;
-      subject: string;
-      body: string;
-      mail_attempts: number;
-    }>(
-      `SELECT id, user_id, subject, body, mail_attempts FROM notifications
+    const { rows } = await tx.query<UnsentNotification>(
+      `SELECT id, user_id AS "userId", subject, body, mail_attempts AS "mailAttempts" FROM notifications
         WHERE NOT emailed AND next_mail_at <= now()
         ORDER BY next_mail_at, id
         LIMIT 1
         FOR UPDATE SKIP LOCKED`,
     );
-    const row = rows[0];
-    return (
-      row && {
-        id: row.id,
-        userId: row.user_id,
-        subject: row.subject,
-        body: row.body,
-        mailAttempts: row.mail_attempts,
-      }
-    );
+    return rows[0];
   }
 
   async markEmailed(tx: Tx, id: string): Promise<void> {

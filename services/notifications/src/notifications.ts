@@ -1,9 +1,16 @@
-import { ServiceError } from "@tessera/kit";
+import { createPageTokens, ServiceError, uuidPattern, z } from "@tessera/kit";
 import type { Notification, NotificationStore } from "./notification-store.ts";
-import { decodePageToken, encodePageToken } from "./page-token.ts";
 
 export const defaultPageSize = 20;
 export const maxPageSize = 100;
+
+/**
+ * Where the next page starts, opaque to callers: `u` is whose list it is, `b` the id of the last
+ * notification of the previous page (short keys keep tokens short).
+ */
+export const pageTokens = createPageTokens(z.object({ u: z.string(), b: z.string().regex(uuidPattern) }), {
+  maxLength: 1024,
+});
 
 export interface Page {
   notifications: Notification[];
@@ -24,16 +31,16 @@ export class Notifications {
     if (userId.trim() === "") throw new ServiceError("invalid_argument", "user_id is required");
     if (userId.length > 200) throw new ServiceError("invalid_argument", "user_id is too long (max 200)");
     const limit = pageSize(request.pageSize);
-    const cursor = decodePageToken(request.pageToken);
-    if (cursor && cursor.userId !== userId) {
+    const cursor = pageTokens.decode(request.pageToken);
+    if (cursor && cursor.u !== userId) {
       throw new ServiceError("invalid_argument", "page_token was issued for another user");
     }
-    const rows = await this.#store.listByUser({ userId, before: cursor?.before, limit: limit + 1 });
+    const rows = await this.#store.listByUser({ userId, before: cursor?.b, limit: limit + 1 });
     const notifications = rows.slice(0, limit);
     const last = notifications.at(-1);
     return {
       notifications,
-      nextPageToken: rows.length > limit && last ? encodePageToken({ userId, before: last.id }) : "",
+      nextPageToken: rows.length > limit && last ? pageTokens.encode({ u: userId, b: last.id }) : "",
     };
   }
 }

@@ -5,20 +5,20 @@ import { createClient, newId, type Client } from "@tessera/kit";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeMessage } from "./messages.ts";
-import { encodePageToken } from "./page-token.ts";
-import { startNotifications, type NotificationsUnderTest } from "./testing/fixture.ts";
+import { pageTokens } from "./notifications.ts";
+import { startTestNotifications, type TestNotifications } from "./testing/test-service.ts";
 
 describe("ListMyNotifications over gRPC, without SMTP", () => {
   let orders: TestProducer;
-  let app: NotificationsUnderTest;
+  let app: TestNotifications;
   let client: Client<typeof NotificationsService>;
   const alice = newId();
   const bob = newId();
 
   beforeAll(async () => {
     orders = await startTestProducer("orders");
-    app = await startNotifications({ ORDERS_ADDR: orders.address, NOTIFICATIONS_MAIL_INTERVAL_MS: "50" });
-    client = createClient(NotificationsService, app.rpcAddress);
+    app = await startTestNotifications({ ORDERS_ADDR: orders.address, NOTIFICATIONS_MAIL_INTERVAL_MS: "50" });
+    client = createClient(NotificationsService, app.address);
     const store = app.store;
     // 25 for alice, 3 for bob, stored as the event handler stores them.
     const stored = [...Array(25).fill(alice), ...Array(3).fill(bob)] as string[];
@@ -96,7 +96,7 @@ describe("ListMyNotifications over gRPC, without SMTP", () => {
     ],
     [
       "another user's page token",
-      { userId: "u", pageToken: encodePageToken({ userId: "v", before: newId() }) },
+      { userId: "u", pageToken: pageTokens.encode({ u: "v", b: newId() }) },
       /page_token was issued for another user/,
     ],
   ])("rejects %s as invalid_argument", async (_, request, message) => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { decodePageToken, encodePageToken } from "./page-token.ts";
+import { pageTokens } from "./notifications.ts";
 
-describe("page tokens", () => {
+describe("page tokens of a user's notifications", () => {
   it("round-trips a cursor", () => {
-    const cursor = { userId: "user-1", before: "0193a6c4-1f2e-7a3b-9c4d-5e6f7a8b9c0d" };
-    expect(decodePageToken(encodePageToken(cursor))).toEqual(cursor);
+    const cursor = { u: "user-1", b: "0193a6c4-1f2e-7a3b-9c4d-5e6f7a8b9c0d" };
+    expect(pageTokens.decode(pageTokens.encode(cursor))).toEqual(cursor);
   });
 
   it("treats an empty token as the first page", () => {
-    expect(decodePageToken("")).toBeUndefined();
+    expect(pageTokens.decode("")).toBeUndefined();
   });
 
   it.each([
@@ -29,6 +29,8 @@ describe("page tokens", () => {
       ),
     ],
   ])("rejects %s as invalid_argument", (_, token) => {
-    expect(() => decodePageToken(token)).toThrowError(expect.objectContaining({ code: "invalid_argument" }));
+    expect(() => pageTokens.decode(token)).toThrowError(
+      expect.objectContaining({ code: "invalid_argument" }),
+    );
   });
 });
