@@ -17,7 +17,7 @@ export { runWithContext, currentContext, type RequestContext } from "./context.t
 export { createDb, createPgClient, type Db, type Tx } from "./db.ts";
 export { migrate, readMigrations } from "./migrations.ts";
 export { newId, isUuid, uuidPattern } from "./ids.ts";
-export { createPageTokens, type PageTokens } from "./page-token.ts";
+export { createPageTokens, pageSizeOf, defaultPageSize, maxPageSize, type PageTokens } from "./page-token.ts";
 
 // Events: the outbox and handlers (createService wires the transport).
 export { publish } from "./events/outbox.ts";

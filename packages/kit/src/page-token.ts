@@ -49,3 +49,17 @@ export function createPageTokens<S extends z.ZodType>(
     },
   };
 }
+
+/** The page size of a list request that names none (`page_size` 0). */
+export const defaultPageSize = 20;
+/** The largest page a list method serves. */
+export const maxPageSize = 100;
+
+/** The number of items to serve for a requested `page_size`: the default for 0, else 1 to `maxPageSize`. */
+export function pageSizeOf(requested: number): number {
+  if (requested === 0) return defaultPageSize;
+  if (!Number.isInteger(requested) || requested < 0 || requested > maxPageSize) {
+    throw new ServiceError("invalid_argument", `page_size must be between 1 and ${maxPageSize}`);
+  }
+  return requested;
+}

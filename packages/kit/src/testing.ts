@@ -56,3 +56,5 @@ export { startTestProducer, type TestProducer } from "./test-producer.ts";
 export { startNatsServer, type NatsServer } from "./nats-server.ts";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 export { waitFor } from "./wait-for.ts";
+export { startTestService, nowhere, type StartedTestService, type Wiring } from "./test-service.ts";
+export { publishedAbout, receivedEvent, testEnvelope } from "./test-events.ts";

@@ -1,9 +1,7 @@
-import { isUuid, ServiceError } from "@tessera/kit";
+import { isUuid, pageSizeOf, ServiceError } from "@tessera/kit";
 import { decodePageToken, encodePageToken, type PageCursor } from "./page-token.ts";
 import type { Product, ProductStore } from "./product-store.ts";
 
-export const defaultPageSize = 20;
-export const maxPageSize = 100;
 export const maxBatchSize = 100;
 const maxQueryLength = 200;
 const maxTerms = 16;
@@ -42,7 +40,7 @@ export class Catalog {
   }
 
   async list(request: { pageSize: number; pageToken: string; category: string }): Promise<Page> {
-    const limit = pageSize(request.pageSize);
+    const limit = pageSizeOf(request.pageSize);
     if (request.category.length > 100)
       throw new ServiceError("invalid_argument", "category is too long (max 100)");
     const cursor = decodePageToken(request.pageToken, "list");
@@ -63,7 +61,7 @@ export class Catalog {
   }
 
   async search(request: { query: string; pageSize: number; pageToken: string }): Promise<Page> {
-    const limit = pageSize(request.pageSize);
+    const limit = pageSizeOf(request.pageSize);
     const query = request.query.trim();
     if (query.length === 0) throw new ServiceError("invalid_argument", "query must not be empty");
     if (query.length > maxQueryLength) {
@@ -86,14 +84,6 @@ function pageOf(rows: Product[], limit: number, cursorAfter: (last: Product) => 
   const products = rows.slice(0, limit);
   const last = products.at(-1);
   return { products, nextPageToken: rows.length > limit && last ? encodePageToken(cursorAfter(last)) : "" };
-}
-
-function pageSize(requested: number): number {
-  if (requested === 0) return defaultPageSize;
-  if (!Number.isInteger(requested) || requested < 0 || requested > maxPageSize) {
-    throw new ServiceError("invalid_argument", `page_size must be between 1 and ${maxPageSize}`);
-  }
-  return requested;
 }
 
 /** The query's words, lower-cased, letters and digits only; punctuation separates words. */

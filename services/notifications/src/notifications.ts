@@ -1,8 +1,5 @@
-import { createPageTokens, ServiceError, uuidPattern, z } from "@tessera/kit";
+import { createPageTokens, pageSizeOf, ServiceError, uuidPattern, z } from "@tessera/kit";
 import type { Notification, NotificationStore } from "./notification-store.ts";
-
-export const defaultPageSize = 20;
-export const maxPageSize = 100;
 
 /**
  * Where the next page starts, opaque to callers: `u` is whose list it is, `b` the id of the last
@@ -30,7 +27,7 @@ export class Notifications {
     const userId = request.userId;
     if (userId.trim() === "") throw new ServiceError("invalid_argument", "user_id is required");
     if (userId.length > 200) throw new ServiceError("invalid_argument", "user_id is too long (max 200)");
-    const limit = pageSize(request.pageSize);
+    const limit = pageSizeOf(request.pageSize);
     const cursor = pageTokens.decode(request.pageToken);
     if (cursor && cursor.u !== userId) {
       throw new ServiceError("invalid_argument", "page_token was issued for another user");
@@ -43,12 +40,4 @@ export class Notifications {
       nextPageToken: rows.length > limit && last ? pageTokens.encode({ u: userId, b: last.id }) : "",
     };
   }
-}
-
-function pageSize(requested: number): number {
-  if (requested === 0) return defaultPageSize;
-  if (!Number.isInteger(requested) || requested < 0 || requested > maxPageSize) {
-    throw new ServiceError("invalid_argument", `page_size must be between 1 and ${maxPageSize}`);
-  }
-  return requested;
 }

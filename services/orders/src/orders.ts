@@ -3,6 +3,7 @@ import {
   createPageTokens,
   isUuid,
   newId,
+  pageSizeOf,
   ServiceError,
   uuidPattern,
   z,
@@ -14,9 +15,6 @@ import { IdempotencyKeys, placeOrderFingerprint } from "./idempotency-keys.ts";
 import type { Order } from "./order.ts";
 import type { OrderStore } from "./order-store.ts";
 import type { SagaRunner } from "./saga-runner.ts";
-
-export const defaultPageSize = 20;
-export const maxPageSize = 100;
 
 type List = "mine" | "all";
 
@@ -174,7 +172,7 @@ export class Orders {
   async listMine(request: { userId: string; pageSize: number; pageToken: string }): Promise<Page> {
     const problems = userIdProblems(request.userId);
     if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
-    const limit = pageSize(request.pageSize);
+    const limit = pageSizeOf(request.pageSize);
     const cursor = pageTokens.mine.decode(request.pageToken);
     const rows = await this.#store.listByUser({
       userId: request.userId,
@@ -186,7 +184,7 @@ export class Orders {
 
   /** Every order, oldest first (administration, the consistency checker). */
   async list(request: { pageSize: number; pageToken: string }): Promise<Page> {
-    const limit = pageSize(request.pageSize);
+    const limit = pageSizeOf(request.pageSize);
     const cursor = pageTokens.all.decode(request.pageToken);
     return page(await this.#store.list({ after: cursor?.id, limit: limit + 1 }), limit, "all");
   }
@@ -212,14 +210,6 @@ function userIdProblems(userId: string): string[] {
 function validateIds(userId: string, orderId: string): void {
   const problems = [...userIdProblems(userId), ...(isUuid(orderId) ? [] : ["order_id must be a UUID"])];
   if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
-}
-
-function pageSize(requested: number): number {
-  if (requested === 0) return defaultPageSize;
-  if (!Number.isInteger(requested) || requested < 0 || requested > maxPageSize) {
-    throw new ServiceError("invalid_argument", `page_size must be between 1 and ${maxPageSize}`);
-  }
-  return requested;
 }
 
 function page(rows: Order[], limit: number, list: List): Page {

@@ -12,11 +12,8 @@ import {
   setCartItemQuantityRouteSchema,
 } from "./cart-schemas.ts";
 
-/** The cart calls the cart API makes; the kit's typed client, or a stand-in in tests. */
-export type CartClient = Pick<
-  Client<typeof CartService>,
-  "getCart" | "addItem" | "setItemQuantity" | "removeItem" | "clearCart"
->;
+/** The cart service as the cart API calls it: the kit's typed client, or a fake of the same contract in tests. */
+export type CartClient = Client<typeof CartService>;
 
 /** The user's cart under `/api/v1/cart`, backed by the cart service. */
 export function cartRoutes(app: Api, { cart }: { cart: CartClient }): void {

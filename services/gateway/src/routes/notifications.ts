@@ -6,8 +6,8 @@ import type { Api, JsonOf } from "./api.ts";
 import { toIsoString } from "./product-json.ts";
 import { pageQuerySchema, pageSchema, problem } from "./shared-schemas.ts";
 
-/** The notifications calls the API makes; the kit's typed client, or a stand-in in tests. */
-export type NotificationsClient = Pick<Client<typeof NotificationsService>, "listMyNotifications">;
+/** The notifications service as the API calls it: the kit's typed client, or a fake of the same contract in tests. */
+export type NotificationsClient = Client<typeof NotificationsService>;
 
 export const notificationSchema = {
   $id: "Notification",

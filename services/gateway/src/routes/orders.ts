@@ -6,11 +6,8 @@ import type { Api } from "./api.ts";
 import { toOrderJson } from "./order-json.ts";
 import { cancelOrderSchema, checkoutRouteSchema, getOrderSchema, listOrdersSchema } from "./order-schemas.ts";
 
-/** The orders calls checkout and the orders API make; the kit's typed client, or a stand-in in tests. */
-export type OrdersClient = Pick<
-  Client<typeof OrdersService>,
-  "placeOrder" | "getOrder" | "listMyOrders" | "cancelOrder"
->;
+/** The orders service as checkout and the orders API call it: the kit's typed client, or a fake of the same contract. */
+export type OrdersClient = Client<typeof OrdersService>;
 
 /** `POST /api/v1/checkout` and the user's orders under `/api/v1/orders`. */
 export function orderRoutes(app: Api, { orders }: { orders: OrdersClient }): void {

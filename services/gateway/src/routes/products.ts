@@ -5,11 +5,8 @@ import type { Api } from "./api.ts";
 import { toProductJson } from "./product-json.ts";
 import { getProductSchema, listProductsSchema } from "./product-schemas.ts";
 
-/** The catalog calls the products API makes; the kit's typed client, or a stand-in in tests. */
-export type CatalogClient = Pick<
-  Client<typeof CatalogService>,
-  "listProducts" | "searchProducts" | "getProduct"
->;
+/** The catalog as the products API calls it: the kit's typed client, or a fake of the same contract in tests. */
+export type CatalogClient = Client<typeof CatalogService>;
 
 /** `GET /api/v1/products` (list or search) and `GET /api/v1/products/:id`, backed by the catalog. */
 export function productRoutes(app: Api, { catalog }: { catalog: CatalogClient }): void {

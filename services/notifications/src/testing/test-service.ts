@@ -1,4 +1,4 @@
-import { createTestDatabase } from "@tessera/kit/testing";
+import { startTestService, type StartedTestService } from "@tessera/kit/testing";
 import { createNotifications } from "../wiring.ts";
 
 /**
@@ -6,30 +6,8 @@ import { createNotifications } from "../wiring.ts";
  * and a free port, with `env` on top (ORDERS_ADDR from the kit's startTestProducer, SMTP_URL…);
  * `stop()` stops it and drops the database.
  */
-export async function startTestNotifications(env: Record<string, string> = {}) {
-  const database = await createTestDatabase("notifications");
-  const notifications = await createNotifications({
-    env: {
-      DATABASE_URL: database.url,
-      GRPC_HOST: "127.0.0.1",
-      GRPC_PORT: "0",
-      OPS_HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      ...env,
-    },
-  }).catch(async (error: unknown) => {
-    await database.drop();
-    throw error;
-  });
-  const stop = async () => {
-    await notifications.service.stop();
-    await database.drop();
-  };
-  const { rpcPort } = await notifications.service.start().catch(async (error: unknown) => {
-    await stop();
-    throw error;
-  });
-  return { ...notifications, database, address: `127.0.0.1:${rpcPort}`, stop };
+export function startTestNotifications(env: Record<string, string> = {}) {
+  return startTestService("notifications", (env) => createNotifications({ env }), env);
 }
 
-export type TestNotifications = Awaited<ReturnType<typeof startTestNotifications>>;
+export type TestNotifications = StartedTestService<Awaited<ReturnType<typeof createNotifications>>>;

@@ -8,8 +8,7 @@ import {
   type CapturePayment,
   type VoidPayment,
 } from "@tessera/contracts/orders/v1";
-import { newId, type EventEnvelope } from "@tessera/kit";
-import { waitFor } from "@tessera/kit/testing";
+import { publishedAbout, testEnvelope, waitFor } from "@tessera/kit/testing";
 import type { SagaCommands } from "../saga-commands.ts";
 import type { TestPayments } from "./test-service.ts";
 
@@ -25,18 +24,7 @@ export async function deliver(
   data: Command,
   { settle = true }: { settle?: boolean } = {},
 ): Promise<void> {
-  const envelope: EventEnvelope = {
-    id: newId(),
-    type: data.$typeName,
-    source: "orders",
-    subject: data.orderId,
-    time: new Date(),
-    datacontenttype: "application/json",
-    schemaVersion: 1,
-    data: {},
-    traceparent: "",
-    position: 0n,
-  };
+  const envelope = testEnvelope(data.$typeName, data.orderId, "orders");
   // The union of the three commands is one of the handler's three event shapes; TypeScript cannot see it.
   const event = { envelope, data } as Parameters<SagaCommands["handle"]>[0];
   await payments.service.db.tx((tx) => payments.commands.handle(event, tx));
@@ -70,10 +58,6 @@ export const voidPayment = (orderId: string) =>
   create(VoidPaymentSchema, { orderId, reason: "saga compensation" });
 
 /** The events payments published about an order, oldest first. */
-export async function publishedEvents(payments: TestPayments, orderId: string) {
-  const { rows } = await payments.service.db.query<{ type: string; data: Record<string, unknown> }>(
-    "SELECT type, data FROM outbox WHERE subject = $1 ORDER BY id_seq",
-    [orderId],
-  );
-  return rows.map((row) => ({ type: row.type.replace("tessera.payments.v1.", ""), data: row.data }));
+export function publishedEvents(payments: TestPayments, orderId: string) {
+  return publishedAbout(payments.service.db, orderId);
 }

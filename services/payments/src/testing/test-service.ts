@@ -1,5 +1,5 @@
 // Test support (imported by tests only): payments as main.ts wires it, on a test database.
-import { createTestDatabase, type TestDatabase } from "@tessera/kit/testing";
+import { nowhere, startTestService, type TestDatabase } from "@tessera/kit/testing";
 import type { ProcessorSimulator } from "../processor-simulator.ts";
 import { createPayments, type CreatePaymentsOptions, type PaymentsWiring } from "../wiring.ts";
 
@@ -26,46 +26,30 @@ export interface TestPaymentsOptions extends Omit<CreatePaymentsOptions, "env"> 
  * (ORDERS_ADDR): most tests hand commands to the handler themselves (`deliver`).
  */
 export async function startTestPayments(options: TestPaymentsOptions = {}): Promise<TestPayments> {
-  const database = options.database ?? (await createTestDatabase("payments"));
-  let wiring: PaymentsWiring | undefined;
-  try {
-    wiring = await createPayments({
-      env: {
-        DATABASE_URL: database.url,
-        GRPC_HOST: "127.0.0.1",
-        GRPC_PORT: "0",
-        OPS_HOST: "127.0.0.1",
-        LOG_LEVEL: "silent",
-        // Nothing listens on port 1: the consumer keeps reconnecting, quietly, until the test stops.
-        ORDERS_ADDR: "127.0.0.1:1",
-        PAYMENTS_PROCESSOR_DEADLINE_MS: "150",
-        PAYMENTS_PROCESSOR_RETRY_MS: "20",
-        PAYMENTS_PROCESSOR_POLL_MS: "100",
-        ...options.env,
-      },
-      processor: options.processor,
-    });
-    const { service, simulator, ...domain } = wiring;
-    const { rpcPort } = await service.start();
-    return {
-      service,
-      ...domain,
-      database,
-      processor: simulator,
-      rpcPort,
-      async restart() {
-        await service.stop();
-        return startTestPayments({ ...options, database });
-      },
-      async stop() {
-        await service.stop();
-        await database.drop();
-      },
-    };
-  } catch (error) {
-    await wiring?.service.stop();
-    // A database handed in belongs to the caller.
-    if (!options.database) await database.drop();
-    throw error;
-  }
+  const started = await startTestService(
+    "payments",
+    (env) => createPayments({ env, processor: options.processor }),
+    {
+      ORDERS_ADDR: nowhere,
+      PAYMENTS_PROCESSOR_DEADLINE_MS: "150",
+      PAYMENTS_PROCESSOR_RETRY_MS: "20",
+      PAYMENTS_PROCESSOR_POLL_MS: "100",
+      ...options.env,
+    },
+    { database: options.database },
+  );
+  const { simulator, database, ...rest } = started;
+  return {
+    ...rest,
+    database,
+    processor: simulator,
+    async restart() {
+      await rest.service.stop();
+      return startTestPayments({ ...options, database });
+    },
+    async stop() {
+      await rest.service.stop();
+      await database.drop();
+    },
+  };
 }
