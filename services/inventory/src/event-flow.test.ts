@@ -1,9 +1,8 @@
 import { ProductChangedSchema } from "@tessera/contracts/catalog/v1";
 import { CommitStockSchema, ReserveStockSchema } from "@tessera/contracts/orders/v1";
 import { newId, type Service } from "@tessera/kit";
-import { startTestProducer, type TestProducer, waitFor } from "@tessera/kit/testing";
+import { publishedAbout, startTestProducer, type TestProducer, waitFor } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishedAbout } from "./testing/events.ts";
 import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
 
 describe("events from the catalog and the orders service, over the direct transport", () => {

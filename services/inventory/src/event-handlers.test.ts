@@ -1,9 +1,9 @@
+import { publishedAbout, receivedEvent } from "@tessera/kit/testing";
 import { ProductChangedSchema } from "@tessera/contracts/catalog/v1";
 import { CommitStockSchema, ReleaseStockSchema, ReserveStockSchema } from "@tessera/contracts/orders/v1";
 import { newId } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { productChangedHandler, sagaCommandHandler } from "./event-handlers.ts";
-import { publishedAbout, received } from "./testing/events.ts";
 import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
 
 let inventory: TestInventory;
@@ -31,14 +31,14 @@ const reservationOf = (orderId: string) => inventory.db.tx((tx) => inventory.sto
 
 const reserve = (orderId: string, lines: { sku: string; quantity: number }[], expireAfterSeconds = 0) =>
   inventory.db.tx((tx) =>
-    handle(received(ReserveStockSchema, { orderId, lines, expireAfterSeconds }, orderId), tx),
+    handle(receivedEvent(ReserveStockSchema, { orderId, lines, expireAfterSeconds }, orderId), tx),
   );
 const release = (orderId: string) =>
   inventory.db.tx((tx) =>
-    handle(received(ReleaseStockSchema, { orderId, reason: "payment declined" }, orderId), tx),
+    handle(receivedEvent(ReleaseStockSchema, { orderId, reason: "payment declined" }, orderId), tx),
   );
 const commit = (orderId: string) =>
-  inventory.db.tx((tx) => handle(received(CommitStockSchema, { orderId }, orderId), tx));
+  inventory.db.tx((tx) => handle(receivedEvent(CommitStockSchema, { orderId }, orderId), tx));
 
 describe("ReserveStock", () => {
   it("holds every line and publishes StockReserved when every SKU has the units", async () => {
@@ -260,7 +260,7 @@ describe("ProductChanged", () => {
   const productChanged = (sku: string, created: boolean) => {
     const productId = newId();
     const price = { currencyCode: "USD", amountMinor: 1999n };
-    return received(ProductChangedSchema, { productId, sku, name: "Tent", price, created }, productId);
+    return receivedEvent(ProductChangedSchema, { productId, sku, name: "Tent", price, created }, productId);
   };
   const apply = (event: ReturnType<typeof productChanged>) =>
     inventory.db.tx((tx) => productChangedHandler(inventory.admin)(event, tx));

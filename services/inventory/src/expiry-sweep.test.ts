@@ -1,9 +1,9 @@
+import { publishedAbout, receivedEvent } from "@tessera/kit/testing";
 import { ReserveStockSchema } from "@tessera/contracts/orders/v1";
 import { createDb, newId } from "@tessera/kit";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sagaCommandHandler } from "./event-handlers.ts";
-import { publishedAbout, received } from "./testing/events.ts";
 import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
 
 describe("the background expiry sweep", () => {
@@ -22,7 +22,7 @@ describe("the background expiry sweep", () => {
     const orderId = newId();
     await inventory.db.tx((tx) =>
       sagaCommandHandler(inventory.reservations)(
-        received(
+        receivedEvent(
           ReserveStockSchema,
           { orderId, lines: [{ sku: "SWEPT", quantity: 1 }], expireAfterSeconds: seconds },
           orderId,

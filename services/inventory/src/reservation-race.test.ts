@@ -1,10 +1,10 @@
+import { publishedAbout, receivedEvent } from "@tessera/kit/testing";
 import { ReserveStockSchema } from "@tessera/contracts/orders/v1";
 import { createDb, newId, publish, type Db } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sagaCommandHandler } from "./event-handlers.ts";
 import { Reservations } from "./reservations.ts";
 import { StockStore } from "./stock-store.ts";
-import { publishedAbout, received } from "./testing/events.ts";
 import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
 
 const racers = 50;
@@ -39,7 +39,7 @@ describe("concurrent checkouts on PostgreSQL", () => {
   const race = async (orders: { orderId: string; lines: { sku: string; quantity: number }[] }[]) => {
     const results = await Promise.allSettled(
       orders.map(({ orderId, lines }) =>
-        db.tx((tx) => handle(received(ReserveStockSchema, { orderId, lines }, orderId), tx)),
+        db.tx((tx) => handle(receivedEvent(ReserveStockSchema, { orderId, lines }, orderId), tx)),
       ),
     );
     expect(results.filter((result) => result.status === "rejected")).toEqual([]);

@@ -1,9 +1,9 @@
+import { receivedEvent } from "@tessera/kit/testing";
 import { InventoryService, ReservationStatus } from "@tessera/contracts/inventory/v1";
 import { CommitStockSchema, ReserveStockSchema } from "@tessera/contracts/orders/v1";
 import { createClient, newId, type Client } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sagaCommandHandler } from "./event-handlers.ts";
-import { received } from "./testing/events.ts";
 import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
 
 describe("inventory over gRPC on PostgreSQL", () => {
@@ -66,15 +66,15 @@ describe("inventory over gRPC on PostgreSQL", () => {
     const committed = newId();
     const held = newId();
     await handle(
-      received(
+      receivedEvent(
         ReserveStockSchema,
         { orderId: committed, lines: [{ sku: "TENT-2P", quantity: 3 }] },
         committed,
       ),
     );
-    await handle(received(CommitStockSchema, { orderId: committed }, committed));
+    await handle(receivedEvent(CommitStockSchema, { orderId: committed }, committed));
     await handle(
-      received(
+      receivedEvent(
         ReserveStockSchema,
         {
           orderId: held,
@@ -119,7 +119,7 @@ describe("inventory over gRPC on PostgreSQL", () => {
   it("does not list a rejected order as a reservation", async () => {
     const orderId = newId();
     await handle(
-      received(ReserveStockSchema, { orderId, lines: [{ sku: "TENT-2P", quantity: 1_000 }] }, orderId),
+      receivedEvent(ReserveStockSchema, { orderId, lines: [{ sku: "TENT-2P", quantity: 1_000 }] }, orderId),
     );
     const { reservations } = await client.listReservations({});
     expect(reservations.map((r) => r.orderId)).not.toContain(orderId);
