@@ -1,11 +1,12 @@
 // Test support for the createService tests (imported by tests only): an Echo service on a fresh
-// database with one migration, and what its tests need cleaned up. A test file runs
-// `beforeAll(createMigrations)`, `afterEach(runCleanups)` and `afterAll(removeDatabasesAndMigrations)`.
+// database with one migration, and what its tests need cleaned up. A test file calls
+// `useEchoServices()` once, at its top.
 import { EchoService } from "@tessera/contracts/testing/v1";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import type { z } from "./config.ts";
 import { createService, type Service } from "./service.ts";
 import { RpcServiceConfig } from "./service-config.ts";
@@ -14,13 +15,23 @@ import { createTestDatabase, type TestDatabase } from "./testing.ts";
 export const EchoConfig = RpcServiceConfig;
 export type EchoConfig = z.infer<typeof EchoConfig>;
 
-/** The migrations folder of the Echo service, made by `createMigrations`. */
+/** The migrations folder of the Echo service, made before a file's tests. */
 export let directory: string;
 const databases: TestDatabase[] = [];
-/** What a test started, closed after it (newest first) by `runCleanups`. */
+/** What a test started, closed after it, newest first. */
 export const cleanups: (() => Promise<unknown> | void)[] = [];
 
-export async function createMigrations(): Promise<void> {
+/**
+ * Registers the hooks of a test file: the migrations folder made before its tests, what each test
+ * started stopped after it, the databases and the folder removed after them all.
+ */
+export function useEchoServices(): void {
+  beforeAll(createMigrations);
+  afterEach(runCleanups);
+  afterAll(removeDatabasesAndMigrations);
+}
+
+async function createMigrations(): Promise<void> {
   directory = await mkdtemp(join(tmpdir(), "tessera-service-"));
   await writeFile(
     join(directory, "001_create_echoes.sql"),
@@ -29,16 +40,16 @@ export async function createMigrations(): Promise<void> {
   await writeFile(join(directory, "README.md"), "not a migration");
 }
 
-export async function runCleanups(): Promise<void> {
+async function runCleanups(): Promise<void> {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 }
 
-export async function removeDatabasesAndMigrations(): Promise<void> {
+async function removeDatabasesAndMigrations(): Promise<void> {
   for (const database of databases.splice(0)) await database.drop();
   await rm(directory, { recursive: true, force: true });
 }
 
-/** A fresh test database, dropped by `removeDatabasesAndMigrations`. */
+/** A fresh test database, dropped after the file's tests. */
 export async function database(): Promise<TestDatabase> {
   const created = await createTestDatabase("kit_service");
   databases.push(created);

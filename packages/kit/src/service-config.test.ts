@@ -1,21 +1,11 @@
 import { EchoService } from "@tessera/contracts/testing/v1";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config.ts";
-import {
-  createMigrations,
-  directory,
-  EchoConfig,
-  echoService,
-  env,
-  removeDatabasesAndMigrations,
-  runCleanups,
-} from "./echo-service.fixture.ts";
+import { directory, EchoConfig, echoService, env, useEchoServices } from "./echo-service.fixture.ts";
 import { createService } from "./service.ts";
 import { RpcServiceConfig } from "./service-config.ts";
 
-beforeAll(createMigrations);
-afterEach(runCleanups);
-afterAll(removeDatabasesAndMigrations);
+useEchoServices();
 
 describe("createService configuration", () => {
   it("exposes its parsed, frozen config", async () => {

@@ -3,27 +3,23 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   cleanups,
-  createMigrations,
   database,
   directory,
   EchoConfig,
   echoService,
   env,
   get,
-  removeDatabasesAndMigrations,
-  runCleanups,
+  useEchoServices,
   within,
 } from "./echo-service.fixture.ts";
 import { createService } from "./service.ts";
 import { RpcServiceConfig } from "./service-config.ts";
 import { startTcpProxy } from "./testing.ts";
 
-beforeAll(createMigrations);
-afterEach(runCleanups);
-afterAll(removeDatabasesAndMigrations);
+useEchoServices();
 
 describe("createService starting", () => {
   it("migrates, serves RPC and answers ready on its ops port", async () => {

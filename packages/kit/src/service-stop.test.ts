@@ -1,19 +1,10 @@
 import { EchoService } from "@tessera/contracts/testing/v1";
 import { connect } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  accepts,
-  createMigrations,
-  echoService,
-  get,
-  removeDatabasesAndMigrations,
-  runCleanups,
-} from "./echo-service.fixture.ts";
+import { describe, expect, it } from "vitest";
+import { accepts, echoService, get, useEchoServices } from "./echo-service.fixture.ts";
 import { ServiceError } from "./errors.ts";
 
-beforeAll(createMigrations);
-afterEach(runCleanups);
-afterAll(removeDatabasesAndMigrations);
+useEchoServices();
 
 describe("createService stopping", () => {
   it("closes everything on stop: ports, database pool and clients", async () => {

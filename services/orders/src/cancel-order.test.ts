@@ -1,9 +1,8 @@
 import { OrderStatus } from "@tessera/contracts/orders/v1";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOrdersWithCart, stopOrdersWithCart, t } from "./testing/orders-with-cart.ts";
+import { describe, expect, it } from "vitest";
+import { t, useOrdersWithCart } from "./testing/orders-with-cart.ts";
 
-beforeAll(startOrdersWithCart);
-afterAll(stopOrdersWithCart);
+useOrdersWithCart();
 
 describe("CancelOrder", () => {
   const place = async (userId: string, key: string) =>

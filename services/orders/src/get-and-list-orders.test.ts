@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cart, startOrdersWithCart, stopOrdersWithCart, t, tent } from "./testing/orders-with-cart.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cart, t, tent, useOrdersWithCart } from "./testing/orders-with-cart.ts";
 
-beforeAll(startOrdersWithCart);
-afterAll(stopOrdersWithCart);
+useOrdersWithCart();
 
 describe("GetOrder", () => {
   it("returns the caller's own order and hides everyone else's", async () => {

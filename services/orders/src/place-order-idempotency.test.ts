@@ -1,17 +1,9 @@
 import { OrdersService } from "@tessera/contracts/orders/v1";
 import { createClient, newId, type ServiceError } from "@tessera/kit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  cart,
-  countOrders,
-  startOrdersWithCart,
-  stopOrdersWithCart,
-  t,
-  tent,
-} from "./testing/orders-with-cart.ts";
+import { describe, expect, it } from "vitest";
+import { cart, countOrders, t, tent, useOrdersWithCart } from "./testing/orders-with-cart.ts";
 
-beforeAll(startOrdersWithCart);
-afterAll(stopOrdersWithCart);
+useOrdersWithCart();
 
 describe("PlaceOrder with an idempotency key", () => {
   it("returns the same order for the same idempotency key, without asking the cart again", async () => {

@@ -1,19 +1,9 @@
 import { OrderStatus, OrdersService } from "@tessera/contracts/orders/v1";
 import { createClient, newId, ServiceError } from "@tessera/kit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  cart,
-  countOrders,
-  mugs,
-  startOrdersWithCart,
-  stopOrdersWithCart,
-  t,
-  tent,
-  usd,
-} from "./testing/orders-with-cart.ts";
+import { describe, expect, it } from "vitest";
+import { cart, countOrders, mugs, t, tent, usd, useOrdersWithCart } from "./testing/orders-with-cart.ts";
 
-beforeAll(startOrdersWithCart);
-afterAll(stopOrdersWithCart);
+useOrdersWithCart();
 
 describe("PlaceOrder", () => {
   it("snapshots the cart's lines and prices into a PENDING order and starts the saga", async () => {

@@ -1,12 +1,19 @@
 import { getEventListeners } from "node:events";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runWithContext } from "../context.ts";
-import { echoClient, rejection, runCleanups, startEcho, traceparent, within } from "./echo-server.fixture.ts";
+import {
+  echoClient,
+  rejection,
+  startEcho,
+  traceparent,
+  useEchoServers,
+  within,
+} from "./echo-server.fixture.ts";
 
 // What a call carries to its handler and beyond: its deadline, its cancellation, its request id and
 // trace context.
 
-afterEach(runCleanups);
+useEchoServers();
 
 describe("RPC call context", () => {
   it("lets the handler see the caller's deadline", async () => {

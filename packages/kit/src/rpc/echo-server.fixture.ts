@@ -1,9 +1,10 @@
 // Test support for the RPC tests (imported by tests only): an Echo server on a real port whose
 // handlers record what they saw and fail on request, its clients, and what they need cleaned up.
+// A test file calls `useEchoServers()` once, at its top.
 import { EchoService } from "@tessera/contracts/testing/v1";
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { expect } from "vitest";
+import { afterEach, expect } from "vitest";
 import { currentContext } from "../context.ts";
 import { ServiceError, type ErrorCode } from "../errors.ts";
 import { createLogger } from "../logger.ts";
@@ -89,11 +90,14 @@ export function captureLog() {
   return { log: createLogger({ service: "echo", destination }), lines };
 }
 
-/** What a test started, closed after it (newest first) by `runCleanups`, its file's `afterEach`. */
+/** What a test started, closed after it, newest first. */
 export const cleanups: (() => Promise<void> | void)[] = [];
 
-export async function runCleanups(): Promise<void> {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+/** Registers the hook of a test file that closes what each test started. */
+export function useEchoServers(): void {
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
 }
 
 export interface EchoServer {

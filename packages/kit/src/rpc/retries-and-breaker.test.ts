@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
-import { echoClient, rejection, runCleanups, startEcho } from "./echo-server.fixture.ts";
+import { describe, expect, it } from "vitest";
+import { echoClient, rejection, startEcho, useEchoServers } from "./echo-server.fixture.ts";
 
-afterEach(runCleanups);
+useEchoServers();
 
 describe("RPC client retries and circuit breaker", () => {
   it("does not retry a call that ran out of its deadline, nor count it more than once against the breaker", async () => {

@@ -1,7 +1,7 @@
 import { Client as GrpcClient, credentials, makeGenericClientConstructor, Metadata } from "@grpc/grpc-js";
 import { EchoService } from "@tessera/contracts/testing/v1";
 import { service as healthService } from "grpc-health-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ErrorCode } from "../errors.ts";
 import { createMetrics } from "../metrics.ts";
 import {
@@ -10,12 +10,12 @@ import {
   echoClient,
   echoHandlers,
   rejection,
-  runCleanups,
   startEcho,
+  useEchoServers,
 } from "./echo-server.fixture.ts";
 import { createRpcServer, type ServiceImpl } from "./server.ts";
 
-afterEach(runCleanups);
+useEchoServers();
 
 describe("RPC server", () => {
   it("answers a unary call", async () => {

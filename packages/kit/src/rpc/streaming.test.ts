@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runWithContext } from "../context.ts";
-import { echoClient, rejection, runCleanups, startEcho, within } from "./echo-server.fixture.ts";
+import { echoClient, rejection, startEcho, useEchoServers, within } from "./echo-server.fixture.ts";
 
-afterEach(runCleanups);
+useEchoServers();
 
 describe("RPC server streams", () => {
   it("gives a stream the deadline it sets, and none by default", async () => {
