@@ -1,193 +1,42 @@
-import { checkConsistency, type Addresses } from "@tessera/checker";
 import { CatalogService } from "@tessera/contracts/catalog/v1";
-import { InventoryService } from "@tessera/contracts/inventory/v1";
 import { limits } from "@tessera/contracts/limits";
-import { PaymentsService } from "@tessera/contracts/payments/v1";
 import type { RunningSystem } from "@tessera/dev-runner";
 import { createClient } from "@tessera/kit";
-import { createTestDatabase } from "@tessera/kit/testing";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
-import { Redis } from "ioredis";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  cards,
+  checkoutSteps,
+  modes,
+  startCheckoutSystem,
+  type Cart,
+  type CheckoutSystem,
+  type Problem,
+} from "../support/checkout-system.ts";
 import { waitUntil } from "../support/polling.ts";
-import { startTestSystem, type TestSystem } from "../support/system.ts";
 
 // Checkout end to end, in embedded mode, through the gateway: the saga across orders, inventory,
 // payments, cart and notifications as separate processes, with the consistency checker after each.
 
-const cards = { approve: "tok_visa_approve", decline: "tok_card_declined" };
-const natsUrl = process.env["NATS_URL"] ?? "nats://127.0.0.1:4222";
-const redisUrl = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
-const STEP_TIMEOUT_MS = 20_000;
-
-interface Product {
-  id: string;
-  sku: string;
-  price: { amountMinor: number; currencyCode: string };
-}
-interface Order {
-  id: string;
-  status: string;
-  total: { amountMinor: number };
-  reason: string;
-  lines: { productId: string; unitPrice: { amountMinor: number } }[];
-}
-interface Cart {
-  items: {
-    productId: string;
-    quantity: number;
-    unitPrice: { amountMinor: number };
-    addedUnitPrice: { amountMinor: number };
-    priceChanged: boolean;
-  }[];
-  pricesCurrent: boolean;
-}
-interface Problem {
-  type: string;
-  status: number;
-  detail: string;
-}
-
-/**
- * Where the system runs. Embedded: what `npm start` does (embedded PostgreSQL, direct event
- * streams, carts in PostgreSQL). Infrastructure: the local PostgreSQL server (a fresh database per
- * service, dropped afterwards), NATS JetStream (streams under a prefix of this run) and Redis for
- * carts (keys under a prefix of this run).
- */
-interface Mode {
-  name: string;
-  prepare: () => Promise<{ env: Record<string, string>; cleanUp: () => Promise<void> }>;
-}
-
-const services = ["catalog", "cart", "inventory", "orders", "payments", "notifications"];
-
-const modes: Mode[] = [
-  { name: "embedded", prepare: () => Promise.resolve({ env: {}, cleanUp: () => Promise.resolve() }) },
-  {
-    name: "PostgreSQL + NATS + Redis",
-    async prepare() {
-      const run = `e2e${randomUUID().slice(0, 8)}`;
-      const databases = await Promise.all(services.map((name) => createTestDatabase(`${run}_${name}`)));
-      const env: Record<string, string> = {
-        EVENTS_TRANSPORT: "nats",
-        NATS_URL: natsUrl,
-        EVENTS_PREFIX: run,
-        // A crashed consumer's unacknowledged events come back after this; well within a saga step.
-        EVENTS_ACK_WAIT_MS: "3000",
-        REDIS_URL: redisUrl,
-        CART_REDIS_PREFIX: `${run}:cart:`,
-      };
-      services.forEach((name, i) => (env[`DATABASE_URL_${name.toUpperCase()}`] = databases[i]!.url));
-      return {
-        env,
-        cleanUp: async () => {
-          await Promise.all(databases.map((database) => database.drop()));
-          const connection = await connect({ servers: natsUrl });
-          const manager = await jetstreamManager(connection);
-          for await (const stream of manager.streams.list()) {
-            if (stream.config.name.startsWith(run.toUpperCase()))
-              await manager.streams.delete(stream.config.name);
-          }
-          await connection.close();
-          const redis = new Redis(redisUrl);
-          const keys = await redis.keys(`${run}:*`);
-          if (keys.length > 0) await redis.del(...keys);
-          redis.disconnect();
-        },
-      };
-    },
-  },
-];
-
 describe.each(modes)("checkout end to end ($name)", (mode) => {
-  let cleanUp: (() => Promise<void>) | undefined;
-  let running: TestSystem | undefined;
+  let running: CheckoutSystem | undefined;
   let system: RunningSystem;
-  let api: TestSystem["api"];
-  let addresses: Addresses & { cart: string; catalog: string };
-  let products: Product[];
+  let api: CheckoutSystem["api"];
+  let addresses: CheckoutSystem["addresses"];
+  let products: CheckoutSystem["products"];
 
   beforeAll(async () => {
-    const prepared = await mode.prepare();
-    cleanUp = prepared.cleanUp;
-    running = await startTestSystem({
-      name: "checkout",
-      env: { ...process.env, ...prepared.env, ORDERS_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS) },
-    });
-    ({ system, api, products } = running);
-    const { address } = running;
-    addresses = {
-      orders: address("orders"),
-      inventory: address("inventory"),
-      payments: address("payments"),
-      cart: address("cart"),
-      catalog: address("catalog"),
-    };
+    running = await startCheckoutSystem(mode);
+    ({ system, api, addresses, products } = running);
   }, 180_000);
 
   afterAll(async () => {
     await running?.stop();
-    await cleanUp?.();
   }, 60_000);
 
-  const order = (user: string, id: string) => api<Order>("GET", `/api/v1/orders/${id}`, { user });
-  const settled = (user: string, id: string) =>
-    waitUntil(
-      `order ${id} to settle`,
-      async () => {
-        const { body } = await order(user, id);
-        return ["confirmed", "rejected", "cancelled"].includes(body.status) ? body : undefined;
-      },
-      { timeoutMs: STEP_TIMEOUT_MS * 2, intervalMs: 200 },
-    );
-  const addToCart = async (user: string, product: Product, quantity: number) => {
-    const reply = await api<Cart>("POST", "/api/v1/cart/items", {
-      user,
-      body: { productId: product.id, quantity },
-    });
-    expect(reply.status).toBe(200);
-  };
-  const checkout = (user: string, key: string, cardToken: string) =>
-    api<Order>("POST", "/api/v1/checkout", {
-      user,
-      body: { cardToken },
-      headers: { "idempotency-key": key },
-    });
-  /** The asynchronous tail (capture, stock commit) settles shortly after an order does. */
-  const consistent = () =>
-    waitUntil(
-      "the system to be consistent",
-      async () => {
-        const report = await checkConsistency(addresses, { stepTimeoutMs: STEP_TIMEOUT_MS });
-        if (report.violations.length > 0) throw new Error(report.text);
-        return report;
-      },
-      { timeoutMs: 30_000, intervalMs: 500 },
-    );
-  /** The user has this order and no other, and payments charged it once. */
-  const expectOneOrderChargedOnce = async (user: string, orderId: string) => {
-    const list = await api<{ orders: Order[] }>("GET", "/api/v1/orders", { user });
-    expect(list.body.orders.map((o) => o.id)).toEqual([orderId]);
-    const payments = createClient(PaymentsService, addresses.payments);
-    try {
-      const charged = (await payments.listPayments({})).payments.filter((p) => p.orderId === orderId);
-      expect(charged).toHaveLength(1);
-    } finally {
-      payments.close();
-    }
-  };
-  const stockOf = async (sku: string) => {
-    const inventory = createClient(InventoryService, addresses.inventory);
-    try {
-      const level = (await inventory.getStock({ skus: [sku] })).stock[0];
-      if (!level) throw new Error(`no stock for ${sku}`);
-      return level;
-    } finally {
-      inventory.close();
-    }
-  };
+  const { settled, addToCart, checkout, consistent, expectOneOrderChargedOnce, stockOf } = checkoutSteps(
+    () => running!,
+  );
 
   it("browses, adds to the cart, checks out and ends CONFIRMED with a notification", async () => {
     const user = `alice-${randomUUID().slice(0, 8)}`;

@@ -8,44 +8,15 @@ import { seedCatalog } from "../../services/catalog/src/seed-data.ts";
 import { PORTS, POSTGRES_PORT, SERVICES } from "../../tools/dev-runner/src/services.ts";
 import { waitUntil } from "../support/polling.ts";
 import { isListening, processExists } from "../support/processes.ts";
+import { isolatedEnv, systemProbes } from "../support/system-probes.ts";
+import type { Problem, ProductJson, ProductPage } from "../support/system-probes.ts";
 import { createTempDir } from "../support/temp-dir.ts";
 
 // The whole system booted the way `npm start` boots it — embedded PostgreSQL, every service its own
-// supervised process — in a temporary data directory and on ports of its own, then used over HTTP.
-
-interface ProductJson {
-  id: string;
-  sku: string;
-  name: string;
-  categories: string[];
-  price: { currencyCode: string; amountMinor: number; formatted?: string };
-}
-
-interface ProductPage {
-  products: ProductJson[];
-  nextPageToken: string;
-}
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  requestId: string;
-}
-
-interface Reply<T> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
+// supervised process — in a temporary data directory and on ports of its own: ready, seeded,
+// restarting what dies, stopping everything, and starting again on the same data.
 
 const STARTUP_TIMEOUT_MS = 90_000;
-
-/** What the services inherit: enough to run, and nothing of a developer's own Tessera settings. */
-const isolatedEnv = Object.fromEntries(
-  ["PATH", "HOME", "TMPDIR", "LANG", "TZ"].map((name) => [name, process.env[name]]),
-);
 
 describe("Tessera started through the dev runner", () => {
   let dataDir: string;
@@ -95,20 +66,7 @@ describe("Tessera started through the dev runner", () => {
     return system;
   }
 
-  function status(name: string) {
-    const found = system?.statuses.get(name);
-    if (!found) throw new Error(`no status for ${name}; the system is not running`);
-    return found;
-  }
-
-  async function request<T = unknown>(path: string, init?: RequestInit): Promise<Reply<T>> {
-    if (!system) throw new Error("the system is not running");
-    const response = await fetch(new URL(path, system.gatewayUrl), init);
-    const text = await response.text();
-    let body: unknown = text;
-    if (/json/.test(response.headers.get("content-type") ?? "")) body = JSON.parse(text);
-    return { status: response.status, headers: response.headers, body: body as T };
-  }
+  const { status, request } = systemProbes(() => system);
 
   async function listAll(query: string, pageSize: number): Promise<ProductJson[]> {
     const all: ProductJson[] = [];
@@ -164,14 +122,6 @@ describe("Tessera started through the dev runner", () => {
     });
   });
 
-  it("serves the index at /", async () => {
-    const { status: code, headers, body } = await request("/");
-    expect(code).toBe(200);
-    expect(body).toEqual({ name: "Tessera", api: "/api/v1", docs: "/api/docs" });
-    expect(headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-    expect(headers.get("x-content-type-options")).toBe("nosniff");
-  });
-
   it("pages through every seeded product by name, each once", async () => {
     const products = await listAll("", 7);
     expect(products.length).toBeGreaterThanOrEqual(50);
@@ -182,106 +132,6 @@ describe("Tessera started through the dev runner", () => {
     expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     expect(printed()).toMatch(/catalog\s*[|│].*catalog seeded/);
     seededIds = ids;
-  });
-
-  it("finds the tents first when searching for 'tent'", async () => {
-    const { status: code, body } = await request<ProductPage>("/api/v1/products?q=tent");
-    expect(code).toBe(200);
-    expect(body.products.length).toBeGreaterThanOrEqual(2);
-    const firstTwo = body.products.slice(0, 2);
-    expect(firstTwo.map((product) => product.sku).sort()).toEqual(["TENT-2P-ULTRA", "TENT-4P-FAMILY"]);
-    for (const product of firstTwo) expect(product.categories).toContain("tents");
-  });
-
-  it("gets one product by id, with its price in integer minor units of USD", async () => {
-    const { body: page } = await request<ProductPage>("/api/v1/products?page_size=5");
-    const listed = page.products[4]!;
-    const { status: code, body } = await request<ProductJson>(`/api/v1/products/${listed.id}`);
-    expect(code).toBe(200);
-    expect(body).toEqual(listed);
-    expect(typeof body.price.amountMinor).toBe("number");
-    expect(Number.isInteger(body.price.amountMinor)).toBe(true);
-    expect(body.price.currencyCode).toBe("USD");
-  });
-
-  const unknownId = "01970000-0000-7000-8000-00000000dead";
-  const badRequests: [string, string, number | number[]][] = [
-    ["a malformed page token", "/api/v1/products?page_token=!!!", 400],
-    ["a page token that is not ours", "/api/v1/products?page_token=e30", 400],
-    ["a negative page size", "/api/v1/products?page_size=-1", 400],
-    ["a huge page size", "/api/v1/products?page_size=1000000", 400],
-    ["a page size that is not a number", "/api/v1/products?page_size=abc", 400],
-    ["a fractional page size", "/api/v1/products?page_size=1.5", 400],
-    ["a page size given twice", "/api/v1/products?page_size=1&page_size=2", 400],
-    ["an empty query", "/api/v1/products?q=", 400],
-    ["a query and a category", "/api/v1/products?q=tent&category=tents", 400],
-    ["an unknown id", `/api/v1/products/${unknownId}`, 404],
-    ["a malformed id", "/api/v1/products/not-a-uuid", 400],
-    ["a badly encoded id", "/api/v1/products/%E0%A4%A", 400],
-    ["an unknown route", "/api/v1/nothing-here", 404],
-    ["a 100 kB query string", `/api/v1/products?q=${"tent+".repeat(20 * 1024)}`, [400, 414, 431]],
-  ];
-
-  it.each(badRequests)("answers %s with a clean 4xx problem", async (_, path, expected) => {
-    const { status: code, headers, body } = await request<Problem>(path);
-    expect(code).toSatisfy((actual: number) =>
-      Array.isArray(expected) ? expected.includes(actual) : actual === expected,
-    );
-    expect(headers.get("content-type")).toMatch(/^application\/problem\+json/);
-    expect(body).toMatchObject({
-      status: code,
-      type: expect.stringMatching(/^urn:tessera:problem:/),
-      title: expect.any(String),
-      detail: expect.stringMatching(/\w/),
-      requestId: headers.get("x-request-id"),
-    });
-  });
-
-  it("answers a POST with a JSON body to the read-only products API with a 4xx problem", async () => {
-    const {
-      status: code,
-      headers,
-      body,
-    } = await request<Problem>("/api/v1/products", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: 42 }),
-    });
-    expect(code).toBeGreaterThanOrEqual(400);
-    expect(code).toBeLessThan(500);
-    expect(headers.get("content-type")).toMatch(/^application\/problem\+json/);
-    expect(body.requestId).toBe(headers.get("x-request-id"));
-  });
-
-  it("is still healthy after all that bad input, with no service restarted", async () => {
-    const { status: code, body } = await request<ProductPage>("/api/v1/products?page_size=3");
-    expect(code).toBe(200);
-    expect(body.products).toHaveLength(3);
-    const catalog = status("catalog");
-    const ready = await fetch(`http://127.0.0.1:${catalog.opsPort}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: "ready" });
-    for (const name of ["catalog", "gateway"])
-      expect(status(name)).toMatchObject({ state: "ready", restarts: 0 });
-  });
-
-  it("publishes the OpenAPI document with the product paths", async () => {
-    const { status: code, body } = await request<{ openapi: string; paths: Record<string, unknown> }>(
-      "/api/openapi.json",
-    );
-    expect(code).toBe(200);
-    expect(body.openapi).toMatch(/^3\.1\./);
-    expect(Object.keys(body.paths)).toEqual(
-      expect.arrayContaining(["/api/v1/products", "/api/v1/products/{id}"]),
-    );
-  });
-
-  it("exposes request metrics on the gateway's ops port", async () => {
-    const response = await fetch(`http://127.0.0.1:${status("gateway").opsPort}/metrics`);
-    expect(response.status).toBe(200);
-    const metrics = await response.text();
-    expect(metrics).toContain("http_server_duration_seconds");
-    expect(metrics).toMatch(/http_server_duration_seconds_count\{[^}]*route="\/api\/v1\/products"/);
   });
 
   it("isolates a killed catalog: 503 with Retry-After while it is down, then recovers by itself", async () => {
