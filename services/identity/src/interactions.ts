@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { findRefusedText } from "@tessera/kit";
+import { findRefusedText, type Logger } from "@tessera/kit";
 import { errors, type InteractionResults } from "oidc-provider";
 import { EMAIL_MAX_LENGTH } from "./account-input.ts";
 import { AccountError, type Accounts } from "./accounts.ts";
@@ -16,6 +16,7 @@ export interface InteractionsOptions {
   accounts: Accounts;
   /** The issuer's path: pages live under `<mountPath>/interaction/<uid>`. */
   mountPath: string;
+  log: Logger;
 }
 
 const EXPIRED = messagePage(
@@ -29,7 +30,7 @@ const EXPIRED = messagePage(
  * and the cookie must name the interaction of the URL — so a form posted from another site, or
  * for another sign-in, finds nothing and is refused.
  */
-export function interactionPages({ current, accounts, mountPath }: InteractionsOptions) {
+export function interactionPages({ current, accounts, mountPath, log }: InteractionsOptions) {
   return async function handleInteraction(
     req: IncomingMessage,
     res: ServerResponse,
@@ -109,9 +110,12 @@ export function interactionPages({ current, accounts, mountPath }: InteractionsO
         step === "login"
           ? await accounts.authenticate(email, password)
           : await accounts.register(email, password);
+      log.info({ "user.id": user.id }, step === "login" ? "signed in" : "account created");
       return finish(req, res, { login: { accountId: user.id, amr: ["pwd"], remember: true } });
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
+      // Neither the address nor anything typed: only why, so an operator sees floods of failures.
+      log.info({ "identity.refusal": error.code, "identity.form": step }, "sign-in form refused");
       // What was typed goes back into the field, unless it is the reason for refusing it.
       const shown = email.length <= EMAIL_MAX_LENGTH && !findRefusedText(email) ? email : "";
       sendHtml(

@@ -53,7 +53,7 @@ export async function createIdentity(options: IdentityOptions = {}) {
   const http = createIdentityHttpServer({
     mountPath,
     current,
-    interactions: interactionPages({ current, accounts, mountPath }),
+    interactions: interactionPages({ current, accounts, mountPath, log }),
     log,
   });
 

@@ -7,6 +7,8 @@ export interface TestIdentityOptions {
   database?: TestDatabase;
   /** Reuse secrets (a restart), so the admin and the clients are the same. */
   secrets?: TestSecrets;
+  /** Listen on this port (a restart keeps its issuer); a free one otherwise. */
+  port?: number;
   env?: Record<string, string>;
   clock?: () => Date;
 }
@@ -35,7 +37,7 @@ export async function startTestIdentity(options: TestIdentityOptions = {}) {
       ]),
     ),
   };
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}/oidc`;
   const identity = await createIdentity({
     env: {
@@ -58,6 +60,7 @@ export async function startTestIdentity(options: TestIdentityOptions = {}) {
   return {
     ...identity,
     issuer,
+    port,
     database,
     secrets,
     /** Stops the service; drops the database unless it was given or `keepDatabase`. */
