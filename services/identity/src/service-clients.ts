@@ -11,7 +11,7 @@ export type Role = "customer" | "admin" | "service";
 const TOOL_CLIENTS = new Set(["tessera-checker", "tessera-bench"]);
 const SERVICE_CLIENT_ID = /^svc-[a-z][a-z0-9-]{0,40}$/;
 // Secrets are compared by whoever holds them against what they type: long and random, nothing else.
-const SECRET = /^[\x21-\x7e]{32,256}$/;
+const SECRET = /^[\x21-\x7e]{24,256}$/;
 
 /** The roles of a client-credentials token for `clientId`. */
 export function serviceClientRoles(clientId: string): Role[] {
@@ -55,7 +55,7 @@ export function parseServiceClients(text: string): ServiceClient[] | string {
       return `entry ${index + 1} is not svc-<service>, tessera-checker or tessera-bench followed by its secret`;
     }
     if (typeof secret !== "string" || !SECRET.test(secret)) {
-      return `has a bad secret for ${id}: 32 to 256 printable ASCII characters, no spaces`;
+      return `has a bad secret for ${id}: 24 to 256 printable ASCII characters, no spaces`;
     }
     if (clients.some((client) => client.id === id)) return `names ${id} twice`;
     clients.push({ id, secret });
