@@ -137,7 +137,7 @@ describe("authorization code + PKCE for tessera-web", () => {
     await expect(refreshTokens(discovery, refreshed.refresh_token!)).rejects.toBeInstanceOf(SignInError);
   });
 
-  it("signs out at end_session, after which the browser must sign in again", async () => {
+  it("signs out at end_session, after which the browser must sign in again and the refresh token is dead", async () => {
     const browser = new Browser();
     const first = await openSignInPage(discovery, {}, browser);
     const code = await followToCode(
@@ -169,6 +169,9 @@ describe("authorization code + PKCE for tessera-web", () => {
     expect(signedOut.headers.get("location")).toBe(new URL("/", identity.issuer).href);
 
     await expect(authorizeSilently(browser)).resolves.toMatch(/\/oidc\/interaction\/[\w-]+$/);
+    await expect(refreshTokens(discovery, tokens.refresh_token!)).rejects.toMatchObject({
+      code: "invalid_grant",
+    });
   });
 
   /** An authorization request in `browser`; where it sends the browser after the resume step. */

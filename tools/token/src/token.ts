@@ -9,9 +9,10 @@ import type { TokenSettings } from "./settings.ts";
  * endpoint. No back door: identity cannot tell this from a person at the shop.
  */
 export async function userAccessToken({ email, issuer, usersFile }: TokenSettings): Promise<string> {
-  const { values } = await storedSecrets(usersFile, [email]);
+  const { values, created } = await storedSecrets(usersFile, [email]);
   const password = values[email] ?? "";
-  // Registers when identity has no such account (a new name, or a database started afresh).
-  const tokens = await signIn({ issuer, email, password, account: "register-or-login" });
+  // A new name registers; a known one signs in, and registers again if the database started afresh.
+  const account = created.length > 0 ? "register-or-login" : "login-or-register";
+  const tokens = await signIn({ issuer, email, password, account });
   return tokens.access_token;
 }

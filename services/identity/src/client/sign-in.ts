@@ -194,8 +194,11 @@ export interface SignInOptions extends AuthorizationRequest {
   issuer: string;
   email: string;
   password: string;
-  /** `register-or-login`: registers, and signs in instead when the address has an account. */
-  account: "login" | "register" | "register-or-login";
+  /**
+   * Which form to send. `register-or-login` signs in when the address already has an account (409);
+   * `login-or-register` registers when signing in fails (401), e.g. on a database started afresh.
+   */
+  account: "login" | "register" | "register-or-login" | "login-or-register";
 }
 
 /** The whole flow: tokens for `email`, signing in or registering as asked. */
@@ -203,13 +206,10 @@ export async function signIn(options: SignInOptions): Promise<TokenSet> {
   const discovery = await discover(options.issuer);
   const page = await openSignInPage(discovery, options);
   const credentials = { email: options.email, password: options.password };
-  let response = await submitAccountForm(
-    page,
-    options.account === "login" ? "login" : "register",
-    credentials,
-  );
-  if (options.account === "register-or-login" && response.status === 409) {
-    response = await submitAccountForm(page, "login", credentials);
+  const [first, fallback] = options.account.split("-or-") as ["login" | "register", ("login" | "register")?];
+  let response = await submitAccountForm(page, first, credentials);
+  if (fallback && response.status === (first === "register" ? 409 : 401)) {
+    response = await submitAccountForm(page, fallback, credentials);
   }
   const code = await followToCode(page, response);
   return exchangeCode(discovery, {
