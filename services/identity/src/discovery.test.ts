@@ -25,6 +25,8 @@ describe("discovery and JWKS", () => {
       id_token_signing_alg_values_supported: ["ES256"],
       token_endpoint_auth_methods_supported: ["none", "client_secret_basic"],
     });
+    expect(discovery).not.toHaveProperty("dpop_signing_alg_values_supported");
+    expect(discovery).not.toHaveProperty("userinfo_endpoint");
     expect(discovery["grant_types_supported"]).toEqual(
       expect.arrayContaining(["authorization_code", "refresh_token", "client_credentials"]),
     );

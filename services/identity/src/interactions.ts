@@ -37,6 +37,21 @@ export function interactionPages({ current, accounts, mountPath, log }: Interact
     uid: string,
     action: InteractionAction | undefined,
   ): Promise<void> {
+    try {
+      await route(req, res, uid, action);
+    } catch (error) {
+      // The interaction can expire, or be finished in another tab, between two steps of one request.
+      if (!(error instanceof errors.SessionNotFound) || res.headersSent) throw error;
+      sendHtml(res, 400, EXPIRED);
+    }
+  };
+
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    action: InteractionAction | undefined,
+  ): Promise<void> {
     const paths: InteractionPaths = { base: `${mountPath}/interaction/${uid}` };
     const allowed = action === undefined ? "GET" : action === "register" ? "GET, POST" : "POST";
     if (!allowed.split(", ").includes(req.method ?? "")) {
@@ -73,7 +88,7 @@ export function interactionPages({ current, accounts, mountPath, log }: Interact
       400,
       messagePage("Nothing to do here", "This step of signing in is already done. Go back to the shop."),
     );
-  };
+  }
 
   async function findInteraction(req: IncomingMessage, res: ServerResponse, uid: string) {
     try {

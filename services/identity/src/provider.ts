@@ -74,6 +74,8 @@ export function createProvider(options: ProviderOptions): Provider {
       },
       // Access tokens are for the API; there is nothing for a userinfo endpoint to add.
       userinfo: { enabled: false },
+      // Every access token is a plain bearer token: the verifiers check no DPoP proof (yet).
+      dPoP: { enabled: false },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource(ctx, form) {
