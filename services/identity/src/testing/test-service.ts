@@ -39,33 +39,42 @@ export async function startTestIdentity(options: TestIdentityOptions = {}) {
   };
   const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}/oidc`;
-  const identity = await createIdentity({
-    env: {
-      DATABASE_URL: database.url,
-      LOG_LEVEL: "silent",
-      GRPC_HOST: "127.0.0.1",
-      GRPC_PORT: "0",
-      OPS_HOST: "127.0.0.1",
-      IDENTITY_HOST: "127.0.0.1",
-      IDENTITY_PORT: String(port),
-      IDENTITY_ISSUER: issuer,
-      IDENTITY_ADMIN_EMAIL: TEST_ADMIN_EMAIL,
-      IDENTITY_ADMIN_PASSWORD: secrets.adminPassword,
-      IDENTITY_SERVICE_CLIENTS: JSON.stringify(secrets.clients),
-      ...options.env,
-    },
-    clock: options.clock,
-  });
-  await identity.service.start();
+  let identity: Awaited<ReturnType<typeof createIdentity>> | undefined;
+  try {
+    identity = await createIdentity({
+      env: {
+        DATABASE_URL: database.url,
+        LOG_LEVEL: "silent",
+        GRPC_HOST: "127.0.0.1",
+        GRPC_PORT: "0",
+        OPS_HOST: "127.0.0.1",
+        IDENTITY_HOST: "127.0.0.1",
+        IDENTITY_PORT: String(port),
+        IDENTITY_ISSUER: issuer,
+        IDENTITY_ADMIN_EMAIL: TEST_ADMIN_EMAIL,
+        IDENTITY_ADMIN_PASSWORD: secrets.adminPassword,
+        IDENTITY_SERVICE_CLIENTS: JSON.stringify(secrets.clients),
+        ...options.env,
+      },
+      clock: options.clock,
+    });
+    await identity.service.start();
+  } catch (error) {
+    // Whatever failed on the way, nothing it made outlives it.
+    await identity?.service.stop();
+    if (!options.database) await database.drop();
+    throw error;
+  }
+  const started = identity;
   return {
-    ...identity,
+    ...started,
     issuer,
     port,
     database,
     secrets,
     /** Stops the service; drops the database unless it was given or `keepDatabase`. */
     async stop({ keepDatabase = options.database !== undefined } = {}) {
-      await identity.service.stop();
+      await started.service.stop();
       if (!keepDatabase) await database.drop();
     },
   };
