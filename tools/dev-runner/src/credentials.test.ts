@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rolePasswords } from "./credentials.ts";
+import { rolePasswords, storedSecrets } from "./credentials.ts";
 
 describe("rolePasswords", () => {
   let directory: string;
@@ -24,5 +24,14 @@ describe("rolePasswords", () => {
       "orders",
     ]);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it("says which secrets it generated, so a new one can be shown once", async () => {
+    const file = join(directory, "secrets.json");
+    const first = await storedSecrets(file, ["identity:admin", "identity:client:svc-orders"]);
+    expect(first.created).toEqual(["identity:admin", "identity:client:svc-orders"]);
+    const again = await storedSecrets(file, ["identity:admin", "identity:client:svc-cart"]);
+    expect(again.created).toEqual(["identity:client:svc-cart"]);
+    expect(again.values["identity:admin"]).toBe(first.values["identity:admin"]);
   });
 });

@@ -7,15 +7,34 @@ import { readFile, rename, writeFile } from "node:fs/promises";
  * Returns one password per requested role, creating the missing ones.
  */
 export async function rolePasswords(file: string, roles: readonly string[]): Promise<Record<string, string>> {
+  return (await storedSecrets(file, roles)).values;
+}
+
+export interface StoredSecrets {
+  /** One secret per requested name. */
+  values: Record<string, string>;
+  /** The names whose secret this call generated. */
+  created: string[];
+}
+
+/**
+ * Random secrets by name (24 base64url characters), generated once and kept in a JSON file of the
+ * data directory (mode 0600): role passwords, identity's admin password and client secrets, the
+ * token command's users. Returns one per requested name, creating the missing ones.
+ *
+ * @example
+ *   const { values, created } = await storedSecrets(".data/credentials.json", ["identity:admin"]);
+ */
+export async function storedSecrets(file: string, names: readonly string[]): Promise<StoredSecrets> {
   const stored = await readPasswords(file);
-  const missing = roles.filter((role) => stored[role] === undefined);
-  for (const role of missing) stored[role] = randomBytes(18).toString("base64url");
-  if (missing.length > 0) {
+  const created = names.filter((name) => stored[name] === undefined);
+  for (const name of created) stored[name] = randomBytes(18).toString("base64url");
+  if (created.length > 0) {
     const temporary = `${file}.${process.pid}.tmp`;
     await writeFile(temporary, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
     await rename(temporary, file);
   }
-  return Object.fromEntries(roles.map((role) => [role, stored[role] ?? ""]));
+  return { values: Object.fromEntries(names.map((name) => [name, stored[name] ?? ""])), created };
 }
 
 async function readPasswords(file: string): Promise<Record<string, string>> {

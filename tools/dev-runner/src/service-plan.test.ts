@@ -50,15 +50,25 @@ describe("the services table", () => {
       NOTIFICATIONS_ADDR: "127.0.0.1:50056",
     });
     expect([...plan.keys()].sort()).toEqual(
-      ["cart", "catalog", "gateway", "inventory", "notifications", "orders", "payments"].sort(),
+      ["cart", "catalog", "gateway", "identity", "inventory", "notifications", "orders", "payments"].sort(),
     );
-    for (const name of ["catalog", "cart", "inventory", "orders", "payments", "notifications"]) {
+    for (const name of ["identity", "catalog", "cart", "inventory", "orders", "payments", "notifications"]) {
       expect(plan.get(name)?.database).toBe("create");
     }
     expect(plan.get("orders")?.env).toMatchObject({
       CART_ADDR: "127.0.0.1:50052",
       INVENTORY_ADDR: "127.0.0.1:50053",
       PAYMENTS_ADDR: "127.0.0.1:50055",
+    });
+    expect(plan.get("identity")?.env).toEqual({
+      TESSERA_MODE: "embedded",
+      LOG_LEVEL: "info",
+      OPS_HOST: "127.0.0.1",
+      OPS_PORT: "9050",
+      GRPC_HOST: "127.0.0.1",
+      GRPC_PORT: "50050",
+      IDENTITY_HOST: "127.0.0.1",
+      IDENTITY_PORT: "8090",
     });
     expect(plan.get("inventory")?.env).toMatchObject({
       ORDERS_ADDR: "127.0.0.1:50054",
@@ -68,9 +78,10 @@ describe("the services table", () => {
 });
 
 describe("planServices", () => {
-  it("adds TESSERA_PORT_OFFSET to gRPC and ops ports and addresses, but never to the gateway's port", () => {
+  it("adds TESSERA_PORT_OFFSET to gRPC, ops and HTTP ports and addresses, but never to the gateway's port", () => {
     const plan = byName({ portOffset: 1000, httpPorts: { GATEWAY_PORT: 18080 } });
     expect(plan.get("catalog")?.env).toMatchObject({ GRPC_PORT: "51051", OPS_PORT: "10051" });
+    expect(plan.get("identity")).toMatchObject({ httpPort: 9090, env: { IDENTITY_PORT: "9090" } });
     expect(plan.get("gateway")?.env).toMatchObject({
       GATEWAY_HOST: "127.0.0.1",
       GATEWAY_PORT: "18080",
@@ -129,7 +140,9 @@ describe("childEnvironment", () => {
   };
 
   it("inherits the runner's environment without its secrets, and adds the service's own", () => {
-    const [catalog] = planServices(SERVICES, { ...defaults, logLevel: "warn" });
+    const catalog = planServices(SERVICES, { ...defaults, logLevel: "warn" }).find(
+      (service) => service.name === "catalog",
+    );
     const env = childEnvironment(parent, catalog!, "postgres://catalog:pw@127.0.0.1:54329/tessera_catalog");
     expect(env).toEqual({
       PATH: "/usr/bin",

@@ -4,7 +4,7 @@ import { systemPorts } from "./system-ports.ts";
 
 export interface PlanOptions {
   portOffset: number;
-  /** The public HTTP port by its variable, e.g. `{ GATEWAY_PORT: 8080 }`; never offset. */
+  /** HTTP ports set directly by their variable, e.g. `{ GATEWAY_PORT: 8080 }`; never offset. Others are. */
   httpPorts: Readonly<Record<string, number>>;
   /** `DATABASE_URL_<SERVICE>` pass-through values by service name. */
   databaseUrls: Readonly<Record<string, string>>;
@@ -40,7 +40,8 @@ export function planServices(
     const grpcPort = own.grpc === undefined ? undefined : offset(own.grpc);
     const opsPort = offset(own.ops);
     const httpVariable = httpPortVariable(name);
-    const httpPort = own.http === undefined ? undefined : (options.httpPorts[httpVariable] ?? own.http);
+    const httpPort =
+      own.http === undefined ? undefined : (options.httpPorts[httpVariable] ?? offset(own.http));
     const givenUrl = options.databaseUrls[name];
     // A laptop system answers on loopback only: nothing (admin RPCs, ops ports) is reachable from the network.
     const env: Record<string, string> = {

@@ -8,7 +8,8 @@
 
 /** Fixed ports before `TESSERA_PORT_OFFSET`: gRPC 5005x and ops (/healthz, /readyz, /metrics) 905x. */
 export const PORTS = {
-  identity: { grpc: 50050, ops: 9050 },
+  // Its HTTP port serves the OIDC provider (sign-in pages, tokens), which the gateway proxies as /oidc.
+  identity: { grpc: 50050, ops: 9050, http: 8090 },
   catalog: { grpc: 50051, ops: 9051 },
   cart: { grpc: 50052, ops: 9052 },
   inventory: { grpc: 50053, ops: 9053 },
@@ -32,7 +33,10 @@ export type RpcServiceName = {
 export interface ServicePorts {
   grpc?: number;
   ops: number;
-  /** A public HTTP port, passed as `<NAME>_PORT` and settable by that same variable. */
+  /**
+   * An HTTP port, passed as `<NAME>_PORT` (with `<NAME>_HOST=127.0.0.1`). Offset like the others,
+   * except the gateway's public one, which `GATEWAY_PORT` sets directly.
+   */
   http?: number;
 }
 
@@ -50,6 +54,7 @@ export interface ServiceDefinition {
 // `calls` lists every service whose address a service needs: the ones it calls over gRPC and,
 // with the direct event transport, the producers whose events it consumes.
 export const SERVICES: readonly ServiceDefinition[] = [
+  { name: "identity", ports: PORTS.identity, database: true },
   { name: "catalog", ports: PORTS.catalog, database: true },
   { name: "inventory", ports: PORTS.inventory, database: true, calls: ["catalog", "orders"] },
   { name: "payments", ports: PORTS.payments, database: true, calls: ["orders"] },

@@ -15,6 +15,9 @@ describe("systemPorts", () => {
     expect(ports.gatewayUrl).toBe("http://127.0.0.1:18080/");
     expect(ports.all()).toContain(57329);
     expect(ports.all()).not.toContain(18080);
+    // Identity's HTTP port is behind the gateway, so it moves with the others.
+    expect(ports.identityUrl).toBe("http://127.0.0.1:11090");
+    expect(ports.all()).toContain(11090);
   });
 
   it("reads TESSERA_PORT_OFFSET and GATEWAY_PORT as the runner does", () => {

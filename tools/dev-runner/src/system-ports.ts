@@ -25,7 +25,9 @@ export interface SystemPorts {
   /** The embedded PostgreSQL's port. */
   postgres: () => number;
   gatewayUrl: string;
-  /** Every port the runner binds itself for this offset: gRPC, ops, PostgreSQL (not the gateway's HTTP). */
+  /** Identity's own HTTP origin (its OIDC provider is under `/oidc`), before the gateway proxies it. */
+  identityUrl: string;
+  /** Every port the runner binds itself for this offset: gRPC, ops, HTTP, PostgreSQL (not the gateway's HTTP). */
   all: () => number[];
 }
 
@@ -54,11 +56,14 @@ export function systemPorts({
     grpcAddress: (name) => `127.0.0.1:${grpc(name)}`,
     postgres: () => shift(pgPort),
     gatewayUrl: `http://127.0.0.1:${gatewayPort}/`,
+    identityUrl: `http://127.0.0.1:${shift(PORTS.identity.http)}`,
     all: () => [
       shift(pgPort),
-      ...Object.values(PORTS).flatMap((ports) =>
-        "grpc" in ports ? [shift(ports.grpc), shift(ports.ops)] : [shift(ports.ops)],
-      ),
+      ...Object.entries(PORTS).flatMap(([name, ports]) => [
+        ...("grpc" in ports ? [shift(ports.grpc)] : []),
+        shift(ports.ops),
+        ...("http" in ports && name !== "gateway" ? [shift(ports.http)] : []),
+      ]),
     ],
   };
 }

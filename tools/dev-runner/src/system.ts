@@ -5,6 +5,7 @@ import { readRunnerConfig, type Environment } from "./config.ts";
 import { colorsOn, createConsoleOutput, type ConsoleOutput, type Output } from "./console-output.ts";
 import { setUpDatabases, type DatabaseSetup } from "./database-setup.ts";
 import type { EmbeddedPostgres } from "./embedded-postgres.ts";
+import { identitySetup } from "./identity-setup.ts";
 import { checkEntryPoints, checkPortsFree } from "./preflight.ts";
 import { supervisePostgres, type PostgresSupervisor } from "./postgres-supervisor.ts";
 import { killTrackedNow } from "./processes.ts";
@@ -86,9 +87,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const { signal } = options;
   try {
     signal?.throwIfAborted();
-    await prepare(settings, run, ui);
+    const generatedEnv = await prepare(settings, run, ui);
     signal?.throwIfAborted();
-    superviseAll(settings, run, ui);
+    superviseAll(settings, run, ui, generatedEnv);
     await allReady(run, signal);
     ui.progress(`Tessera is ready: ${settings.gatewayUrl}`);
   } catch (error) {
@@ -194,8 +195,15 @@ function createRun(ui: ConsoleOutput): Run {
   return run;
 }
 
-/** Claims the data directory, checks the ports, and makes the databases (starting PostgreSQL). */
-async function prepare(settings: Settings, run: Run, ui: ConsoleOutput): Promise<void> {
+/**
+ * Claims the data directory, checks the ports, makes the databases (starting PostgreSQL) and the
+ * secrets services need; returns the variables generated for each service, by name.
+ */
+async function prepare(
+  settings: Settings,
+  run: Run,
+  ui: ConsoleOutput,
+): Promise<Map<string, Record<string, string>>> {
   checkEntryPoints(settings.repoRoot, settings.plan);
   await mkdir(settings.dataDir, { recursive: true });
   const lock = await acquireRunLock(settings.dataDir, ui.progress);
@@ -233,10 +241,27 @@ async function prepare(settings: Settings, run: Run, ui: ConsoleOutput): Promise
       });
     },
   });
+  const generated = new Map<string, Record<string, string>>();
+  if (settings.plan.some((service) => service.name === "identity")) {
+    const identity = await identitySetup(settings);
+    generated.set("identity", identity.env);
+    if (identity.newAdmin) {
+      ui.progress(
+        `identity: the administrator is ${identity.newAdmin.email}, password ${identity.newAdmin.password} ` +
+          `(shown this once; kept in ${join(settings.dataDir, "credentials.json")})`,
+      );
+    }
+  }
+  return generated;
 }
 
 /** Starts every service as its own supervised process. */
-function superviseAll(settings: Settings, run: Run, ui: ConsoleOutput): void {
+function superviseAll(
+  settings: Settings,
+  run: Run,
+  ui: ConsoleOutput,
+  generatedEnv: ReadonlyMap<string, Record<string, string>>,
+): void {
   ui.progress(`starting ${settings.plan.map((service) => service.name).join(", ")}…`);
   for (const service of settings.plan) {
     const marker = entryPoint(service.name);
@@ -248,6 +273,7 @@ function superviseAll(settings: Settings, run: Run, ui: ConsoleOutput): void {
       env: {
         ...SERVICE_ENVIRONMENT,
         ...childEnvironment(settings.env, service, run.databases?.urls.get(service.name)),
+        ...generatedEnv.get(service.name),
       },
       port: service.grpcPort ?? service.httpPort,
       opsPort: service.opsPort,

@@ -1,0 +1,4 @@
+import { createIdentity } from "./wiring.ts";
+
+const { service } = await createIdentity();
+await service.start();

@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import { createTestDatabase, freePort, type TestDatabase } from "@tessera/kit/testing";
+import { createIdentity } from "../wiring.ts";
+
+export interface TestIdentityOptions {
+  /** Reuse a database (a restart); a fresh one is made and dropped on stop otherwise. */
+  database?: TestDatabase;
+  /** Reuse secrets (a restart), so the admin and the clients are the same. */
+  secrets?: TestSecrets;
+  /** Listen on this port (a restart keeps its issuer); a free one otherwise. */
+  port?: number;
+  env?: Record<string, string>;
+  clock?: () => Date;
+}
+
+export interface TestSecrets {
+  adminPassword: string;
+  clients: Readonly<Record<string, string>>;
+}
+
+export type TestIdentity = Awaited<ReturnType<typeof startTestIdentity>>;
+
+export const TEST_ADMIN_EMAIL = "admin@tessera.test";
+
+/**
+ * Identity wired as in main.ts, in this process, on a fresh test database and a free HTTP port,
+ * its issuer at its own origin (`http://127.0.0.1:<port>/oidc`): no gateway in front.
+ */
+export async function startTestIdentity(options: TestIdentityOptions = {}) {
+  const database = options.database ?? (await createTestDatabase("identity"));
+  const secrets: TestSecrets = options.secrets ?? {
+    adminPassword: randomBytes(18).toString("base64url"),
+    clients: Object.fromEntries(
+      ["svc-orders", "svc-gateway", "tessera-checker"].map((id) => [
+        id,
+        randomBytes(24).toString("base64url"),
+      ]),
+    ),
+  };
+  const port = options.port ?? (await freePort());
+  const issuer = `http://127.0.0.1:${port}/oidc`;
+  let identity: Awaited<ReturnType<typeof createIdentity>> | undefined;
+  try {
+    identity = await createIdentity({
+      env: {
+        DATABASE_URL: database.url,
+        LOG_LEVEL: "silent",
+        GRPC_HOST: "127.0.0.1",
+        GRPC_PORT: "0",
+        OPS_HOST: "127.0.0.1",
+        IDENTITY_HOST: "127.0.0.1",
+        IDENTITY_PORT: String(port),
+        IDENTITY_ISSUER: issuer,
+        IDENTITY_ADMIN_EMAIL: TEST_ADMIN_EMAIL,
+        IDENTITY_ADMIN_PASSWORD: secrets.adminPassword,
+        IDENTITY_SERVICE_CLIENTS: JSON.stringify(secrets.clients),
+        ...options.env,
+      },
+      clock: options.clock,
+    });
+    await identity.service.start();
+  } catch (error) {
+    // Whatever failed on the way, nothing it made outlives it.
+    await identity?.service.stop();
+    if (!options.database) await database.drop();
+    throw error;
+  }
+  const started = identity;
+  return {
+    ...started,
+    issuer,
+    port,
+    database,
+    secrets,
+    /** Stops the service; drops the database unless it was given or `keepDatabase`. */
+    async stop({ keepDatabase = options.database !== undefined } = {}) {
+      await started.service.stop();
+      if (!keepDatabase) await database.drop();
+    },
+  };
+}
