@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createTestDatabase, freePort, type TestDatabase } from "@tessera/kit/testing";
+import { freePort, startTestService, type TestDatabase } from "@tessera/kit/testing";
 import { createIdentity } from "../wiring.ts";
 
 export interface TestIdentityOptions {
@@ -27,7 +27,6 @@ export const TEST_ADMIN_EMAIL = "admin@tessera.test";
  * its issuer at its own origin (`http://127.0.0.1:<port>/oidc`): no gateway in front.
  */
 export async function startTestIdentity(options: TestIdentityOptions = {}) {
-  const database = options.database ?? (await createTestDatabase("identity"));
   const secrets: TestSecrets = options.secrets ?? {
     adminPassword: randomBytes(18).toString("base64url"),
     clients: Object.fromEntries(
@@ -39,43 +38,29 @@ export async function startTestIdentity(options: TestIdentityOptions = {}) {
   };
   const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}/oidc`;
-  let identity: Awaited<ReturnType<typeof createIdentity>> | undefined;
-  try {
-    identity = await createIdentity({
-      env: {
-        DATABASE_URL: database.url,
-        LOG_LEVEL: "silent",
-        GRPC_HOST: "127.0.0.1",
-        GRPC_PORT: "0",
-        OPS_HOST: "127.0.0.1",
-        IDENTITY_HOST: "127.0.0.1",
-        IDENTITY_PORT: String(port),
-        IDENTITY_ISSUER: issuer,
-        IDENTITY_ADMIN_EMAIL: TEST_ADMIN_EMAIL,
-        IDENTITY_ADMIN_PASSWORD: secrets.adminPassword,
-        IDENTITY_SERVICE_CLIENTS: JSON.stringify(secrets.clients),
-        ...options.env,
-      },
-      clock: options.clock,
-    });
-    await identity.service.start();
-  } catch (error) {
-    // Whatever failed on the way, nothing it made outlives it.
-    await identity?.service.stop();
-    if (!options.database) await database.drop();
-    throw error;
-  }
-  const started = identity;
+  const identity = await startTestService(
+    "identity",
+    (env) => createIdentity({ env, clock: options.clock }),
+    {
+      IDENTITY_HOST: "127.0.0.1",
+      IDENTITY_PORT: String(port),
+      IDENTITY_ISSUER: issuer,
+      IDENTITY_ADMIN_EMAIL: TEST_ADMIN_EMAIL,
+      IDENTITY_ADMIN_PASSWORD: secrets.adminPassword,
+      IDENTITY_SERVICE_CLIENTS: JSON.stringify(secrets.clients),
+      ...options.env,
+    },
+    { database: options.database },
+  );
   return {
-    ...started,
+    ...identity,
     issuer,
     port,
-    database,
     secrets,
     /** Stops the service; drops the database unless it was given or `keepDatabase`. */
     async stop({ keepDatabase = options.database !== undefined } = {}) {
-      await started.service.stop();
-      if (!keepDatabase) await database.drop();
+      await identity.service.stop();
+      if (!keepDatabase) await identity.database.drop();
     },
   };
 }
