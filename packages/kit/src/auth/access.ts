@@ -40,4 +40,5 @@ function userIdOf(method: DescMethod, request: unknown): string | undefined {
   return typeof value === "string" ? value : "";
 }
 
-const denied = (message: string) => new ServiceError("permission_denied", message, { reason: "access-denied" });
+const denied = (message: string) =>
+  new ServiceError("permission_denied", message, { reason: "access-denied" });

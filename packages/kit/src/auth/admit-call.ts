@@ -21,7 +21,8 @@ export async function admitCall(
   authenticate: TokenVerifier | undefined,
   log: Logger,
 ): Promise<Principal | undefined> {
-  const principal = authenticate && (await authenticate(bearerToken(call.metadata)).catch(keysUnavailable(log)));
+  const principal =
+    authenticate && (await authenticate(bearerToken(call.metadata)).catch(keysUnavailable(log)));
   checkRequest(method.input, call.request);
   if (principal) authorize(method, principal, call.request);
   return principal;
@@ -30,9 +31,13 @@ export async function admitCall(
 function bearerToken(metadata: Metadata): string {
   const header = metadata.get("authorization")[0];
   if (typeof header !== "string" || header === "")
-    throw new ServiceError("unauthenticated", "this call needs an access token: `authorization: Bearer <token>`", {
-      reason: "missing-token",
-    });
+    throw new ServiceError(
+      "unauthenticated",
+      "this call needs an access token: `authorization: Bearer <token>`",
+      {
+        reason: "missing-token",
+      },
+    );
   const token = /^Bearer +([\w.~+/=-]+)$/i.exec(header)?.[1];
   if (!token)
     throw new ServiceError("unauthenticated", "the authorization metadata is not `Bearer <token>`", {

@@ -48,13 +48,22 @@ export function createServiceToken({
 
   const fetchToken = async (): Promise<string> => {
     try {
-      const response = await oauth.clientCredentialsGrantRequest(server, client, authentication, {}, {
-        [oauth.allowInsecureRequests]: insecure,
-        signal: AbortSignal.timeout(5_000),
-      });
+      const response = await oauth.clientCredentialsGrantRequest(
+        server,
+        client,
+        authentication,
+        {},
+        {
+          [oauth.allowInsecureRequests]: insecure,
+          signal: AbortSignal.timeout(5_000),
+        },
+      );
       const result = await oauth.processClientCredentialsResponse(server, client, response);
       const lifetimeMs = (result.expires_in ?? 300) * 1_000;
-      cached = { token: result.access_token, renewAt: now() + lifetimeMs - Math.min(renewBeforeMs, lifetimeMs / 10) };
+      cached = {
+        token: result.access_token,
+        renewAt: now() + lifetimeMs - Math.min(renewBeforeMs, lifetimeMs / 10),
+      };
       return result.access_token;
     } catch (error) {
       throw new ServiceError("unavailable", `cannot get an access token for ${clientId} from ${tokenUrl}`, {

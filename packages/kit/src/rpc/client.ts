@@ -153,25 +153,28 @@ export function createClient<S extends AnyService>(
             { "rpc.system": "grpc" },
             (traceparent) =>
               policy.execute(({ signal }) =>
-                withTokenRenewal(bearer, overrides.token, (authorization) =>
-                  new Promise((resolve, reject) => {
-                    const abort = () => pending.cancel();
-                    const pending = call(
-                      request,
-                      outgoingMetadata(traceparent, authorization),
-                      { deadline } satisfies CallOptions,
-                      (error: GrpcServiceError | null, response: unknown) => {
-                        // The caller's signal may outlive many calls: leave no listener behind on it.
-                        signal.removeEventListener("abort", abort);
-                        overrides.signal?.removeEventListener("abort", abort);
-                        if (error) reject(error);
-                        else resolve(response);
-                      },
-                    ) as { cancel(): void };
-                    signal.addEventListener("abort", abort, { once: true });
-                    overrides.signal?.addEventListener("abort", abort, { once: true });
-                    if (overrides.signal?.aborted) abort();
-                  }),
+                withTokenRenewal(
+                  bearer,
+                  overrides.token,
+                  (authorization) =>
+                    new Promise((resolve, reject) => {
+                      const abort = () => pending.cancel();
+                      const pending = call(
+                        request,
+                        outgoingMetadata(traceparent, authorization),
+                        { deadline } satisfies CallOptions,
+                        (error: GrpcServiceError | null, response: unknown) => {
+                          // The caller's signal may outlive many calls: leave no listener behind on it.
+                          signal.removeEventListener("abort", abort);
+                          overrides.signal?.removeEventListener("abort", abort);
+                          if (error) reject(error);
+                          else resolve(response);
+                        },
+                      ) as { cancel(): void };
+                      signal.addEventListener("abort", abort, { once: true });
+                      overrides.signal?.addEventListener("abort", abort, { once: true });
+                      if (overrides.signal?.aborted) abort();
+                    }),
                 ),
               ),
           );

@@ -120,7 +120,15 @@ export function createRpcServer({ log, metrics, authenticate }: RpcServerOptions
         };
         switch (method.methodKind) {
           case "unary":
-            handlers[method.localName] = unary(method, fn as UnaryHandler<Method>, name, log, admit, observe, fail);
+            handlers[method.localName] = unary(
+              method,
+              fn as UnaryHandler<Method>,
+              name,
+              log,
+              admit,
+              observe,
+              fail,
+            );
             break;
           case "server_streaming":
             handlers[method.localName] = serverStreaming(
@@ -202,7 +210,14 @@ function callContext(
     deadline,
   };
   return {
-    context: { method: name, metadata: call.metadata, deadline, signal: abort.signal, log, principal: undefined },
+    context: {
+      method: name,
+      metadata: call.metadata,
+      deadline,
+      signal: abort.signal,
+      log,
+      principal: undefined,
+    },
     request,
   };
 }
