@@ -9,12 +9,13 @@ import { createServiceToken, type TokenSource } from "./service-token.ts";
 
 useAuthProbes();
 
-const ownToken = (clientId: string) =>
+const ownToken = (clientId: string, now?: () => number) =>
   createServiceToken({
     tokenUrl: issuer.tokenUrl,
     issuer: issuer.issuer,
     clientId,
     clientSecret: issuer.env["AUTH_CLIENT_SECRET"]!,
+    now,
   });
 
 describe("tokens on outgoing calls", () => {
@@ -35,6 +36,18 @@ describe("tokens on outgoing calls", () => {
     expect(answers.map((answer) => answer.caller?.subject)).toEqual(["svc-probe", "svc-probe", "svc-probe"]);
     expect((await client.actFor({ userId: "anyone" })).caller?.roles).toEqual(["service"]);
     expect(issuer.tokensIssuedTo("svc-probe")).toBe(1);
+  });
+
+  it("fetches the service's own token anew shortly before the cached one expires", async () => {
+    let now = Date.now();
+    const own = ownToken("svc-clock", () => now);
+    const first = await own.token();
+    // The test issuer's tokens live 300 s; one is renewed 30 s before it expires.
+    now += 269_000;
+    expect(await own.token()).toBe(first);
+    now += 2_000;
+    expect(await own.token()).not.toBe(first);
+    expect(issuer.tokensIssuedTo("svc-clock")).toBe(2);
   });
 
   it("fetches a new token once when the callee refuses the cached one", async () => {
