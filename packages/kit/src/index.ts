@@ -2,7 +2,7 @@
 
 // A service: one bootstrap, its config, its periodic jobs.
 export { createService, type Service, type ServiceOptions } from "./service.ts";
-export { RpcServiceConfig, DatabaseConfig } from "./service-config.ts";
+export { RpcServiceConfig, DatabaseConfig, AuthConfig } from "./service-config.ts";
 export { loadConfig, ConfigError, BaseConfig, port, address, flag, z } from "./config.ts";
 export type { PeriodicRun } from "./periodic.ts";
 
@@ -11,7 +11,13 @@ export { createRpcServer, type RpcServer, type ServiceImpl, type CallContext } f
 export { createClient, type Client, type ClientOptions } from "./rpc/client.ts";
 export type { MethodsOf } from "./rpc/definition.ts";
 export { ServiceError, type ErrorCode } from "./errors.ts";
-export { runWithContext, currentContext, type RequestContext } from "./context.ts";
+export { runWithContext, currentContext, currentPrincipal, type RequestContext } from "./context.ts";
+
+// Auth: who calls (verified access tokens), what they may call, the service's own token.
+export { isAdminPrincipal, isServicePrincipal, type Principal } from "./auth/principal.ts";
+export { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from "./auth/token-verifier.ts";
+export { createServiceToken, type TokenSource, type ServiceTokenOptions } from "./auth/service-token.ts";
+export { authorize } from "./auth/access.ts";
 
 // Data: PostgreSQL, migrations, ids, page tokens.
 export { createDb, createPgClient, type Db, type Tx } from "./db.ts";

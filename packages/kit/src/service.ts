@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { EventsService } from "@tessera/contracts/events/v1";
+import { serviceAuth } from "./auth/service-auth.ts";
 import { ConfigError, loadConfig, type BaseConfig, type ConfigProblem, type z } from "./config.ts";
 import { createDb, type Db } from "./db.ts";
 import { createEventBus, type EventBus } from "./events/bus.ts";
@@ -11,7 +12,14 @@ import { startPeriodicJob, type PeriodicJob, type PeriodicRun } from "./periodic
 import { createClient, type Client, type ClientOptions } from "./rpc/client.ts";
 import type { AnyService } from "./rpc/definition.ts";
 import { createRpcServer, type ServiceImpl } from "./rpc/server.ts";
-import { DatabaseConfig, EventsConfig, RpcListenSettings, type EventsSettings } from "./service-config.ts";
+import {
+  AuthConfig,
+  DatabaseConfig,
+  EventsConfig,
+  RpcListenSettings,
+  type AuthSettings,
+  type EventsSettings,
+} from "./service-config.ts";
 import { closeOps, installSignalHandlers, listenOps, migrateWhenReachable } from "./service-lifecycle.ts";
 import { setUpTracing, shutdownTracing } from "./tracing.ts";
 
@@ -83,11 +91,12 @@ export interface Service<Config> {
 export async function createService<C extends ConfigShape>(
   options: ServiceOptions<C>,
 ): Promise<Service<z.infer<C>>> {
-  const { config, database } = readConfig(options);
+  const { config, database, auth } = readConfig(options);
   const log = createLogger({ service: options.name, level: config.LOG_LEVEL });
   await setUpTracing({ service: options.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   const metrics = createMetrics(options.name);
-  const rpc = createRpcServer({ log, metrics });
+  const { authenticate, ownToken } = serviceAuth(options.name, auth);
+  const rpc = createRpcServer({ log, metrics, authenticate });
   const stopHooks: (() => Promise<void> | void)[] = [];
   const startHooks: (() => Promise<unknown> | void)[] = [];
   const jobs: Omit<Parameters<typeof startPeriodicJob>[0], "log" | "metrics">[] = [];
@@ -112,8 +121,9 @@ export async function createService<C extends ConfigShape>(
       applicationName: options.name,
     });
     db = connected;
+    // The event streams are the service's own business, whichever request happens to open them.
     bus = createServiceEventBus(options, config, database, connected, log, metrics, (address) =>
-      service.client(EventsService, address),
+      service.client(EventsService, address, { forwardCallerToken: false }),
     );
     rpc.add(EventsService, bus.handlers());
     served = true;
@@ -150,6 +160,7 @@ export async function createService<C extends ConfigShape>(
       const client = createClient(definition, address, {
         deadlineMs: config.RPC_DEADLINE_MS,
         metrics,
+        credentials: ownToken,
         ...clientOptions,
       });
       clients.push(client);
@@ -172,6 +183,8 @@ export async function createService<C extends ConfigShape>(
       for (const hook of startHooks) await hook();
       await bus?.start();
       let rpcPort = 0;
+      if (served && !authenticate)
+        log.warn({ "event.action": "auth-disabled" }, "RPCs are not authenticated: set AUTH_ISSUER");
       if (served) {
         const { GRPC_HOST: host, GRPC_PORT: port } = RpcListenSettings.parse(config);
         rpcPort = await rpc.listen(`${host.includes(":") ? `[${host}]` : host}:${port}`);
@@ -249,18 +262,23 @@ function createServiceEventBus<C extends ConfigShape>(
 }
 
 /**
- * The service's settings, and the kit's database and event settings when it has a database, read
- * from one environment; every bad variable of all of them is reported at once.
+ * The service's settings, the kit's auth settings, and its database and event settings when it has
+ * a database, read from one environment; every bad variable of all of them is reported at once.
  */
 function readConfig<C extends ConfigShape>(
   options: ServiceOptions<C>,
-): { config: Readonly<z.infer<C>>; database: Readonly<DatabaseSettings> | undefined } {
+): {
+  config: Readonly<z.infer<C>>;
+  database: Readonly<DatabaseSettings> | undefined;
+  auth: Readonly<AuthSettings>;
+} {
   const env = options.env ?? process.env;
   const problems: ConfigProblem[] = [];
   const config = loadConfigInto(problems, options.config, env);
   const database = options.database && loadConfigInto(problems, DatabaseConfig, env);
   const events = options.database && loadConfigInto(problems, EventsConfig, env);
-  if (config === undefined || problems.length > 0) {
+  const auth = loadConfigInto(problems, AuthConfig, env);
+  if (config === undefined || auth === undefined || problems.length > 0) {
     // A variable both the service and the kit read (DATABASE_URL) is named once.
     const error = new ConfigError([...new Map(problems.map((p) => [p.variable, p])).values()]);
     if (options.env !== undefined) throw error;
@@ -268,7 +286,11 @@ function readConfig<C extends ConfigShape>(
     process.stderr.write(`${options.name}: ${error.message}\n`);
     process.exit(78);
   }
-  return { config, database: database && events ? Object.freeze({ ...database, ...events }) : undefined };
+  return {
+    config,
+    database: database && events ? Object.freeze({ ...database, ...events }) : undefined,
+    auth,
+  };
 }
 
 /** `loadConfig`, adding what is wrong to `problems` instead of throwing. */

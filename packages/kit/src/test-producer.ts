@@ -2,6 +2,7 @@ import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import type { EventEnvelope } from "./events/envelope.ts";
 import { createService, type Service } from "./service.ts";
 import { RpcServiceConfig } from "./service-config.ts";
+import { testIssuer } from "./test-issuer.ts";
 import { createTestDatabase } from "./testing.ts";
 
 export interface TestProducer {
@@ -19,7 +20,8 @@ export interface TestProducer {
 
 /**
  * A stand-in for another service in this process, named `name` on a fresh database: only its
- * outbox, streamed to consumers over gRPC — for testing a consumer without the real producer.
+ * outbox, streamed to consumers over gRPC — for testing a consumer without the real producer. Its
+ * streams need a service token of the shared test issuer, as `startTestService`'s consumers have.
  *
  * @example
  *   const orders = await startTestProducer("orders");
@@ -32,6 +34,7 @@ export async function startTestProducer(name: string): Promise<TestProducer> {
     config: RpcServiceConfig,
     database: {},
     env: {
+      ...(await testIssuer()).env,
       GRPC_HOST: "127.0.0.1",
       GRPC_PORT: "0",
       OPS_HOST: "127.0.0.1",

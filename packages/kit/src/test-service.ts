@@ -1,4 +1,5 @@
 import type { Service } from "./service.ts";
+import { testIssuer } from "./test-issuer.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
 
 /** What a service's wiring function returns: the service and the domain objects tests reach for. */
@@ -17,8 +18,9 @@ export type StartedTestService<W extends Wiring> = W & {
 
 /**
  * A service built by its own wiring function (`create`, what its main.ts calls), started in this
- * process on a fresh test database (or `database`), on loopback and free ports, with quiet logs
- * and `env` on top. Whatever fails on the way cleans up what was made.
+ * process on a fresh test database (or `database`), on loopback and free ports, with quiet logs,
+ * authentication on against the shared test issuer (`testIssuer()`: call it with `testClient`), and
+ * `env` on top. Whatever fails on the way cleans up what was made.
  *
  * @example
  *   export const startTestCatalog = (env = {}) => startTestService("catalog", (env) => createCatalog({ env }), env);
@@ -37,6 +39,7 @@ export async function startTestService<W extends Wiring>(
   let wiring: W | undefined;
   try {
     wiring = await create({
+      ...(await testIssuer()).env,
       DATABASE_URL: database.url,
       GRPC_HOST: "127.0.0.1",
       GRPC_PORT: "0",

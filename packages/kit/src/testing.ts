@@ -58,3 +58,12 @@ export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 export { waitFor } from "./wait-for.ts";
 export { startTestService, nowhere, type StartedTestService, type Wiring } from "./test-service.ts";
 export { publishedAbout, receivedEvent, testEnvelope } from "./test-events.ts";
+export {
+  startTestIssuer,
+  testIssuer,
+  testClient,
+  testCallers,
+  type TestIssuer,
+  type TestCaller,
+  type TestTokenOptions,
+} from "./test-issuer.ts";

@@ -1,11 +1,14 @@
 import { CartService } from "@tessera/contracts/cart/v1";
 import { CatalogService, type Product } from "@tessera/contracts/catalog/v1";
-import { createClient, newId, type Client } from "@tessera/kit";
+import { newId, type Client } from "@tessera/kit";
 import {
   createTestDatabase,
   type TestDatabase,
   startRpcService,
   type RpcServiceProcess,
+  testCallers,
+  testClient,
+  testIssuer,
   waitFor,
 } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,9 +28,10 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
   beforeAll(async () => {
     catalogDatabase = await createTestDatabase("cart_catalog");
     catalogProcess = await startRpcService(new URL("../../catalog/src/main.ts", import.meta.url), {
+      ...(await testIssuer()).env,
       DATABASE_URL: catalogDatabase.url,
     });
-    catalog = createClient(CatalogService, catalogProcess.address);
+    catalog = testClient(CatalogService, catalogProcess.address, testCallers.operator);
     products = (await catalog.listProducts({ pageSize: 100 })).products;
     euroProduct = (
       await catalog.createProduct({
@@ -41,7 +45,9 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
       CART_CATALOG_DEADLINE_MS: String(deadlineMs),
       CART_CLEANUP_INTERVAL_MS: "1000",
     });
-    cart = createClient(CartService, cartService.address);
+    // A service client acting for many users (as the gateway does for each signed-in one); the cart
+    // prices through the catalog with this caller's token.
+    cart = testClient(CartService, cartService.address, testCallers.service);
   });
 
   afterAll(async () => {
@@ -271,7 +277,9 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
     await catalogProcess.kill("SIGKILL");
     // Its own client: every `unavailable` would count towards the breaker of `cart`, and past five it
     // would fail GetCart too, on the caller's side (see the report: breakers are per client, not per method).
-    const adder = createClient(CartService, cartService.address, { breakerThreshold: 1_000 });
+    const adder = testClient(CartService, cartService.address, testCallers.service, {
+      breakerThreshold: 1_000,
+    });
     try {
       // Enough failures to open the cart's own breaker on the catalog: it then fails fast, still unavailable.
       for (let i = 0; i < 7; i++) {

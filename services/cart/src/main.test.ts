@@ -1,6 +1,6 @@
 import { CartService } from "@tessera/contracts/cart/v1";
 import { CatalogService } from "@tessera/contracts/catalog/v1";
-import { createClient, newId } from "@tessera/kit";
+import { newId } from "@tessera/kit";
 import {
   createTestDatabase,
   type TestDatabase,
@@ -9,6 +9,9 @@ import {
   startService,
   type RpcServiceProcess,
   type ServiceProcess,
+  testCallers,
+  testClient,
+  testIssuer,
 } from "@tessera/kit/testing";
 import { Redis } from "ioredis";
 import { spawnSync } from "node:child_process";
@@ -32,11 +35,14 @@ describe("the cart process (main.ts) in infrastructure mode", () => {
     ]);
     databases.push(catalogDatabase, cartDatabase);
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    const auth = (await testIssuer()).env;
     catalogProcess = await startRpcService(new URL("../../catalog/src/main.ts", import.meta.url), {
+      ...auth,
       DATABASE_URL: catalogDatabase.url,
     });
     const grpcPort = await freePort();
     cartProcess = await startService(new URL("./main.ts", import.meta.url), {
+      ...auth,
       DATABASE_URL: cartDatabase.url,
       CATALOG_ADDR: catalogProcess.address,
       REDIS_URL: redisUrl,
@@ -58,11 +64,11 @@ describe("the cart process (main.ts) in infrastructure mode", () => {
   });
 
   it("keeps carts in Redis with a 30-day time to live when REDIS_URL is set", async () => {
-    const catalog = createClient(CatalogService, catalogProcess.address);
-    const cart = createClient(CartService, cartAddress);
+    const user = newId();
+    const catalog = testClient(CatalogService, catalogProcess.address, testCallers.customer(user));
+    const cart = testClient(CartService, cartAddress, testCallers.customer(user));
     try {
       const product = (await catalog.listProducts({ pageSize: 1 })).products[0]!;
-      const user = newId();
       const { cart: added } = await cart.addItem({ userId: user, productId: product.id, quantity: 2 });
       expect(added?.subtotal?.amountMinor).toBe(2n * product.price!.amountMinor);
       expect(Object.keys(await redis.hgetall(`${prefix}${user}`)).sort()).toEqual(

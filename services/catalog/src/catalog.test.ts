@@ -1,6 +1,7 @@
 import { limits } from "@tessera/contracts/limits";
 import { CatalogService } from "@tessera/contracts/catalog/v1";
-import { createClient, type Client } from "@tessera/kit";
+import type { Client } from "@tessera/kit";
+import { testCallers, testClient } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { searchTerms } from "./catalog.ts";
 import { seedProducts } from "./seed.ts";
@@ -23,7 +24,8 @@ describe("catalog over gRPC on PostgreSQL", () => {
 
   beforeAll(async () => {
     app = await startTestCatalog();
-    catalog = createClient(CatalogService, app.address);
+    // An administrator: browses as anyone does, and may create products and set prices.
+    catalog = testClient(CatalogService, app.address, testCallers.admin("catalog-admin"));
   });
 
   afterAll(async () => {

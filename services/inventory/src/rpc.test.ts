@@ -1,4 +1,4 @@
-import { receivedEvent } from "@tessera/kit/testing";
+import { receivedEvent, testCallers, testClient } from "@tessera/kit/testing";
 import { InventoryService, ReservationStatus } from "@tessera/contracts/inventory/v1";
 import { CommitStockSchema, ReserveStockSchema } from "@tessera/contracts/orders/v1";
 import { createClient, newId, type Client } from "@tessera/kit";
@@ -12,7 +12,8 @@ describe("inventory over gRPC on PostgreSQL", () => {
 
   beforeAll(async () => {
     inventory = await startTestInventory({ env: { INVENTORY_INITIAL_STOCK: "25" } });
-    client = createClient(InventoryService, `127.0.0.1:${inventory.rpcPort}`);
+    // An operator's client (the checker's kind): restocks and lists everything.
+    client = testClient(InventoryService, `127.0.0.1:${inventory.rpcPort}`, testCallers.operator);
     await inventory.db.tx(async (tx) => {
       for (const sku of ["TENT-2P", "BAG-0C", "STOVE-1"]) await inventory.admin.seed(tx, sku);
     });
@@ -152,5 +153,20 @@ describe("inventory over gRPC on PostgreSQL", () => {
     await expect(client.listReservations({ status: 99 as ReservationStatus })).rejects.toMatchObject({
       code: "invalid_argument",
     });
+  });
+
+  it("refuses a customer restocking or listing the stock, and a call without a token", async () => {
+    const customer = testClient(InventoryService, inventory.address, testCallers.customer("alice"));
+    const bare = createClient(InventoryService, inventory.address);
+    try {
+      const restock = { sku: "TENT-2P", quantity: 1n, idempotencyKey: newId() };
+      await expect(customer.restock(restock)).rejects.toMatchObject({ code: "permission_denied" });
+      await expect(customer.listStock({})).rejects.toMatchObject({ code: "permission_denied" });
+      expect((await customer.getStock({ skus: ["TENT-2P"] })).stock[0]?.received).toBe(25n);
+      await expect(bare.getStock({ skus: ["TENT-2P"] })).rejects.toMatchObject({ code: "unauthenticated" });
+    } finally {
+      customer.close();
+      bare.close();
+    }
   });
 });

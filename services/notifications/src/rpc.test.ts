@@ -1,4 +1,4 @@
-import { startTestProducer, type TestProducer, waitFor } from "@tessera/kit/testing";
+import { startTestProducer, testCallers, testClient, type TestProducer, waitFor } from "@tessera/kit/testing";
 import { NotificationsService } from "@tessera/contracts/notifications/v1";
 import { OrderRejectedSchema } from "@tessera/contracts/orders/v1";
 import { createClient, newId, type Client } from "@tessera/kit";
@@ -18,7 +18,8 @@ describe("ListMyNotifications over gRPC, without SMTP", () => {
   beforeAll(async () => {
     orders = await startTestProducer("orders");
     app = await startTestNotifications({ ORDERS_ADDR: orders.address, NOTIFICATIONS_MAIL_INTERVAL_MS: "50" });
-    client = createClient(NotificationsService, app.address);
+    // A service client reading for any user, as the gateway's kind does.
+    client = testClient(NotificationsService, app.address, testCallers.service);
     const store = app.store;
     // 25 for alice, 3 for bob, stored as the event handler stores them.
     const stored = [...Array(25).fill(alice), ...Array(3).fill(bob)] as string[];
@@ -104,5 +105,22 @@ describe("ListMyNotifications over gRPC, without SMTP", () => {
       code: "invalid_argument",
       message: expect.stringMatching(message),
     });
+  });
+
+  it("lets a customer read only their own notifications, and refuses a call without a token", async () => {
+    const own = testClient(NotificationsService, app.address, testCallers.customer(alice));
+    const bare = createClient(NotificationsService, app.address);
+    try {
+      expect((await own.listMyNotifications({ userId: alice, pageSize: 5 })).notifications).toHaveLength(5);
+      await expect(own.listMyNotifications({ userId: bob })).rejects.toMatchObject({
+        code: "permission_denied",
+      });
+      await expect(bare.listMyNotifications({ userId: alice })).rejects.toMatchObject({
+        code: "unauthenticated",
+      });
+    } finally {
+      own.close();
+      bare.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { OrdersService } from "@tessera/contracts/orders/v1";
-import { createClient, newId, type ServiceError } from "@tessera/kit";
+import { newId, type ServiceError } from "@tessera/kit";
+import { testCallers, testClient } from "@tessera/kit/testing";
 import { describe, expect, it } from "vitest";
 import { cart, countOrders, t, tent, useOrdersWithCart } from "./testing/orders-with-cart.ts";
 
@@ -93,7 +94,7 @@ describe("PlaceOrder with an idempotency key", () => {
   it("refuses a second request with a key whose first request is still being handled", async () => {
     cart.setCart("grace", [tent]);
     cart.delay("grace", 250);
-    const client = createClient(OrdersService, t.rpcAddress, { maxAttempts: 1 });
+    const client = testClient(OrdersService, t.rpcAddress, testCallers.operator, { maxAttempts: 1 });
     try {
       const first = client.placeOrder({ userId: "grace", idempotencyKey: "slow", cardToken: "tok_ok" });
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,5 +1,6 @@
 import { OrderStatus, OrdersService } from "@tessera/contracts/orders/v1";
-import { createClient, newId, ServiceError } from "@tessera/kit";
+import { newId, ServiceError } from "@tessera/kit";
+import { testCallers, testClient } from "@tessera/kit/testing";
 import { describe, expect, it } from "vitest";
 import { cart, countOrders, mugs, t, tent, usd, useOrdersWithCart } from "./testing/orders-with-cart.ts";
 
@@ -61,7 +62,7 @@ describe("PlaceOrder", () => {
       reason: "order-total-out-of-range",
       message: expect.stringMatching(/10,000,000,000/),
     });
-    const client = createClient(OrdersService, t.rpcAddress, { maxAttempts: 1 });
+    const client = testClient(OrdersService, t.rpcAddress, testCallers.operator, { maxAttempts: 1 });
     try {
       cart.setCart("ivan", [tent], { cartId: newId(), pricesCurrent: false });
       await expect(
@@ -101,7 +102,7 @@ describe("PlaceOrder", () => {
 
   it("answers unavailable when the cart fails, and when it misses the deadline", async () => {
     // Its own client: `unavailable` is retryable, and the shared client's breaker would count it.
-    const client = createClient(OrdersService, t.rpcAddress, { maxAttempts: 1 });
+    const client = testClient(OrdersService, t.rpcAddress, testCallers.operator, { maxAttempts: 1 });
     try {
       cart.fail("cart-down", new ServiceError("internal", "redis is gone"));
       await expect(

@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   startRpcService,
   startTestProducer,
+  testIssuer,
   waitFor,
   type RpcServiceProcess,
   type TestDatabase,
@@ -37,6 +38,8 @@ describe("payments killed between a processor call and its outcome", () => {
     { timeout: 120_000 },
     async () => {
       const env = {
+        // The test producer's event stream is for service clients: payments signs in as svc-payments.
+        ...(await testIssuer()).env,
         DATABASE_URL: database.url,
         ORDERS_ADDR: orders.address,
         PAYMENTS_PROCESSOR_POLL_MS: "100",

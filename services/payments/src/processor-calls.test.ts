@@ -1,7 +1,7 @@
 import { AuthorizePaymentSchema } from "@tessera/contracts/orders/v1";
 import { PaymentsService } from "@tessera/contracts/payments/v1";
-import { createClient, newId } from "@tessera/kit";
-import { startTestProducer, waitFor, type TestProducer } from "@tessera/kit/testing";
+import { newId } from "@tessera/kit";
+import { startTestProducer, testCallers, testClient, waitFor, type TestProducer } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeProcessor, type ProcessorProbe } from "./testing/processor-probe.ts";
 import {
@@ -74,7 +74,7 @@ describe("processor calls", () => {
     await deliver(t, voidPayment(voided));
     await deliver(t, authorizePayment({ orderId: timedOut, cardToken: "tok_processor_timeout" }));
     await deliver(t, voidPayment(early));
-    const client = createClient(PaymentsService, `127.0.0.1:${t.rpcPort}`);
+    const client = testClient(PaymentsService, `127.0.0.1:${t.rpcPort}`, testCallers.operator);
     try {
       const amount = { currencyCode: "USD", amountMinor: 500n };
       await client.refundPayment({ orderId: captured, amount, idempotencyKey: "probe" });

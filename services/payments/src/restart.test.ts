@@ -1,5 +1,6 @@
 import { PaymentsService } from "@tessera/contracts/payments/v1";
-import { createClient, newId } from "@tessera/kit";
+import { newId } from "@tessera/kit";
+import { testCallers, testClient } from "@tessera/kit/testing";
 import { describe, expect, it } from "vitest";
 import { authorizePayment, capturePayment, deliver } from "./testing/commands.ts";
 import { startTestPayments } from "./testing/test-service.ts";
@@ -13,13 +14,13 @@ describe("payments after a restart", () => {
       const orderId = newId();
       await deliver(t, authorizePayment({ orderId, amountMinor: 6_000n }));
       await deliver(t, capturePayment(orderId));
-      const before = createClient(PaymentsService, `127.0.0.1:${t.rpcPort}`);
+      const before = testClient(PaymentsService, `127.0.0.1:${t.rpcPort}`, testCallers.operator);
       await before
         .refundPayment({ orderId, amount: usd(1_000n), idempotencyKey: "before" })
         .finally(() => before.close());
 
       t = await t.restart();
-      const client = createClient(PaymentsService, `127.0.0.1:${t.rpcPort}`);
+      const client = testClient(PaymentsService, `127.0.0.1:${t.rpcPort}`, testCallers.operator);
       try {
         const after = await client.refundPayment({ orderId, amount: usd(2_000n), idempotencyKey: "after" });
         expect(after.payment?.refunded?.amountMinor).toBe(3_000n);

@@ -6,6 +6,8 @@ import {
   type TestDatabase,
   startTestProducer,
   type TestProducer,
+  testCallers,
+  testClient,
   waitFor,
 } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,7 +23,8 @@ describe("payments over gRPC and the direct transport", () => {
   beforeAll(async () => {
     orders = await startTestProducer("orders");
     t = await startTestPayments({ env: { ORDERS_ADDR: orders.address } });
-    client = createClient(PaymentsService, `127.0.0.1:${t.rpcPort}`);
+    // An operator's client: refunds, and reads what the consistency checker reads.
+    client = testClient(PaymentsService, `127.0.0.1:${t.rpcPort}`, testCallers.operator);
   });
 
   afterAll(async () => {
@@ -105,6 +108,26 @@ describe("payments over gRPC and the direct transport", () => {
       { currencyCode: "USD", amountMinor: "7500" },
     ]);
     expect(await t.processor.authorizations(orderId)).toMatchObject([{ refundedMinor: 10_000n }]);
+  });
+
+  it("refuses a customer a refund, or a payment's details, and a call without a token", async () => {
+    const orderId = await capturedOrder(5_000n);
+    const customer = testClient(PaymentsService, `127.0.0.1:${t.rpcPort}`, testCallers.customer("user-42"));
+    const bare = createClient(PaymentsService, `127.0.0.1:${t.rpcPort}`);
+    try {
+      const refund = {
+        orderId,
+        amount: { currencyCode: "USD", amountMinor: 5_000n },
+        idempotencyKey: "mine",
+      };
+      await expect(customer.refundPayment(refund)).rejects.toMatchObject({ code: "permission_denied" });
+      await expect(customer.getPayment({ orderId })).rejects.toMatchObject({ code: "permission_denied" });
+      await expect(bare.refundPayment(refund)).rejects.toMatchObject({ code: "unauthenticated" });
+      expect((await client.getPayment({ orderId })).payment?.refunded?.amountMinor).toBe(0n);
+    } finally {
+      customer.close();
+      bare.close();
+    }
   });
 
   it.each([

@@ -21,6 +21,7 @@ import {
   wrap,
   type IPolicy,
 } from "cockatiel";
+import type { TokenSource } from "../auth/service-token.ts";
 import { currentContext } from "../context.ts";
 import { inSpan, SpanKind } from "../tracing.ts";
 import { ServiceError } from "../errors.ts";
@@ -31,6 +32,8 @@ export interface CallOverrides {
   /** This call's deadline in ms from now; never later than an inherited deadline. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The bearer token of this call, instead of the client's (an edge calling for the user it verified). */
+  token?: string;
 }
 
 /** A promise-based typed client: `await catalog.getProduct({ id })`. */
@@ -57,6 +60,18 @@ export interface ClientOptions {
   breakerThreshold?: number;
   breakerHalfOpenAfterMs?: number;
   metrics?: Metrics;
+  /** A fixed bearer token for every call (a test's, an operator tool's). */
+  token?: string;
+  /**
+   * The client's own token (a service's client-credentials token, `createServiceToken`): sent when a
+   * call is not made while handling a caller's request, and renewed once when a callee refuses it.
+   */
+  credentials?: TokenSource;
+  /**
+   * Whether a call made while handling a request carries that request's caller's token (default
+   * true: the callee sees the same caller). False for machinery that acts as the service itself.
+   */
+  forwardCallerToken?: boolean;
 }
 
 // Failures that say "the service is not answering", as opposed to "the service said no".
@@ -77,7 +92,9 @@ const isRetryable = (error: unknown) =>
  * or the caller's inherited one if sooner), carry the request id and trace context, retry with
  * jittered exponential backoff when the method is marked `idempotency_level = NO_SIDE_EFFECTS` or
  * `IDEMPOTENT` and the failure is transient, and go through a circuit breaker that fails fast
- * with `unavailable` while the service is down. Errors arrive as `ServiceError`.
+ * with `unavailable` while the service is down. Errors arrive as `ServiceError`. Each call carries
+ * `authorization: Bearer`: the call's or client's fixed `token`, else the token of the caller whose
+ * request is being handled, else the client's own `credentials`; none of these, no header.
  *
  * @example
  *   const catalog = createClient(CatalogService, "127.0.0.1:50051", { metrics });
@@ -92,6 +109,9 @@ export function createClient<S extends AnyService>(
     breakerThreshold = 5,
     breakerHalfOpenAfterMs = 5_000,
     metrics,
+    token,
+    credentials: ownToken,
+    forwardCallerToken = true,
   }: ClientOptions = {},
 ): Client<S> {
   const Constructor = makeGenericClientConstructor(grpcDefinition(service), service.typeName);
@@ -106,6 +126,7 @@ export function createClient<S extends AnyService>(
     backoff: new ExponentialBackoff({ initialDelay: 25, maxDelay: 500 }),
   });
 
+  const bearer = bearerOf(token, ownToken, forwardCallerToken);
   const client: Record<string, unknown> = { close: () => grpc.close() };
   for (const method of service.methods) {
     const idempotent = method.idempotency !== MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN;
@@ -131,26 +152,30 @@ export function createClient<S extends AnyService>(
             currentContext()?.traceparent,
             { "rpc.system": "grpc" },
             (traceparent) =>
-              policy.execute(
-                ({ signal }) =>
-                  new Promise((resolve, reject) => {
-                    const abort = () => pending.cancel();
-                    const pending = call(
-                      request,
-                      outgoingMetadata(traceparent),
-                      { deadline } satisfies CallOptions,
-                      (error: GrpcServiceError | null, response: unknown) => {
-                        // The caller's signal may outlive many calls: leave no listener behind on it.
-                        signal.removeEventListener("abort", abort);
-                        overrides.signal?.removeEventListener("abort", abort);
-                        if (error) reject(error);
-                        else resolve(response);
-                      },
-                    ) as { cancel(): void };
-                    signal.addEventListener("abort", abort, { once: true });
-                    overrides.signal?.addEventListener("abort", abort, { once: true });
-                    if (overrides.signal?.aborted) abort();
-                  }),
+              policy.execute(({ signal }) =>
+                withTokenRenewal(
+                  bearer,
+                  overrides.token,
+                  (authorization) =>
+                    new Promise((resolve, reject) => {
+                      const abort = () => pending.cancel();
+                      const pending = call(
+                        request,
+                        outgoingMetadata(traceparent, authorization),
+                        { deadline } satisfies CallOptions,
+                        (error: GrpcServiceError | null, response: unknown) => {
+                          // The caller's signal may outlive many calls: leave no listener behind on it.
+                          signal.removeEventListener("abort", abort);
+                          overrides.signal?.removeEventListener("abort", abort);
+                          if (error) reject(error);
+                          else resolve(response);
+                        },
+                      ) as { cancel(): void };
+                      signal.addEventListener("abort", abort, { once: true });
+                      overrides.signal?.addEventListener("abort", abort, { once: true });
+                      if (overrides.signal?.aborted) abort();
+                    }),
+                ),
               ),
           );
         } catch (error) {
@@ -167,10 +192,14 @@ export function createClient<S extends AnyService>(
     } else if (method.methodKind === "server_streaming") {
       client[method.localName] = (request: unknown, overrides: CallOverrides = {}) =>
         stream(
-          () =>
-            call(request, outgoingMetadata(), {
-              deadline: streamDeadline(overrides.timeoutMs),
-            } satisfies CallOptions) as ClientReadableStream<unknown>,
+          async () => {
+            const deadline = streamDeadline(overrides.timeoutMs);
+            const authorization = await bearer(overrides.token);
+            const opened = call(request, outgoingMetadata(undefined, authorization), {
+              deadline,
+            } satisfies CallOptions) as ClientReadableStream<unknown>;
+            return { call: opened, authorization };
+          },
           service.name,
           overrides.signal,
         );
@@ -196,13 +225,49 @@ function streamDeadline(timeoutMs: number | undefined): number {
   return inherited;
 }
 
-function outgoingMetadata(traceparent = currentContext()?.traceparent): Metadata {
+function outgoingMetadata(traceparent = currentContext()?.traceparent, authorization?: Bearer): Metadata {
   const metadata = new Metadata();
   const context = currentContext();
   if (context?.requestId) metadata.set("x-request-id", context.requestId);
   if (traceparent) metadata.set("traceparent", traceparent);
+  if (authorization) metadata.set("authorization", `Bearer ${authorization.token}`);
   return metadata;
 }
+
+/** The token a call sends, and the source to tell when a callee refuses it (only a renewable one). */
+interface Bearer {
+  token: string;
+  renewable?: TokenSource;
+}
+
+/** Picks a call's token: the call's, else the client's fixed one, else the caller's, else the client's own. */
+function bearerOf(fixed: string | undefined, own: TokenSource | undefined, forwardCallerToken: boolean) {
+  return async (callToken: string | undefined): Promise<Bearer | undefined> => {
+    const chosen =
+      callToken ?? fixed ?? (forwardCallerToken ? currentContext()?.principal?.token : undefined);
+    if (chosen) return { token: chosen };
+    return own && { token: await own.token(), renewable: own };
+  };
+}
+
+/** Sends with the call's token; when the callee refuses the client's own token, once more with a fresh one. */
+async function withTokenRenewal<T>(
+  bearer: ReturnType<typeof bearerOf>,
+  callToken: string | undefined,
+  send: (authorization: Bearer | undefined) => Promise<T>,
+): Promise<T> {
+  const authorization = await bearer(callToken);
+  try {
+    return await send(authorization);
+  } catch (error) {
+    if (!authorization?.renewable || !isUnauthenticated(error)) throw error;
+    authorization.renewable.invalidate(authorization.token);
+    return send(await bearer(callToken));
+  }
+}
+
+const isUnauthenticated = (error: unknown) =>
+  error instanceof Error && (error as GrpcServiceError).code === GrpcStatus.UNAUTHENTICATED;
 
 function asServiceError(error: unknown, target: string): ServiceError {
   if (error instanceof BrokenCircuitError) {
@@ -212,17 +277,20 @@ function asServiceError(error: unknown, target: string): ServiceError {
 }
 
 async function* stream(
-  open: () => ClientReadableStream<unknown>,
+  open: () => Promise<{ call: ClientReadableStream<unknown>; authorization: Bearer | undefined }>,
   target: string,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<unknown> {
-  const call = open();
+  const { call, authorization } = await open();
   const abort = () => call.cancel();
   signal?.addEventListener("abort", abort, { once: true });
   try {
     for await (const message of call) yield message;
   } catch (error) {
     if (signal?.aborted) return;
+    // The stream's owner reopens it (the direct transport does, with backoff): with a fresh token then.
+    if (authorization?.renewable && isUnauthenticated(error))
+      authorization.renewable.invalidate(authorization.token);
     throw asServiceError(error, target);
   } finally {
     signal?.removeEventListener("abort", abort);

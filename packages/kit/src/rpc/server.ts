@@ -13,13 +13,16 @@ import {
 import type { HealthImplementation } from "grpc-health-check";
 import { once } from "node:events";
 import { SpanStatusCode } from "@opentelemetry/api";
+import { admitCall, type Admit, type AdmittedCall } from "../auth/admit-call.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { TokenVerifier } from "../auth/token-verifier.ts";
 import { runWithContext, type RequestContext } from "../context.ts";
 import { inSpan, SpanKind } from "../tracing.ts";
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { fileDescriptorProtos, type AnyService, type MethodsOf } from "./definition.ts";
-import { checkRequest, serverDefinition } from "./request-check.ts";
+import { serverDefinition } from "./request-check.ts";
 
 /** What a handler knows of its call besides the request. */
 export interface CallContext {
@@ -31,6 +34,8 @@ export interface CallContext {
   /** Aborted when the caller cancels or the deadline passes. */
   signal: AbortSignal;
   log: Logger;
+  /** The verified caller; undefined only while authentication is off (a server without `authenticate`). */
+  principal: Principal | undefined;
 }
 
 type Method = GenServiceMethods[string];
@@ -58,21 +63,30 @@ export type ServiceImpl<S> = {
 export interface RpcServerOptions {
   log: Logger;
   metrics: Metrics;
+  /**
+   * Verifies the `authorization: Bearer <token>` of every call (`createTokenVerifier`); then the
+   * method's access option and the user rule are enforced (`auth/access.ts`). Without it every
+   * call is let in unauthenticated (`createService` warns loudly).
+   */
+  authenticate?: TokenVerifier;
 }
 
 /**
  * A grpc-js server with typed protobuf-es services, server reflection and the standard health
  * service. Every call is logged on failure, timed into `rpc_server_duration_seconds`, runs inside
- * a request context carrying its deadline and ids, and maps thrown errors to gRPC statuses. A
- * request that does not parse, or holds a refused character in any string (`refused-text.ts`), is
- * INVALID_ARGUMENT naming the field before its handler runs.
+ * a request context carrying its deadline, ids and caller, and maps thrown errors to gRPC statuses.
+ * Before the handler runs: a call without a valid access token is UNAUTHENTICATED (with
+ * `authenticate`), a request that does not parse or holds a refused character in any string
+ * (`refused-text.ts`) is INVALID_ARGUMENT naming the field, and a caller without the right to the
+ * method (its `(tessera.options.v1.access)` option, or a user acting for another user) is
+ * PERMISSION_DENIED. Health and reflection stay open to all.
  *
  * @example
  *   const rpc = createRpcServer({ log, metrics });
  *   rpc.add(CatalogService, { getProduct: async (req) => ({ product: await store.get(req.id) }) });
  *   await rpc.listen("0.0.0.0:50051");
  */
-export function createRpcServer({ log, metrics }: RpcServerOptions) {
+export function createRpcServer({ log, metrics, authenticate }: RpcServerOptions) {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
   // Health and reflection load with the first listen: a process that serves no gRPC pays nothing for them.
   let health: HealthImplementation | undefined;
@@ -98,6 +112,7 @@ export function createRpcServer({ log, metrics }: RpcServerOptions) {
             { service: service.name, method: method.name, code: GrpcStatus[code] },
             (performance.now() - started) / 1000,
           );
+        const admit = (call: AdmittedCall) => admitCall(method, call, authenticate, log);
         const fail = (error: unknown): ServiceError => {
           const failure = ServiceError.from(error);
           if (failure.code === "internal") log.error({ err: error, "rpc.method": name }, "rpc failed");
@@ -105,7 +120,15 @@ export function createRpcServer({ log, metrics }: RpcServerOptions) {
         };
         switch (method.methodKind) {
           case "unary":
-            handlers[method.localName] = unary(method, fn as UnaryHandler<Method>, name, log, observe, fail);
+            handlers[method.localName] = unary(
+              method,
+              fn as UnaryHandler<Method>,
+              name,
+              log,
+              admit,
+              observe,
+              fail,
+            );
             break;
           case "server_streaming":
             handlers[method.localName] = serverStreaming(
@@ -113,6 +136,7 @@ export function createRpcServer({ log, metrics }: RpcServerOptions) {
               fn as ServerStreamingHandler<Method>,
               name,
               log,
+              admit,
               observe,
               fail,
               closing.signal,
@@ -185,7 +209,17 @@ function callContext(
     traceparent: first("traceparent"),
     deadline,
   };
-  return { context: { method: name, metadata: call.metadata, deadline, signal: abort.signal, log }, request };
+  return {
+    context: {
+      method: name,
+      metadata: call.metadata,
+      deadline,
+      signal: abort.signal,
+      log,
+      principal: undefined,
+    },
+    request,
+  };
 }
 
 function unary(
@@ -193,6 +227,7 @@ function unary(
   handler: UnaryHandler<Method>,
   name: string,
   log: Logger,
+  admit: Admit,
   observe: (code: GrpcStatus, started: number) => void,
   fail: (error: unknown) => ServiceError,
 ) {
@@ -204,10 +239,13 @@ function unary(
       SpanKind.SERVER,
       request.traceparent,
       { "rpc.system": "grpc", "rpc.method": name },
-      (traceparent, span) =>
-        runWithContext({ ...request, traceparent }, async () => {
+      (traceparent, span) => {
+        const scope: RequestContext = { ...request, traceparent };
+        return runWithContext(scope, async () => {
           try {
-            checkRequest(method.input, call.request);
+            // The scope object is this call's own: the caller, once verified, joins it for the handler
+            // and for the calls the handler makes.
+            scope.principal = context.principal = await admit(call);
             const response = create(method.output, (await handler(call.request as never, context)) as never);
             observe(GrpcStatus.OK, started);
             callback(null, response);
@@ -221,7 +259,8 @@ function unary(
               span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
             callback({ code: failure.grpcStatus, details: failure.message, metadata: failure.grpcMetadata });
           }
-        }),
+        });
+      },
     ).catch((error: unknown) => log.error({ err: error }, "rpc callback failed"));
   };
 }
@@ -231,6 +270,7 @@ function serverStreaming(
   handler: ServerStreamingHandler<Method>,
   name: string,
   log: Logger,
+  admit: Admit,
   observe: (code: GrpcStatus, started: number) => void,
   fail: (error: unknown) => ServiceError,
   closing: AbortSignal,
@@ -243,7 +283,7 @@ function serverStreaming(
     const context = { ...callOwn, signal: AbortSignal.any([cancelled, closing]) };
     runWithContext(request, async () => {
       try {
-        checkRequest(method.input, call.request);
+        request.principal = context.principal = await admit(call);
         for await (const item of handler(call.request as never, context)) {
           if (context.signal.aborted) break;
           // Respect backpressure: a slow reader must not make us buffer the whole stream.

@@ -16,6 +16,7 @@ export async function startCartDouble() {
   const failures = new Map<string, ServiceError>();
   const delays = new Map<string, number>();
   let calls = 0;
+  let lastAuthorization: string | undefined;
   const unsupported = () => {
     throw new ServiceError("failed_precondition", "the cart test double serves GetCart only");
   };
@@ -24,8 +25,10 @@ export async function startCartDouble() {
     metrics: createMetrics("cart-double"),
   });
   rpc.add(CartService, {
-    async getCart({ userId }, { signal }) {
+    async getCart({ userId }, { signal, metadata }) {
       calls++;
+      const authorization = metadata.get("authorization")[0];
+      lastAuthorization = typeof authorization === "string" ? authorization : undefined;
       const delay = delays.get(userId);
       if (delay) await sleep(delay, undefined, { signal }).catch(() => undefined);
       const failure = failures.get(userId);
@@ -60,6 +63,10 @@ export async function startCartDouble() {
     },
     get calls() {
       return calls;
+    },
+    /** The `authorization` metadata of the last GetCart (this double checks none: the real cart does). */
+    get lastAuthorization() {
+      return lastAuthorization;
     },
     close: () => rpc.close(0),
   };

@@ -1,7 +1,7 @@
 // Test support (imported by tests only): the orders service as main.ts wires it, on a fresh database.
 import { OrdersService } from "@tessera/contracts/orders/v1";
-import { createClient, type Client } from "@tessera/kit";
-import { nowhere, publishedAbout, startTestService } from "@tessera/kit/testing";
+import type { Client } from "@tessera/kit";
+import { nowhere, publishedAbout, startTestService, testCallers, testClient } from "@tessera/kit/testing";
 import { createOrders } from "../wiring.ts";
 
 export const stepTimeoutMs = 30_000;
@@ -24,7 +24,12 @@ export async function startTestOrders(options: { cartAddress: string; env?: Reco
     ...options.env,
   });
   const { service } = orders;
-  const client: Client<typeof OrdersService> = createClient(OrdersService, orders.address);
+  // An operator's client: acts for any user (as a trusted service does) and lists every order.
+  const client: Client<typeof OrdersService> = testClient(
+    OrdersService,
+    orders.address,
+    testCallers.operator,
+  );
   return {
     ...orders,
     clock,
