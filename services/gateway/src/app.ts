@@ -1,7 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger, Metrics } from "@tessera/kit";
+import { createAccessTokenVerifier } from "./access-token.ts";
 import { createClientErrorHandler } from "./client-error.ts";
 import type { GatewayConfig } from "./config.ts";
+import { registerIdentityProxy } from "./identity-proxy.ts";
+import { redactSecrets } from "./log-redaction.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { bodyLimit, registerRequestBody } from "./request-body.ts";
 import { problemErrorHandler, routeNotFound, sendProblem, toProblem } from "./problem.ts";
@@ -13,10 +16,11 @@ import { sharedSchemas, type ApiTypes } from "./routes/api.ts";
 import { cartRoutes, type CartClient } from "./routes/cart.ts";
 import { notificationRoutes, type NotificationsClient } from "./routes/notifications.ts";
 import { orderRoutes, type OrdersClient } from "./routes/orders.ts";
+import { registerRateLimits } from "./rate-limits.ts";
 import { productRoutes, type CatalogClient } from "./routes/products.ts";
 import { registerSecurity } from "./security.ts";
 import { installTextInputCheck } from "./text-input.ts";
-import { authenticateUser } from "./user.ts";
+import { authenticateCaller, requireAdmin } from "./user.ts";
 import { buildValidator } from "./validation.ts";
 
 export interface AppOptions {
@@ -26,24 +30,38 @@ export interface AppOptions {
   notifications: NotificationsClient;
   log: Logger;
   metrics: Metrics;
-  config: Pick<GatewayConfig, "CORS_ORIGINS" | "GATEWAY_REQUEST_TIMEOUT_MS" | "TESSERA_MODE">;
+  config: Pick<
+    GatewayConfig,
+    | "CORS_ORIGINS"
+    | "GATEWAY_REQUEST_TIMEOUT_MS"
+    | "GATEWAY_TRUST_PROXY"
+    | "AUTH_ISSUER"
+    | "AUTH_JWKS_URL"
+    | "AUTH_AUDIENCE"
+    | "IDENTITY_HTTP_ADDR"
+    | "RATE_LIMIT_IP_PER_MINUTE"
+    | "RATE_LIMIT_USER_PER_MINUTE"
+    | "REDIS_URL"
+  >;
 }
 
 /**
  * The gateway's HTTP app, ready to `listen()` or to test with `inject()`: public REST API under
  * `/api/v1`, OpenAPI document and docs under `/api`, problem+json errors, request ids and
- * deadlines, security headers, CORS, and per-route metrics. Each route declares its access:
- * products are public; the cart, checkout, orders and notifications act for the user `user.ts` names.
+ * deadlines, security headers, CORS, rate limits and per-route metrics; identity's OpenID provider
+ * proxied at `/oidc`. Each route declares its access: products are public; the cart, checkout,
+ * orders and notifications act for the caller whose access token `user.ts` verified.
  */
 export async function buildApp({
   catalog,
   cart,
   orders,
   notifications,
-  log,
+  log: serviceLog,
   metrics,
   config,
 }: AppOptions): Promise<FastifyInstance> {
+  const log = redactSecrets(serviceLog);
   const logger: FastifyBaseLogger = log;
   const app = Fastify({
     loggerInstance: logger,
@@ -52,6 +70,7 @@ export async function buildApp({
     // The request id reaches log lines through the kit's request context (`http.request.id`), not a `reqId` binding.
     childLoggerFactory: (parent, _bindings, options) => parent.child({}, options),
     genReqId: requestIdOf,
+    trustProxy: trustedProxies(config.GATEWAY_TRUST_PROXY),
     bodyLimit,
     schemaController: { compilersFactory: { buildValidator } },
     handlerTimeout: config.GATEWAY_REQUEST_TIMEOUT_MS,
@@ -67,17 +86,37 @@ export async function buildApp({
   installRequestMetrics(app, { log, metrics });
   app.setErrorHandler(problemErrorHandler(log));
   app.setNotFoundHandler(routeNotFound);
+  // Before the API's rules below, none of which applies to identity's pages and endpoints.
+  await registerIdentityProxy(app, {
+    address: config.IDENTITY_HTTP_ADDR,
+    timeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
+  });
   await registerSecurity(app, { corsOrigins: config.CORS_ORIGINS });
+  const { perCaller } = await registerRateLimits(app, {
+    perIpPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
+    perCallerPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
+    redisUrl: config.REDIS_URL,
+    log,
+  });
 
   // JSON only (a text/plain body gets a 415 rather than a confusing schema error), maybe compressed.
   await registerRequestBody(app);
   installTextInputCheck(app);
 
   for (const schema of sharedSchemas) app.addSchema(schema);
-  await registerOpenApi(app);
+  await registerOpenApi(app, { issuer: config.AUTH_ISSUER });
 
   // From here on every route says who may call it (route-access.ts); the docs above are public.
-  requireDeclaredAccess(app, { authenticate: authenticateUser({ mode: config.TESSERA_MODE }) });
+  const verify = createAccessTokenVerifier({
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    jwksUrl: config.AUTH_JWKS_URL,
+  });
+  requireDeclaredAccess(app, {
+    authenticate: authenticateCaller({ verify, log }),
+    requireAdmin,
+    signedIn: [perCaller],
+  });
   const api = app.withTypeProvider<ApiTypes>();
   api.get("/", { config: { access: "public" }, schema: { hide: true } }, () => ({
     name: "Tessera",
@@ -89,4 +128,9 @@ export async function buildApp({
   orderRoutes(api, { orders });
   notificationRoutes(api, { notifications });
   return app;
+}
+
+/** `GATEWAY_TRUST_PROXY` as fastify takes it: a hop count is a function of the hop. */
+function trustedProxies(trust: GatewayConfig["GATEWAY_TRUST_PROXY"]) {
+  return typeof trust === "number" ? (_address: string, hop: number) => hop < trust : trust;
 }

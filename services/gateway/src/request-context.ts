@@ -3,7 +3,19 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { runWithContext, type RequestContext } from "@tessera/kit";
 import { requestIdHeader } from "./request-id.ts";
 
-const contexts = new WeakMap<FastifyRequest, RequestContext>();
+/**
+ * The kit's request context and the caller's credentials, which the services' RPCs should carry as
+ * `authorization` metadata. The kit's `RequestContext` has no such field yet and its client sends
+ * only `x-request-id` and `traceparent`: until it reads `authorization` from the context, the token
+ * stops here. (The field's name and value are what the kit is asked to adopt, so nothing changes
+ * here when it does.)
+ */
+export type GatewayContext = RequestContext & {
+  /** `Bearer <access token>`, once the route's hook has verified the token. */
+  authorization?: string;
+};
+
+const contexts = new WeakMap<FastifyRequest, GatewayContext>();
 const callerSignals = new WeakMap<FastifyRequest, AbortSignal>();
 
 /**
@@ -14,7 +26,7 @@ const callerSignals = new WeakMap<FastifyRequest, AbortSignal>();
  */
 export function installRequestContext(app: FastifyInstance, { timeoutMs }: { timeoutMs: number }): void {
   app.addHook("onRequest", (request, reply, done) => {
-    const context: RequestContext = {
+    const context: GatewayContext = {
       requestId: request.id,
       traceparent: acceptTraceparent(request.headers.traceparent) ?? newTraceparent(),
       deadline: Date.now() + timeoutMs,
@@ -39,8 +51,14 @@ export function callerSignal(request: FastifyRequest): AbortSignal | undefined {
 }
 
 /** The context of a request (an empty one for requests rejected before `onRequest`). */
-export function contextOf(request: FastifyRequest): RequestContext {
+export function contextOf(request: FastifyRequest): GatewayContext {
   return contexts.get(request) ?? { requestId: request.id };
+}
+
+/** Makes the RPCs of this request carry `token` (verified by the route's hook) for the services. */
+export function forwardToken(request: FastifyRequest, token: string): void {
+  const context = contexts.get(request);
+  if (context) context.authorization = `Bearer ${token}`;
 }
 
 // W3C trace context, version 00: trace id and parent id, neither all zeros.

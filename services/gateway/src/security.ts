@@ -36,8 +36,26 @@ export async function registerSecurity(
     await app.register(cors, {
       origin: [...corsOrigins],
       methods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
-      // Without allowedHeaders, a preflight's requested headers (X-Tessera-User, Idempotency-Key) are allowed.
-      exposedHeaders: [requestIdHeader, "retry-after", "location", "www-authenticate"],
+      // What the API reads, and nothing else: the access token, a JSON body (maybe compressed),
+      // the checkout's key, and the ids that tie a browser's request to the logs.
+      allowedHeaders: [
+        "authorization",
+        "content-type",
+        "content-encoding",
+        "idempotency-key",
+        requestIdHeader,
+        "traceparent",
+      ],
+      exposedHeaders: [
+        requestIdHeader,
+        "retry-after",
+        "location",
+        "www-authenticate",
+        "idempotent-replayed",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+      ],
       maxAge: 600,
     });
   }

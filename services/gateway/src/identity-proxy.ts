@@ -1,0 +1,73 @@
+import type { IncomingHttpHeaders } from "node:http";
+import proxy from "@fastify/http-proxy";
+import type { FastifyInstance } from "fastify";
+import { ServiceError } from "@tessera/kit";
+
+/** Where identity serves its OpenID provider, here and there alike: the issuer's path. */
+export const identityPrefix = "/oidc";
+
+const discoveryPath = "/.well-known/openid-configuration";
+
+export interface IdentityProxyOptions {
+  /** Identity's HTTP server, `host:port`. */
+  address: string;
+  /** How long identity may take to start answering, and between chunks. */
+  timeoutMs: number;
+}
+
+/**
+ * Serves identity's OpenID provider — sign-in pages, tokens, keys, discovery — at `/oidc/*` of the
+ * gateway's public origin, the issuer's, by reverse proxy: path and query as sent, bodies (form
+ * posts) streamed through as they are, cookies and `Authorization` both ways. Identity builds its
+ * URLs from `X-Forwarded-Proto`/`-Host`, and throttles sign-in by `X-Forwarded-For`: the gateway
+ * sets all three from what it knows (the client's address as `GATEWAY_TRUST_PROXY` allows),
+ * replacing whatever the client sent. `/.well-known/openid-configuration` at the root serves the
+ * same discovery document as `/oidc/.well-known/openid-configuration`.
+ *
+ * Register it before the API's own rules: it runs in its own plugin context, so JSON body limits,
+ * content-type rules, text checks, security headers, CORS and rate limits (the provider has its
+ * own pages' headers, CORS and sign-in throttling) do not apply, and it is not in the OpenAPI document.
+ */
+export async function registerIdentityProxy(
+  app: FastifyInstance,
+  { address, timeoutMs }: IdentityProxyOptions,
+): Promise<void> {
+  const upstream = `http://${address}`;
+  const replyOptions = {
+    rewriteRequestHeaders: forwardedHeaders,
+    // The app's error handler logs the cause and answers a 503 problem with Retry-After.
+    onError: (reply: { send(error: Error): unknown }, { error }: { error: Error }) => {
+      reply.send(new ServiceError("unavailable", "identity did not answer", { cause: error }));
+    },
+    // Never retried: a sign-in form or a token request must reach identity at most once.
+    retryDelay: () => null,
+  };
+  const common = {
+    upstream,
+    replyOptions,
+    // reply-from would log each request's URL, which carries codes and interaction ids.
+    disableRequestLogging: true,
+    undici: { headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+  };
+  await app.register(proxy, { ...common, prefix: identityPrefix, rewritePrefix: identityPrefix });
+  await app.register(proxy, {
+    ...common,
+    prefix: discoveryPath,
+    rewritePrefix: `${identityPrefix}${discoveryPath}`,
+    httpMethods: ["GET", "HEAD"],
+    routes: ["/"],
+  });
+}
+
+function forwardedHeaders(
+  request: { ip: string; protocol: string; host: string },
+  headers: IncomingHttpHeaders,
+): IncomingHttpHeaders {
+  const { forwarded: _forwarded, "x-real-ip": _realIp, "x-forwarded-port": _port, ...rest } = headers;
+  return {
+    ...rest,
+    "x-forwarded-for": request.ip,
+    "x-forwarded-proto": request.protocol,
+    "x-forwarded-host": request.host,
+  };
+}
