@@ -1,65 +1,35 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { Logger, Metrics } from "@tessera/kit";
-import { createAccessTokenVerifier } from "./access-token.ts";
+import type { Metrics } from "@tessera/kit";
 import { createClientErrorHandler } from "./client-error.ts";
 import type { GatewayConfig } from "./config.ts";
 import { registerIdentityProxy } from "./identity-proxy.ts";
 import { redactSecrets } from "./log-redaction.ts";
-import { registerOpenApi } from "./openapi.ts";
-import { bodyLimit, registerRequestBody } from "./request-body.ts";
 import { problemErrorHandler, routeNotFound, sendProblem, toProblem } from "./problem.ts";
+import { publicApi, type PublicApiOptions } from "./public-api.ts";
+import { bodyLimit } from "./request-body.ts";
 import { installRequestContext } from "./request-context.ts";
 import { requestIdOf } from "./request-id.ts";
 import { installRequestMetrics } from "./request-metrics.ts";
-import { requireDeclaredAccess } from "./route-access.ts";
-import { sharedSchemas, type ApiTypes } from "./routes/api.ts";
-import { cartRoutes, type CartClient } from "./routes/cart.ts";
-import { notificationRoutes, type NotificationsClient } from "./routes/notifications.ts";
-import { orderRoutes, type OrdersClient } from "./routes/orders.ts";
-import { registerRateLimits } from "./rate-limits.ts";
-import { productRoutes, type CatalogClient } from "./routes/products.ts";
-import { registerSecurity } from "./security.ts";
-import { installTextInputCheck } from "./text-input.ts";
-import { authenticateCaller, requireAdmin } from "./user.ts";
+import { installSecurityHeaders } from "./security.ts";
 import { buildValidator } from "./validation.ts";
 
-export interface AppOptions {
-  catalog: CatalogClient;
-  cart: CartClient;
-  orders: OrdersClient;
-  notifications: NotificationsClient;
-  log: Logger;
+export interface AppOptions extends Omit<PublicApiOptions, "config"> {
   metrics: Metrics;
-  config: Pick<
-    GatewayConfig,
-    | "CORS_ORIGINS"
-    | "GATEWAY_REQUEST_TIMEOUT_MS"
-    | "GATEWAY_TRUST_PROXY"
-    | "AUTH_ISSUER"
-    | "AUTH_JWKS_URL"
-    | "AUTH_AUDIENCE"
-    | "IDENTITY_HTTP_ADDR"
-    | "RATE_LIMIT_IP_PER_MINUTE"
-    | "RATE_LIMIT_USER_PER_MINUTE"
-    | "REDIS_URL"
-  >;
+  config: PublicApiOptions["config"] &
+    Pick<GatewayConfig, "GATEWAY_REQUEST_TIMEOUT_MS" | "GATEWAY_TRUST_PROXY" | "IDENTITY_HTTP_ADDR">;
 }
 
 /**
- * The gateway's HTTP app, ready to `listen()` or to test with `inject()`: public REST API under
- * `/api/v1`, OpenAPI document and docs under `/api`, problem+json errors, request ids and
- * deadlines, security headers, CORS, rate limits and per-route metrics; identity's OpenID provider
- * proxied at `/oidc`. Each route declares its access: products are public; the cart, checkout,
- * orders and notifications act for the caller whose access token `user.ts` verified.
+ * The gateway's HTTP app, ready to `listen()` or to test with `inject()`: the public REST API
+ * (public-api.ts) and identity's OpenID provider at `/oidc` (identity-proxy.ts), side by side, with
+ * what holds for both — problem+json errors, request ids and deadlines, security headers on what
+ * the gateway answers itself, per-route metrics, and logs without credentials.
  */
 export async function buildApp({
-  catalog,
-  cart,
-  orders,
-  notifications,
   log: serviceLog,
   metrics,
   config,
+  ...clients
 }: AppOptions): Promise<FastifyInstance> {
   const log = redactSecrets(serviceLog);
   const logger: FastifyBaseLogger = log;
@@ -86,47 +56,13 @@ export async function buildApp({
   installRequestMetrics(app, { log, metrics });
   app.setErrorHandler(problemErrorHandler(log));
   app.setNotFoundHandler(routeNotFound);
-  // Before the API's rules below, none of which applies to identity's pages and endpoints.
+  installSecurityHeaders(app);
+
   await registerIdentityProxy(app, {
     address: config.IDENTITY_HTTP_ADDR,
     timeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
   });
-  await registerSecurity(app, { corsOrigins: config.CORS_ORIGINS });
-  const { perCaller } = await registerRateLimits(app, {
-    perIpPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
-    perCallerPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
-    redisUrl: config.REDIS_URL,
-    log,
-  });
-
-  // JSON only (a text/plain body gets a 415 rather than a confusing schema error), maybe compressed.
-  await registerRequestBody(app);
-  installTextInputCheck(app);
-
-  for (const schema of sharedSchemas) app.addSchema(schema);
-  await registerOpenApi(app, { issuer: config.AUTH_ISSUER });
-
-  // From here on every route says who may call it (route-access.ts); the docs above are public.
-  const verify = createAccessTokenVerifier({
-    issuer: config.AUTH_ISSUER,
-    audience: config.AUTH_AUDIENCE,
-    jwksUrl: config.AUTH_JWKS_URL,
-  });
-  requireDeclaredAccess(app, {
-    authenticate: authenticateCaller({ verify, log }),
-    requireAdmin,
-    signedIn: [perCaller],
-  });
-  const api = app.withTypeProvider<ApiTypes>();
-  api.get("/", { config: { access: "public" }, schema: { hide: true } }, () => ({
-    name: "Tessera",
-    api: "/api/v1",
-    docs: "/api/docs",
-  }));
-  productRoutes(api, { catalog });
-  cartRoutes(api, { cart });
-  orderRoutes(api, { orders });
-  notificationRoutes(api, { notifications });
+  await app.register(publicApi, { ...clients, log, config });
   return app;
 }
 

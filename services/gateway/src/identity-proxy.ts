@@ -3,6 +3,13 @@ import proxy from "@fastify/http-proxy";
 import type { FastifyInstance } from "fastify";
 import { ServiceError } from "@tessera/kit";
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Set on the routes proxied to another server, which makes its own headers: `"identity"`. */
+    proxiedTo?: string;
+  }
+}
+
 /** Where identity serves its OpenID provider, here and there alike: the issuer's path. */
 export const identityPrefix = "/oidc";
 
@@ -24,9 +31,10 @@ export interface IdentityProxyOptions {
  * replacing whatever the client sent. `/.well-known/openid-configuration` at the root serves the
  * same discovery document as `/oidc/.well-known/openid-configuration`.
  *
- * Register it before the API's own rules: it runs in its own plugin context, so JSON body limits,
- * content-type rules, text checks, security headers, CORS and rate limits (the provider has its
- * own pages' headers, CORS and sign-in throttling) do not apply, and it is not in the OpenAPI document.
+ * The API's rules live in the API's own plugin context, a sibling of this one, so JSON body limits,
+ * content-type rules, text checks, CORS and rate limits do not apply here; nor do the gateway's
+ * security headers (`proxiedTo`): the provider makes its own pages' headers, answers its own CORS
+ * and throttles sign-in itself. None of it is in the OpenAPI document.
  */
 export async function registerIdentityProxy(
   app: FastifyInstance,
@@ -44,6 +52,7 @@ export async function registerIdentityProxy(
   };
   const common = {
     upstream,
+    config: { proxiedTo: "identity" },
     replyOptions,
     // reply-from would log each request's URL, which carries codes and interaction ids.
     disableRequestLogging: true,

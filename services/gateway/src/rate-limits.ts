@@ -28,7 +28,7 @@ const minute = 60_000;
 
 /**
  * Rate limits (@fastify/rate-limit, fixed one-minute windows): per client address on every `/api`
- * request, this function's own `onRequest` hook, so it runs before a token is looked at; and per
+ * route of `app`'s context, this function's own `onRequest` hook, so it runs before a token is looked at; and per
  * caller, the returned hook that route-access.ts runs right after authentication. Each response
  * says where it stands in `RateLimit-Limit`/`-Remaining`/`-Reset` (the limit closer to running
  * out); over a limit is a 429 problem with `Retry-After`. When Redis fails, requests pass: the
@@ -58,11 +58,9 @@ export async function registerRateLimits(
     log,
   );
   // By the route matched, not the raw URL: a percent-encoded `/%61pi/` reaches the same routes.
-  app.addHook("onRequest", async (request, reply) => {
-    const route = request.routeOptions.url;
-    if (route === undefined || route.startsWith("/api/")) return perIp(request, reply);
-    return undefined;
-  });
+  app.addHook("onRequest", async (request, reply) =>
+    request.routeOptions.url?.startsWith("/api/") ? perIp(request, reply) : undefined,
+  );
   const perCaller = limitBy(
     app.createRateLimit({
       max: perCallerPerMinute,

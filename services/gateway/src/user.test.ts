@@ -1,8 +1,11 @@
-import { describe, expect, it } from "vitest";
-import type { FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { createLogger } from "@tessera/kit";
+import { createAccessTokenVerifier } from "./access-token.ts";
+import { requireDeclaredAccess } from "./route-access.ts";
 import { appPerTest, type TestApp } from "./testing/test-app.ts";
 import { alice } from "./testing/users.ts";
-import { callerOf, userOf } from "./user.ts";
+import { authenticateCaller, callerOf, requireAdmin, userOf } from "./user.ts";
 
 const productId = "01970000-0000-7000-8000-000000000001";
 const orderId = "01970000-0000-7000-8000-00000000b001";
@@ -26,11 +29,22 @@ function callsOf(test: TestApp) {
   return [...test.cart.calls, ...test.orders.calls, ...test.notifications.calls];
 }
 
-/** A test-only route that needs the admin role (the API has none yet). */
-function addAdminRoute(test: TestApp) {
-  test.app.get("/api/v1/test-admin", { config: { access: "admin" } }, (request) => ({
+/**
+ * An app with one test-only route that needs the admin role (the API has none yet), guarded by the
+ * gateway's own access hooks and token verifier, trusting the file's test issuer.
+ */
+async function startAdminApp(test: TestApp): Promise<FastifyInstance> {
+  const app = Fastify();
+  const { issuer, audience, jwksUrl } = test.issuer;
+  const verify = createAccessTokenVerifier({ issuer, audience, jwksUrl });
+  const log = createLogger({ service: "gateway", level: "silent" });
+  requireDeclaredAccess(app, { authenticate: authenticateCaller({ verify, log }), requireAdmin });
+  app.get("/api/v1/test-admin", { config: { access: "admin" } }, (request) => ({
     subject: callerOf(request).subject,
   }));
+  onTestFinished(() => app.close());
+  await app.ready();
+  return app;
 }
 
 describe("routes that need a caller", () => {
@@ -97,8 +111,8 @@ describe("routes that need a caller", () => {
 describe("routes that need the admin role", () => {
   it("refuse a customer with a 403 naming the role", async () => {
     const test = await start();
-    addAdminRoute(test);
-    const response = await test.app.inject({ url: "/api/v1/test-admin", headers: await test.bearer(alice) });
+    const app = await startAdminApp(test);
+    const response = await app.inject({ url: "/api/v1/test-admin", headers: await test.bearer(alice) });
     expect(response.statusCode).toBe(403);
     expect(response.headers["www-authenticate"]).toBe(
       'Bearer realm="tessera", error="insufficient_scope", error_description="This needs the admin role."',
@@ -108,14 +122,14 @@ describe("routes that need the admin role", () => {
 
   it("let an admin in, and refuse a caller without a token with a 401", async () => {
     const test = await start();
-    addAdminRoute(test);
-    const admin = await test.app.inject({
+    const app = await startAdminApp(test);
+    const admin = await app.inject({
       url: "/api/v1/test-admin",
       headers: await test.bearer(alice, ["customer", "admin"]),
     });
     expect(admin.statusCode).toBe(200);
     expect(admin.json()).toEqual({ subject: alice });
-    expect((await test.app.inject({ url: "/api/v1/test-admin" })).statusCode).toBe(401);
+    expect((await app.inject({ url: "/api/v1/test-admin" })).statusCode).toBe(401);
   });
 });
 
