@@ -154,6 +154,7 @@ describe("a refused access token", () => {
   it.each([
     ["no sub", { sub: undefined }, "The access token has no sub claim."],
     ["no exp", { exp: undefined }, "The access token has no exp claim."],
+    ["no client_id", { client_id: undefined }, "The access token has no client_id claim."],
     [
       "roles that are not a list",
       { roles: "admin" },

@@ -1,14 +1,13 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 
-/** Who a verified access token speaks for. */
+/** Who a verified access token speaks for (the shape of the kit's `Principal`, coming with RPC auth). */
 export interface Caller {
   /** `sub`: a user id (UUIDv7), or a service client's id for a client-credentials token. */
   subject: string;
+  /** `roles`: `["customer"]`, `["customer", "admin"]`, `["service"]`, `["service", "admin"]`. */
+  roles: readonly string[];
   /** `client_id`: the application that obtained the token. */
   clientId: string;
-  /** `roles`: `customer`, `admin`, `service`. */
-  roles: readonly string[];
-  scope: string;
   /** The token as the caller sent it, for the services the request calls. */
   token: string;
 }
@@ -93,7 +92,7 @@ export function createAccessTokenVerifier({
         algorithms: acceptedAlgorithms,
         typ: accessTokenType,
         clockTolerance: 5,
-        requiredClaims: ["sub", "exp"],
+        requiredClaims: ["sub", "exp", "iat", "client_id"],
       });
       return { ...claimsOf(payload), token };
     } catch (error) {
@@ -103,17 +102,17 @@ export function createAccessTokenVerifier({
 }
 
 function claimsOf(payload: JWTPayload): Omit<Caller, "token"> {
-  const { sub, client_id: clientId = "", scope = "", roles = [] } = payload;
+  const { sub, client_id: clientId, roles = [] } = payload;
   if (typeof sub !== "string" || sub === "" || sub.length > 255) {
     throw new AccessTokenError("claims", "The access token's sub claim is not a usable subject.");
   }
-  if (typeof clientId !== "string" || typeof scope !== "string") {
-    throw new AccessTokenError("claims", "The access token's client_id and scope claims must be strings.");
+  if (typeof clientId !== "string") {
+    throw new AccessTokenError("claims", "The access token's client_id claim must be a string.");
   }
   if (!Array.isArray(roles) || !roles.every((role) => typeof role === "string")) {
     throw new AccessTokenError("claims", "The access token's roles claim must be an array of strings.");
   }
-  return { subject: sub, clientId, scope, roles };
+  return { subject: sub, roles, clientId };
 }
 
 /** What jose's error says about the token, in the caller's terms. */

@@ -1,18 +1,20 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { runWithContext, type RequestContext } from "@tessera/kit";
+import type { Caller } from "./access-token.ts";
 import { requestIdHeader } from "./request-id.ts";
 
 /**
- * The kit's request context and the caller's credentials, which the services' RPCs should carry as
- * `authorization` metadata. The kit's `RequestContext` has no such field yet and its client sends
- * only `x-request-id` and `traceparent`: until it reads `authorization` from the context, the token
- * stops here. (The field's name and value are what the kit is asked to adopt, so nothing changes
- * here when it does.)
+ * The kit's request context and the verified caller, whose token the services' RPCs should carry
+ * as `authorization: Bearer <token>`. On main the kit's `RequestContext` has no caller and its
+ * client sends only `x-request-id` and `traceparent`; the kit's RPC auth (branch i16-kit) adds
+ * `principal?: Principal` (`{ subject, roles, clientId, token }`) and forwards `principal.token` on
+ * every call made in the context. The caller is put there under that name now, so the token reaches
+ * the services as soon as the kit does, with no change here.
  */
 export type GatewayContext = RequestContext & {
-  /** `Bearer <access token>`, once the route's hook has verified the token. */
-  authorization?: string;
+  /** The caller the route's hook verified; absent on public routes. */
+  principal?: Caller;
 };
 
 const contexts = new WeakMap<FastifyRequest, GatewayContext>();
@@ -55,10 +57,10 @@ export function contextOf(request: FastifyRequest): GatewayContext {
   return contexts.get(request) ?? { requestId: request.id };
 }
 
-/** Makes the RPCs of this request carry `token` (verified by the route's hook) for the services. */
-export function forwardToken(request: FastifyRequest, token: string): void {
+/** Makes `caller` (verified by the route's hook) the request's principal, whom its RPCs act for. */
+export function actFor(request: FastifyRequest, caller: Caller): void {
   const context = contexts.get(request);
-  if (context) context.authorization = `Bearer ${token}`;
+  if (context) context.principal = caller;
 }
 
 // W3C trace context, version 00: trace id and parent id, neither all zeros.

@@ -100,11 +100,12 @@ describe("routes that need a caller", () => {
     await test.app.inject({ url: "/api/v1/cart", headers });
     await test.app.inject({ url: "/api/v1/notifications", headers });
     await test.app.inject({ url: `/api/v1/products/${productId}`, headers });
+    const token = headers.authorization.slice("Bearer ".length);
     for (const call of [...test.cart.calls, ...test.notifications.calls]) {
-      expect(call.context).toMatchObject({ authorization: headers.authorization });
+      expect(call.context).toMatchObject({ principal: { subject: alice, roles: ["customer"], token } });
     }
     expect(test.fake.calls).toHaveLength(1);
-    expect(test.fake.calls[0]?.context).not.toHaveProperty("authorization");
+    expect(test.fake.calls[0]?.context).not.toHaveProperty("principal");
   });
 });
 

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "@tessera/kit";
 import { AccessTokenError, type Caller } from "./access-token.ts";
 import { problemOf, sendProblem } from "./problem.ts";
-import { forwardToken } from "./request-context.ts";
+import { actFor } from "./request-context.ts";
 
 /**
  * Who is calling: the subject of the OAuth 2 access token in `Authorization: Bearer <jwt>`, which
@@ -58,7 +58,7 @@ export function authenticateCaller({ verify, log }: { verify: VerifyAccessToken;
     try {
       const caller = await verify(token);
       callers.set(request, caller);
-      forwardToken(request, token);
+      actFor(request, caller);
       return undefined;
     } catch (error) {
       if (!(error instanceof AccessTokenError)) throw error;
