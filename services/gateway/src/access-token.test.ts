@@ -174,6 +174,22 @@ describe("a refused access token", () => {
   });
 });
 
+describe("a valid access token without the api scope", () => {
+  it.each([
+    ["another scope only", { scope: "openid" }],
+    ["no scope at all", { scope: undefined }],
+  ])("is refused with a 403 insufficient_scope when it has %s", async (_name, claims) => {
+    const test = await start();
+    const response = await getCart(test, await test.issuer.sign(claims));
+    expect(response.statusCode).toBe(403);
+    expect(response.headers["www-authenticate"]).toBe(
+      'Bearer realm="tessera", error="insufficient_scope", error_description="The access token was not granted the api scope."',
+    );
+    expect(response.json()).toMatchObject({ type: "urn:tessera:problem:permission-denied" });
+    expect(test.cart.calls).toEqual([]);
+  });
+});
+
 describe("the issuer's keys", () => {
   it("are fetched again for an unknown key id, at most every 30 s, and a key published since is taken", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });

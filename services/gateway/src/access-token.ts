@@ -12,7 +12,10 @@ export interface Caller {
   token: string;
 }
 
-/** Why a token was refused; all but `keys_unavailable` are the caller's (401), that one is ours (503). */
+/**
+ * Why a token was refused: `scope`, a valid token not for the API, is a 403; `keys_unavailable` is
+ * ours, a 503; the others are the caller's, a 401.
+ */
 export type AccessTokenErrorCode =
   | "malformed"
   | "algorithm"
@@ -24,6 +27,7 @@ export type AccessTokenErrorCode =
   | "issuer"
   | "audience"
   | "claims"
+  | "scope"
   | "keys_unavailable";
 
 /**
@@ -45,6 +49,9 @@ export const acceptedAlgorithms = ["ES256", "RS256"];
 /** RFC 9068's `typ` of a JWT access token, as oidc-provider sets it: an ID token is not one. */
 const accessTokenType = "at+jwt";
 
+/** The scope a token must have been granted to call the API (identity's `api`). */
+export const apiScope = "api";
+
 export interface AccessTokenVerifierOptions {
   issuer: string;
   audience: string;
@@ -57,7 +64,7 @@ export interface AccessTokenVerifierOptions {
 /**
  * Verifies OAuth 2 access tokens (JWT, RFC 9068) of one issuer for one audience: the signature
  * against the issuer's published keys, the algorithm (ES256 or RS256), `typ` `at+jwt`, `iss`,
- * `aud`, and `exp`/`nbf` with 5 s of clock tolerance. The keys are jose's remote JWKS: cached
+ * `aud`, `exp`/`nbf` with 5 s of clock tolerance, and the `api` scope. The keys are jose's remote JWKS: cached
  * for 10 minutes, refetched at once for an unknown `kid` but at most every 30 s.
  *
  * @example
@@ -102,7 +109,7 @@ export function createAccessTokenVerifier({
 }
 
 function claimsOf(payload: JWTPayload): Omit<Caller, "token"> {
-  const { sub, client_id: clientId, roles = [] } = payload;
+  const { sub, client_id: clientId, roles = [], scope = "" } = payload;
   if (typeof sub !== "string" || sub === "" || sub.length > 255) {
     throw new AccessTokenError("claims", "The access token's sub claim is not a usable subject.");
   }
@@ -111,6 +118,9 @@ function claimsOf(payload: JWTPayload): Omit<Caller, "token"> {
   }
   if (!Array.isArray(roles) || !roles.every((role) => typeof role === "string")) {
     throw new AccessTokenError("claims", "The access token's roles claim must be an array of strings.");
+  }
+  if (typeof scope !== "string" || !scope.split(" ").includes(apiScope)) {
+    throw new AccessTokenError("scope", `The access token was not granted the ${apiScope} scope.`);
   }
   return { subject: sub, roles, clientId };
 }

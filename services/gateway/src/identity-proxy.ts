@@ -26,15 +26,15 @@ export interface IdentityProxyOptions {
  * Serves identity's OpenID provider — sign-in pages, tokens, keys, discovery — at `/oidc/*` of the
  * gateway's public origin, the issuer's, by reverse proxy: path and query as sent, bodies (form
  * posts) streamed through as they are, cookies and `Authorization` both ways. Identity builds its
- * URLs from `X-Forwarded-Proto`/`-Host`, and throttles sign-in by `X-Forwarded-For`: the gateway
- * sets all three from what it knows (the client's address as `GATEWAY_TRUST_PROXY` allows),
- * replacing whatever the client sent. `/.well-known/openid-configuration` at the root serves the
+ * URLs from `X-Forwarded-Proto`/`-Host` and sees the client's address in `X-Forwarded-For`: the
+ * gateway sets all three from what it knows (believing proxies in front of it only as far as
+ * `GATEWAY_TRUST_PROXY` says), replacing whatever the client sent. `/.well-known/openid-configuration` at the root serves the
  * same discovery document as `/oidc/.well-known/openid-configuration`.
  *
  * The API's rules live in the API's own plugin context, a sibling of this one, so JSON body limits,
  * content-type rules, text checks, CORS and rate limits do not apply here; nor do the gateway's
  * security headers (`proxiedTo`): the provider makes its own pages' headers, answers its own CORS
- * and throttles sign-in itself. None of it is in the OpenAPI document.
+ * and throttles sign-in itself (per e-mail address). None of it is in the OpenAPI document.
  */
 export async function registerIdentityProxy(
   app: FastifyInstance,

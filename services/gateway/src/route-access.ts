@@ -56,7 +56,7 @@ export function documentAccess(schema: FastifySchema, access: Access | undefined
   const response = {
     ...(schema.response as Record<string, unknown>),
     401: unauthenticated,
-    ...(access === "admin" && { 403: forbidden }),
+    403: access === "admin" ? forbidden.admin : forbidden.user,
   };
   return { ...schema, security: signedInSecurity, response };
 }

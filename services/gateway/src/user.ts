@@ -67,6 +67,7 @@ export function authenticateCaller({ verify, log }: { verify: VerifyAccessToken;
         return sendProblem(request, reply, problemOf("unavailable", error.message));
       }
       log.debug({ "event.reason": error.code }, "access token refused");
+      if (error.code === "scope") return forbid(request, reply, error.message);
       return refuse(request, reply, error.message, { code: "invalid_token", description: error.message });
     }
   };
@@ -82,15 +83,19 @@ function refuse(
   return sendProblem(request, reply, problemOf("unauthenticated", detail));
 }
 
+/** A 403: the token is good but does not reach this far (RFC 6750 §3.1 `insufficient_scope`). */
+function forbid(request: FastifyRequest, reply: FastifyReply, description: string): FastifyReply {
+  reply.header("www-authenticate", bearerChallenge({ code: "insufficient_scope", description }));
+  return sendProblem(request, reply, problemOf("permission_denied", description));
+}
+
 /** An `onRequest` hook after `authenticateCaller`: answers 403 unless the caller has the admin role. */
 export async function requireAdmin(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply | undefined> {
   if (callerOf(request).roles.includes("admin")) return undefined;
-  const description = "This needs the admin role.";
-  reply.header("www-authenticate", bearerChallenge({ code: "insufficient_scope", description }));
-  return sendProblem(request, reply, problemOf("permission_denied", description));
+  return forbid(request, reply, "This needs the admin role.");
 }
 
 /** The caller `authenticateCaller` accepted for this request. */

@@ -24,8 +24,11 @@ export const unauthenticated = {
   },
 };
 
-/** The 403 of the routes that need the admin role (added by route-access.ts). */
-export const forbidden = problem("The access token is valid but lacks the admin role.");
+/** The 403 of the routes that need a caller, or an admin (added by route-access.ts). */
+export const forbidden = {
+  user: problem("The access token is valid but was not granted the `api` scope."),
+  admin: problem("The access token is valid but lacks the `admin` role or the `api` scope."),
+};
 
 /** The `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers) of the limit closest to running out. */
 export const rateLimitHeaders = {
