@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "@tessera/kit";
 import { appPerTest } from "./testing/test-app.ts";
+import { alice } from "./testing/users.ts";
 
 const productId = "01970000-0000-7000-8000-000000000001";
 const generatedId = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -199,27 +200,31 @@ describe("edge concerns", () => {
     expect(other.headers["access-control-allow-origin"]).toBeUndefined();
   });
 
-  it("lets configured origins check out: POST with the user and idempotency headers, Location readable", async () => {
-    const { app } = await start({ env: { CORS_ORIGINS: "https://shop.example", TESSERA_MODE: "embedded" } });
-    const preflight = await app.inject({
+  it("lets configured origins check out: POST with a token and an idempotency key, Location readable", async () => {
+    const test = await start({ env: { CORS_ORIGINS: "https://shop.example" } });
+    const preflight = await test.app.inject({
       method: "OPTIONS",
       url: "/api/v1/checkout",
       headers: {
         origin: "https://shop.example",
         "access-control-request-method": "POST",
-        "access-control-request-headers": "content-type,idempotency-key,x-tessera-user",
+        "access-control-request-headers": "authorization,content-type,idempotency-key",
       },
     });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers["access-control-allow-methods"]).toContain("POST");
-    expect(preflight.headers["access-control-allow-headers"]).toBe(
-      "content-type,idempotency-key,x-tessera-user",
-    );
-    const cart = await app.inject({
+    const allowed = String(preflight.headers["access-control-allow-headers"]).split(/, ?/);
+    expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type", "idempotency-key"]));
+    expect(allowed).not.toContain("cookie");
+    const cart = await test.app.inject({
       url: "/api/v1/cart",
-      headers: { origin: "https://shop.example", "x-tessera-user": "alice" },
+      headers: { origin: "https://shop.example", ...(await test.bearer(alice)) },
     });
-    expect(cart.headers["access-control-expose-headers"]).toContain("location");
+    expect(cart.statusCode).toBe(200);
+    const exposed = String(cart.headers["access-control-expose-headers"]);
+    for (const header of ["location", "www-authenticate", "retry-after", "ratelimit-remaining"]) {
+      expect(exposed).toContain(header);
+    }
   });
 
   it("records request durations by route pattern, method and status", async () => {

@@ -1,49 +1,37 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { Logger, Metrics } from "@tessera/kit";
+import type { Metrics } from "@tessera/kit";
 import { createClientErrorHandler } from "./client-error.ts";
 import type { GatewayConfig } from "./config.ts";
-import { registerOpenApi } from "./openapi.ts";
-import { bodyLimit, registerRequestBody } from "./request-body.ts";
+import { registerIdentityProxy } from "./identity-proxy.ts";
+import { redactSecrets } from "./log-redaction.ts";
 import { problemErrorHandler, routeNotFound, sendProblem, toProblem } from "./problem.ts";
+import { publicApi, type PublicApiOptions } from "./public-api.ts";
+import { bodyLimit } from "./request-body.ts";
 import { installRequestContext } from "./request-context.ts";
 import { requestIdOf } from "./request-id.ts";
 import { installRequestMetrics } from "./request-metrics.ts";
-import { requireDeclaredAccess } from "./route-access.ts";
-import { sharedSchemas, type ApiTypes } from "./routes/api.ts";
-import { cartRoutes, type CartClient } from "./routes/cart.ts";
-import { notificationRoutes, type NotificationsClient } from "./routes/notifications.ts";
-import { orderRoutes, type OrdersClient } from "./routes/orders.ts";
-import { productRoutes, type CatalogClient } from "./routes/products.ts";
-import { registerSecurity } from "./security.ts";
-import { installTextInputCheck } from "./text-input.ts";
-import { authenticateUser } from "./user.ts";
+import { installSecurityHeaders } from "./security.ts";
 import { buildValidator } from "./validation.ts";
 
-export interface AppOptions {
-  catalog: CatalogClient;
-  cart: CartClient;
-  orders: OrdersClient;
-  notifications: NotificationsClient;
-  log: Logger;
+export interface AppOptions extends Omit<PublicApiOptions, "config"> {
   metrics: Metrics;
-  config: Pick<GatewayConfig, "CORS_ORIGINS" | "GATEWAY_REQUEST_TIMEOUT_MS" | "TESSERA_MODE">;
+  config: PublicApiOptions["config"] &
+    Pick<GatewayConfig, "GATEWAY_REQUEST_TIMEOUT_MS" | "GATEWAY_TRUST_PROXY" | "IDENTITY_HTTP_ADDR">;
 }
 
 /**
- * The gateway's HTTP app, ready to `listen()` or to test with `inject()`: public REST API under
- * `/api/v1`, OpenAPI document and docs under `/api`, problem+json errors, request ids and
- * deadlines, security headers, CORS, and per-route metrics. Each route declares its access:
- * products are public; the cart, checkout, orders and notifications act for the user `user.ts` names.
+ * The gateway's HTTP app, ready to `listen()` or to test with `inject()`: the public REST API
+ * (public-api.ts) and identity's OpenID provider at `/oidc` (identity-proxy.ts), side by side, with
+ * what holds for both — problem+json errors, request ids and deadlines, security headers on what
+ * the gateway answers itself, per-route metrics, and logs without credentials.
  */
 export async function buildApp({
-  catalog,
-  cart,
-  orders,
-  notifications,
-  log,
+  log: serviceLog,
   metrics,
   config,
+  ...clients
 }: AppOptions): Promise<FastifyInstance> {
+  const log = redactSecrets(serviceLog);
   const logger: FastifyBaseLogger = log;
   const app = Fastify({
     loggerInstance: logger,
@@ -52,6 +40,7 @@ export async function buildApp({
     // The request id reaches log lines through the kit's request context (`http.request.id`), not a `reqId` binding.
     childLoggerFactory: (parent, _bindings, options) => parent.child({}, options),
     genReqId: requestIdOf,
+    trustProxy: trustedProxies(config.GATEWAY_TRUST_PROXY),
     bodyLimit,
     schemaController: { compilersFactory: { buildValidator } },
     handlerTimeout: config.GATEWAY_REQUEST_TIMEOUT_MS,
@@ -67,26 +56,17 @@ export async function buildApp({
   installRequestMetrics(app, { log, metrics });
   app.setErrorHandler(problemErrorHandler(log));
   app.setNotFoundHandler(routeNotFound);
-  await registerSecurity(app, { corsOrigins: config.CORS_ORIGINS });
+  installSecurityHeaders(app);
 
-  // JSON only (a text/plain body gets a 415 rather than a confusing schema error), maybe compressed.
-  await registerRequestBody(app);
-  installTextInputCheck(app);
-
-  for (const schema of sharedSchemas) app.addSchema(schema);
-  await registerOpenApi(app);
-
-  // From here on every route says who may call it (route-access.ts); the docs above are public.
-  requireDeclaredAccess(app, { authenticate: authenticateUser({ mode: config.TESSERA_MODE }) });
-  const api = app.withTypeProvider<ApiTypes>();
-  api.get("/", { config: { access: "public" }, schema: { hide: true } }, () => ({
-    name: "Tessera",
-    api: "/api/v1",
-    docs: "/api/docs",
-  }));
-  productRoutes(api, { catalog });
-  cartRoutes(api, { cart });
-  orderRoutes(api, { orders });
-  notificationRoutes(api, { notifications });
+  await registerIdentityProxy(app, {
+    address: config.IDENTITY_HTTP_ADDR,
+    timeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
+  });
+  await app.register(publicApi, { ...clients, log, config });
   return app;
+}
+
+/** `GATEWAY_TRUST_PROXY` as fastify takes it: a hop count is a function of the hop. */
+function trustedProxies(trust: GatewayConfig["GATEWAY_TRUST_PROXY"]) {
+  return typeof trust === "number" ? (_address: string, hop: number) => hop < trust : trust;
 }

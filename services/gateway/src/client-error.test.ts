@@ -2,13 +2,15 @@ import { connect } from "node:net";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "./testing/test-app.ts";
+import { useTestIssuer } from "./testing/test-issuer.ts";
 
 // These need a real socket: Node's HTTP parser rejects the requests before fastify (or inject) sees them.
+const issuer = useTestIssuer();
 let test: TestApp;
 let base: string;
 
 beforeAll(async () => {
-  test = await buildTestApp();
+  test = await buildTestApp({ issuer });
   base = await test.app.listen({ host: "127.0.0.1", port: 0 });
 });
 afterAll(() => test.app.close());

@@ -15,7 +15,29 @@ describe("GatewayConfig", () => {
       TESSERA_MODE: "infra",
       CORS_ORIGINS: [],
       GATEWAY_REQUEST_TIMEOUT_MS: 5000,
+      GATEWAY_TRUST_PROXY: false,
+      AUTH_ISSUER: "http://127.0.0.1:8080/oidc",
+      AUTH_JWKS_URL: "http://127.0.0.1:8090/oidc/jwks",
+      AUTH_AUDIENCE: "urn:tessera:api",
+      IDENTITY_HTTP_ADDR: "127.0.0.1:8090",
+      RATE_LIMIT_IP_PER_MINUTE: 600,
+      RATE_LIMIT_USER_PER_MINUTE: 300,
     });
+    expect(config.REDIS_URL).toBeUndefined();
+  });
+
+  it("reads the issuer without a trailing slash", () => {
+    expect(loadConfig(GatewayConfig, { AUTH_ISSUER: "https://shop.example/oidc/" }).AUTH_ISSUER).toBe(
+      "https://shop.example/oidc",
+    );
+  });
+
+  it.each([
+    ["1", 1],
+    ["10.0.0.0/8, 192.168.1.7", ["10.0.0.0/8", "192.168.1.7"]],
+    ["fd00::/8", ["fd00::/8"]],
+  ])("reads GATEWAY_TRUST_PROXY %s as a hop count or addresses", (value, expected) => {
+    expect(loadConfig(GatewayConfig, { GATEWAY_TRUST_PROXY: value }).GATEWAY_TRUST_PROXY).toEqual(expected);
   });
 
   it("reads CORS_ORIGINS as a comma-separated list of origins", () => {
@@ -36,6 +58,15 @@ describe("GatewayConfig", () => {
       { NOTIFICATIONS_ADDR: "http://notifications:50056" },
       { TESSERA_MODE: "local" },
       { GATEWAY_REQUEST_TIMEOUT_MS: "10" },
+      { AUTH_ISSUER: "ftp://shop.example/oidc" },
+      { AUTH_ISSUER: "https://shop.example/oidc?x=1" },
+      { AUTH_JWKS_URL: "identity:8090/jwks" },
+      { IDENTITY_HTTP_ADDR: "http://identity:8090" },
+      { RATE_LIMIT_IP_PER_MINUTE: "0" },
+      { RATE_LIMIT_USER_PER_MINUTE: "lots" },
+      { REDIS_URL: "http://redis:6379" },
+      { GATEWAY_TRUST_PROXY: "everyone" },
+      { GATEWAY_TRUST_PROXY: "10.0.0.0/33" },
     ]) {
       const variable = Object.keys(env)[0];
       expect(() => loadConfig(GatewayConfig, env)).toThrow(ConfigError);

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { BaseConfig, address, port, z } from "@tessera/kit";
 
 /** An origin a browser sends in `Origin`: scheme, host and optional port — no path, no trailing slash. */
@@ -23,9 +24,49 @@ const corsOrigins = z
   )
   .pipe(z.array(origin));
 
+/** An http(s) URL with neither query nor fragment, without a trailing slash. */
+const plainUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+  .refine((value) => !/[?#]/.test(value), "must have no query or fragment")
+  .transform((url) => url.replace(/\/$/, ""));
+
+/** An address or a CIDR range (`10.0.0.0/8`, `fd00::/8`). */
+const isAddressOrRange = (value: string): boolean => {
+  const [ip = "", bits, ...rest] = value.split("/");
+  const family = isIP(ip);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
+
+/**
+ * Which proxies in front of the gateway to believe about the client (`X-Forwarded-For`, `-Proto`,
+ * `-Host`): unset, none — the client is the socket's peer; a number, that many hops (an ingress is
+ * 1); or comma-separated addresses and CIDR ranges. The per-IP rate limit and what identity is
+ * told about the client follow from it, so behind an ingress it must be set.
+ */
+const trustProxy = z
+  .string()
+  .default("")
+  .transform((value, context) => {
+    const trimmed = value.trim();
+    if (trimmed === "") return false;
+    if (/^\d{1,2}$/.test(trimmed)) return Number(trimmed);
+    const list = trimmed.split(",").map((item) => item.trim());
+    if (list.every(isAddressOrRange)) return list;
+    context.addIssue({
+      code: "custom",
+      message: "must be a hop count or comma-separated addresses/CIDR ranges",
+    });
+    return z.NEVER;
+  });
+
+const perMinute = (defaultLimit: number) =>
+  z.coerce.number().int().min(1).max(1_000_000).default(defaultLimit);
+
 export const GatewayConfig = BaseConfig.extend({
   GATEWAY_PORT: port(8080),
   GATEWAY_HOST: z.string().min(1).default("0.0.0.0"),
+  GATEWAY_TRUST_PROXY: trustProxy,
   CATALOG_ADDR: address("127.0.0.1:50051"),
   CART_ADDR: address("127.0.0.1:50052"),
   ORDERS_ADDR: address("127.0.0.1:50054"),
@@ -33,6 +74,20 @@ export const GatewayConfig = BaseConfig.extend({
   CORS_ORIGINS: corsOrigins,
   /** How long one API request may take in all; outgoing RPCs inherit it as their deadline. */
   GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** The token issuer: the gateway's own public origin and `/oidc`, which it proxies to identity. */
+  AUTH_ISSUER: plainUrl.default("http://127.0.0.1:8080/oidc"),
+  /** Where the issuer's signing keys are read: identity's own address, not the public one. */
+  AUTH_JWKS_URL: plainUrl.default("http://127.0.0.1:8090/oidc/jwks"),
+  /** The `aud` every access token for the API carries. */
+  AUTH_AUDIENCE: z.string().min(1).max(200).default("urn:tessera:api"),
+  /** Identity's HTTP server, where `/oidc/*` is proxied. */
+  IDENTITY_HTTP_ADDR: address("127.0.0.1:8090"),
+  /** Requests a minute one client address may make to `/api`. */
+  RATE_LIMIT_IP_PER_MINUTE: perMinute(600),
+  /** Requests a minute one signed-in caller (`sub`) may make to the routes that need one. */
+  RATE_LIMIT_USER_PER_MINUTE: perMinute(300),
+  /** Set: rate-limit counters live in Redis, shared by every gateway. Unset: in this process. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
 });
 
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -30,8 +30,7 @@ export async function liveOpenApiDocument(): Promise<unknown> {
     config: loadConfig(GatewayConfig, {}),
   });
   try {
-    await app.ready();
-    return app.swagger();
+    return (await app.inject({ url: "/api/openapi.json" })).json();
   } finally {
     await app.close();
   }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "@tessera/kit";
+import { GatewayConfig } from "./config.ts";
 import { differences, readSnapshot, regenerateCommand } from "./openapi-snapshot.ts";
 import { openApiProblems } from "./testing/openapi-check.ts";
 import { appPerTest } from "./testing/test-app.ts";
@@ -22,8 +24,11 @@ interface Document {
   paths: Record<string, Record<string, Operation>>;
 }
 
+// The snapshot is the document of the default configuration; the test apps' issuer is the test issuer.
+const defaultIssuer = loadConfig(GatewayConfig, {}).AUTH_ISSUER;
+
 async function servedDocument(): Promise<Document> {
-  const { app } = await start();
+  const { app } = await start({ env: { AUTH_ISSUER: defaultIssuer } });
   const response = await app.inject({ url: "/api/openapi.json" });
   expect(response.statusCode).toBe(200);
   return response.json<Document>();
@@ -75,7 +80,7 @@ describe("the OpenAPI document and docs", () => {
     }
   });
 
-  it("documents a 401 with its challenge exactly for the operations that need a user", async () => {
+  it("documents a 401 with its challenge exactly for the operations that need a caller", async () => {
     const document = await servedDocument();
     for (const { where, operation } of operationsOf(document)) {
       const unauthenticated = operation.responses["401"];
@@ -83,9 +88,47 @@ describe("the OpenAPI document and docs", () => {
         expect(unauthenticated, where).toBeUndefined();
         continue;
       }
-      expect(operation.security, where).toEqual([{ developmentUser: [] }]);
+      expect(operation.security, where).toEqual([{ oauth2: ["api"] }, { openIdConnect: ["api"] }]);
       expect(unauthenticated?.headers, where).toHaveProperty("WWW-Authenticate");
     }
+  });
+
+  it("documents a 429 with Retry-After and the RateLimit headers on every operation", async () => {
+    const document = await servedDocument();
+    for (const { where, operation } of operationsOf(document)) {
+      expect(Object.keys(operation.responses["429"]?.headers ?? {}), where).toEqual([
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+      ]);
+    }
+  });
+
+  it("names the issuer's OAuth 2 flows and discovery document, and leaves identity's paths out", async () => {
+    const { app } = await start({ env: { AUTH_ISSUER: "https://shop.example/oidc" } });
+    const document = (await app.inject({ url: "/api/openapi.json" })).json<
+      Document & Record<string, never>
+    >();
+    expect(document.components).toMatchObject({
+      securitySchemes: {
+        oauth2: {
+          type: "oauth2",
+          flows: {
+            authorizationCode: {
+              authorizationUrl: "https://shop.example/oidc/auth",
+              tokenUrl: "https://shop.example/oidc/token",
+            },
+            clientCredentials: { tokenUrl: "https://shop.example/oidc/token" },
+          },
+        },
+        openIdConnect: {
+          type: "openIdConnect",
+          openIdConnectUrl: "https://shop.example/oidc/.well-known/openid-configuration",
+        },
+      },
+    });
+    expect(Object.keys(document.paths).filter((path) => !path.startsWith("/api/v1/"))).toEqual([]);
   });
 
   it("serves the API docs as HTML whose assets the CSP allows", async () => {

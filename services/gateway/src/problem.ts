@@ -22,6 +22,8 @@ export interface ProblemParts {
   title: string;
   detail: string;
   errors?: InvalidParameter[];
+  /** `Retry-After` in seconds, for a 429 or 503 that knows better than `retryAfterSeconds`. */
+  retryAfter?: number;
 }
 
 export const problemMediaType = "application/problem+json";
@@ -162,7 +164,9 @@ export function problemHeaders(parts: ProblemParts, requestId: string): Record<s
     // Also on problems sent before helmet's hook runs (router errors).
     "x-content-type-options": "nosniff",
   };
-  if (parts.status === 503 || parts.status === 429) headers["retry-after"] = String(retryAfterSeconds);
+  if (parts.status === 503 || parts.status === 429) {
+    headers["retry-after"] = String(parts.retryAfter ?? retryAfterSeconds);
+  }
   return headers;
 }
 

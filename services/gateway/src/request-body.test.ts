@@ -2,25 +2,26 @@ import zlib from "node:zlib";
 import type { Transform } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { waitFor } from "@tessera/kit/testing";
-import { buildTestApp, type TestApp } from "./testing/test-app.ts";
+import { appPerTest, type TestApp } from "./testing/test-app.ts";
+import { alice } from "./testing/users.ts";
 
 const tent = "01970000-0000-7000-8000-000000000001";
-const json = { "x-tessera-user": "alice", "content-type": "application/json" };
 const line = Buffer.from(JSON.stringify({ productId: tent, quantity: 2 }));
 
-let current: TestApp | undefined;
-async function start(): Promise<TestApp> {
-  current = await buildTestApp({ env: { TESSERA_MODE: "embedded" } });
-  return current;
-}
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await current?.app.close();
-  current = undefined;
-});
+const start = appPerTest();
+afterEach(() => vi.restoreAllMocks());
 
-const addItem = (test: TestApp, payload: Buffer | string, headers: Record<string, string> = {}) =>
-  test.app.inject({ method: "POST", url: "/api/v1/cart/items", headers: { ...json, ...headers }, payload });
+async function json(test: TestApp) {
+  return { ...(await test.bearer(alice)), "content-type": "application/json" };
+}
+
+const addItem = async (test: TestApp, payload: Buffer | string, headers: Record<string, string> = {}) =>
+  test.app.inject({
+    method: "POST",
+    url: "/api/v1/cart/items",
+    headers: { ...(await json(test)), ...headers },
+    payload,
+  });
 
 describe("request bodies", () => {
   it.each([
@@ -95,7 +96,7 @@ describe("request bodies", () => {
     const response = await test.app.inject({
       method: "POST",
       url: "/api/v1/checkout",
-      headers: { ...json, "idempotency-key": "k1" },
+      headers: { ...(await json(test)), "idempotency-key": "k1" },
       payload,
     });
     expect(response.statusCode).toBe(400);

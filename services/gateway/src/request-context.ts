@@ -1,9 +1,23 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { runWithContext, type RequestContext } from "@tessera/kit";
+import type { Caller } from "./access-token.ts";
 import { requestIdHeader } from "./request-id.ts";
 
-const contexts = new WeakMap<FastifyRequest, RequestContext>();
+/**
+ * The kit's request context and the verified caller, whose token the services' RPCs should carry
+ * as `authorization: Bearer <token>`. On main the kit's `RequestContext` has no caller and its
+ * client sends only `x-request-id` and `traceparent`; the kit's RPC auth (branch i16-kit) adds
+ * `principal?: Principal` (`{ subject, roles, clientId, token }`) and forwards `principal.token` on
+ * every call made in the context. The caller is put there under that name now, so the token reaches
+ * the services as soon as the kit does, with no change here.
+ */
+export type GatewayContext = RequestContext & {
+  /** The caller the route's hook verified; absent on public routes. */
+  principal?: Caller;
+};
+
+const contexts = new WeakMap<FastifyRequest, GatewayContext>();
 const callerSignals = new WeakMap<FastifyRequest, AbortSignal>();
 
 /**
@@ -14,7 +28,7 @@ const callerSignals = new WeakMap<FastifyRequest, AbortSignal>();
  */
 export function installRequestContext(app: FastifyInstance, { timeoutMs }: { timeoutMs: number }): void {
   app.addHook("onRequest", (request, reply, done) => {
-    const context: RequestContext = {
+    const context: GatewayContext = {
       requestId: request.id,
       traceparent: acceptTraceparent(request.headers.traceparent) ?? newTraceparent(),
       deadline: Date.now() + timeoutMs,
@@ -39,8 +53,14 @@ export function callerSignal(request: FastifyRequest): AbortSignal | undefined {
 }
 
 /** The context of a request (an empty one for requests rejected before `onRequest`). */
-export function contextOf(request: FastifyRequest): RequestContext {
+export function contextOf(request: FastifyRequest): GatewayContext {
   return contexts.get(request) ?? { requestId: request.id };
+}
+
+/** Makes `caller` (verified by the route's hook) the request's principal, whom its RPCs act for. */
+export function actFor(request: FastifyRequest, caller: Caller): void {
+  const context = contexts.get(request);
+  if (context) context.principal = caller;
 }
 
 // W3C trace context, version 00: trace id and parent id, neither all zeros.

@@ -3,6 +3,16 @@ import { runWithContext, type Logger, type Metrics } from "@tessera/kit";
 import { contextOf } from "./request-context.ts";
 
 /**
+ * The path an access-log line shows: the API's as requested; identity's (`/oidc/...`) cut after its
+ * first segment, because sign-in pages carry interaction ids in the path that act as credentials.
+ */
+export function loggedPath(url: string): string {
+  const path = url.split("?", 1)[0] ?? "";
+  const identity = /^\/oidc\/[^/]*/i.exec(path);
+  return (identity ? identity[0] : path).slice(0, 1024);
+}
+
+/**
  * Times every response into `http_server_duration_seconds`, labelled by route pattern (never the
  * raw URL, which would make a label value per product id), and writes one access-log line.
  */
@@ -22,7 +32,7 @@ export function installRequestMetrics(
         {
           "http.request.method": request.method,
           "http.route": route,
-          "url.path": request.url.split("?", 1)[0]?.slice(0, 1024),
+          "url.path": loggedPath(request.url),
           "http.response.status_code": status,
           "event.duration": Math.round(reply.elapsedTime * 1e6),
         },

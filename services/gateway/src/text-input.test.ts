@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { embeddedAppPerTest, type TestApp } from "./testing/test-app.ts";
+import { appPerTest, type TestApp } from "./testing/test-app.ts";
+import { alice } from "./testing/users.ts";
 
 const tent = "01970000-0000-7000-8000-000000000001";
-const alice = { "x-tessera-user": "alice" };
-
-const start = embeddedAppPerTest();
+const start = appPerTest();
 
 interface Problem {
   status: number;
@@ -73,7 +72,7 @@ describe("the gateway's check of text input", () => {
       url,
       payload,
       headers: {
-        ...alice,
+        ...(await test.bearer(alice)),
         ...(payload === undefined ? {} : { "content-type": "application/json" }),
         ...(key === undefined ? {} : { "idempotency-key": key }),
       },

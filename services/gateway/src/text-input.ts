@@ -8,7 +8,7 @@ import { problemOf, sendProblem, type InvalidParameter } from "./problem.ts";
  * property names included — is held to the platform's rule (`refusedTextRule` in the kit: no
  * control characters but tab, LF and CR, no unpaired surrogates), and the query must be valid
  * percent-encoded UTF-8 (fastify's parser passes `%FF` or a lone `%` through undecoded). A refusal
- * is a 400 problem naming where. `X-Tessera-User` is held to its own alphabet earlier, in user.ts.
+ * is a 400 problem naming where. The access token is checked earlier, in user.ts.
  */
 export function installTextInputCheck(app: FastifyInstance): void {
   app.addHook("preValidation", async (request, reply) => {

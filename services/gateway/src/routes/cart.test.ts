@@ -1,19 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "@tessera/kit";
-import { embeddedAppPerTest, type TestApp } from "../testing/test-app.ts";
+import { appPerTest, type TestApp } from "../testing/test-app.ts";
+import { alice, bob } from "../testing/users.ts";
 import type { CartJson } from "./cart-json.ts";
 
 const tent = "01970000-0000-7000-8000-000000000001";
 const stove = "01970000-0000-7000-8000-000000000002";
-const alice = { "x-tessera-user": "alice@example.com" };
+const start = appPerTest();
 
-const start = embeddedAppPerTest();
-
-async function add(test: TestApp, productId: string, quantity: number, headers = alice) {
+async function add(test: TestApp, productId: string, quantity: number, user = alice) {
   return test.app.inject({
     method: "POST",
     url: "/api/v1/cart/items",
-    headers,
+    headers: await test.bearer(user),
     payload: { productId, quantity },
   });
 }
@@ -21,10 +20,10 @@ async function add(test: TestApp, productId: string, quantity: number, headers =
 describe("cart API", () => {
   it("shows an empty cart, without a subtotal, to a user who added nothing", async () => {
     const test = await start();
-    const response = await test.app.inject({ url: "/api/v1/cart", headers: alice });
+    const response = await test.app.inject({ url: "/api/v1/cart", headers: await test.bearer(alice) });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
-      userId: "alice@example.com",
+      userId: alice,
       items: [],
       itemCount: 0,
       pricesCurrent: true,
@@ -38,7 +37,7 @@ describe("cart API", () => {
     const response = await add(test, tent, 1);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
-      userId: "alice@example.com",
+      userId: alice,
       items: [
         {
           productId: tent,
@@ -67,7 +66,7 @@ describe("cart API", () => {
       pricesCurrent: true,
     });
     expect(test.cart.calls[0]?.request).toEqual({
-      userId: "alice@example.com",
+      userId: alice,
       productId: tent,
       quantity: 2,
     });
@@ -80,7 +79,7 @@ describe("cart API", () => {
     const set = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${stove}`,
-      headers: alice,
+      headers: await test.bearer(alice),
       payload: { quantity: 5 },
     });
     expect(set.statusCode).toBe(200);
@@ -91,12 +90,12 @@ describe("cart API", () => {
     const removed = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${tent}`,
-      headers: alice,
+      headers: await test.bearer(alice),
       payload: { quantity: 0 },
     });
     expect(removed.json<CartJson>().items.map((i) => i.productId)).toEqual([stove]);
     expect(test.cart.calls.at(-1)?.request).toEqual({
-      userId: "alice@example.com",
+      userId: alice,
       productId: tent,
       quantity: 0,
     });
@@ -109,7 +108,7 @@ describe("cart API", () => {
       const response = await test.app.inject({
         method: "DELETE",
         url: `/api/v1/cart/items/${tent}`,
-        headers: alice,
+        headers: await test.bearer(alice),
       });
       expect(response.statusCode).toBe(200);
       expect(response.json<CartJson>()).toMatchObject({ items: [], itemCount: 0 });
@@ -120,10 +119,14 @@ describe("cart API", () => {
     const test = await start();
     await add(test, tent, 1);
     await add(test, stove, 2);
-    const response = await test.app.inject({ method: "DELETE", url: "/api/v1/cart", headers: alice });
+    const response = await test.app.inject({
+      method: "DELETE",
+      url: "/api/v1/cart",
+      headers: await test.bearer(alice),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
-      userId: "alice@example.com",
+      userId: alice,
       items: [],
       itemCount: 0,
       pricesCurrent: true,
@@ -133,8 +136,8 @@ describe("cart API", () => {
   it("keeps each user's cart to themselves", async () => {
     const test = await start();
     await add(test, tent, 1);
-    const bob = await test.app.inject({ url: "/api/v1/cart", headers: { "x-tessera-user": "bob" } });
-    expect(bob.json<CartJson>()).toMatchObject({ userId: "bob", items: [] });
+    const theirs = await test.app.inject({ url: "/api/v1/cart", headers: await test.bearer(bob) });
+    expect(theirs.json<CartJson>()).toMatchObject({ userId: bob, items: [] });
   });
 });
 
@@ -156,7 +159,7 @@ describe("cart API validation", () => {
     const response = await test.app.inject({
       method: "POST",
       url: "/api/v1/cart/items",
-      headers: alice,
+      headers: await test.bearer(alice),
       payload,
     });
     expect(response.statusCode).toBe(400);
@@ -177,7 +180,12 @@ describe("cart API validation", () => {
     ["a product id that is not a UUID", "/api/v1/cart/items/tent", { quantity: 1 }, "productId"],
   ])("refuses setting %s, naming the field in a 400", async (_name, url, payload, parameter) => {
     const test = await start();
-    const response = await test.app.inject({ method: "PUT", url, headers: alice, payload });
+    const response = await test.app.inject({
+      method: "PUT",
+      url,
+      headers: await test.bearer(alice),
+      payload,
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json<{ errors: { parameter: string }[] }>().errors[0]?.parameter).toBe(parameter);
     expect(test.cart.calls).toEqual([]);
@@ -189,7 +197,7 @@ describe("cart API validation", () => {
     const text = await test.app.inject({
       method: "POST",
       url,
-      headers: { ...alice, "content-type": "text/plain" },
+      headers: { ...(await test.bearer(alice)), "content-type": "text/plain" },
       payload: "productId=x",
     });
     expect(text.statusCode).toBe(415);
@@ -197,13 +205,13 @@ describe("cart API validation", () => {
     const empty = await test.app.inject({
       method: "POST",
       url,
-      headers: { ...alice, "content-type": "application/json" },
+      headers: { ...(await test.bearer(alice)), "content-type": "application/json" },
     });
     expect(empty.statusCode).toBe(400);
     const large = await test.app.inject({
       method: "POST",
       url,
-      headers: alice,
+      headers: await test.bearer(alice),
       payload: { productId: tent, quantity: 1, padding: "x".repeat(20_000) },
     });
     expect(large.statusCode).toBe(413);
@@ -225,7 +233,7 @@ describe("cart API errors", () => {
     const response = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${stove}`,
-      headers: alice,
+      headers: await test.bearer(alice),
       payload: { quantity: 1 },
     });
     expect(response.statusCode).toBe(404);
@@ -242,7 +250,7 @@ describe("cart API errors", () => {
   it("answers 503 with Retry-After when the cart service is down, and products keep working", async () => {
     const test = await start();
     test.cart.failWith(new ServiceError("unavailable", "connect ECONNREFUSED 127.0.0.1:50052"));
-    const response = await test.app.inject({ url: "/api/v1/cart", headers: alice });
+    const response = await test.app.inject({ url: "/api/v1/cart", headers: await test.bearer(alice) });
     expect(response.statusCode).toBe(503);
     expect(response.headers["retry-after"]).toBe("5");
     expect(response.body).not.toContain("50052");
@@ -251,7 +259,10 @@ describe("cart API errors", () => {
 
   it("calls the cart service within the request's context", async () => {
     const test = await start();
-    await test.app.inject({ url: "/api/v1/cart", headers: { ...alice, "x-request-id": "req-cart-1" } });
+    await test.app.inject({
+      url: "/api/v1/cart",
+      headers: { ...(await test.bearer(alice)), "x-request-id": "req-cart-1" },
+    });
     expect(test.cart.calls[0]?.context).toMatchObject({ requestId: "req-cart-1" });
     expect(test.cart.calls[0]?.context?.deadline).toBeGreaterThan(Date.now());
   });

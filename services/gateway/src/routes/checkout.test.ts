@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "@tessera/kit";
-import { alice, bob, checkout, fillCart, placeOrder, tent } from "../testing/checkout-flow.ts";
-import { embeddedAppPerTest } from "../testing/test-app.ts";
+import { checkout, fillCart, placeOrder, tent } from "../testing/checkout-flow.ts";
+import { appPerTest } from "../testing/test-app.ts";
+import { alice, bob } from "../testing/users.ts";
 import type { OrderJson } from "./order-json.ts";
 
-const start = embeddedAppPerTest();
+const start = appPerTest();
 
 describe("checkout", () => {
   it("turns the cart into a pending order: 201, its Location, and the cart emptied", async () => {
@@ -16,7 +17,7 @@ describe("checkout", () => {
     expect(response.headers.location).toBe(`/api/v1/orders/${order.id}`);
     expect(order).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/),
-      userId: "alice@example.com",
+      userId: alice,
       status: "pending",
       lines: [
         {
@@ -34,9 +35,9 @@ describe("checkout", () => {
       updateTime: expect.stringMatching(/Z$/),
     });
     expect(test.orders.calls.map((call) => call.request)).toEqual([
-      { userId: "alice@example.com", idempotencyKey: "checkout-1", cardToken: "tok_visa" },
+      { userId: alice, idempotencyKey: "checkout-1", cardToken: "tok_visa" },
     ]);
-    const cart = await test.app.inject({ url: "/api/v1/cart", headers: alice });
+    const cart = await test.app.inject({ url: "/api/v1/cart", headers: await test.bearer(alice) });
     expect(cart.json()).toMatchObject({ items: [], itemCount: 0 });
   });
 
@@ -48,7 +49,7 @@ describe("checkout", () => {
     expect(again.headers.location).toBe(`/api/v1/orders/${first.id}`);
     expect(again.headers["idempotent-replayed"]).toBe("true");
     expect(again.json<OrderJson>().id).toBe(first.id);
-    const list = await test.app.inject({ url: "/api/v1/orders", headers: alice });
+    const list = await test.app.inject({ url: "/api/v1/orders", headers: await test.bearer(alice) });
     expect(list.json<{ orders: OrderJson[] }>().orders).toHaveLength(1);
   });
 

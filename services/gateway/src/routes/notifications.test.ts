@@ -2,17 +2,19 @@ import { describe, expect, it } from "vitest";
 import { ServiceError } from "@tessera/kit";
 import { notificationMessage } from "../testing/fake-notifications.ts";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { embeddedAppPerTest } from "../testing/test-app.ts";
+import { appPerTest } from "../testing/test-app.ts";
+import { alice, bob } from "../testing/users.ts";
 import { toNotificationJson } from "./notifications.ts";
 
-const alice = { "x-tessera-user": "alice@example.com" };
-
-const start = embeddedAppPerTest();
+const start = appPerTest();
 
 describe("notifications API", () => {
   it("lists the user's notifications as camelCase JSON with ISO times", async () => {
     const test = await start();
-    const response = await test.app.inject({ url: "/api/v1/notifications", headers: alice });
+    const response = await test.app.inject({
+      url: "/api/v1/notifications",
+      headers: await test.bearer(alice),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       notifications: [
@@ -29,7 +31,7 @@ describe("notifications API", () => {
       nextPageToken: "",
     });
     expect(test.notifications.calls.map((c) => c.request)).toEqual([
-      { userId: "alice@example.com", pageSize: 0, pageToken: "" },
+      { userId: alice, pageSize: 0, pageToken: "" },
     ]);
   });
 
@@ -37,16 +39,19 @@ describe("notifications API", () => {
     const test = await start();
     const response = await test.app.inject({
       url: "/api/v1/notifications",
-      headers: { "x-tessera-user": "bob" },
+      headers: await test.bearer(bob),
     });
     expect(response.json()).toEqual({ notifications: [], nextPageToken: "" });
   });
 
   it("passes paging on, and refuses a bad page_size with a 400", async () => {
     const test = await start();
-    await test.app.inject({ url: "/api/v1/notifications?page_size=5", headers: alice });
+    await test.app.inject({ url: "/api/v1/notifications?page_size=5", headers: await test.bearer(alice) });
     expect(test.notifications.calls[0]?.request).toMatchObject({ pageSize: 5 });
-    const bad = await test.app.inject({ url: "/api/v1/notifications?page_size=500", headers: alice });
+    const bad = await test.app.inject({
+      url: "/api/v1/notifications?page_size=500",
+      headers: await test.bearer(alice),
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ errors: [{ in: "query", parameter: "page_size" }] });
   });
@@ -54,7 +59,10 @@ describe("notifications API", () => {
   it("answers 503 with Retry-After when the notifications service is down", async () => {
     const test = await start();
     test.notifications.failWith(new ServiceError("unavailable", "down"));
-    const response = await test.app.inject({ url: "/api/v1/notifications", headers: alice });
+    const response = await test.app.inject({
+      url: "/api/v1/notifications",
+      headers: await test.bearer(alice),
+    });
     expect(response.statusCode).toBe(503);
     expect(response.headers["retry-after"]).toBe("5");
   });

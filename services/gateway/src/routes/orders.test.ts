@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { OrderStatus } from "@tessera/contracts/orders/v1";
-import { alice, bob, placeOrder } from "../testing/checkout-flow.ts";
-import { embeddedAppPerTest } from "../testing/test-app.ts";
+import { placeOrder } from "../testing/checkout-flow.ts";
+import { appPerTest } from "../testing/test-app.ts";
+import { alice, bob } from "../testing/users.ts";
 import type { OrderJson } from "./order-json.ts";
 
-const start = embeddedAppPerTest();
+const start = appPerTest();
 
 describe("orders API", () => {
   it("gets an order and shows each checkout step as a lower-case status", async () => {
@@ -17,7 +18,10 @@ describe("orders API", () => {
     ] as const;
     for (const [status, name] of steps) {
       test.orders.advance(order.id, status);
-      const response = await test.app.inject({ url: `/api/v1/orders/${order.id}`, headers: alice });
+      const response = await test.app.inject({
+        url: `/api/v1/orders/${order.id}`,
+        headers: await test.bearer(alice),
+      });
       expect(response.statusCode).toBe(200);
       expect(response.json<OrderJson>()).toMatchObject({ id: order.id, status: name });
     }
@@ -27,22 +31,28 @@ describe("orders API", () => {
     const test = await start();
     const order = await placeOrder(test, "declined");
     test.orders.advance(order.id, OrderStatus.REJECTED, "payment declined");
-    const response = await test.app.inject({ url: `/api/v1/orders/${order.id}`, headers: alice });
+    const response = await test.app.inject({
+      url: `/api/v1/orders/${order.id}`,
+      headers: await test.bearer(alice),
+    });
     expect(response.json<OrderJson>()).toMatchObject({ status: "rejected", reason: "payment declined" });
   });
 
   it("answers 404 for another user's order and for one that does not exist, 400 for a bad id", async () => {
     const test = await start();
     const order = await placeOrder(test, "private");
-    const other = await test.app.inject({ url: `/api/v1/orders/${order.id}`, headers: bob });
+    const other = await test.app.inject({
+      url: `/api/v1/orders/${order.id}`,
+      headers: await test.bearer(bob),
+    });
     expect(other.statusCode).toBe(404);
     expect(other.json()).toMatchObject({ type: "urn:tessera:problem:not-found" });
     const none = await test.app.inject({
       url: "/api/v1/orders/01970000-0000-7000-8000-0000000000ff",
-      headers: alice,
+      headers: await test.bearer(alice),
     });
     expect(none.statusCode).toBe(404);
-    const bad = await test.app.inject({ url: "/api/v1/orders/latest", headers: alice });
+    const bad = await test.app.inject({ url: "/api/v1/orders/latest", headers: await test.bearer(alice) });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ errors: [{ in: "path", parameter: "id" }] });
   });
@@ -52,22 +62,25 @@ describe("orders API", () => {
     const placed = [];
     for (const key of ["one", "two", "three"]) placed.push(await placeOrder(test, key));
     await placeOrder(test, "bobs", bob);
-    const first = await test.app.inject({ url: "/api/v1/orders?page_size=2", headers: alice });
+    const first = await test.app.inject({
+      url: "/api/v1/orders?page_size=2",
+      headers: await test.bearer(alice),
+    });
     expect(first.statusCode).toBe(200);
     const page1 = first.json<{ orders: OrderJson[]; nextPageToken: string }>();
     expect(page1.orders.map((o) => o.id)).toEqual([placed[2]?.id, placed[1]?.id]);
     expect(page1.nextPageToken).not.toBe("");
     const second = await test.app.inject({
       url: `/api/v1/orders?page_size=2&page_token=${page1.nextPageToken}`,
-      headers: alice,
+      headers: await test.bearer(alice),
     });
     expect(second.json()).toEqual({
       orders: [expect.objectContaining({ id: placed[0]?.id })],
       nextPageToken: "",
     });
     expect(test.orders.calls.filter((c) => c.method === "listMyOrders").map((c) => c.request)).toEqual([
-      { userId: "alice@example.com", pageSize: 2, pageToken: "" },
-      { userId: "alice@example.com", pageSize: 2, pageToken: page1.nextPageToken },
+      { userId: alice, pageSize: 2, pageToken: "" },
+      { userId: alice, pageSize: 2, pageToken: page1.nextPageToken },
     ]);
   });
 
@@ -75,7 +88,10 @@ describe("orders API", () => {
     "refuses %s with a 400 problem",
     async (query) => {
       const test = await start();
-      const response = await test.app.inject({ url: `/api/v1/orders?${query}`, headers: alice });
+      const response = await test.app.inject({
+        url: `/api/v1/orders?${query}`,
+        headers: await test.bearer(alice),
+      });
       expect(response.statusCode).toBe(400);
       expect(response.json()).toMatchObject({ errors: [{ in: "query" }] });
       expect(test.orders.calls).toEqual([]);
@@ -84,7 +100,10 @@ describe("orders API", () => {
 
   it("passes on the orders service's 400 for a page token it did not issue", async () => {
     const test = await start();
-    const response = await test.app.inject({ url: "/api/v1/orders?page_token=bogus", headers: alice });
+    const response = await test.app.inject({
+      url: "/api/v1/orders?page_token=bogus",
+      headers: await test.bearer(alice),
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ detail: "page_token is malformed or expired" });
   });
@@ -99,7 +118,7 @@ describe("cancelling an order", () => {
       const response = await test.app.inject({
         method: "POST",
         url: `/api/v1/orders/${order.id}/cancel`,
-        headers: alice,
+        headers: await test.bearer(alice),
       });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toMatchObject({
@@ -117,7 +136,7 @@ describe("cancelling an order", () => {
     const response = await test.app.inject({
       method: "POST",
       url: `/api/v1/orders/${order.id}/cancel`,
-      headers: alice,
+      headers: await test.bearer(alice),
     });
     expect(response.statusCode).toBe(409);
     expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
@@ -134,10 +153,13 @@ describe("cancelling an order", () => {
     const response = await test.app.inject({
       method: "POST",
       url: `/api/v1/orders/${order.id}/cancel`,
-      headers: bob,
+      headers: await test.bearer(bob),
     });
     expect(response.statusCode).toBe(404);
-    const mine = await test.app.inject({ url: `/api/v1/orders/${order.id}`, headers: alice });
+    const mine = await test.app.inject({
+      url: `/api/v1/orders/${order.id}`,
+      headers: await test.bearer(alice),
+    });
     expect(mine.json()).toMatchObject({ status: "pending" });
   });
 });

@@ -1,4 +1,4 @@
-import { userChallenge } from "../user.ts";
+import { bearerChallenge } from "../user.ts";
 
 /** A problem response of an operation, for the OpenAPI document. */
 export const problem = (description: string) =>
@@ -7,13 +7,44 @@ export const problem = (description: string) =>
     content: { "application/problem+json": { schema: { $ref: "Problem#" } } },
   }) as const;
 
-/** The 401 of every route that needs a user, with its challenge (added by route-access.ts). */
+/** The 401 of every route that needs a caller, with its challenge (added by route-access.ts). */
 export const unauthenticated = {
   ...problem(
-    "No user, or one this deployment does not accept: sign-in arrives with the identity service; until then embedded mode accepts the `X-Tessera-User` header.",
+    "No access token, or one refused: malformed, expired or not yet valid, not signed by the issuer, or for another issuer or audience. The challenge says which (RFC 6750); get a new token and retry.",
   ),
   headers: {
-    "WWW-Authenticate": { type: "string", description: "The challenge.", examples: [userChallenge] },
+    "WWW-Authenticate": {
+      type: "string",
+      description: "The challenge: `error` and `error_description` when a token was refused.",
+      examples: [
+        bearerChallenge(),
+        bearerChallenge({ code: "invalid_token", description: "The access token has expired." }),
+      ],
+    },
+  },
+};
+
+/** The 403 of the routes that need a caller, or an admin (added by route-access.ts). */
+export const forbidden = {
+  user: problem("The access token is valid but was not granted the `api` scope."),
+  admin: problem("The access token is valid but lacks the `admin` role or the `api` scope."),
+};
+
+/** The `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers) of the limit closest to running out. */
+export const rateLimitHeaders = {
+  "RateLimit-Limit": { type: "integer", description: "Requests allowed in the window (a minute)." },
+  "RateLimit-Remaining": { type: "integer", description: "Requests left in the window." },
+  "RateLimit-Reset": { type: "integer", description: "Seconds until the window ends." },
+};
+
+/** The 429 of every API operation (added by rate-limits.ts). */
+export const tooManyRequests = {
+  ...problem(
+    "Too many requests from this address, or from this caller on the operations that need one; see `Retry-After`.",
+  ),
+  headers: {
+    "Retry-After": { type: "integer", description: "Seconds to wait before retrying." },
+    ...rateLimitHeaders,
   },
 };
 

@@ -1,13 +1,14 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { NotificationsService, type Notification } from "@tessera/contracts/notifications/v1";
 import { createFakeClient, pageOf } from "./fake-client.ts";
+import { alice } from "./users.ts";
 
 /** A notification message as the notifications client returns it. */
 export function notificationMessage(overrides: Partial<Omit<Notification, "$typeName">> = {}): Notification {
   return {
     $typeName: "tessera.notifications.v1.Notification",
     id: "01970000-0000-7000-8000-00000000a001",
-    userId: "alice@example.com",
+    userId: alice,
     orderId: "01970000-0000-7000-8000-00000000b001",
     kind: "order_confirmed",
     subject: "Your order is confirmed",

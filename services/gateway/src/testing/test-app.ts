@@ -8,6 +8,7 @@ import { createFakeCart } from "./fake-cart.ts";
 import { createFakeCatalog } from "./fake-catalog.ts";
 import { createFakeNotifications } from "./fake-notifications.ts";
 import { createFakeOrders } from "./fake-orders.ts";
+import { useTestIssuer, type TestIssuer } from "./test-issuer.ts";
 
 export interface TestApp {
   app: FastifyInstance;
@@ -19,6 +20,10 @@ export interface TestApp {
   metrics: Metrics;
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
+  /** The issuer whose tokens the app accepts. */
+  issuer: TestIssuer;
+  /** The `Authorization` header of `userId` with `roles` (`["customer"]` by default). */
+  bearer(userId: string, roles?: string[]): Promise<{ authorization: string }>;
 }
 
 export interface TestAppOptions {
@@ -27,10 +32,15 @@ export interface TestAppOptions {
 }
 
 /**
- * The gateway app on fakes of the services it calls (or the real `catalog` given), with its logs
- * captured. The fake orders service snapshots the fake cart, as the real one reads the cart.
+ * The gateway app on fakes of the services it calls (or the real `catalog` given), accepting the
+ * tokens of `issuer`, with its logs captured. The fake orders service snapshots the fake cart, as
+ * the real one reads the cart.
  */
-export async function buildTestApp({ env = {}, catalog }: TestAppOptions = {}): Promise<TestApp> {
+export async function buildTestApp({
+  env = {},
+  catalog,
+  issuer,
+}: TestAppOptions & { issuer: TestIssuer }): Promise<TestApp> {
   const fake = createFakeCatalog();
   const cart = createFakeCart();
   const orders = createFakeOrders(cart);
@@ -42,7 +52,7 @@ export async function buildTestApp({ env = {}, catalog }: TestAppOptions = {}): 
     destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   });
   const metrics = createMetrics("gateway");
-  const config = loadConfig(GatewayConfig, env);
+  const config = loadConfig(GatewayConfig, { ...issuer.env, ...env });
   const app = await buildApp({
     catalog: catalog ?? fake.client,
     cart: cart.client,
@@ -52,24 +62,20 @@ export async function buildTestApp({ env = {}, catalog }: TestAppOptions = {}): 
     metrics,
     config,
   });
-  return { app, fake, cart, orders, notifications, metrics, logs };
+  const bearer = (userId: string, roles?: string[]) => issuer.bearer(userId, roles);
+  return { app, fake, cart, orders, notifications, metrics, logs, issuer, bearer };
 }
 
 /**
  * For a test file whose tests each build their own app: returns `start`, and closes the app a test
- * started once it ends. Call it at the top level of the file.
+ * started once it ends; one test issuer serves the file's apps. Call it at the top level of the file.
  */
 export function appPerTest(): (options?: TestAppOptions) => Promise<TestApp> {
+  const issuer = useTestIssuer();
   let current: TestApp | undefined;
   afterEach(async () => {
     await current?.app.close();
     current = undefined;
   });
-  return async (options) => (current = await buildTestApp(options));
-}
-
-/** `appPerTest` for apps in embedded mode, where the development user header is accepted. */
-export function embeddedAppPerTest(): () => Promise<TestApp> {
-  const start = appPerTest();
-  return () => start({ env: { TESSERA_MODE: "embedded" } });
+  return async (options) => (current = await buildTestApp({ ...options, issuer }));
 }
