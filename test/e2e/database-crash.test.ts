@@ -5,6 +5,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { checkConsistency, type Addresses } from "@tessera/checker";
 import type { RunningSystem } from "@tessera/dev-runner";
 import { waitFor } from "@tessera/kit/testing";
+import { isolatedEnv } from "../support/system-probes.ts";
+import { bearer } from "../support/tokens.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestSystem, type TestSystem } from "../support/system.ts";
 
@@ -16,11 +18,6 @@ import { startTestSystem, type TestSystem } from "../support/system.ts";
 const STEP_TIMEOUT_MS = 20_000;
 const BUYERS = 6;
 const terminal = new Set(["confirmed", "rejected", "cancelled"]);
-
-/** What the services inherit: enough to run, and nothing of a developer's own Tessera settings. */
-const isolatedEnv = Object.fromEntries(
-  ["PATH", "HOME", "TMPDIR", "LANG", "TZ"].map((name) => [name, process.env[name]]),
-);
 
 interface Product {
   id: string;
@@ -58,7 +55,8 @@ describe("a PostgreSQL crash in the middle of a checkout burst", () => {
 
   /** One request to the gateway, its status recorded; a 5xx other than 503 is a failure. */
   async function call<T>(method: string, path: string, user: string, body?: unknown, key?: string) {
-    const headers: Record<string, string> = { "x-tessera-user": user };
+    // Signed in before the crash (userToken keeps the token): identity's database dies with the others.
+    const headers: Record<string, string> = await bearer(system.gatewayUrl, user);
     if (body !== undefined) headers["content-type"] = "application/json";
     if (key) headers["idempotency-key"] = key;
     let response: Response;
@@ -94,10 +92,14 @@ describe("a PostgreSQL crash in the middle of a checkout burst", () => {
     const placed = new Map<string, string>();
     let stopping = false;
 
+    // One signed-in buyer per virtual user, signed in before the burst: each order empties the cart
+    // asynchronously, so a checkout racing that may be refused (409), which the loop skips.
+    const buyers = Array.from({ length: BUYERS }, (_, vu) => `crash-${run}-${vu}`);
+    const readers = [0, 1].map((vu) => `crash-${run}-reader-${vu}`);
+    await Promise.all([...buyers, ...readers].map((user) => bearer(system.gatewayUrl, user)));
     const buyer = async (vu: number) => {
       for (let n = 0; !stopping; n++) {
-        // A fresh buyer per order: carts are emptied asynchronously, once the order is placed.
-        const user = `crash-${run}-${vu}-${n}`;
+        const user = buyers[vu]!;
         const product = products[(vu * 7 + n) % products.length]!;
         const added = await call("POST", "/api/v1/cart/items", user, { productId: product.id, quantity: 1 });
         if (added.status !== 200) continue;
@@ -113,7 +115,7 @@ describe("a PostgreSQL crash in the middle of a checkout burst", () => {
     };
     const reader = async (vu: number) => {
       for (let n = 0; !stopping; n++) {
-        const user = `crash-${run}-reader-${vu}`;
+        const user = readers[vu]!;
         await call("GET", "/api/v1/products?page_size=5", user);
         await call("GET", "/api/v1/cart", user);
         await call("GET", "/api/v1/orders", user);
@@ -187,7 +189,10 @@ describe("a PostgreSQL crash in the middle of a checkout burst", () => {
     await waitFor(
       "the consistency checker to pass",
       async () => {
-        const checked = await checkConsistency(addresses, { stepTimeoutMs: STEP_TIMEOUT_MS });
+        const checked = await checkConsistency(addresses, {
+          stepTimeoutMs: STEP_TIMEOUT_MS,
+          credentials: running!.credentials,
+        });
         report = checked.text;
         return checked.violations.length === 0;
       },

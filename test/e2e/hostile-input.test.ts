@@ -3,10 +3,12 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
 import { findFreeSystemPorts } from "@tessera/dev-runner/system-ports";
 import { readFile, rm } from "node:fs/promises";
+import { isolatedEnv } from "../support/system-probes.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawGrpcClient, type RawStatus } from "../support/grpc-raw.ts";
 import { hostileStrings } from "../support/hostile-strings.ts";
 import { httpCases, type HttpCase } from "../support/http-cases.ts";
+import { bearer, toolToken } from "../support/tokens.ts";
 import { rawRequest, type RawReply } from "../support/raw-http.ts";
 import { rpcCases, type RpcCase } from "../support/rpc-cases.ts";
 import { createTempDir } from "../support/temp-dir.ts";
@@ -19,9 +21,6 @@ import { createTempDir } from "../support/temp-dir.ts";
 
 /** Contracts only the toolkit's own tests serve. */
 const testOnlyServices = new Set(["tessera.testing.v1.EchoService"]);
-const isolatedEnv = Object.fromEntries(
-  ["PATH", "HOME", "TMPDIR", "LANG", "TZ"].map((name) => [name, process.env[name]]),
-);
 /** Requests in flight at once: enough to finish in seconds, few enough for a shared 2-core machine. */
 const parallel = 4;
 
@@ -66,7 +65,7 @@ describe("hostile strings through the running system", () => {
       string,
       unknown
     >;
-    const cases = httpCases(document, hostileStrings, "corpus-user");
+    const cases = httpCases(document, hostileStrings, await bearer(running.gatewayUrl, "corpus-user"));
     const operations = Object.values(document["paths"] as Record<string, Record<string, unknown>>).flatMap(
       (item) => Object.keys(item).filter((key) => ["get", "put", "post", "delete", "patch"].includes(key)),
     );
@@ -104,11 +103,13 @@ describe("hostile strings through the running system", () => {
       "services no running process serves",
     ).toEqual([]);
 
+    // An operator's credential (roles service and admin), so that every method reaches its request check.
+    const token = await toolToken(running.gatewayUrl, dataDir);
     const failures: string[] = [];
     let sent = 0;
     for (const [service, addresses] of served) {
       for (const address of addresses) {
-        const client = rawGrpcClient(address);
+        const client = rawGrpcClient(address, { token });
         const work = service.methods.flatMap((method) =>
           rpcCases(method, hostileStrings).map((c) => ({ method, c })),
         );

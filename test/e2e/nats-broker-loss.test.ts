@@ -130,7 +130,10 @@ describe("checkout when NATS loses its store in the middle of a burst", () => {
     await waitUntil(
       "the system to be consistent",
       async () => {
-        const report = await checkConsistency(addresses, { stepTimeoutMs: STEP_TIMEOUT_MS });
+        const report = await checkConsistency(addresses, {
+          stepTimeoutMs: STEP_TIMEOUT_MS,
+          credentials: running!.credentials,
+        });
         if (report.violations.length > 0) throw new Error(report.text);
         return report;
       },

@@ -1,4 +1,6 @@
-/** A small HTTP client for the gateway in system tests: JSON in and out, the user as a header. */
+import { bearer } from "./tokens.ts";
+
+/** A small HTTP client for the gateway in system tests: JSON in and out, the user signed in through identity. */
 export interface Reply<T> {
   status: number;
   headers: Headers;
@@ -15,7 +17,7 @@ export function gatewayClient(baseUrl: string) {
       method,
       headers: {
         ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...(user ? { "x-tessera-user": user } : {}),
+        ...(user ? await bearer(baseUrl, user) : {}),
         ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),

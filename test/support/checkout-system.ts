@@ -160,7 +160,10 @@ export function checkoutSteps(current: () => CheckoutSystem) {
     waitUntil(
       "the system to be consistent",
       async () => {
-        const report = await checkConsistency(current().addresses, { stepTimeoutMs: STEP_TIMEOUT_MS });
+        const report = await checkConsistency(current().addresses, {
+          stepTimeoutMs: STEP_TIMEOUT_MS,
+          credentials: current().credentials,
+        });
         if (report.violations.length > 0) throw new Error(report.text);
         return report;
       },
@@ -170,7 +173,9 @@ export function checkoutSteps(current: () => CheckoutSystem) {
   const expectOneOrderChargedOnce = async (user: string, orderId: string) => {
     const list = await api<{ orders: Order[] }>("GET", "/api/v1/orders", { user });
     expect(list.body.orders.map((o) => o.id)).toEqual([orderId]);
-    const payments = createClient(PaymentsService, current().addresses.payments);
+    const payments = createClient(PaymentsService, current().addresses.payments, {
+      credentials: current().credentials,
+    });
     try {
       const charged = (await payments.listPayments({})).payments.filter((p) => p.orderId === orderId);
       expect(charged).toHaveLength(1);
@@ -179,7 +184,9 @@ export function checkoutSteps(current: () => CheckoutSystem) {
     }
   };
   const stockOf = async (sku: string) => {
-    const inventory = createClient(InventoryService, current().addresses.inventory);
+    const inventory = createClient(InventoryService, current().addresses.inventory, {
+      credentials: current().credentials,
+    });
     try {
       const level = (await inventory.getStock({ skus: [sku] })).stock[0];
       if (!level) throw new Error(`no stock for ${sku}`);

@@ -9,10 +9,17 @@ const asIs = (bytes: Buffer) => bytes;
 
 /**
  * A gRPC client that sends request bytes exactly as given — what no generated client would
- * encode (invalid UTF-8, truncated messages) — and reports only the call's status.
+ * encode (invalid UTF-8, truncated messages) — and reports only the call's status. With a `token`,
+ * every call carries it as its bearer credential.
  */
-export function rawGrpcClient(address: string) {
+export function rawGrpcClient(address: string, { token }: { token?: string } = {}) {
   const client = new GrpcClient(address, credentials.createInsecure());
+  /** Every call's metadata: the bearer token, when there is one. */
+  const metadata = () => {
+    const metadata = new Metadata();
+    if (token) metadata.set("authorization", `Bearer ${token}`);
+    return metadata;
+  };
   return {
     unary(path: string, bytes: Buffer, timeoutMs = 15_000): Promise<RawStatus> {
       return new Promise((resolve) =>
@@ -21,7 +28,7 @@ export function rawGrpcClient(address: string) {
           asIs,
           asIs,
           bytes,
-          new Metadata(),
+          metadata(),
           { deadline: Date.now() + timeoutMs },
           (error) =>
             resolve(
@@ -36,7 +43,7 @@ export function rawGrpcClient(address: string) {
      */
     streaming(path: string, bytes: Buffer, patienceMs: number): Promise<RawStatus> {
       return new Promise((resolve) => {
-        const call = client.makeServerStreamRequest(path, asIs, asIs, bytes, new Metadata(), {
+        const call = client.makeServerStreamRequest(path, asIs, asIs, bytes, metadata(), {
           deadline: Date.now() + 15_000,
         });
         const giveUp = setTimeout(() => call.cancel(), patienceMs);

@@ -36,7 +36,11 @@ const someId = "0197a000-0000-7000-8000-00000000c0de";
  * query and header parameter the operation declares, in an undeclared query parameter, in each
  * property of its JSON body and as a property name — everything else about the request valid.
  */
-export function httpCases(document: Json, corpus: readonly HostileString[], user: string): HttpCase[] {
+export function httpCases(
+  document: Json,
+  corpus: readonly HostileString[],
+  credentials: { authorization: string },
+): HttpCase[] {
   const cases: HttpCase[] = [];
   const resolve = (schema: Json): Json => {
     const ref = schema["$ref"];
@@ -60,7 +64,7 @@ export function httpCases(document: Json, corpus: readonly HostileString[], user
         operation: `${method.toUpperCase()} ${template}`,
         method: method.toUpperCase(),
         headers: {
-          ...(secured ? { "x-tessera-user": user } : {}),
+          ...(secured ? credentials : {}),
           ...(body === undefined ? {} : { "content-type": "application/json" }),
           ...Object.fromEntries(
             parameters.filter((p) => p.in === "header" && p.required).map((p) => [p.name, "corpus-key-1"]),

@@ -1,10 +1,12 @@
 import { InventoryService } from "@tessera/contracts/inventory/v1";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
+import { toolCredentials } from "@tessera/dev-runner/credentials";
 import { findFreeSystemPorts } from "@tessera/dev-runner/system-ports";
-import { createClient } from "@tessera/kit";
+import { createClient, type TokenSource } from "@tessera/kit";
 import { waitFor } from "@tessera/kit/testing";
 import { rm } from "node:fs/promises";
 import { gatewayClient } from "./api.ts";
+import { unthrottled } from "./system-probes.ts";
 import { createTempDir } from "./temp-dir.ts";
 
 export interface SeededProduct {
@@ -19,6 +21,8 @@ export interface TestSystem {
   api: ReturnType<typeof gatewayClient>;
   /** `host:port` of a service's gRPC server. */
   address: (service: string) => string;
+  /** An operator's token source (roles service and admin) for admin RPCs and the checker. */
+  credentials: TokenSource;
   /** The seeded catalog, every product stocked by inventory. */
   products: SeededProduct[];
   /** What the runner printed. */
@@ -54,7 +58,7 @@ export async function startTestSystem({
       dataDir,
       ...(await findFreeSystemPorts()),
       output: { write: (text: string) => output.push(text) },
-      env,
+      env: { ...unthrottled, ...env },
       logLevel,
       signal: cancel.signal,
     });
@@ -72,7 +76,9 @@ export async function startTestSystem({
   const api = gatewayClient(system.gatewayUrl);
   const products = (await api<{ products: SeededProduct[] }>("GET", "/api/v1/products?page_size=100")).body
     .products;
-  const inventory = createClient(InventoryService, address("inventory"));
+  // The operator's credential (the runner's `tessera-checker` client): admin reads and the checker.
+  const credentials = await toolCredentials(system.gatewayUrl, dataDir, "tessera-checker");
+  const inventory = createClient(InventoryService, address("inventory"), { credentials });
   try {
     await waitFor(
       "inventory to seed stock for every product",
@@ -86,6 +92,7 @@ export async function startTestSystem({
     system,
     api,
     address,
+    credentials,
     products,
     output,
     dataDir,

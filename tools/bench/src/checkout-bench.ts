@@ -1,7 +1,8 @@
 import { checkConsistency, type Addresses, type Report } from "@tessera/checker";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
+import { toolCredentials } from "@tessera/dev-runner/credentials";
 import { findFreeSystemPorts, systemPorts, type SystemPorts } from "@tessera/dev-runner/system-ports";
-import { createDb } from "@tessera/kit";
+import { createDb, type TokenSource } from "@tessera/kit";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
@@ -86,7 +87,9 @@ export async function benchCheckout(
       payments: started.ports.grpcAddress("payments"),
     };
 
-    const products = await stockedProducts(base, addresses.inventory, runId);
+    // The bench's own client (roles service and admin) restocks and runs the checker.
+    const credentials = await toolCredentials(base, started.dataDir, "tessera-bench");
+    const products = await stockedProducts(base, addresses.inventory, runId, credentials);
     progress(
       `${label}: ${products.length} products restocked (+${restockQuantity} each); ${users} users for ${seconds} s`,
     );
@@ -101,7 +104,7 @@ export async function benchCheckout(
       progress,
     });
     progress(`${label}: checking consistency (up to 30 s for the saga's tail to settle)…`);
-    const { consistency, consistent } = verdict(await settledConsistency(addresses));
+    const { consistency, consistent } = verdict(await settledConsistency(addresses, credentials));
     progress(`${label}: ${consistency}`);
     return { mode, processorLatencyMs, users, ...load, consistency, consistent };
   } finally {
@@ -124,7 +127,12 @@ function benchEnv(
     mode === "embedded"
       ? { EVENTS_TRANSPORT: "direct" }
       : { EVENTS_TRANSPORT: "nats", NATS_URL: natsUrl, EVENTS_PREFIX: prefix },
-    { PAYMENTS_PROCESSOR_LATENCY_MS: String(processorLatencyMs) },
+    {
+      PAYMENTS_PROCESSOR_LATENCY_MS: String(processorLatencyMs),
+      // One load client sends thousands of requests a minute from one address: out of the limits' way.
+      RATE_LIMIT_IP_PER_MINUTE: "1000000",
+      RATE_LIMIT_USER_PER_MINUTE: "1000000",
+    },
   );
 }
 
@@ -145,7 +153,7 @@ async function startBenchSystem(
     env: Record<string, string | undefined>;
     progress: (line: string) => void;
   },
-): Promise<{ system: RunningSystem; ports: SystemPorts }> {
+): Promise<{ system: RunningSystem; dataDir: string; ports: SystemPorts }> {
   const { gatewayPort, portOffset } = await findFreeSystemPorts();
   const recent: string[] = [];
   const output = {
@@ -169,7 +177,7 @@ async function startBenchSystem(
       logLevel: "warn",
       signal: startup.signal,
     });
-    return { system, ports: systemPorts({ offset: portOffset, gatewayPort }) };
+    return { system, dataDir, ports: systemPorts({ offset: portOffset, gatewayPort }) };
   } catch (error) {
     throw new Error(`the system did not start:\n  ${recent.join("\n  ")}`, { cause: error });
   } finally {
@@ -187,13 +195,13 @@ function verdict(report: Report): { consistency: string; consistent: boolean } {
 }
 
 /** The checker's report once consistent, or the last one after 30 s. */
-async function settledConsistency(addresses: Addresses): Promise<Report> {
+async function settledConsistency(addresses: Addresses, credentials: TokenSource): Promise<Report> {
   const giveUpAt = Date.now() + 30_000;
   let last: Report | undefined;
   let lastError: unknown;
   for (;;) {
     try {
-      last = await checkConsistency(addresses, { stepTimeoutMs });
+      last = await checkConsistency(addresses, { stepTimeoutMs, credentials });
       if (last.violations.length === 0) return last;
     } catch (error) {
       lastError = error;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { buyersPerUser, signInBuyers } from "./buyers.ts";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -110,6 +111,9 @@ export async function runCheckoutLoad({
   drainSeconds,
   progress,
 }: CheckoutLoadOptions): Promise<CheckoutLoad> {
+  const buyers = Array.from({ length: users * buyersPerUser }, (_, n) => `bench-${runId}-${n}`);
+  progress(`${label}: signing ${buyers.length} buyers in through identity…`);
+  const tokens = await signInBuyers(base, buyers);
   const started = performance.now();
   const stopAt = started + seconds * 1_000;
   const drainUntil = stopAt + drainSeconds * 1_000;
@@ -129,14 +133,16 @@ export async function runCheckoutLoad({
     5_000,
   );
   const session: Session = {
-    call: gatewayCaller(base, drained.signal),
+    call: gatewayCaller(base, tokens, drained.signal),
     tally,
     stopAt,
     drained: drained.signal,
   };
   try {
     await Promise.all(
-      Array.from({ length: users }, (_, vu) => virtualUser(session, products, `bench-${runId}-${vu}`)),
+      Array.from({ length: users }, (_, vu) =>
+        virtualUser(session, products, buyers.slice(vu * buyersPerUser, (vu + 1) * buyersPerUser)),
+      ),
     );
   } finally {
     clearTimeout(hardStop);
@@ -149,13 +155,17 @@ export async function runCheckoutLoad({
   return load;
 }
 
-/** Orders one after another until submitting stops; buyers are named `<buyers>-<n>`. */
-async function virtualUser(session: Session, products: readonly Product[], buyers: string): Promise<void> {
+/** Orders one after another until submitting stops, its buyers taking turns. */
+async function virtualUser(
+  session: Session,
+  products: readonly Product[],
+  buyers: readonly string[],
+): Promise<void> {
   const { tally, stopAt, drained } = session;
-  // A fresh buyer per order: the cart is emptied asynchronously (on OrderPlaced), so reusing one
-  // could race the next order's add-to-cart against the previous order's clear.
+  // Buyers take turns: a cart is emptied asynchronously (on OrderPlaced), so a buyer ordering again
+  // at once could race its next add-to-cart against the previous order's clear.
   for (let n = 0; performance.now() < stopAt && !drained.aborted; n++) {
-    const user = `${buyers}-${n}`;
+    const user = buyers[n % buyers.length]!;
     const product = products[Math.floor(Math.random() * products.length)]!;
     const state = { submitted: false };
     try {
@@ -223,8 +233,8 @@ async function placeOrder(
   }
 }
 
-/** JSON over HTTP to the gateway as `user`, each request abandoned at `drained` or after 10 s. */
-function gatewayCaller(base: string, drained: AbortSignal): Call {
+/** JSON over HTTP to the gateway as signed-in `user`, each request abandoned at `drained` or after 10 s. */
+function gatewayCaller(base: string, tokens: ReadonlyMap<string, string>, drained: AbortSignal): Call {
   return async <T>(
     method: string,
     path: string,
@@ -235,7 +245,7 @@ function gatewayCaller(base: string, drained: AbortSignal): Call {
     const response = await fetch(new URL(path, base), {
       method,
       headers: {
-        "x-tessera-user": user,
+        authorization: `Bearer ${tokens.get(user) ?? ""}`,
         ...(body === undefined ? {} : { "content-type": "application/json" }),
         ...headers,
       },

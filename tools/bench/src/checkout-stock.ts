@@ -1,5 +1,5 @@
 import { InventoryService } from "@tessera/contracts/inventory/v1";
-import { createClient } from "@tessera/kit";
+import { createClient, type TokenSource } from "@tessera/kit";
 import { setTimeout as sleep } from "node:timers/promises";
 import { requestTimeoutMs, type Product } from "./checkout-load.ts";
 
@@ -14,9 +14,10 @@ export async function stockedProducts(
   base: string,
   inventoryAddress: string,
   runId: string,
+  credentials: TokenSource,
 ): Promise<Product[]> {
   const products = await listProducts(base);
-  const stocked = await restockAll(inventoryAddress, products, runId);
+  const stocked = await restockAll(inventoryAddress, products, runId, credentials);
   const candidates = products.filter((p) => stocked.has(p.sku));
   if (candidates.length === 0) throw new Error("no product has stock");
   return candidates;
@@ -48,8 +49,9 @@ async function restockAll(
   address: string,
   products: readonly Product[],
   runId: string,
+  credentials: TokenSource,
 ): Promise<Set<string>> {
-  const inventory = createClient(InventoryService, address);
+  const inventory = createClient(InventoryService, address, { credentials });
   try {
     const giveUpAt = Date.now() + 60_000;
     for (;;) {

@@ -1,3 +1,4 @@
+import type { TokenSource } from "@tessera/kit";
 import { checkAll, type Snapshot, type Violation } from "./invariants.ts";
 import { takeSnapshot, type Addresses } from "./snapshot.ts";
 
@@ -10,7 +11,8 @@ export interface Report {
 }
 
 /**
- * Reads the system's state and checks the invariants; `text` is the printable report.
+ * Reads the system's state and checks the invariants; `text` is the printable report. Every read
+ * is administrative: `credentials` is an operator's token (the `tessera-checker` client's).
  *
  * @example
  *   const report = await checkConsistency({ orders: "127.0.0.1:50054", inventory: "127.0.0.1:50053", payments: "127.0.0.1:50055" });
@@ -18,9 +20,9 @@ export interface Report {
  */
 export async function checkConsistency(
   addresses: Addresses,
-  { stepTimeoutMs = 30_000 } = {},
+  { stepTimeoutMs = 30_000, credentials }: { stepTimeoutMs?: number; credentials?: TokenSource } = {},
 ): Promise<Report> {
-  const snapshot = await takeSnapshot(addresses);
+  const snapshot = await takeSnapshot(addresses, { credentials });
   const violations = checkAll(snapshot, { stepTimeoutMs: stepTimeoutMs + 5_000 });
   const count = (status: string) => snapshot.orders.filter((o) => o.status === status).length;
   const lines = [

@@ -15,6 +15,7 @@ import {
   type RpcServer,
   type ServiceImpl,
 } from "@tessera/kit";
+import { testIssuer } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // `npm run check:consistency` as a user runs it, against stand-ins for orders, inventory and
@@ -99,7 +100,13 @@ describe("npm run check:consistency", () => {
   });
 
   it("checks the system on the ports of TESSERA_PORT_OFFSET", async () => {
-    const { code, output } = await runChecker({ TESSERA_PORT_OFFSET: String(offset) });
+    const issuer = await testIssuer();
+    const { code, output } = await runChecker({
+      TESSERA_PORT_OFFSET: String(offset),
+      AUTH_ISSUER: issuer.issuer,
+      AUTH_TOKEN_URL: issuer.tokenUrl,
+      CHECKER_CLIENT_SECRET: issuer.env["AUTH_CLIENT_SECRET"] ?? "",
+    });
     expect(output).toContain("orders: 1 (confirmed 0, rejected 1, cancelled 0, in flight 0)");
     expect(output).toContain("consistent: every invariant holds");
     expect(code).toBe(0);

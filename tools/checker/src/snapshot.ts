@@ -3,7 +3,7 @@ import { EventsService } from "@tessera/contracts/events/v1";
 import { InventoryService, ReservationStatus } from "@tessera/contracts/inventory/v1";
 import { OrdersService, OrderStatus } from "@tessera/contracts/orders/v1";
 import { PaymentsService, PaymentStatus } from "@tessera/contracts/payments/v1";
-import { createClient } from "@tessera/kit";
+import { createClient, type ClientOptions, type TokenSource } from "@tessera/kit";
 import type {
   OrderSnapshot,
   OrderState,
@@ -48,8 +48,11 @@ function known<T>(table: Record<number, T>, value: number, what: string): T {
 }
 
 /** Reads every service's state through its admin RPCs (never another service's tables). */
-export async function takeSnapshot(addresses: Addresses, timeoutMs = 10_000): Promise<Snapshot> {
-  const options = { deadlineMs: timeoutMs };
+export async function takeSnapshot(
+  addresses: Addresses,
+  { timeoutMs = 10_000, credentials }: { timeoutMs?: number; credentials?: TokenSource } = {},
+): Promise<Snapshot> {
+  const options = { deadlineMs: timeoutMs, credentials };
   const orders = createClient(OrdersService, addresses.orders, options);
   const inventory = createClient(InventoryService, addresses.inventory, options);
   const payments = createClient(PaymentsService, addresses.payments, options);
@@ -115,10 +118,7 @@ export async function takeSnapshot(addresses: Addresses, timeoutMs = 10_000): Pr
 }
 
 /** The outbox of every saga service, through the EventsService each serves. */
-async function readOutboxes(
-  addresses: Addresses,
-  options: { deadlineMs: number },
-): Promise<OutboxSnapshot[]> {
+async function readOutboxes(addresses: Addresses, options: ClientOptions): Promise<OutboxSnapshot[]> {
   const read = async ([service, address]: [string, string]): Promise<OutboxSnapshot> => {
     const client = createClient(EventsService, address, options);
     try {

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createServiceToken, type TokenSource } from "@tessera/kit";
 
 /**
  * Passwords of the database roles, generated once and kept in the data directory (mode 0600), so
@@ -8,6 +10,20 @@ import { readFile, rename, writeFile } from "node:fs/promises";
  */
 export async function rolePasswords(file: string, roles: readonly string[]): Promise<Record<string, string>> {
   return (await storedSecrets(file, roles)).values;
+}
+
+/** The name, in credentials.json, of the secret of identity's confidential client `clientId`. */
+export const clientSecretKey = (clientId: string): string => `identity:client:${clientId}`;
+
+/**
+ * The secret identity knows a tool's or a service's client by (`tessera-checker`, `svc-orders`),
+ * as the runner generated it into `<dataDir>/credentials.json`; an error when there is none.
+ */
+export async function clientSecret(dataDir: string, clientId: string): Promise<string> {
+  const secret = (await readPasswords(join(dataDir, "credentials.json")))[clientSecretKey(clientId)];
+  if (!secret)
+    throw new Error(`${dataDir}/credentials.json holds no secret for ${clientId}: start the system once`);
+  return secret;
 }
 
 export interface StoredSecrets {
@@ -50,4 +66,26 @@ async function readPasswords(file: string): Promise<Record<string, string>> {
   return Object.fromEntries(
     Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
   );
+}
+
+/**
+ * The client-credentials token source of a tool client (`tessera-checker`, `tessera-bench`: roles
+ * service and admin) of the system whose gateway is at `gatewayUrl`, through its public `/oidc`.
+ *
+ * @example
+ *   const credentials = await toolCredentials("http://127.0.0.1:8080/", ".data", "tessera-checker");
+ *   const inventory = createClient(InventoryService, address, { credentials });
+ */
+export async function toolCredentials(
+  gatewayUrl: string,
+  dataDir: string,
+  clientId: string,
+): Promise<TokenSource> {
+  const issuer = new URL("/oidc", gatewayUrl).href;
+  return createServiceToken({
+    tokenUrl: `${issuer}/token`,
+    issuer,
+    clientId,
+    clientSecret: await clientSecret(dataDir, clientId),
+  });
 }

@@ -13,10 +13,11 @@ describe("identitySetup", () => {
 
   const gatewayUrl = "http://127.0.0.1:18080/";
 
-  it("names a client for each tool and each service but identity", () => {
+  it("names a client for each tool and each service, identity included (it verifies its RPCs too)", () => {
     expect(IDENTITY_CLIENT_IDS).toEqual([
       "tessera-checker",
       "tessera-bench",
+      "svc-identity",
       "svc-catalog",
       "svc-cart",
       "svc-inventory",

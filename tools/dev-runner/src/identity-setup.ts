@@ -1,24 +1,27 @@
 import { join } from "node:path";
 import type { Environment } from "./config.ts";
-import { storedSecrets } from "./credentials.ts";
+import { clientSecretKey, storedSecrets } from "./credentials.ts";
+
+export { clientSecretKey };
 import { PORTS } from "./services.ts";
 
 /** The confidential clients identity knows on a laptop: the two tools, and one per other service. */
 export const IDENTITY_CLIENT_IDS: readonly string[] = [
   "tessera-checker",
   "tessera-bench",
-  ...Object.keys(PORTS)
-    .filter((name) => name !== "identity")
-    .map((name) => `svc-${name}`),
+  ...Object.keys(PORTS).map((name) => `svc-${name}`),
 ];
 
 /** Their names in credentials.json, beside the role passwords (no role has a colon in its name). */
 export const ADMIN_PASSWORD_KEY = "identity:admin";
-export const clientSecretKey = (clientId: string): string => `identity:client:${clientId}`;
 
 export interface IdentitySetup {
   /** Identity's variables the runner fills in, where its own environment sets none. */
   env: Record<string, string>;
+  /** The issuer every token names (the developer's IDENTITY_ISSUER, else `<gateway>/oidc`). */
+  issuer: string;
+  /** The confidential clients' secrets by client id, for the services and tools that use them. */
+  clientSecrets: Readonly<Record<string, string>>;
   /** The administrator's e-mail and password, when this run generated the password: to show once. */
   newAdmin: { email: string; password: string } | undefined;
 }
@@ -52,9 +55,35 @@ export async function identitySetup({
   const unset = (name: string) => !env[name];
   return {
     env: Object.fromEntries(Object.entries(generated).filter(([name]) => unset(name))),
+    issuer: env["IDENTITY_ISSUER"] || generated["IDENTITY_ISSUER"] || "",
+    clientSecrets: Object.fromEntries(
+      IDENTITY_CLIENT_IDS.map((id) => [id, values[clientSecretKey(id)] ?? ""]),
+    ),
     newAdmin:
       created.includes(ADMIN_PASSWORD_KEY) && unset("IDENTITY_ADMIN_PASSWORD")
         ? { email: env["IDENTITY_ADMIN_EMAIL"] || "admin@tessera.local", password }
         : undefined,
+  };
+}
+
+/**
+ * What a service needs to trust identity's tokens and to get its own (`svc-<name>`): the issuer it
+ * checks, and identity's JWKS and token endpoints at its internal address; the gateway also proxies
+ * `/oidc` there.
+ */
+export function authEnvironment(
+  service: string,
+  setup: Pick<IdentitySetup, "issuer" | "clientSecrets">,
+  identityHttpPort: number,
+): Record<string, string> {
+  const internal = `http://127.0.0.1:${identityHttpPort}/oidc`;
+  const clientId = `svc-${service}`;
+  return {
+    AUTH_ISSUER: setup.issuer,
+    AUTH_JWKS_URL: `${internal}/jwks`,
+    AUTH_TOKEN_URL: `${internal}/token`,
+    AUTH_CLIENT_ID: clientId,
+    AUTH_CLIENT_SECRET: setup.clientSecrets[clientId] ?? "",
+    ...(service === "gateway" ? { IDENTITY_HTTP_ADDR: `127.0.0.1:${identityHttpPort}` } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { readRunnerConfig, type Environment } from "./config.ts";
 import { colorsOn, createConsoleOutput, type ConsoleOutput, type Output } from "./console-output.ts";
 import { setUpDatabases, type DatabaseSetup } from "./database-setup.ts";
 import type { EmbeddedPostgres } from "./embedded-postgres.ts";
-import { identitySetup } from "./identity-setup.ts";
+import { authEnvironment, identitySetup } from "./identity-setup.ts";
 import { checkEntryPoints, checkPortsFree } from "./preflight.ts";
 import { supervisePostgres, type PostgresSupervisor } from "./postgres-supervisor.ts";
 import { killTrackedNow } from "./processes.ts";
@@ -242,9 +242,14 @@ async function prepare(
     },
   });
   const generated = new Map<string, Record<string, string>>();
-  if (settings.plan.some((service) => service.name === "identity")) {
+  const identityPlan = settings.plan.find((service) => service.name === "identity");
+  if (identityPlan?.httpPort !== undefined) {
     const identity = await identitySetup(settings);
-    generated.set("identity", identity.env);
+    for (const service of settings.plan) {
+      generated.set(service.name, authEnvironment(service.name, identity, identityPlan.httpPort));
+    }
+    // Identity checks the tokens of its own RPCs like every service, against its own keys.
+    generated.set("identity", { ...generated.get("identity"), ...identity.env });
     if (identity.newAdmin) {
       ui.progress(
         `identity: the administrator is ${identity.newAdmin.email}, password ${identity.newAdmin.password} ` +

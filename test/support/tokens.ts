@@ -1,0 +1,45 @@
+import { clientSecret } from "@tessera/dev-runner/credentials";
+import { clientCredentials, discover, signIn } from "@tessera/identity/sign-in";
+
+const tokens = new Map<string, Promise<string>>();
+
+/**
+ * An access token for `user` of the system whose gateway is at `gatewayUrl`, through identity's
+ * real sign-in behind the gateway's `/oidc` (the authorization code flow with PKCE, registering the
+ * user the first time) — the way a person gets one. Kept per system and user: a token lives 15
+ * minutes, longer than any test.
+ */
+export function userToken(gatewayUrl: string, user: string): Promise<string> {
+  const key = `${gatewayUrl} ${user}`;
+  let token = tokens.get(key);
+  if (!token) {
+    token = signIn({
+      issuer: new URL("/oidc", gatewayUrl).href,
+      email: user.includes("@") ? user : `${user}@tessera.test`,
+      password: `${user} walks the Tessera test aisle`,
+      account: "register-or-login",
+    }).then((set) => set.access_token);
+    // A refused sign-in is not kept: the next call tries again.
+    token.catch(() => tokens.delete(key));
+    tokens.set(key, token);
+  }
+  return token;
+}
+
+/** The `Authorization` header of `user`'s requests to the gateway at `gatewayUrl`. */
+export async function bearer(gatewayUrl: string, user: string): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${await userToken(gatewayUrl, user)}` };
+}
+
+/**
+ * A client-credentials token of a tool client the runner registered with identity
+ * (`tessera-checker`: roles service and admin), its secret read from the system's data directory.
+ */
+export async function toolToken(gatewayUrl: string, dataDir: string, clientId = "tessera-checker") {
+  const discovery = await discover(new URL("/oidc", gatewayUrl).href);
+  const tokens = await clientCredentials(discovery, {
+    clientId,
+    secret: await clientSecret(dataDir, clientId),
+  });
+  return tokens.access_token;
+}
