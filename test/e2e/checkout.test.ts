@@ -142,7 +142,7 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
   it("charges the catalog's current price, and the cart shows the change before checkout", async () => {
     const user = `frank-${randomUUID().slice(0, 8)}`;
     const pad = products.find((p) => p.sku === "PAD-INSUL-R4")!;
-    const catalog = createClient(CatalogService, addresses.catalog);
+    const catalog = createClient(CatalogService, addresses.catalog, { credentials: running!.credentials });
     const original = { currencyCode: pad.price.currencyCode, amountMinor: BigInt(pad.price.amountMinor) };
     try {
       await addToCart(user, pad, 2);

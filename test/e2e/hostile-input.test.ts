@@ -20,7 +20,7 @@ import { createTempDir } from "../support/temp-dir.ts";
 // ~20 s startup on a shared 2-core machine (50-80 s in all); each test is bounded at 300 s.
 
 /** Contracts only the toolkit's own tests serve. */
-const testOnlyServices = new Set(["tessera.testing.v1.EchoService"]);
+const testOnlyServices = new Set(["tessera.testing.v1.EchoService", "tessera.testing.v1.AuthProbeService"]);
 /** Requests in flight at once: enough to finish in seconds, few enough for a shared 2-core machine. */
 const parallel = 4;
 

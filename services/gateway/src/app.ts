@@ -52,6 +52,10 @@ export async function buildApp({
     frameworkErrors: (error, request, reply) => void sendProblem(request, reply, toProblem(error)),
   });
 
+  // HTTP/1.1 lets a client half-close once its request is sent; by default Node's server then
+  // aborts the request and ends the socket, so any answer not yet written (an RPC, a token check)
+  // would be lost. Half-open, the answer goes out and the socket closes after it.
+  (app.server as typeof app.server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   installRequestContext(app, { timeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS });
   installRequestMetrics(app, { log, metrics });
   app.setErrorHandler(problemErrorHandler(log));

@@ -84,3 +84,18 @@ describe("requests the HTTP parser rejects", () => {
     await expectHealthy();
   });
 });
+
+describe("a client that half-closes once its request is sent", () => {
+  it("still gets its answer, for a signed-in route whose token check and RPC take time", async () => {
+    const { port } = new URL(base);
+    const socket = connect(Number(port), "127.0.0.1");
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    await once(socket, "connect");
+    const { authorization } = await issuer.bearer("alice");
+    // end(): the request, then FIN — legal in HTTP/1.1, and what some clients and proxies do.
+    socket.end(`GET /api/v1/cart HTTP/1.1\r\nhost: x\r\nauthorization: ${authorization}\r\n\r\n`);
+    await once(socket, "close");
+    expect(Buffer.concat(chunks).toString("utf8")).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
