@@ -27,7 +27,7 @@ describe("loadConfig", () => {
       NODE_ENV: "development",
       LOG_LEVEL: "info",
       TESSERA_MODE: "infra",
-      OPS_HOST: "0.0.0.0",
+      OPS_HOST: "127.0.0.1",
       OPS_PORT: 0,
       SHUTDOWN_TIMEOUT_MS: 8_000,
       RPC_DEADLINE_MS: 2_000,

@@ -72,7 +72,7 @@ export const BaseConfig = z.object({
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   TESSERA_MODE: z.enum(["embedded", "infra"]).default("infra"),
   /** Address and port of the ops HTTP server: /metrics, /healthz, /readyz. */
-  OPS_HOST: z.string().default("0.0.0.0"),
+  OPS_HOST: z.string().default("127.0.0.1"),
   OPS_PORT: port(0),
   /** How long shutdown waits for in-flight work before it forces the exit. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),

@@ -2,14 +2,14 @@ import { BaseConfig, isHostPort, port, z } from "./config.ts";
 
 /** The config of a service that serves RPCs: the base settings and where the gRPC server listens. */
 export const RpcServiceConfig = BaseConfig.extend({
-  GRPC_HOST: z.string().default("0.0.0.0"),
+  GRPC_HOST: z.string().default("127.0.0.1"),
   /** A service's own schema overrides this with its reserved port: `GRPC_PORT: port(50053)`. */
   GRPC_PORT: port(0),
 });
 
-/** Where the gRPC server listens, read back from any service config (0.0.0.0 and a free port when absent). */
+/** Where the gRPC server listens, read back from any service config (loopback and a free port when absent). */
 export const RpcListenSettings = z.object({
-  GRPC_HOST: z.string().default("0.0.0.0"),
+  GRPC_HOST: z.string().default("127.0.0.1"),
   GRPC_PORT: z.number().int().min(0).max(65535).default(0),
 });
 

@@ -7,7 +7,7 @@ describe("GatewayConfig", () => {
     const config = loadConfig(GatewayConfig, {});
     expect(config).toMatchObject({
       GATEWAY_PORT: 8080,
-      GATEWAY_HOST: "0.0.0.0",
+      GATEWAY_HOST: "127.0.0.1",
       CATALOG_ADDR: "127.0.0.1:50051",
       CART_ADDR: "127.0.0.1:50052",
       ORDERS_ADDR: "127.0.0.1:50054",

@@ -65,7 +65,7 @@ const perMinute = (defaultLimit: number) =>
 
 export const GatewayConfig = BaseConfig.extend({
   GATEWAY_PORT: port(8080),
-  GATEWAY_HOST: z.string().min(1).default("0.0.0.0"),
+  GATEWAY_HOST: z.string().min(1).default("127.0.0.1"),
   GATEWAY_TRUST_PROXY: trustProxy,
   CATALOG_ADDR: address("127.0.0.1:50051"),
   CART_ADDR: address("127.0.0.1:50052"),

@@ -8,7 +8,7 @@ describe("identity's configuration", () => {
   it("has the defaults of a system behind the gateway on 127.0.0.1:8080", () => {
     expect(load({ TESSERA_MODE: "embedded" })).toMatchObject({
       GRPC_PORT: 50050,
-      IDENTITY_HOST: "0.0.0.0",
+      IDENTITY_HOST: "127.0.0.1",
       IDENTITY_PORT: 8090,
       IDENTITY_ISSUER: "http://127.0.0.1:8080/oidc",
       IDENTITY_API_AUDIENCE: "urn:tessera:api",

@@ -15,7 +15,7 @@ const urlList = z
 export const IdentityConfig = RpcServiceConfig.extend({
   GRPC_PORT: port(50050),
   /** The OIDC provider's own HTTP server; the gateway proxies `/oidc/*` to it. */
-  IDENTITY_HOST: z.string().default("0.0.0.0"),
+  IDENTITY_HOST: z.string().default("127.0.0.1"),
   IDENTITY_PORT: port(8090),
   /**
    * The issuer: the gateway's public origin and `/oidc`. Tokens carry it as `iss`; the provider is
