@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Writable } from "node:stream";
-import { benchCheckout, type CheckoutBenchResult } from "./checkout-bench.ts";
+import { benchCheckout, unthrottled, type CheckoutBenchResult } from "./checkout-bench.ts";
 import { benchEvents, type EventsBenchResult } from "./events-bench.ts";
 import { load, rssMb, type LoadResult } from "./load.ts";
 
@@ -43,6 +43,7 @@ try {
     pgUrl: postgres.adminUrl,
     ...(await findFreeSystemPorts()),
     output: sink,
+    env: { ...process.env, ...unthrottled },
     logLevel: "warn",
   });
   let gateway: LoadResult;
