@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CatalogService } from "@tessera/contracts/catalog/v1";
 import { findFreePort } from "@tessera/dev-runner/ports";
-import { createClient, type Client } from "@tessera/kit";
+import type { Client } from "@tessera/kit";
+import { testCallers, testClient, testIssuer } from "@tessera/kit/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedCatalog } from "../../services/catalog/src/seed-data.ts";
@@ -126,13 +127,14 @@ describe("catalog on embedded PostgreSQL", () => {
     const grpcPort = await findFreePort();
     opsPort = await findFreePort();
     catalogEnv = {
+      ...(await testIssuer()).env,
       DATABASE_URL: url,
       GRPC_HOST: "127.0.0.1",
       GRPC_PORT: String(grpcPort),
       TESSERA_MODE: "embedded",
     };
     service = await startCatalogProcess(catalogEnv, opsPort);
-    catalog = createClient(CatalogService, `127.0.0.1:${grpcPort}`);
+    catalog = testClient(CatalogService, `127.0.0.1:${grpcPort}`, testCallers.customer("shopper"));
   }, 120_000);
 
   afterAll(async () => {

@@ -3,15 +3,8 @@ import { join } from "node:path";
 import { EchoedSchema, EchoService } from "@tessera/contracts/testing/v1";
 import { findFreePort } from "@tessera/dev-runner/ports";
 import type { z } from "@tessera/kit";
-import {
-  createClient,
-  createService,
-  RpcServiceConfig,
-  ServiceError,
-  type Client,
-  type Service,
-} from "@tessera/kit";
-import { waitFor } from "@tessera/kit/testing";
+import { createService, RpcServiceConfig, ServiceError, type Client, type Service } from "@tessera/kit";
+import { testCallers, testClient, testIssuer, waitFor } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   startEmbeddedPostgres,
@@ -47,6 +40,7 @@ describe("a service whose database server is killed and restarted", { timeout: 1
       config: Config,
       database: { migrations: root },
       env: {
+        ...(await testIssuer()).env,
         DATABASE_URL: server.adminUrl,
         GRPC_HOST: "127.0.0.1",
         OPS_HOST: "127.0.0.1",
@@ -64,7 +58,10 @@ describe("a service whose database server is killed and restarted", { timeout: 1
     });
     const started = await service.start();
     opsPort = started.opsPort;
-    echo = createClient(EchoService, `127.0.0.1:${started.rpcPort}`, { maxAttempts: 1, deadlineMs: 5_000 });
+    echo = testClient(EchoService, `127.0.0.1:${started.rpcPort}`, testCallers.service, {
+      maxAttempts: 1,
+      deadlineMs: 5_000,
+    });
   }, 120_000);
 
   afterAll(async () => {

@@ -82,4 +82,19 @@ export const BaseConfig = z.object({
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
 });
 
+/** `loadConfig`, adding what is wrong to `problems` instead of throwing. */
+export function loadConfigInto<S extends z.ZodObject>(
+  problems: ConfigProblem[],
+  schema: S,
+  env: Record<string, string | undefined>,
+): Readonly<z.infer<S>> | undefined {
+  try {
+    return loadConfig(schema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+}
+
 export { z };

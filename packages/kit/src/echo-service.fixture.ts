@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll } from "vitest";
 import type { z } from "./config.ts";
 import { createService, type Service } from "./service.ts";
 import { RpcServiceConfig } from "./service-config.ts";
+import { testIssuer } from "./test-issuer.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
 
 export const EchoConfig = RpcServiceConfig;
@@ -56,8 +57,10 @@ export async function database(): Promise<TestDatabase> {
   return created;
 }
 
-export function env(url: string, extra: Record<string, string> = {}): Record<string, string> {
+/** The environment of a test service on `url`, trusting the shared test issuer, with `extra` on top. */
+export async function env(url: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
   return {
+    ...(await testIssuer()).env,
     DATABASE_URL: url,
     GRPC_HOST: "127.0.0.1",
     LOG_LEVEL: "silent",
@@ -76,7 +79,7 @@ export async function echoService(
     name: "echo",
     config: EchoConfig,
     database: { migrations },
-    env: env(url, extra),
+    env: await env(url, extra),
   });
   cleanups.push(() => service.stop());
   service.serve(EchoService, {

@@ -2,7 +2,7 @@ import { credentials, makeGenericClientConstructor, type Client as GrpcClient } 
 import { EventsService } from "@tessera/contracts/events/v1";
 import { EchoService } from "@tessera/contracts/testing/v1";
 import { service as healthService } from "grpc-health-check";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config.ts";
 import {
   cleanups,
@@ -60,22 +60,27 @@ describe("createService authentication", () => {
     expect((await operator.listDeadLetters({})).deadLetters).toEqual([]);
   });
 
-  it("without AUTH_ISSUER, serves unauthenticated and says so loudly at start", async () => {
-    const service = await echoService();
-    const warn = vi.spyOn(service.log, "warn");
-    const address = `127.0.0.1:${(await service.start()).rpcPort}`;
-    expect(warn).toHaveBeenCalledWith(expect.anything(), "RPCs are not authenticated: set AUTH_ISSUER");
-    const bare = createClient(EchoService, address);
-    cleanups.push(() => bare.close());
-    expect((await bare.echo({ message: "open" })).message).toBe("open");
-  });
-
-  it("needs the service's client secret when AUTH_ISSUER is set", async () => {
+  it("refuses to start without AUTH_ISSUER, naming it and the service's client secret", async () => {
     const error: unknown = await createService({
       name: "echo",
       config: EchoConfig,
       database: { migrations: directory },
-      env: env("postgres://127.0.0.1/unused", { AUTH_ISSUER: "http://127.0.0.1:1/oidc" }),
+      env: { DATABASE_URL: "postgres://127.0.0.1/unused", GRPC_HOST: "127.0.0.1", LOG_LEVEL: "silent" },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(["AUTH_ISSUER", "AUTH_CLIENT_SECRET"]);
+    expect((error as ConfigError).message).toContain("AUTH_ISSUER: is required");
+    expect((error as ConfigError).message).toContain("AUTH_CLIENT_SECRET: is required");
+  });
+
+  it("needs the service's client secret", async () => {
+    const withoutSecret = await env("postgres://127.0.0.1/unused");
+    delete withoutSecret["AUTH_CLIENT_SECRET"];
+    const error: unknown = await createService({
+      name: "echo",
+      config: EchoConfig,
+      database: { migrations: directory },
+      env: withoutSecret,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual(["AUTH_CLIENT_SECRET"]);

@@ -4,6 +4,7 @@ import { ConfigError } from "./config.ts";
 import { directory, EchoConfig, echoService, env, useEchoServices } from "./echo-service.fixture.ts";
 import { createService } from "./service.ts";
 import { RpcServiceConfig } from "./service-config.ts";
+import { testIssuer } from "./test-issuer.ts";
 
 useEchoServices();
 
@@ -32,7 +33,7 @@ describe("createService configuration", () => {
       name: "echo",
       config: EchoConfig,
       database: { migrations: directory },
-      env: { LOG_LEVEL: "silent" },
+      env: { ...(await testIssuer()).env, LOG_LEVEL: "silent" },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual(["DATABASE_URL"]);
@@ -43,7 +44,7 @@ describe("createService configuration", () => {
     const error: unknown = await createService({
       name: "echo",
       config: EchoConfig,
-      env: env("postgres://x", { GRPC_PORT: "http" }),
+      env: await env("postgres://x", { GRPC_PORT: "http" }),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual(["GRPC_PORT"]);
@@ -54,7 +55,7 @@ describe("createService configuration", () => {
       name: "echo",
       config: RpcServiceConfig,
       database: { migrations: directory },
-      env: { LOG_LEVEL: "silent", GRPC_PORT: "http", EVENTS_TRANSPORT: "kafka" },
+      env: { ...(await testIssuer()).env, LOG_LEVEL: "silent", GRPC_PORT: "http", EVENTS_TRANSPORT: "kafka" },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual(["GRPC_PORT", "DATABASE_URL", "KAFKA_BROKERS"]);

@@ -58,25 +58,19 @@ export const EventsConfig = z
 export type EventsSettings = z.infer<typeof EventsConfig>;
 
 /**
- * How RPCs are authenticated; the kit reads this itself for every service. With AUTH_ISSUER set,
- * every call to the service needs a valid access token of that issuer, and the service's calls
- * outside a caller's request carry its own (client credentials: AUTH_CLIENT_ID, by default
- * `svc-<service name>`, and AUTH_CLIENT_SECRET).
+ * How RPCs are authenticated; the kit reads this itself for every service, and a service without it
+ * does not start. Every call to the service needs a valid access token of AUTH_ISSUER, and the
+ * service's calls outside a caller's request carry its own (client credentials: AUTH_CLIENT_ID, by
+ * default `svc-<service name>`, and AUTH_CLIENT_SECRET).
  */
-export const AuthConfig = z
-  .object({
-    // Auth is optional until the dev runner and the end-to-end tests run the identity service; to
-    // require it, drop `.optional()` here (and the warning in service.ts goes quiet by itself).
-    AUTH_ISSUER: z.url().optional(),
-    AUTH_JWKS_URL: z.url().default("http://127.0.0.1:8090/oidc/jwks"),
-    AUTH_AUDIENCE: z.string().min(1).default("urn:tessera:api"),
-    AUTH_TOKEN_URL: z.url().default("http://127.0.0.1:8090/oidc/token"),
-    AUTH_CLIENT_ID: z.string().min(1).optional(),
-    AUTH_CLIENT_SECRET: z.string().min(1).optional(),
-  })
-  .refine((config) => config.AUTH_ISSUER === undefined || config.AUTH_CLIENT_SECRET !== undefined, {
-    path: ["AUTH_CLIENT_SECRET"],
-    message: "is required when AUTH_ISSUER is set (the service's own client secret)",
-  });
+export const AuthConfig = z.object({
+  AUTH_ISSUER: z.url(),
+  AUTH_JWKS_URL: z.url().default("http://127.0.0.1:8090/oidc/jwks"),
+  AUTH_AUDIENCE: z.string().min(1).default("urn:tessera:api"),
+  AUTH_TOKEN_URL: z.url().default("http://127.0.0.1:8090/oidc/token"),
+  AUTH_CLIENT_ID: z.string().min(1).optional(),
+  /** The service's own client secret at the issuer. */
+  AUTH_CLIENT_SECRET: z.string().min(1),
+});
 
 export type AuthSettings = z.infer<typeof AuthConfig>;

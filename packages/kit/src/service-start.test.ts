@@ -17,6 +17,7 @@ import {
 } from "./echo-service.fixture.ts";
 import { createService } from "./service.ts";
 import { RpcServiceConfig } from "./service-config.ts";
+import { testIssuer } from "./test-issuer.ts";
 import { startTcpProxy } from "./testing.ts";
 
 useEchoServices();
@@ -87,7 +88,7 @@ describe("createService starting", () => {
       name: "late",
       config: EchoConfig,
       database: { migrations: directory },
-      env: env(proxy.via(url)),
+      env: await env(proxy.via(url)),
     });
     cleanups.push(() => service.stop());
     const starting = service.start();
@@ -118,7 +119,7 @@ describe("createService starting", () => {
       name: "plain",
       config: RpcServiceConfig,
       database: {},
-      env: env(url),
+      env: await env(url),
     });
     cleanups.push(() => service.stop());
     const { opsPort } = await service.start();
@@ -131,7 +132,7 @@ describe("createService starting", () => {
     const service = await createService({
       name: "edge",
       config: RpcServiceConfig,
-      env: { LOG_LEVEL: "silent" },
+      env: { ...(await testIssuer()).env, LOG_LEVEL: "silent" },
     });
     cleanups.push(() => service.stop());
     expect(() => service.db).toThrow("edge was created without a database");

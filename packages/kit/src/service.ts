@@ -2,7 +2,7 @@ import type { Server as HttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { EventsService } from "@tessera/contracts/events/v1";
 import { serviceAuth } from "./auth/service-auth.ts";
-import { ConfigError, loadConfig, type BaseConfig, type ConfigProblem, type z } from "./config.ts";
+import { ConfigError, loadConfigInto, type BaseConfig, type ConfigProblem, type z } from "./config.ts";
 import { createDb, type Db } from "./db.ts";
 import { createEventBus, type EventBus } from "./events/bus.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -183,8 +183,6 @@ export async function createService<C extends ConfigShape>(
       for (const hook of startHooks) await hook();
       await bus?.start();
       let rpcPort = 0;
-      if (served && !authenticate)
-        log.warn({ "event.action": "auth-disabled" }, "RPCs are not authenticated: set AUTH_ISSUER");
       if (served) {
         const { GRPC_HOST: host, GRPC_PORT: port } = RpcListenSettings.parse(config);
         rpcPort = await rpc.listen(`${host.includes(":") ? `[${host}]` : host}:${port}`);
@@ -291,19 +289,4 @@ function readConfig<C extends ConfigShape>(
     database: database && events ? Object.freeze({ ...database, ...events }) : undefined,
     auth,
   };
-}
-
-/** `loadConfig`, adding what is wrong to `problems` instead of throwing. */
-function loadConfigInto<S extends z.ZodObject>(
-  problems: ConfigProblem[],
-  schema: S,
-  env: Record<string, string | undefined>,
-): Readonly<z.infer<S>> | undefined {
-  try {
-    return loadConfig(schema, env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-    return undefined;
-  }
 }

@@ -1,11 +1,14 @@
 import { CatalogService } from "@tessera/contracts/catalog/v1";
-import { createClient, createLogger, createMetrics, loadConfig, type Client } from "@tessera/kit";
+import { createLogger, createMetrics, loadConfig, type Client } from "@tessera/kit";
 import {
   createTestDatabase,
   type TestDatabase,
   freePort,
   startRpcService,
   startService,
+  testCallers,
+  testClient,
+  testIssuer,
   type RpcServiceProcess,
 } from "@tessera/kit/testing";
 import type { FastifyInstance } from "fastify";
@@ -30,14 +33,18 @@ let catalogProcess: RpcServiceProcess | undefined;
 let catalog: Client<typeof CatalogService> | undefined;
 let app: FastifyInstance;
 let base: string;
+let auth: Record<string, string>;
 
 beforeAll(async () => {
   database = await createTestDatabase("gateway");
+  auth = (await testIssuer()).env;
   catalogProcess = await startRpcService(new URL("../../catalog/src/main.ts", import.meta.url), {
+    ...auth,
     DATABASE_URL: database.url,
   });
   const metrics = createMetrics("gateway");
-  catalog = createClient(CatalogService, catalogProcess.address, { metrics });
+  // A service client, as the gateway's own clients are (svc-gateway) when no user signed in.
+  catalog = testClient(CatalogService, catalogProcess.address, testCallers.service, { metrics });
   // Only the catalog runs here; the other services' routes are covered in-process (app tests).
   const fakeCart = createFakeCart();
   app = await buildApp({
@@ -229,6 +236,7 @@ describe("gateway → catalog", () => {
   it("runs as its own process from main.ts, and stops cleanly on SIGTERM", async () => {
     const port = await freePort();
     const gateway = await startService(new URL("./main.ts", import.meta.url), {
+      ...auth,
       CATALOG_ADDR: catalogProcess?.address ?? "",
       GATEWAY_HOST: "127.0.0.1",
       GATEWAY_PORT: String(port),

@@ -3,6 +3,7 @@ import {
   createTestDatabase,
   freePort,
   startService,
+  testIssuer,
   type ServiceProcess,
   type TestDatabase,
 } from "@tessera/kit/testing";
@@ -27,12 +28,15 @@ describe("identity's logs", () => {
   let issuer: string;
   const adminPassword = secret();
   const clientSecret = secret();
+  let auth: Record<string, string>;
 
   beforeAll(async () => {
     database = await createTestDatabase("identity_logs");
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}/oidc`;
+    auth = (await testIssuer()).env;
     identity = await startService(new URL("./main.ts", import.meta.url), {
+      ...auth,
       DATABASE_URL: database.url,
       LOG_LEVEL: "trace",
       GRPC_HOST: "127.0.0.1",
@@ -52,7 +56,8 @@ describe("identity's logs", () => {
   });
 
   it("hold no password, token, code, verifier, cookie or secret, even at trace level and on errors", async () => {
-    const secrets: string[] = [adminPassword, clientSecret];
+    // Identity's own client secret (its AUTH_* settings trust the test issuer) is one too.
+    const secrets: string[] = [adminPassword, clientSecret, auth["AUTH_CLIENT_SECRET"]!];
     const keep = (...values: (string | undefined)[]) => {
       for (const value of values) if (value) secrets.push(value);
     };

@@ -8,6 +8,7 @@ import {
   type TestProducer,
   testCallers,
   testClient,
+  testIssuer,
   waitFor,
 } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -257,7 +258,7 @@ describe("the payments configuration", () => {
     ["DATABASE_URL", "mysql://localhost/payments"],
   ])("refuses a bad %s, naming it", async (variable, value) => {
     const error: unknown = await createPayments({
-      env: { DATABASE_URL: database.url, [variable]: value },
+      env: { ...(await testIssuer()).env, DATABASE_URL: database.url, [variable]: value },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual([variable]);

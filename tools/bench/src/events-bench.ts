@@ -1,4 +1,4 @@
-import { createTestDatabase } from "@tessera/kit/testing";
+import { createTestDatabase, startTestIssuer } from "@tessera/kit/testing";
 import {
   openDb,
   publishEchoed,
@@ -46,7 +46,11 @@ export async function benchEvents(
 ): Promise<EventsBenchResult> {
   const producerDatabase = await createTestDatabase("bench_producer", adminUrl);
   const consumerDatabase = await createTestDatabase("bench_consumer", adminUrl);
+  // The two kit services verify tokens and get their own: a stand-in issuer, not identity, as
+  // what is measured is the transport between them.
+  const issuer = await startTestIssuer();
   const env = {
+    ...issuer.env,
     EVENTS_TRANSPORT: transport,
     NATS_URL: natsUrl,
     EVENTS_PREFIX: `bench${randomBytes(3).toString("hex")}`,
@@ -129,6 +133,7 @@ export async function benchEvents(
     await consumerDb.close();
     await producerDatabase.drop();
     await consumerDatabase.drop();
+    await issuer.stop();
     if (transport === "nats") await deleteStreams(natsUrl, env.EVENTS_PREFIX);
   }
 }

@@ -8,6 +8,7 @@ import {
   createTestDatabase,
   freePort,
   startService,
+  testIssuer,
   type ServiceProcess,
   type TestDatabase,
 } from "@tessera/kit/testing";
@@ -28,6 +29,7 @@ describe("npm run -s token -- NAME, against identity", () => {
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}/oidc`;
     identity = await startService(IDENTITY, {
+      ...(await testIssuer()).env,
       DATABASE_URL: database.url,
       TESSERA_MODE: "embedded",
       GRPC_HOST: "127.0.0.1",

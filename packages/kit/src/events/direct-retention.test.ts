@@ -3,15 +3,16 @@ import { EventsService } from "@tessera/contracts/events/v1";
 import type { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "../config.ts";
-import { createClient } from "../rpc/client.ts";
 import { createService, type Service } from "../service.ts";
 import { RpcServiceConfig } from "../service-config.ts";
+import { testCallers, testClient, testIssuer } from "../test-issuer.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { waitFor } from "../wait-for.ts";
 
 // The direct transport with a retention short enough to prune everything within a test.
 const retentionMs = 300;
 const env = { GRPC_HOST: "127.0.0.1", OPS_HOST: "127.0.0.1", LOG_LEVEL: "silent" };
+const issuerEnv = async () => (await testIssuer()).env;
 
 /** A metric's value on a service's registry, 0 when the series does not exist (yet). */
 async function metric(
@@ -52,7 +53,7 @@ describe("the direct transport's outbox retention", { timeout: 120_000 }, () => 
       config: RpcServiceConfig.extend({ TESTING_ADDR: z.string() }),
       producers: { testing: (config) => config.TESTING_ADDR },
       database: {},
-      env: { ...env, DATABASE_URL: own.url, TESTING_ADDR: producerAddress },
+      env: { ...(await issuerEnv()), ...env, DATABASE_URL: own.url, TESTING_ADDR: producerAddress },
     });
     const positions = received.get(own.name) ?? [];
     received.set(own.name, positions);
@@ -73,7 +74,12 @@ describe("the direct transport's outbox retention", { timeout: 120_000 }, () => 
       name: "testing",
       config: RpcServiceConfig,
       database: {},
-      env: { ...env, DATABASE_URL: producerDatabase.url, EVENTS_OUTBOX_RETENTION_MS: String(retentionMs) },
+      env: {
+        ...(await issuerEnv()),
+        ...env,
+        DATABASE_URL: producerDatabase.url,
+        EVENTS_OUTBOX_RETENTION_MS: String(retentionMs),
+      },
     });
     producerAddress = `127.0.0.1:${(await producer.start()).rpcPort}`;
   });
@@ -162,7 +168,8 @@ describe("the direct transport's outbox retention", { timeout: 120_000 }, () => 
 
   it("refuses a stream from a position the producer never handed out, and bad positions", async () => {
     await publish(2);
-    const client = createClient(EventsService, producerAddress);
+    // A service client, as a consumer is: the stream is for services only.
+    const client = testClient(EventsService, producerAddress, testCallers.service);
     try {
       const read = async (afterPosition: bigint) => {
         for await (const response of client.streamEvents({ afterPosition, types: [], consumer: "x/y" })) {

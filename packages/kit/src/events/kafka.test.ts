@@ -4,6 +4,7 @@ import { ServiceError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import { createService } from "../service.ts";
 import { EventsConfig, RpcServiceConfig } from "../service-config.ts";
+import { testIssuer } from "../test-issuer.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { freePort } from "./contract/harness.ts";
 import { envelopeFromJson, type EventEnvelope } from "./envelope.ts";
@@ -138,6 +139,7 @@ describe("Kafka transport without a broker", () => {
       config: RpcServiceConfig,
       database: {},
       env: {
+        ...(await testIssuer()).env,
         LOG_LEVEL: "silent",
         GRPC_HOST: "127.0.0.1",
         DATABASE_URL: database.url,

@@ -3,9 +3,9 @@ import { EchoedSchema } from "@tessera/contracts/testing/v1";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { startNatsServer, type NatsServer } from "../nats-server.ts";
-import { createClient } from "../rpc/client.ts";
 import { createService, type Service } from "../service.ts";
 import { RpcServiceConfig } from "../service-config.ts";
+import { testCallers, testClient, testIssuer } from "../test-issuer.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { waitFor } from "../wait-for.ts";
 
@@ -20,7 +20,9 @@ describe("the NATS transport when the broker loses its store", { timeout: 180_00
   let producerAddress: string;
   const received = new Set<string>();
 
+  let issuerEnv: Record<string, string>;
   const env = (database: TestDatabase) => ({
+    ...issuerEnv,
     GRPC_HOST: "127.0.0.1",
     OPS_HOST: "127.0.0.1",
     LOG_LEVEL: "silent",
@@ -34,6 +36,7 @@ describe("the NATS transport when the broker loses its store", { timeout: 180_00
 
   beforeEach(async () => {
     received.clear();
+    issuerEnv = (await testIssuer()).env;
     nats = await startNatsServer();
     databases = await Promise.all([createTestDatabase("nats_producer"), createTestDatabase("nats_consumer")]);
     producer = await createService({
@@ -104,7 +107,7 @@ describe("the NATS transport when the broker loses its store", { timeout: 180_00
     // Delivered to the stream, never consumed: then the broker loses its store.
     const unconsumed = await publish(20);
     const status = async () => {
-      const admin = createClient(EventsService, producerAddress);
+      const admin = testClient(EventsService, producerAddress, testCallers.operator);
       try {
         return await admin.getOutboxStatus({});
       } finally {
@@ -136,7 +139,7 @@ describe("the NATS transport when the broker loses its store", { timeout: 180_00
     const metrics = await (await fetch(`http://127.0.0.1:${ops.producer}/metrics`)).text();
     expect(metrics).toMatch(/^event_transport_ready\{[^}]*\} 0$/m);
     expect(metrics).toMatch(/^event_transport_failing_seconds\{component="connection"[^}]*\} [1-9]/m);
-    const admin = createClient(EventsService, producerAddress);
+    const admin = testClient(EventsService, producerAddress, testCallers.operator);
     try {
       const status = await admin.getOutboxStatus({});
       expect(status).toMatchObject({ transport: "nats", undelivered: 5n });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "../config.ts";
 import { createService, type Service } from "../service.ts";
 import { RpcServiceConfig } from "../service-config.ts";
+import { testIssuer } from "../test-issuer.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { inSpan, setUpTracing, SpanKind } from "../tracing.ts";
 import { waitFor } from "./contract/harness.ts";
@@ -23,7 +24,7 @@ describe("trace context across events", () => {
       createTestDatabase("trace_consumer"),
     ]);
     databases.push(producerDb, consumerDb);
-    const env = { GRPC_HOST: "127.0.0.1", LOG_LEVEL: "silent" };
+    const env = { ...(await testIssuer()).env, GRPC_HOST: "127.0.0.1", LOG_LEVEL: "silent" };
     producer = await createService({
       name: "testing",
       config: RpcServiceConfig,

@@ -5,7 +5,7 @@ import { EventsService } from "@tessera/contracts/events/v1";
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../db.ts";
-import { createClient } from "../rpc/client.ts";
+import { testCallers, testClient, testIssuer } from "../test-issuer.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { echoedEvents, openDb, publishEchoed, ServiceProcess, waitFor } from "./contract/harness.ts";
 
@@ -33,9 +33,12 @@ describe.each(transports)("event transport contract: $name", { timeout: 120_000 
   let producer: ServiceProcess;
   let consumers: ServiceProcess[];
   let prefix: string;
+  /** The AUTH_* variables of the test process's issuer: the processes verify callers and get their tokens there. */
+  let auth: Record<string, string>;
 
   const consumer = async (replica = "a") => {
     const process = await ServiceProcess.create("./consumer-main.ts", {
+      ...auth,
       ...transport.env,
       EVENTS_PREFIX: prefix,
       DATABASE_URL: consumerDatabase.url,
@@ -67,12 +70,14 @@ describe.each(transports)("event transport contract: $name", { timeout: 120_000 
 
   beforeEach(async () => {
     prefix = `t${randomBytes(4).toString("hex")}`;
+    auth = (await testIssuer()).env;
     producerDatabase = await createTestDatabase("events_producer");
     consumerDatabase = await createTestDatabase("events_consumer");
     producerDb = openDb(producerDatabase.url);
     consumerDb = openDb(consumerDatabase.url);
     consumers = [];
     producer = await ServiceProcess.create("./producer-main.ts", {
+      ...auth,
       ...transport.env,
       EVENTS_PREFIX: prefix,
       DATABASE_URL: producerDatabase.url,
@@ -171,7 +176,7 @@ describe.each(transports)("event transport contract: $name", { timeout: 120_000 
     events[10] = { ...events[10]!, payload: "poison" };
     await publishEchoed(producerDb, events);
     await appliedAtLeast(49);
-    const admin = createClient(EventsService, running.address);
+    const admin = testClient(EventsService, running.address, testCallers.operator);
     try {
       const { deadLetters } = await waitFor("a dead letter", async () => {
         const list = await admin.listDeadLetters({});
