@@ -9,7 +9,6 @@ import {
   testCallers,
   testClient,
   testIssuer,
-  waitFor,
 } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestCart, type TestCart } from "./testing/test-service.ts";
@@ -43,7 +42,6 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
     cartService = await startTestCart({
       CATALOG_ADDR: catalogProcess.address,
       CART_CATALOG_DEADLINE_MS: String(deadlineMs),
-      CART_CLEANUP_INTERVAL_MS: "1000",
     });
     // A service client acting for many users (as the gateway does for each signed-in one); the cart
     // prices through the catalog with this caller's token.
@@ -227,27 +225,6 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
     await cart.addItem({ userId: user, productId: product(7).id.toUpperCase(), quantity: 1 });
     const { cart: result } = await cart.addItem({ userId: user, productId: product(7).id, quantity: 1 });
     expect(result?.items.map((item) => [item.productId, item.quantity])).toEqual([[product(7).id, 2]]);
-  });
-
-  it("deletes expired carts in the background, every CART_CLEANUP_INTERVAL_MS", async () => {
-    const [stale, fresh] = [newId(), newId()];
-    for (const user of [stale, fresh]) {
-      await cart.addItem({ userId: user, productId: product(12).id, quantity: 1 });
-    }
-    const { db } = cartService.service;
-    await db.query("UPDATE carts SET updated_at = now() - interval '31 days' WHERE user_id = $1", [stale]);
-    const carts = async () =>
-      (
-        await db.query<{ user_id: string }>("SELECT user_id FROM carts WHERE user_id = ANY($1)", [
-          [stale, fresh],
-        ])
-      ).rows;
-    await waitFor("the expired cart deleted", async () => (await carts()).length === 1);
-    expect(await carts()).toEqual([{ user_id: fresh }]);
-    const runs = await cartService.service.metrics.registry.getSingleMetric("periodic_job_runs_total")?.get();
-    expect(runs?.values).toContainEqual(
-      expect.objectContaining({ labels: { job: "expired-carts-sweep", outcome: "ok" } }),
-    );
   });
 
   it("fails adding with unavailable when the catalog stops answering, within the deadline", async () => {

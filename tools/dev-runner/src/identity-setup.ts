@@ -3,6 +3,7 @@ import type { Environment } from "./config.ts";
 import { clientSecretKey, storedSecrets } from "./credentials.ts";
 
 export { clientSecretKey };
+import type { PlannedService } from "./service-plan.ts";
 import { PORTS } from "./services.ts";
 
 /** The confidential clients identity knows on a laptop: the two tools, and one per other service. */
@@ -86,4 +87,31 @@ export function authEnvironment(
     AUTH_CLIENT_SECRET: setup.clientSecrets[clientId] ?? "",
     ...(service === "gateway" ? { IDENTITY_HTTP_ADDR: `127.0.0.1:${identityHttpPort}` } : {}),
   };
+}
+
+/**
+ * The variables the runner generates per service when identity is in the plan: identity's own
+ * (issuer, admin password, client secrets) and every service's auth settings; prints the
+ * administrator's password the one time it is generated.
+ */
+export async function identityEnvironments(
+  settings: { plan: readonly PlannedService[]; dataDir: string; gatewayUrl: string; env: Environment },
+  progress: (line: string) => void,
+): Promise<Map<string, Record<string, string>>> {
+  const generated = new Map<string, Record<string, string>>();
+  const identityPlan = settings.plan.find((service) => service.name === "identity");
+  if (identityPlan?.httpPort === undefined) return generated;
+  const identity = await identitySetup(settings);
+  for (const service of settings.plan) {
+    generated.set(service.name, authEnvironment(service.name, identity, identityPlan.httpPort));
+  }
+  // Identity checks the tokens of its own RPCs like every service, against its own keys.
+  generated.set("identity", { ...generated.get("identity"), ...identity.env });
+  if (identity.newAdmin) {
+    progress(
+      `identity: the administrator is ${identity.newAdmin.email}, password ${identity.newAdmin.password} ` +
+        `(shown this once; kept in ${join(settings.dataDir, "credentials.json")})`,
+    );
+  }
+  return generated;
 }

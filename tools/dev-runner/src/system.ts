@@ -5,7 +5,8 @@ import { readRunnerConfig, type Environment } from "./config.ts";
 import { colorsOn, createConsoleOutput, type ConsoleOutput, type Output } from "./console-output.ts";
 import { setUpDatabases, type DatabaseSetup } from "./database-setup.ts";
 import type { EmbeddedPostgres } from "./embedded-postgres.ts";
-import { authEnvironment, identitySetup } from "./identity-setup.ts";
+import { identityEnvironments } from "./identity-setup.ts";
+import { allReady, notReady } from "./all-ready.ts";
 import { checkEntryPoints, checkPortsFree } from "./preflight.ts";
 import { supervisePostgres, type PostgresSupervisor } from "./postgres-supervisor.ts";
 import { killTrackedNow } from "./processes.ts";
@@ -241,23 +242,7 @@ async function prepare(
       });
     },
   });
-  const generated = new Map<string, Record<string, string>>();
-  const identityPlan = settings.plan.find((service) => service.name === "identity");
-  if (identityPlan?.httpPort !== undefined) {
-    const identity = await identitySetup(settings);
-    for (const service of settings.plan) {
-      generated.set(service.name, authEnvironment(service.name, identity, identityPlan.httpPort));
-    }
-    // Identity checks the tokens of its own RPCs like every service, against its own keys.
-    generated.set("identity", { ...generated.get("identity"), ...identity.env });
-    if (identity.newAdmin) {
-      ui.progress(
-        `identity: the administrator is ${identity.newAdmin.email}, password ${identity.newAdmin.password} ` +
-          `(shown this once; kept in ${join(settings.dataDir, "credentials.json")})`,
-      );
-    }
-  }
-  return generated;
+  return identityEnvironments(settings, ui.progress);
 }
 
 /** Starts every service as its own supervised process. */
@@ -295,32 +280,4 @@ function superviseAll(
     run.supervisors.push(supervisor);
     supervisor.start();
   }
-}
-
-function allReady(run: Run, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      run.statusListeners.delete(check);
-      reject(signal?.reason as Error);
-    };
-    const check = () => {
-      if (!run.supervisors.every((supervisor) => supervisor.status.state === "ready")) return;
-      run.statusListeners.delete(check);
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    };
-    run.statusListeners.add(check);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    check();
-  });
-}
-
-function notReady(supervisors: readonly Supervisor[]): string {
-  const waiting = supervisors
-    .map((supervisor) => supervisor.status)
-    .filter((status) => status.state !== "ready");
-  if (waiting.length === 0) return "";
-  const describe = (status: ServiceStatus) =>
-    `${status.name} ${status.state}${status.message ? ` (${status.message})` : ""}`;
-  return `: ${waiting.map(describe).join("; ")}`;
 }

@@ -4,7 +4,6 @@ import {
   Server,
   ServerCredentials,
   status as GrpcStatus,
-  type Metadata,
   type ServerUnaryCall,
   type ServerWritableStream,
   type UntypedServiceImplementation,
@@ -14,29 +13,17 @@ import type { HealthImplementation } from "grpc-health-check";
 import { once } from "node:events";
 import { SpanStatusCode } from "@opentelemetry/api";
 import { admitCall, type Admit, type AdmittedCall } from "../auth/admit-call.ts";
-import type { Principal } from "../auth/principal.ts";
 import type { TokenVerifier } from "../auth/token-verifier.ts";
 import { runWithContext, type RequestContext } from "../context.ts";
 import { inSpan, SpanKind } from "../tracing.ts";
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import { callContext, type CallContext } from "./call-context.ts";
 import { fileDescriptorProtos, type AnyService, type MethodsOf } from "./definition.ts";
 import { serverDefinition } from "./request-check.ts";
 
-/** What a handler knows of its call besides the request. */
-export interface CallContext {
-  /** `CatalogService/GetProduct` */
-  method: string;
-  metadata: Metadata;
-  /** Absolute deadline in epoch ms, when the caller set one. */
-  deadline: number | undefined;
-  /** Aborted when the caller cancels or the deadline passes. */
-  signal: AbortSignal;
-  log: Logger;
-  /** The verified caller; undefined only while authentication is off (a server without `authenticate`). */
-  principal: Principal | undefined;
-}
+export type { CallContext };
 
 type Method = GenServiceMethods[string];
 type UnaryHandler<M extends Method> = (
@@ -189,38 +176,6 @@ export function createRpcServer({ log, metrics, authenticate }: RpcServerOptions
 }
 
 export type RpcServer = ReturnType<typeof createRpcServer>;
-
-function callContext(
-  call: { metadata: Metadata; getDeadline(): number | Date; on(event: "cancelled", fn: () => void): unknown },
-  name: string,
-  log: Logger,
-): { context: CallContext; request: RequestContext } {
-  const raw = call.getDeadline();
-  const deadlineMs = raw instanceof Date ? raw.getTime() : raw;
-  const deadline = Number.isFinite(deadlineMs) ? deadlineMs : undefined;
-  const abort = new AbortController();
-  call.on("cancelled", () => abort.abort(new ServiceError("cancelled", "call cancelled")));
-  const first = (key: string) => {
-    const value = call.metadata.get(key)[0];
-    return typeof value === "string" ? value : undefined;
-  };
-  const request: RequestContext = {
-    requestId: first("x-request-id"),
-    traceparent: first("traceparent"),
-    deadline,
-  };
-  return {
-    context: {
-      method: name,
-      metadata: call.metadata,
-      deadline,
-      signal: abort.signal,
-      log,
-      principal: undefined,
-    },
-    request,
-  };
-}
 
 function unary(
   method: DescMethod,
