@@ -30,33 +30,41 @@ function cancelForm(paths: InteractionPaths): Html {
   </form>`;
 }
 
+/** The e-mail and password fields both account forms share; registering asks for a new password. */
+function accountFields(state: FormState, purpose: "login" | "register"): Html {
+  const registering = purpose === "register";
+  return html`<label for="email">E-mail address</label>
+    <input
+      id="email"
+      name="email"
+      type="email"
+      autocomplete="username"
+      required
+      maxlength="${EMAIL_MAX_LENGTH}"
+      value="${state.email ?? ""}"
+      ${invalid(state, "email") ?? (state.error ? undefined : html` autofocus`)}
+    />
+    <label for="password">Password</label>
+    <input
+      id="password"
+      name="password"
+      type="password"
+      autocomplete="${registering ? "new-password" : "current-password"}"
+      required
+      ${registering ? html`minlength="${PASSWORD_MIN_LENGTH}"` : undefined}
+      maxlength="${PASSWORD_MAX_LENGTH}"
+      ${registering ? html`aria-describedby="password-hint"` : undefined}
+      ${invalid(state, "password")}
+    />`;
+}
+
 export function loginPage(paths: InteractionPaths, state: FormState = {}): string {
   return page(
     "Sign in",
     html`<h1>Sign in to Tessera</h1>
       ${errorBox(state.error)}
       <form method="post" action="${paths.base}/login">
-        <label for="email">E-mail address</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          autocomplete="username"
-          required
-          maxlength="${EMAIL_MAX_LENGTH}"
-          value="${state.email ?? ""}"
-          ${invalid(state, "email") ?? (state.error ? undefined : html` autofocus`)}
-        />
-        <label for="password">Password</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autocomplete="current-password"
-          required
-          maxlength="${PASSWORD_MAX_LENGTH}"
-          ${invalid(state, "password")}
-        />
+        ${accountFields(state, "login")}
         <button type="submit">Sign in</button>
       </form>
       <p>New to Tessera? <a href="${paths.base}/register">Create an account</a></p>
@@ -70,29 +78,7 @@ export function registerPage(paths: InteractionPaths, state: FormState = {}): st
     html`<h1>Create a Tessera account</h1>
       ${errorBox(state.error)}
       <form method="post" action="${paths.base}/register">
-        <label for="email">E-mail address</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          autocomplete="username"
-          required
-          maxlength="${EMAIL_MAX_LENGTH}"
-          value="${state.email ?? ""}"
-          ${invalid(state, "email") ?? (state.error ? undefined : html` autofocus`)}
-        />
-        <label for="password">Password</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autocomplete="new-password"
-          required
-          minlength="${PASSWORD_MIN_LENGTH}"
-          maxlength="${PASSWORD_MAX_LENGTH}"
-          aria-describedby="password-hint"
-          ${invalid(state, "password")}
-        />
+        ${accountFields(state, "register")}
         <p class="hint" id="password-hint">
           At least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good one.
         </p>
