@@ -10,6 +10,14 @@ export type { PeriodicRun } from "./periodic.ts";
 export { createRpcServer, type RpcServer, type ServiceImpl, type CallContext } from "./rpc/server.ts";
 export { createClient, type Client, type ClientOptions } from "./rpc/client.ts";
 export type { MethodsOf } from "./rpc/definition.ts";
+export {
+  TlsConfig,
+  readTlsMaterial,
+  serverCredentials,
+  channelCredentials,
+  type TlsMaterial,
+} from "./tls-config.ts";
+export { peerIdentity } from "./rpc/peer-identity.ts";
 export { ServiceError, type ErrorCode } from "./errors.ts";
 export { runWithContext, currentContext, currentPrincipal, type RequestContext } from "./context.ts";
 

@@ -4,7 +4,7 @@ import { EventsService } from "@tessera/contracts/events/v1";
 import { serviceAuth } from "./auth/service-auth.ts";
 import { ConfigError, loadConfigInto, type BaseConfig, type ConfigProblem, type z } from "./config.ts";
 import { createDb, type Db } from "./db.ts";
-import { createEventBus, type EventBus } from "./events/bus.ts";
+import type { EventBus } from "./events/bus.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { migrationsApplied, readKitMigrations, readMigrations, type Migration } from "./migrations.ts";
@@ -18,8 +18,15 @@ import {
   EventsConfig,
   RpcListenSettings,
   type AuthSettings,
-  type EventsSettings,
 } from "./service-config.ts";
+import { createServiceEventBus, type DatabaseSettings } from "./service-events.ts";
+import {
+  channelCredentials,
+  readTlsMaterial,
+  serverCredentials,
+  TlsConfig,
+  type TlsMaterial,
+} from "./tls-config.ts";
 import { closeOps, installSignalHandlers, listenOps, migrateWhenReachable } from "./service-lifecycle.ts";
 import { setUpTracing, shutdownTracing } from "./tracing.ts";
 
@@ -91,12 +98,14 @@ export interface Service<Config> {
 export async function createService<C extends ConfigShape>(
   options: ServiceOptions<C>,
 ): Promise<Service<z.infer<C>>> {
-  const { config, database, auth } = readConfig(options);
+  const { config, database, auth, tls } = readConfig(options);
   const log = createLogger({ service: options.name, level: config.LOG_LEVEL });
   await setUpTracing({ service: options.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   const metrics = createMetrics(options.name);
   const { authenticate, ownToken } = serviceAuth(options.name, auth);
-  const rpc = createRpcServer({ log, metrics, authenticate });
+  const rpc = createRpcServer({ log, metrics, authenticate, credentials: serverCredentials(tls) });
+  // One channel credentials for all the service's clients (the event transport's too): mTLS or plaintext.
+  const transport = channelCredentials(tls);
   const stopHooks: (() => Promise<void> | void)[] = [];
   const startHooks: (() => Promise<unknown> | void)[] = [];
   const jobs: Omit<Parameters<typeof startPeriodicJob>[0], "log" | "metrics">[] = [];
@@ -161,6 +170,7 @@ export async function createService<C extends ConfigShape>(
         deadlineMs: config.RPC_DEADLINE_MS,
         metrics,
         credentials: ownToken,
+        channelCredentials: transport,
         ...clientOptions,
       });
       clients.push(client);
@@ -219,46 +229,6 @@ export async function createService<C extends ConfigShape>(
   return service;
 }
 
-type DatabaseSettings = z.infer<typeof DatabaseConfig> & EventsSettings;
-
-/** The event bus of a service with a database, on the transport its settings name. */
-function createServiceEventBus<C extends ConfigShape>(
-  options: ServiceOptions<C>,
-  config: Readonly<z.infer<C>>,
-  settings: DatabaseSettings,
-  db: Db,
-  log: Logger,
-  metrics: Metrics,
-  eventsClient: (address: string) => Client<typeof EventsService>,
-): EventBus {
-  return createEventBus({
-    service: options.name,
-    db,
-    connectionString: settings.DATABASE_URL,
-    log,
-    registry: metrics.registry,
-    transport: settings.EVENTS_TRANSPORT,
-    natsUrl: settings.NATS_URL,
-    kafkaBrokers: settings.KAFKA_BROKERS,
-    kafkaPartitions: settings.EVENTS_KAFKA_PARTITIONS,
-    prefix: settings.EVENTS_PREFIX,
-    maxAttempts: settings.EVENTS_MAX_ATTEMPTS,
-    ackWaitMs: settings.EVENTS_ACK_WAIT_MS,
-    retentionMs: settings.EVENTS_OUTBOX_RETENTION_MS,
-    unhealthyAfterMs: settings.EVENTS_UNHEALTHY_AFTER_MS,
-    retryBaseMs: settings.EVENTS_RETRY_BASE_MS,
-    producerClient: (producer) => {
-      const address = options.producers?.[producer];
-      if (!address) {
-        throw new Error(
-          `${options.name} consumes ${producer} events over the direct transport: name ${producer} in createService's producers`,
-        );
-      }
-      return eventsClient(address(config));
-    },
-  });
-}
-
 /**
  * The service's settings, the kit's auth settings, and its database and event settings when it has
  * a database, read from one environment; every bad variable of all of them is reported at once.
@@ -269,6 +239,7 @@ function readConfig<C extends ConfigShape>(
   config: Readonly<z.infer<C>>;
   database: Readonly<DatabaseSettings> | undefined;
   auth: Readonly<AuthSettings>;
+  tls: TlsMaterial | undefined;
 } {
   const env = options.env ?? process.env;
   const problems: ConfigProblem[] = [];
@@ -276,6 +247,8 @@ function readConfig<C extends ConfigShape>(
   const database = options.database && loadConfigInto(problems, DatabaseConfig, env);
   const events = options.database && loadConfigInto(problems, EventsConfig, env);
   const auth = loadConfigInto(problems, AuthConfig, env);
+  const tlsSettings = loadConfigInto(problems, TlsConfig, env);
+  const tls = tlsSettings && readTlsMaterial(problems, tlsSettings);
   if (config === undefined || auth === undefined || problems.length > 0) {
     // A variable both the service and the kit read (DATABASE_URL) is named once.
     const error = new ConfigError([...new Map(problems.map((p) => [p.variable, p])).values()]);
@@ -288,5 +261,6 @@ function readConfig<C extends ConfigShape>(
     config,
     database: database && events ? Object.freeze({ ...database, ...events }) : undefined,
     auth,
+    tls,
   };
 }

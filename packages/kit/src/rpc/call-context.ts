@@ -3,6 +3,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { RequestContext } from "../context.ts";
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { peerIdentity } from "./peer-identity.ts";
 
 /** What a handler knows of its call besides the request. */
 export interface CallContext {
@@ -16,11 +17,20 @@ export interface CallContext {
   log: Logger;
   /** The verified caller; undefined only while authentication is off (a server without `authenticate`). */
   principal: Principal | undefined;
+  /**
+   * The calling service's name from its verified client certificate (subject CN, else first SAN)
+   * when the server runs mutual TLS (`GRPC_TLS_*`); undefined over plaintext. See `peerIdentity`.
+   */
+  peer: string | undefined;
 }
 
 /** The handler's view of an incoming call, and the request context its outgoing calls inherit. */
 export function callContext(
-  call: { metadata: Metadata; getDeadline(): number | Date; on(event: "cancelled", fn: () => void): unknown },
+  call: {
+    metadata: Metadata;
+    getDeadline(): number | Date;
+    on(event: "cancelled", fn: () => void): unknown;
+  } & Parameters<typeof peerIdentity>[0],
   name: string,
   log: Logger,
 ): { context: CallContext; request: RequestContext } {
@@ -38,14 +48,17 @@ export function callContext(
     traceparent: first("traceparent"),
     deadline,
   };
+  const peer = peerIdentity(call);
   return {
     context: {
       method: name,
       metadata: call.metadata,
       deadline,
       signal: abort.signal,
-      log,
+      // The handler's logs name the calling certificate, when there is one.
+      log: peer ? log.child({ "rpc.peer": peer }) : log,
       principal: undefined,
+      peer,
     },
     request,
   };

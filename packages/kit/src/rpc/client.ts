@@ -3,6 +3,7 @@ import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import {
   Metadata,
   credentials,
+  type ChannelCredentials,
   makeGenericClientConstructor,
   status as GrpcStatus,
   type CallOptions,
@@ -22,6 +23,7 @@ import {
   type IPolicy,
 } from "cockatiel";
 import type { TokenSource } from "../auth/service-token.ts";
+import { bearerOf, isUnauthenticated, withTokenRenewal, type Bearer } from "./client-tokens.ts";
 import { currentContext } from "../context.ts";
 import { inSpan, SpanKind } from "../tracing.ts";
 import { ServiceError } from "../errors.ts";
@@ -72,6 +74,8 @@ export interface ClientOptions {
    * true: the callee sees the same caller). False for machinery that acts as the service itself.
    */
   forwardCallerToken?: boolean;
+  /** The channel's transport: plaintext when omitted; `channelCredentials(tls)` (`tls-config.ts`) for mutual TLS. */
+  channelCredentials?: ChannelCredentials;
 }
 
 // Failures that say "the service is not answering", as opposed to "the service said no".
@@ -112,10 +116,11 @@ export function createClient<S extends AnyService>(
     token,
     credentials: ownToken,
     forwardCallerToken = true,
+    channelCredentials,
   }: ClientOptions = {},
 ): Client<S> {
   const Constructor = makeGenericClientConstructor(grpcDefinition(service), service.typeName);
-  const grpc = new Constructor(address, credentials.createInsecure(), {
+  const grpc = new Constructor(address, channelCredentials ?? credentials.createInsecure(), {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.initial_reconnect_backoff_ms": 200,
     "grpc.max_reconnect_backoff_ms": 2_000,
@@ -233,41 +238,6 @@ function outgoingMetadata(traceparent = currentContext()?.traceparent, authoriza
   if (authorization) metadata.set("authorization", `Bearer ${authorization.token}`);
   return metadata;
 }
-
-/** The token a call sends, and the source to tell when a callee refuses it (only a renewable one). */
-interface Bearer {
-  token: string;
-  renewable?: TokenSource;
-}
-
-/** Picks a call's token: the call's, else the client's fixed one, else the caller's, else the client's own. */
-function bearerOf(fixed: string | undefined, own: TokenSource | undefined, forwardCallerToken: boolean) {
-  return async (callToken: string | undefined): Promise<Bearer | undefined> => {
-    const chosen =
-      callToken ?? fixed ?? (forwardCallerToken ? currentContext()?.principal?.token : undefined);
-    if (chosen) return { token: chosen };
-    return own && { token: await own.token(), renewable: own };
-  };
-}
-
-/** Sends with the call's token; when the callee refuses the client's own token, once more with a fresh one. */
-async function withTokenRenewal<T>(
-  bearer: ReturnType<typeof bearerOf>,
-  callToken: string | undefined,
-  send: (authorization: Bearer | undefined) => Promise<T>,
-): Promise<T> {
-  const authorization = await bearer(callToken);
-  try {
-    return await send(authorization);
-  } catch (error) {
-    if (!authorization?.renewable || !isUnauthenticated(error)) throw error;
-    authorization.renewable.invalidate(authorization.token);
-    return send(await bearer(callToken));
-  }
-}
-
-const isUnauthenticated = (error: unknown) =>
-  error instanceof Error && (error as GrpcServiceError).code === GrpcStatus.UNAUTHENTICATED;
 
 function asServiceError(error: unknown, target: string): ServiceError {
   if (error instanceof BrokenCircuitError) {

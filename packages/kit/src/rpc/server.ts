@@ -56,6 +56,11 @@ export interface RpcServerOptions {
    * call is let in unauthenticated (`createService` warns loudly).
    */
   authenticate?: TokenVerifier;
+  /**
+   * How `listen` binds: plaintext when omitted; `serverCredentials(tls)` (`tls-config.ts`) for
+   * mutual TLS, where each call's `context.peer` names the calling certificate.
+   */
+  credentials?: ServerCredentials;
 }
 
 /**
@@ -73,7 +78,7 @@ export interface RpcServerOptions {
  *   rpc.add(CatalogService, { getProduct: async (req) => ({ product: await store.get(req.id) }) });
  *   await rpc.listen("0.0.0.0:50051");
  */
-export function createRpcServer({ log, metrics, authenticate }: RpcServerOptions) {
+export function createRpcServer({ log, metrics, authenticate, credentials }: RpcServerOptions) {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
   // Health and reflection load with the first listen: a process that serves no gRPC pays nothing for them.
   let health: HealthImplementation | undefined;
@@ -149,7 +154,7 @@ export function createRpcServer({ log, metrics, authenticate }: RpcServerOptions
         "tessera.reflection": { fileDescriptorProtos: fileDescriptorProtos(services) },
       } as never).addToServer(server);
       boundPort = await new Promise<number>((resolve, reject) =>
-        server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
+        server.bindAsync(address, credentials ?? ServerCredentials.createInsecure(), (error, port) =>
           error ? reject(error) : resolve(port),
         ),
       );
