@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createPageTokens } from "./page-token.ts";
+import { createPageTokens, defaultPageSize, maxPageSize, pageSizeOf } from "./page-token.ts";
 
 const tokens = createPageTokens(z.object({ name: z.string(), id: z.uuid() }), { maxLength: 512 });
 const id = "0195a5c0-0000-7000-8000-000000000001";
@@ -27,5 +27,23 @@ describe("page tokens", () => {
     expect(() => tokens.decode(token)).toThrowError(
       expect.objectContaining({ code: "invalid_argument", message: expect.stringMatching(/^page_token/) }),
     );
+  });
+});
+
+describe("pageSizeOf", () => {
+  it("serves the default for 0 and a requested size up to the maximum as asked", () => {
+    expect(pageSizeOf(0)).toBe(defaultPageSize);
+    expect(pageSizeOf(1)).toBe(1);
+    expect(pageSizeOf(maxPageSize)).toBe(maxPageSize);
+  });
+
+  it("reduces a size above the maximum to it (AIP-158) rather than refusing it", () => {
+    expect(pageSizeOf(maxPageSize + 1)).toBe(maxPageSize);
+    expect(pageSizeOf(1000)).toBe(maxPageSize);
+    expect(pageSizeOf(2 ** 31 - 1)).toBe(maxPageSize);
+  });
+
+  it.each([-1, -100, 2.5, Number.NaN, Number.POSITIVE_INFINITY])("refuses %s as invalid_argument", (size) => {
+    expect(() => pageSizeOf(size)).toThrow(expect.objectContaining({ code: "invalid_argument" }));
   });
 });

@@ -55,11 +55,14 @@ export const defaultPageSize = 20;
 /** The largest page a list method serves. */
 export const maxPageSize = 100;
 
-/** The number of items to serve for a requested `page_size`: the default for 0, else 1 to `maxPageSize`. */
+/**
+ * The number of items to serve for a requested `page_size` (AIP-158): the default for 0, a size
+ * above `maxPageSize` reduced to it; a negative or fractional size is `invalid_argument`.
+ */
 export function pageSizeOf(requested: number): number {
   if (requested === 0) return defaultPageSize;
-  if (!Number.isInteger(requested) || requested < 0 || requested > maxPageSize) {
-    throw new ServiceError("invalid_argument", `page_size must be between 1 and ${maxPageSize}`);
+  if (!Number.isInteger(requested) || requested < 0) {
+    throw new ServiceError("invalid_argument", "page_size must be a positive integer (or 0 for the default)");
   }
-  return requested;
+  return Math.min(requested, maxPageSize);
 }

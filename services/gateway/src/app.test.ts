@@ -160,6 +160,36 @@ describe("edge concerns", () => {
     expect(response.json()).toEqual({ name: "Tessera", api: "/api/v1", docs: "/api/docs" });
   });
 
+  it.each([
+    ["DELETE", "/api/v1/products", "GET, HEAD"],
+    ["PUT", "/api/v1/products/01970000-0000-7000-8000-000000000001", "GET, HEAD"],
+    ["POST", "/api/v1/cart", "DELETE, GET, HEAD"],
+    ["GET", "/api/v1/orders/01970000-0000-7000-8000-000000000001/cancel", "POST"],
+  ] as const)(
+    "answers %s %s, a path served with other methods, 405 with Allow: %s",
+    async (method, url, allow) => {
+      const { app } = await start();
+      const response = await app.inject({ method, url });
+      expect(response.statusCode).toBe(405);
+      expect(response.headers["allow"]).toBe(allow);
+      expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toMatchObject({ status: 405, type: "urn:tessera:problem:method-not-allowed" });
+    },
+  );
+
+  it("answers an unknown path 404, whatever the method", async () => {
+    const { app } = await start();
+    for (const [method, url] of [
+      ["DELETE", "/nothing"],
+      ["GET", "/api/v1/product"],
+      ["POST", "/api/v1/products/01970000-0000-7000-8000-000000000001/extra"],
+    ] as const) {
+      const response = await app.inject({ method, url });
+      expect(response.statusCode).toBe(404);
+      expect(response.headers["allow"]).toBeUndefined();
+    }
+  });
+
   it("sets security headers on responses and problems", async () => {
     const { app } = await start();
     for (const url of ["/", "/nothing", "/api/v1/products?page_size=0"]) {

@@ -4,7 +4,8 @@ import { createClientErrorHandler } from "./client-error.ts";
 import type { GatewayConfig } from "./config.ts";
 import { registerIdentityProxy } from "./identity-proxy.ts";
 import { redactSecrets } from "./log-redaction.ts";
-import { problemErrorHandler, routeNotFound, sendProblem, toProblem } from "./problem.ts";
+import { methodRegistry } from "./method-not-allowed.ts";
+import { problemErrorHandler, sendProblem, toProblem } from "./problem.ts";
 import { publicApi, type PublicApiOptions } from "./public-api.ts";
 import { bodyLimit } from "./request-body.ts";
 import { installRequestContext } from "./request-context.ts";
@@ -59,7 +60,10 @@ export async function buildApp({
   installRequestContext(app, { timeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS });
   installRequestMetrics(app, { log, metrics });
   app.setErrorHandler(problemErrorHandler(log));
-  app.setNotFoundHandler(routeNotFound);
+  // A path served with other methods is a 405 with `Allow`; an unknown path a 404.
+  const methods = methodRegistry();
+  methods.install(app);
+  app.setNotFoundHandler(methods.notFound);
   installSecurityHeaders(app);
 
   await registerIdentityProxy(app, {

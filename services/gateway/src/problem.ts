@@ -135,7 +135,8 @@ function invalidParameter(
     return { in: where, parameter: join(path, missingProperty), detail: "is required" };
   }
   if (typeof additionalProperty === "string") {
-    return { in: where, parameter: join(path, additionalProperty), detail: "is not a known property" };
+    const known = where === "query" ? "is not a known parameter" : "is not a known property";
+    return { in: where, parameter: join(path, additionalProperty), detail: known };
   }
   return { in: where, parameter: path || "(request)", detail: issue.message ?? "is invalid" };
 }

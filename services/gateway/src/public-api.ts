@@ -3,6 +3,7 @@ import type { Logger } from "@tessera/kit";
 import { createAccessTokenVerifier } from "./access-token.ts";
 import type { GatewayConfig } from "./config.ts";
 import { registerOpenApi } from "./openapi.ts";
+import { refuseUndeclaredQueryParameters } from "./query-params.ts";
 import { registerRateLimits } from "./rate-limits.ts";
 import { registerRequestBody } from "./request-body.ts";
 import { requireDeclaredAccess } from "./route-access.ts";
@@ -69,6 +70,8 @@ export async function publicApi(
     requireAdmin,
     signedIn: [perCaller],
   });
+  // And takes only the query parameters it declares.
+  refuseUndeclaredQueryParameters(app);
   const api = app.withTypeProvider<ApiTypes>();
   api.get("/", { config: { access: "public" }, schema: { hide: true } }, () => ({
     name: "Tessera",

@@ -25,6 +25,26 @@ const addItem = async (test: TestApp, payload: Buffer | string, headers: Record<
 
 describe("request bodies", () => {
   it.each([
+    ["DELETE", "/api/v1/cart"],
+    ["DELETE", `/api/v1/cart/items/${tent}`],
+    ["POST", "/api/v1/orders/01970000-0000-7000-8000-0000000000ff/cancel"],
+  ] as const)(
+    "accepts %s %s, which takes no body, with Content-Type: application/json and an empty body",
+    async (method, url) => {
+      const test = await start();
+      const response = await test.app.inject({ method, url, headers: await json(test), payload: "" });
+      expect(response.statusCode).not.toBe(400);
+      expect(response.statusCode).toBeLessThan(500);
+    },
+  );
+
+  it("still refuses an empty JSON body where the operation takes one", async () => {
+    const test = await start();
+    const response = await addItem(test, "");
+    expect(response.statusCode).toBe(400);
+  });
+
+  it.each([
     ["gzip", zlib.gzipSync(line)],
     ["deflate", zlib.deflateSync(line)],
     ["br", zlib.brotliCompressSync(line)],

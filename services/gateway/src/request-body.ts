@@ -23,7 +23,7 @@ const clientError = (statusCode: number, message: string) =>
   Object.assign(new Error(), { statusCode, message });
 
 /**
- * How request bodies are read: JSON only (`text/plain` and the like get a 415), in UTF-8 (bytes
+ * How request bodies are read: JSON only (an empty one is accepted where the operation takes none) (`text/plain` and the like get a 415), in UTF-8 (bytes
  * that are not are a 400, not silently replaced by U+FFFD), optionally compressed with gzip,
  * deflate or br, and at most `bodyLimit` bytes both as sent and once decoded — a small body that
  * inflates past the limit (a zip bomb) is a 413, and its decoding stops at the limit rather than
@@ -34,6 +34,12 @@ export async function registerRequestBody(app: FastifyInstance): Promise<void> {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    // Clients often send `Content-Type: application/json` on every request: on an operation that
+    // takes no body (a DELETE, a cancel), an empty one is no body rather than a 400.
+    if ((body as Buffer).length === 0 && request.routeOptions.schema?.body === undefined) {
+      done(null, undefined);
+      return;
+    }
     let text: string;
     try {
       text = strictUtf8.decode(body as Buffer);

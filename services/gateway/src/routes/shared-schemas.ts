@@ -48,9 +48,17 @@ export const tooManyRequests = {
   },
 };
 
-/** The `page_size` query parameter; `description` says what a page holds, and how many by default. */
-export const pageSizeParam = (description: string) =>
-  ({ type: "integer", minimum: 1, maximum: 100, description }) as const;
+/**
+ * The `page_size` query parameter; `description` says what a page holds, and how many by default.
+ * A size above 100 is served as 100 (AIP-158), not refused; the bound is the contract's int32.
+ */
+export const pageSizeParam = <const D extends string>(description: D) =>
+  ({
+    type: "integer",
+    minimum: 1,
+    maximum: 2147483647,
+    description: `${description} Values above 100 are reduced to 100.`,
+  }) as const;
 
 /** The `page_token` query parameter. */
 export const pageTokenParam = {
