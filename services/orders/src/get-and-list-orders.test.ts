@@ -60,7 +60,6 @@ describe("ListMyOrders and ListOrders", () => {
 
   it.each([
     ["a negative page size", { userId: "lister", pageSize: -1 }],
-    ["a huge page size", { userId: "lister", pageSize: 101 }],
     ["a malformed page token", { userId: "lister", pageToken: "%%%" }],
     ["a ListOrders page token", { userId: "lister", pageToken: token({ list: "all", id }) }],
     [
