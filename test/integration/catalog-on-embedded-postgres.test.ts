@@ -212,7 +212,6 @@ describe("catalog on embedded PostgreSQL", () => {
 
   it.each([
     ["a negative page size", { pageSize: -1 }],
-    ["a huge page size", { pageSize: 1_000_000 }],
     ["a malformed page token", { pageToken: "%%%not-a-token" }],
     ["a page token that is not ours", { pageToken: "e30" }],
   ])("rejects a list with %s as invalid_argument", async (_, request) => {
