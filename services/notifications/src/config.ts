@@ -7,8 +7,9 @@ export const NotificationsConfig = RpcServiceConfig.extend({
   /** SMTP server to e-mail notifications through, e.g. smtp://127.0.0.1:2525; unset: stored only. */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
   /**
-   * Recipients are `<user id>@<this domain>`: there is no identity service holding e-mail addresses
-   * yet, so the address is derived from the user id (a UUID, always a valid local part).
+   * Recipients are `<user id>@<this domain>`: identity holds users' e-mail addresses, but
+   * notifications does not ask it for them yet, so the address is derived from the user id (a
+   * UUID, always a valid local part).
    */
   NOTIFICATIONS_EMAIL_DOMAIN: z
     .string()

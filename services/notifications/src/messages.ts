@@ -99,8 +99,9 @@ export function formatMoney(amountMinor: bigint, currencyCode: string): string {
 }
 
 /**
- * Where a user's mail goes. There is no identity service with e-mail addresses yet, so the address
- * is `<user id>@<domain>` (NOTIFICATIONS_EMAIL_DOMAIN); user ids are UUIDs, valid local parts.
+ * Where a user's mail goes. Identity holds users' e-mail addresses, but notifications does not ask
+ * it for them yet, so the address is `<user id>@<domain>` (NOTIFICATIONS_EMAIL_DOMAIN); user ids
+ * are UUIDs, valid local parts.
  */
 export function recipientAddress(userId: string, domain: string): string {
   if (!/^[A-Za-z0-9+_-]+(\.[A-Za-z0-9+_-]+)*$/.test(userId) || userId.length > 64) {
