@@ -1,5 +1,5 @@
-import { clientSecret } from "@tessera/dev-runner/credentials";
-import { clientCredentials, discover, signIn } from "@tessera/identity/sign-in";
+import { toolCredentials } from "@tessera/dev-runner/credentials";
+import { signIn } from "@tessera/identity/sign-in";
 
 const tokens = new Map<string, Promise<string>>();
 
@@ -33,13 +33,9 @@ export async function bearer(gatewayUrl: string, user: string): Promise<{ author
 
 /**
  * A client-credentials token of a tool client the runner registered with identity
- * (`tessera-checker`: roles service and admin), its secret read from the system's data directory.
+ * (`tessera-checker`: roles service and admin), its secret read from the system's data directory —
+ * the dev runner's `toolCredentials`, as the checker and the bench get theirs.
  */
 export async function toolToken(gatewayUrl: string, dataDir: string, clientId = "tessera-checker") {
-  const discovery = await discover(new URL("/oidc", gatewayUrl).href);
-  const tokens = await clientCredentials(discovery, {
-    clientId,
-    secret: await clientSecret(dataDir, clientId),
-  });
-  return tokens.access_token;
+  return (await toolCredentials(gatewayUrl, dataDir, clientId)).token();
 }
