@@ -1,5 +1,12 @@
 import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
 import { isConnectionFailure } from "./connection-errors.ts";
+import {
+  detailsOf,
+  statusTrailer,
+  type ErrorDetails,
+  type FieldViolation,
+  type PreconditionViolation,
+} from "./error-details.ts";
 
 /**
  * The error codes every Tessera service speaks. Domain code throws a `ServiceError` with one of
@@ -44,7 +51,7 @@ const toHttp: Record<ErrorCode, number> = {
   resource_exhausted: 429,
   aborted: 409,
   unavailable: 503,
-  deadline_exceeded: 503,
+  deadline_exceeded: 504,
   cancelled: 499,
   internal: 500,
 };
@@ -54,32 +61,44 @@ const fromGrpc = new Map<number, ErrorCode>(
 );
 
 /**
- * The one error type of the platform: a stable code, a message safe to show a caller, and the
- * original `cause` kept for logs. A `reason` names the domain condition within the code
- * (`cart-already-ordered`, `idempotency-key-reused`; kebab-case, stable), so a program can act on
- * it; it travels over gRPC in the `tessera-error-reason` trailer and the gateway makes it the
- * problem type.
+ * The one error type of the platform: a stable code, a message safe to show a caller, the original
+ * `cause` kept for logs, and details a program can act on (see `ErrorDetails`). A `reason` names the
+ * domain condition within the code (`cart-already-ordered`, `idempotency-key-reused`; kebab-case,
+ * stable); `fieldViolations` name each invalid field. The kit's server sends them as a
+ * `google.rpc.Status` in the `grpc-status-details-bin` trailer and `from` reads them back on the
+ * caller; the gateway makes the reason the problem type and the violations its `errors[]`.
  *
  * @example
  *   throw new ServiceError("not_found", `product ${id} not found`);
  *   throw new ServiceError("failed_precondition", "the cart is empty", { reason: "cart-empty" });
+ *   throw new ServiceError("invalid_argument", "quantity must be 1 to 99", {
+ *     fieldViolations: [{ field: "quantity", description: "must be 1 to 99" }],
+ *   });
  */
 export class ServiceError extends Error {
   readonly code: ErrorCode;
   readonly reason: string | undefined;
+  readonly domain: string | undefined;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly fieldViolations: readonly FieldViolation[];
+  readonly preconditionViolations: readonly PreconditionViolation[];
+  readonly retryDelayMs: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; reason?: string }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: ErrorDetails & { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ServiceError";
     this.code = code;
     this.reason = options?.reason;
+    this.domain = options?.domain;
+    this.metadata = options?.metadata ?? {};
+    this.fieldViolations = options?.fieldViolations ?? [];
+    this.preconditionViolations = options?.preconditionViolations ?? [];
+    this.retryDelayMs = options?.retryDelayMs;
   }
 
-  /** The trailing metadata that carries the reason to the caller (empty without one). */
-  get grpcMetadata(): Metadata {
-    const metadata = new Metadata();
-    if (this.reason && reasonPattern.test(this.reason)) metadata.set(reasonKey, this.reason);
-    return metadata;
+  /** The trailer that carries the details to the caller, `domain` naming the service that refused. */
+  grpcMetadata(domain: string): Metadata {
+    return statusTrailer(this.grpcStatus, this.message, { ...this, domain: this.domain ?? domain });
   }
 
   get grpcStatus(): GrpcStatus {
@@ -91,19 +110,16 @@ export class ServiceError extends Error {
   }
 
   /**
-   * Wraps anything thrown: a ServiceError as is, a gRPC status error by its code, a lost or refused
-   * database connection as unavailable (it passes by itself; the caller retries later), the rest as
-   * internal.
+   * Wraps anything thrown: a ServiceError as is, a gRPC status error by its code and details, a lost
+   * or refused database connection as unavailable (it passes by itself; the caller retries later),
+   * the rest as internal.
    */
   static from(error: unknown): ServiceError {
     if (error instanceof ServiceError) return error;
     if (isGrpcStatusError(error)) {
       const code = fromGrpc.get(error.code) ?? "internal";
-      const reason = error.metadata instanceof Metadata ? error.metadata.get(reasonKey)[0] : undefined;
-      return new ServiceError(code, error.details || error.message, {
-        cause: error,
-        reason: typeof reason === "string" && reasonPattern.test(reason) ? reason : undefined,
-      });
+      const details = detailsOf(error.code, error.metadata);
+      return new ServiceError(code, error.details || error.message, { ...details, cause: error });
     }
     if (isConnectionFailure(error)) {
       return new ServiceError("unavailable", "the database is unavailable; retry later", { cause: error });
@@ -115,9 +131,6 @@ export class ServiceError extends Error {
     return new ServiceError(fromGrpc.get(code) ?? "internal", message);
   }
 }
-
-const reasonKey = "tessera-error-reason";
-const reasonPattern = /^[a-z][a-z0-9-]{0,63}$/;
 
 function isGrpcStatusError(
   error: unknown,

@@ -19,6 +19,7 @@ export {
 } from "./tls-config.ts";
 export { peerIdentity } from "./rpc/peer-identity.ts";
 export { ServiceError, type ErrorCode } from "./errors.ts";
+export type { ErrorDetails, FieldViolation, PreconditionViolation } from "./error-details.ts";
 export { runWithContext, currentContext, currentPrincipal, type RequestContext } from "./context.ts";
 
 // Auth: who calls (verified access tokens), what they may call, the service's own token.

@@ -25,9 +25,22 @@ export interface EchoState {
   streamFailAfter?: number;
 }
 
+/** A refusal with every kind of detail the kit carries (`failWith: "detailed"`). */
+export const detailedError = new ServiceError("failed_precondition", "the echo cannot be sent", {
+  reason: "echo-refused",
+  metadata: { limit: "3" },
+  fieldViolations: [
+    { field: "message", description: "must not be empty" },
+    { field: "lines[1].quantity", description: "must be 1 to 99" },
+  ],
+  preconditionViolations: [{ type: "stock", subject: "SKU-1", description: "out of stock" }],
+  retryDelayMs: 2_500,
+});
+
 function fail(failWith: string): never {
   // "crash" stands for a bug or a driver error: something that is not a ServiceError.
   if (failWith === "crash") throw new Error("connect ECONNREFUSED 10.0.0.5:5432 password=hunter2");
+  if (failWith === "detailed") throw detailedError;
   throw new ServiceError(failWith as ErrorCode, `failed with ${failWith}`);
 }
 

@@ -162,4 +162,28 @@ describe("the RPC server's check of every string in a request", () => {
       /^fields\["a"\]\.list_value\.values\[0\]\.string_value contains U\+0000/,
     );
   });
+
+  it("reports every refused string as a BadRequest field violation, not only the first", () => {
+    const struct = create(StructSchema, {
+      fields: {
+        a: { kind: { case: "stringValue", value: "ok\u0000" } },
+        b: { kind: { case: "stringValue", value: "fine" } },
+        "c\u0007": { kind: { case: "stringValue", value: "\u001b" } },
+      },
+    });
+    let error: unknown;
+    try {
+      checkRequest(StructSchema, struct);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ServiceError);
+    const violations = (error as ServiceError).fieldViolations;
+    expect(violations.map((v) => v.field)).toEqual([
+      'fields["a"].string_value',
+      "fields key",
+      'fields["c\\u0007"].string_value',
+    ]);
+    expect(violations[0]?.description).toMatch(/^contains U\+0000/);
+  });
 });

@@ -1,5 +1,6 @@
 import { ScalarType, type DescField, type DescMessage, type DescService } from "@bufbuild/protobuf";
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+import type { FieldViolation } from "../error-details.ts";
 import { ServiceError } from "../errors.ts";
 import { describeRefusedCharacter, findRefusedCharacter, refusedTextRule } from "../refused-text.ts";
 import { grpcDefinition } from "./definition.ts";
@@ -36,9 +37,10 @@ export function serverDefinition(service: DescService): ServiceDefinition {
 }
 
 /**
- * Refuses, as `invalid_argument` naming the field path, a request that did not parse or whose
- * strings — in nested messages, lists and map keys and values alike — hold a character the
- * platform refuses (see `refused-text.ts`). The RPC server calls it before every handler.
+ * Refuses, as `invalid_argument` with a BadRequest field violation for each (the field path and
+ * what is wrong), a request that did not parse or whose strings — in nested messages, lists and map
+ * keys and values alike — hold a character the platform refuses (see `refused-text.ts`). Every
+ * refused string is reported, not only the first. The RPC server calls it before every handler.
  */
 export function checkRequest(schema: DescMessage, request: unknown): void {
   if (request instanceof MalformedRequest) {
@@ -47,65 +49,69 @@ export function checkRequest(schema: DescMessage, request: unknown): void {
       cause: request.cause,
     });
   }
-  const found = refusedString(schema, request as Record<string, unknown>, "");
-  if (found) throw new ServiceError("invalid_argument", `${found}: ${refusedTextRule}`);
+  const found: FieldViolation[] = [];
+  refusedStrings(schema, request as Record<string, unknown>, "", found);
+  if (found.length === 0) return;
+  const message = found.map((v) => `${v.field} ${v.description}`).join("; ");
+  throw new ServiceError("invalid_argument", `${message}: ${refusedTextRule}`, { fieldViolations: found });
 }
 
-/** `path contains U+0000, a control character` for the first refused string, or undefined. */
-function refusedString(
+/** Adds a violation (`path`, `contains U+0000, a control character`) for each refused string. */
+function refusedStrings(
   schema: DescMessage,
   message: Record<string, unknown>,
   prefix: string,
-): string | undefined {
+  found: FieldViolation[],
+): void {
   for (const member of schema.members) {
     if (member.kind === "oneof") {
       const selected = message[member.localName] as { case?: string; value?: unknown } | undefined;
       const field = member.fields.find((f) => f.localName === selected?.case);
-      const found = field && refusedValue(field, selected?.value, `${prefix}${field.name}`);
-      if (found) return found;
+      if (field) refusedValue(field, selected?.value, `${prefix}${field.name}`, found);
       continue;
     }
-    const found = refusedValue(member, message[member.localName], `${prefix}${member.name}`);
-    if (found) return found;
+    refusedValue(member, message[member.localName], `${prefix}${member.name}`, found);
   }
-  return undefined;
 }
 
-function refusedValue(field: DescField, value: unknown, path: string): string | undefined {
+function refusedValue(field: DescField, value: unknown, path: string, found: FieldViolation[]): void {
   switch (field.fieldKind) {
     case "scalar":
     case "message":
-      return refusedElement(field.message, value, path);
+      return refusedElement(field.message, value, path, found);
     case "list":
-      if (!Array.isArray(value)) return undefined;
-      for (const [index, item] of value.entries()) {
-        const found = refusedElement(field.message, item, `${path}[${index}]`);
-        if (found) return found;
-      }
-      return undefined;
+      if (!Array.isArray(value)) return;
+      for (const [index, item] of value.entries())
+        refusedElement(field.message, item, `${path}[${index}]`, found);
+      return;
     case "map":
-      if (typeof value !== "object" || value === null) return undefined;
+      if (typeof value !== "object" || value === null) return;
       for (const [key, item] of Object.entries(value)) {
         // Keys of integer or boolean maps are numbers written as strings: only string keys are text.
         const keyCharacter = field.mapKey === ScalarType.STRING ? findRefusedCharacter(key) : undefined;
-        if (keyCharacter) return `${path} key ${describeRefusedCharacter(keyCharacter)}`;
-        const found = refusedElement(field.message, item, `${path}[${JSON.stringify(key)}]`);
-        if (found) return found;
+        if (keyCharacter)
+          found.push({ field: `${path} key`, description: describeRefusedCharacter(keyCharacter) });
+        refusedElement(field.message, item, `${path}[${JSON.stringify(key)}]`, found);
       }
-      return undefined;
+      return;
     case "enum":
-      return undefined;
+      return;
   }
 }
 
 /** A string is checked; a message is walked (wrapper types such as StringValue arrive unboxed, as strings). */
-function refusedElement(schema: DescMessage | undefined, value: unknown, path: string): string | undefined {
+function refusedElement(
+  schema: DescMessage | undefined,
+  value: unknown,
+  path: string,
+  found: FieldViolation[],
+): void {
   if (typeof value === "string") {
     const character = findRefusedCharacter(value);
-    return character && `${path} ${describeRefusedCharacter(character)}`;
+    if (character) found.push({ field: path, description: describeRefusedCharacter(character) });
+    return;
   }
   if (schema && typeof value === "object" && value !== null) {
-    return refusedString(schema, value as Record<string, unknown>, `${path}.`);
+    refusedStrings(schema, value as Record<string, unknown>, `${path}.`, found);
   }
-  return undefined;
 }

@@ -7,6 +7,7 @@ import { createMetrics } from "../metrics.ts";
 import {
   captureLog,
   cleanups,
+  detailedError,
   echoClient,
   echoHandlers,
   rejection,
@@ -40,6 +41,21 @@ describe("RPC server", () => {
     const error = await rejection(echoClient(address).echoOnce({ message: "x", failWith: code }));
     expect(error.code).toBe(code);
     expect(error.message).toBe(`failed with ${code}`);
+  });
+
+  it("carries every detail of a ServiceError to the client, in the service's domain", async () => {
+    const { address } = await startEcho();
+    const error = await rejection(echoClient(address).echoOnce({ message: "x", failWith: "detailed" }));
+    expect(error).toMatchObject({
+      code: "failed_precondition",
+      message: "the echo cannot be sent",
+      reason: "echo-refused",
+      domain: "tessera.testing",
+      metadata: { limit: "3" },
+      fieldViolations: detailedError.fieldViolations,
+      preconditionViolations: detailedError.preconditionViolations,
+      retryDelayMs: 2_500,
+    });
   });
 
   it("reports an unexpected error as internal without leaking it, and logs it on the server", async () => {

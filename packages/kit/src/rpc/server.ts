@@ -99,6 +99,7 @@ export function createRpcServer({ log, metrics, authenticate, credentials }: Rpc
         const fn = (impl as Record<string, unknown>)[method.localName];
         if (typeof fn !== "function") throw new Error(`${service.name}.${method.name} has no handler`);
         const name = `${service.name}/${method.name}`;
+        const domain = errorDomain(service.typeName);
         const observe = (code: GrpcStatus, started: number) =>
           metrics.rpcServer.observe(
             { service: service.name, method: method.name, code: GrpcStatus[code] },
@@ -108,7 +109,13 @@ export function createRpcServer({ log, metrics, authenticate, credentials }: Rpc
         const fail = (error: unknown): ServiceError => {
           const failure = ServiceError.from(error);
           if (failure.code === "internal") log.error({ err: error, "rpc.method": name }, "rpc failed");
-          return failure;
+          // A reason this service names is in its domain; one passed on from a callee keeps the callee's.
+          if (failure.domain !== undefined) return failure;
+          return new ServiceError(failure.code, failure.message, {
+            ...failure,
+            domain,
+            cause: failure.cause,
+          });
         };
         switch (method.methodKind) {
           case "unary":
@@ -217,7 +224,11 @@ function unary(
             span.setAttribute("rpc.grpc.status_code", failure.grpcStatus);
             if (failure.code === "internal")
               span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-            callback({ code: failure.grpcStatus, details: failure.message, metadata: failure.grpcMetadata });
+            callback({
+              code: failure.grpcStatus,
+              details: failure.message,
+              metadata: failure.grpcMetadata(failure.domain ?? ""),
+            });
           }
         });
       },
@@ -263,9 +274,14 @@ function serverStreaming(
         call.emit("error", {
           code: failure.grpcStatus,
           details: failure.message,
-          metadata: failure.grpcMetadata,
+          metadata: failure.grpcMetadata(failure.domain ?? ""),
         });
       }
     }).catch((error: unknown) => log.error({ err: error }, "rpc stream failed"));
   };
+}
+
+/** `tessera.orders` for `tessera.orders.v1.OrdersService`: the ErrorInfo domain of its reasons. */
+function errorDomain(typeName: string): string {
+  return typeName.split(".").slice(0, 2).join(".");
 }
