@@ -41,7 +41,11 @@ export function requireUserId(userId: string): string {
 
 /** The product id in canonical (lower-case) form, so one product is always one line. */
 export function requireProductId(productId: string): string {
-  if (!isUuid(productId)) throw new ServiceError("invalid_argument", "product_id must be a UUID");
+  if (!isUuid(productId)) {
+    throw new ServiceError("invalid_argument", "product_id must be a UUID", {
+      fieldViolations: [{ field: "product_id", description: "must be a UUID" }],
+    });
+  }
   return productId.toLowerCase();
 }
 
@@ -49,7 +53,10 @@ export function requireProductId(productId: string): string {
 export function requireQuantity(quantity: number, { zeroRemoves = false } = {}): number {
   const min = zeroRemoves ? 0 : 1;
   if (!Number.isInteger(quantity) || quantity < min || quantity > maxQuantity) {
-    throw new ServiceError("invalid_argument", `quantity must be between ${min} and ${maxQuantity}`);
+    const description = `must be between ${min} and ${maxQuantity}`;
+    throw new ServiceError("invalid_argument", `quantity ${description}`, {
+      fieldViolations: [{ field: "quantity", description }],
+    });
   }
   return quantity;
 }
@@ -71,12 +78,16 @@ export function addLine(
     throw new ServiceError(
       "failed_precondition",
       `the cart is priced in ${mixed.currency}; a product priced in ${product.currency} cannot join it`,
+      { reason: "cart-currency-mismatch", metadata: { currency: mixed.currency } },
     );
   }
   const existing = lines.find((line) => line.productId === product.productId);
   if (!existing) {
     if (lines.length >= maxLines) {
-      throw new ServiceError("failed_precondition", `a cart holds at most ${maxLines} different products`);
+      throw new ServiceError("failed_precondition", `a cart holds at most ${maxLines} different products`, {
+        reason: "line-limit-exceeded",
+        metadata: { max: String(maxLines) },
+      });
     }
     return [...lines, { ...product, quantity, addedAt: now }];
   }
@@ -85,6 +96,7 @@ export function addLine(
     throw new ServiceError(
       "failed_precondition",
       `the cart already holds ${existing.quantity} of this product; at most ${maxQuantity} fit`,
+      { reason: "line-quantity-exceeded", metadata: { max: String(maxQuantity) } },
     );
   }
   return lines.map((line) => (line === existing ? { ...line, ...product, quantity: total } : line));

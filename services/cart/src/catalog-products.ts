@@ -35,7 +35,9 @@ export function catalogProducts(
       }
       const { product } = response;
       if (!product?.price) {
-        throw new ServiceError("failed_precondition", `product ${productId} has no price to put in a cart`);
+        throw new ServiceError("failed_precondition", `product ${productId} has no price to put in a cart`, {
+          reason: "product-not-priced",
+        });
       }
       return {
         productId,

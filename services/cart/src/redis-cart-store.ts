@@ -113,7 +113,9 @@ export class RedisCartStore implements CartStore {
       if (replaced === 1) return next;
       await sleep(backoff.next());
     }
-    throw new ServiceError("aborted", "the cart kept changing while it was being updated; try again");
+    throw new ServiceError("aborted", "the cart kept changing while it was being updated; try again", {
+      reason: "concurrent-change",
+    });
   }
 
   async clear(userId: string, _tx?: Tx): Promise<void> {

@@ -1,6 +1,14 @@
 import { limits, withinLimit } from "@tessera/contracts/limits";
 import { ProductChangedSchema } from "@tessera/contracts/catalog/v1";
-import { isUuid, newId, ServiceError, type Db, type Service, type Tx } from "@tessera/kit";
+import {
+  isUuid,
+  newId,
+  ServiceError,
+  type Db,
+  type FieldViolation,
+  type Service,
+  type Tx,
+} from "@tessera/kit";
 import type { NewProduct, Product, ProductStore } from "./product-store.ts";
 
 /** A product as an administrator describes it; the id is assigned here. */
@@ -27,7 +35,12 @@ export class CatalogAdmin {
     const product = validate(input);
     return this.#db.tx(async (tx) => {
       const created = await this.insertWithEvent(tx, product);
-      if (!created) throw new ServiceError("already_exists", `a product with SKU ${product.sku} exists`);
+      if (!created) {
+        throw new ServiceError("already_exists", `a product with SKU ${product.sku} exists`, {
+          reason: "sku-taken",
+          fieldViolations: [{ field: "sku", description: "is taken by another product" }],
+        });
+      }
       return created;
     });
   }
@@ -95,17 +108,22 @@ function validatePrice(price: { priceMinor: bigint; currency: string }): void {
 export const skuPattern = /^[A-Z0-9][A-Z0-9-]{1,63}$/;
 
 function validate(input: ProductInput): NewProduct {
-  const problems: string[] = [];
-  if (!skuPattern.test(input.sku)) problems.push("sku must be 2-64 upper-case letters, digits or dashes");
+  // Every invalid field is reported, each as a BadRequest field violation the caller can show.
+  const fieldViolations: FieldViolation[] = [];
+  const refuse = (field: string, description: string) => fieldViolations.push({ field, description });
+  if (!skuPattern.test(input.sku)) refuse("sku", "must be 2-64 upper-case letters, digits or dashes");
   const name = input.name.trim();
-  if (name.length < 1 || name.length > 200) problems.push("name must be 1-200 characters");
-  if (input.description.length > 5_000) problems.push("description must be at most 5,000 characters");
+  if (name.length < 1 || name.length > 200) refuse("name", "must be 1-200 characters");
+  if (input.description.length > 5_000) refuse("description", "must be at most 5,000 characters");
   if (input.categories.length > 20 || input.categories.some((c) => c.length < 1 || c.length > 100)) {
-    problems.push("categories: at most 20, each 1-100 characters");
+    refuse("categories", "at most 20, each 1-100 characters");
   }
-  if (input.imageUrl.length > 2_048) problems.push("image_url is too long");
-  if (Object.keys(input.attributes).length > 50) problems.push("attributes: at most 50");
-  if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
+  if (input.imageUrl.length > 2_048) refuse("image_url", "is too long");
+  if (Object.keys(input.attributes).length > 50) refuse("attributes", "at most 50");
+  if (fieldViolations.length > 0) {
+    const message = fieldViolations.map((v) => `${v.field} ${v.description}`).join("; ");
+    throw new ServiceError("invalid_argument", message, { fieldViolations });
+  }
   validatePrice(input);
   return { ...input, name, id: newId() };
 }

@@ -27,7 +27,10 @@ export function snapshotCart(cart: Cart | undefined): CartSnapshot {
   }
   if (!isUuid(cart.cartId)) throw new ServiceError("unavailable", "the cart has no id yet; try again");
   if (items.length > limits.cartLines.max) {
-    throw new ServiceError("failed_precondition", `the cart has more than ${limits.cartLines.max} lines`);
+    throw new ServiceError("failed_precondition", `the cart has more than ${limits.cartLines.max} lines`, {
+      reason: "line-limit-exceeded",
+      metadata: { max: String(limits.cartLines.max) },
+    });
   }
   const currency = items[0]?.unitPrice?.currencyCode ?? "";
   const lines = items.map((item): OrderLine => {
@@ -36,16 +39,21 @@ export function snapshotCart(cart: Cart | undefined): CartSnapshot {
       throw new ServiceError(
         "failed_precondition",
         `cart line ${item.sku || item.productId} has no valid price`,
+        { reason: "product-not-priced" },
       );
     }
     if (price.currencyCode !== currency) {
       throw new ServiceError(
         "failed_precondition",
         `the cart mixes currencies (${currency} and ${price.currencyCode}); an order is paid in one`,
+        { reason: "cart-currency-mismatch", metadata: { currency } },
       );
     }
     if (!Number.isInteger(item.quantity) || !withinLimit(item.quantity, limits.lineQuantity)) {
-      throw new ServiceError("failed_precondition", `cart line ${item.sku} has quantity ${item.quantity}`);
+      throw new ServiceError("failed_precondition", `cart line ${item.sku} has quantity ${item.quantity}`, {
+        reason: "line-quantity-exceeded",
+        metadata: { max: String(limits.lineQuantity.max) },
+      });
     }
     if (!item.sku || !item.productId) {
       throw new ServiceError("failed_precondition", "a cart line has no product id or SKU");

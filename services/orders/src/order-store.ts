@@ -143,7 +143,11 @@ export class OrderStore {
         order.deadline,
       ],
     );
-    if (!rows[0]) throw new ServiceError("aborted", `order ${order.id} changed concurrently; retry`);
+    if (!rows[0]) {
+      throw new ServiceError("aborted", `order ${order.id} changed concurrently; retry`, {
+        reason: "concurrent-change",
+      });
+    }
     return toOrder(rows[0]);
   }
 

@@ -230,9 +230,13 @@ function cancelByCustomer(order: Order): Decision {
       throw new ServiceError(
         "failed_precondition",
         `order ${order.id} is confirmed and its payment is being captured; it can no longer be cancelled`,
+        { reason: "order-not-cancellable", metadata: { status: order.status } },
       );
     case "REJECTED":
-      throw new ServiceError("failed_precondition", `order ${order.id} was rejected (${order.reason})`);
+      throw new ServiceError("failed_precondition", `order ${order.id} was rejected (${order.reason})`, {
+        reason: "order-not-cancellable",
+        metadata: { status: order.status },
+      });
   }
 }
 
