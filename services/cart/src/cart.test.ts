@@ -150,11 +150,15 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
     for (const quantity of [0, -1, 100]) {
       await expect(cart.addItem({ userId: user, productId: id, quantity })).rejects.toMatchObject({
         code: "invalid_argument",
+        fieldViolations: [{ field: "quantity", description: "must be between 1 and 99" }],
       });
     }
     await cart.addItem({ userId: user, productId: id, quantity: 60 });
     await expect(cart.addItem({ userId: user, productId: id, quantity: 40 })).rejects.toMatchObject({
       code: "failed_precondition",
+      reason: "line-quantity-exceeded",
+      domain: "tessera.cart",
+      metadata: { max: "99" },
     });
     await expect(cart.setItemQuantity({ userId: user, productId: id, quantity: 100 })).rejects.toMatchObject({
       code: "invalid_argument",
@@ -176,6 +180,7 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
     ).product!;
     await expect(cart.addItem({ userId: user, productId: extra.id, quantity: 1 })).rejects.toMatchObject({
       code: "failed_precondition",
+      reason: "line-limit-exceeded",
       message: expect.stringMatching(/at most 50/),
     });
     expect((await cart.getCart({ userId: user })).cart?.items).toHaveLength(50);
@@ -188,6 +193,7 @@ describe("the cart over gRPC, pricing from the real catalog", () => {
       cart.addItem({ userId: user, productId: euroProduct.id, quantity: 1 }),
     ).rejects.toMatchObject({
       code: "failed_precondition",
+      reason: "cart-currency-mismatch",
     });
     const other = newId();
     const { cart: euros } = await cart.addItem({ userId: other, productId: euroProduct.id, quantity: 2 });

@@ -32,23 +32,23 @@ describe("errors", () => {
     expect(response.json()).toMatchObject({ detail: "page_token is malformed or expired" });
   });
 
-  it.each(["unavailable", "deadline_exceeded"] as const)(
-    "maps %s to 503 with Retry-After and no internal detail",
-    async (code) => {
-      const { app, fake, logs } = await start();
-      fake.failWith(new ServiceError(code, "connect ECONNREFUSED 10.1.2.3:50051"));
-      const response = await app.inject({ url: "/api/v1/products" });
-      expect(response.statusCode).toBe(503);
-      expect(response.headers["retry-after"]).toBe("5");
-      expect(response.body).not.toContain("10.1.2.3");
-      expect(response.json()).toMatchObject({
-        status: 503,
-        type: `urn:tessera:problem:${code.replace("_", "-")}`,
-      });
-      const line = logs.find((l) => l["message"] === "request failed: a dependency is unavailable");
-      expect(line).toMatchObject({ "http.request.id": response.headers["x-request-id"] });
-    },
-  );
+  it.each([
+    ["unavailable", 503],
+    ["deadline_exceeded", 504],
+  ] as const)("maps %s to %i with Retry-After and no internal detail", async (code, status) => {
+    const { app, fake, logs } = await start();
+    fake.failWith(new ServiceError(code, "connect ECONNREFUSED 10.1.2.3:50051"));
+    const response = await app.inject({ url: "/api/v1/products" });
+    expect(response.statusCode).toBe(status);
+    expect(response.headers["retry-after"]).toBe("5");
+    expect(response.body).not.toContain("10.1.2.3");
+    expect(response.json()).toMatchObject({
+      status,
+      type: `urn:tessera:problem:${code.replace("_", "-")}`,
+    });
+    const line = logs.find((l) => l["message"] === "request failed: a dependency is unavailable");
+    expect(line).toMatchObject({ "http.request.id": response.headers["x-request-id"] });
+  });
 
   it("answers an unexpected error with a bare 500 and logs its cause", async () => {
     const { app, fake, logs } = await start();
@@ -65,12 +65,13 @@ describe("errors", () => {
     });
   });
 
-  it("answers a catalog that does not answer in time with 503 once the request's time is up", async () => {
+  it("answers a catalog that does not answer in time with 504 once the request's time is up", async () => {
     const { app, fake } = await start({ env: { GATEWAY_REQUEST_TIMEOUT_MS: "150" } });
     fake.failWith("hang");
     const started = performance.now();
     const response = await app.inject({ url: `/api/v1/products/${productId}` });
-    expect(response.statusCode).toBe(503);
+    expect(response.statusCode).toBe(504);
+    expect(response.json()).toMatchObject({ type: "urn:tessera:problem:deadline-exceeded" });
     expect(response.headers["retry-after"]).toBe("5");
     expect(performance.now() - started).toBeLessThan(2_000);
   });

@@ -1,4 +1,6 @@
-import { connect } from "node:net";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
+import { createLogger } from "@tessera/kit";
+import { createClientErrorHandler } from "./client-error.ts";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "./testing/test-app.ts";
@@ -54,7 +56,11 @@ describe("requests the HTTP parser rejects", () => {
   it("answers oversized headers with a 431 problem", async () => {
     const response = await fetch(`${base}/api/v1/products`, { headers: { "x-filler": "y".repeat(20_000) } });
     expect(response.status).toBe(431);
-    expect(await response.json()).toMatchObject({ status: 431, title: "Request Header Fields Too Large" });
+    expect(await response.json()).toMatchObject({
+      type: "urn:tessera:problem:request-header-fields-too-large",
+      status: 431,
+      title: "Request Header Fields Too Large",
+    });
     await expectHealthy();
   });
 
@@ -62,7 +68,10 @@ describe("requests the HTTP parser rejects", () => {
     const reply = await rawExchange("HELLO\x00 THERE\r\n\r\n");
     expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(reply).toContain("content-type: application/problem+json; charset=utf-8");
-    expect(JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4))).toMatchObject({ status: 400 });
+    expect(JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4))).toMatchObject({
+      type: "urn:tessera:problem:invalid-argument",
+      status: 400,
+    });
     await expectHealthy();
   });
 
@@ -82,6 +91,35 @@ describe("requests the HTTP parser rejects", () => {
     );
     expect(new Set(statuses)).toEqual(new Set([414]));
     await expectHealthy();
+  });
+});
+
+describe("the client error handler", () => {
+  it("answers a request not received in time with a 408 problem and closes the connection", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const accepted = once(server, "connection") as Promise<[Socket]>;
+      const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
+      const chunks: Buffer[] = [];
+      client.on("data", (chunk: Buffer) => chunks.push(chunk));
+      const [socket] = await accepted;
+      const handle = createClientErrorHandler({
+        log: createLogger({ service: "test", level: "silent" }),
+        metrics: test.metrics,
+      });
+      handle(Object.assign(new Error("Request timeout"), { code: "ERR_HTTP_REQUEST_TIMEOUT" }), socket);
+      await once(client, "end");
+      const reply = Buffer.concat(chunks).toString("utf8");
+      client.destroy();
+      expect(reply).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4))).toMatchObject({
+        type: "urn:tessera:problem:request-timeout",
+        status: 408,
+      });
+    } finally {
+      server.close();
+    }
   });
 });
 

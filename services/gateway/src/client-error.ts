@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { randomUUID } from "node:crypto";
 import type { Logger, Metrics } from "@tessera/kit";
@@ -44,7 +45,7 @@ export function createClientErrorHandler({ log, metrics }: { log: Logger; metric
     const head = Object.entries(headers)
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join("");
-    socket.end(`HTTP/1.1 ${parts.status} ${parts.title}\r\n${head}\r\n${body}`);
+    socket.end(`HTTP/1.1 ${parts.status} ${STATUS_CODES[parts.status] ?? parts.title}\r\n${head}\r\n${body}`);
     const cut = setTimeout(() => socket.destroy(), lingerMs).unref();
     socket.once("close", () => clearTimeout(cut));
   };

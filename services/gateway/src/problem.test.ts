@@ -12,7 +12,7 @@ describe("toProblem", () => {
     ["unauthenticated", 401],
     ["resource_exhausted", 429],
     ["unavailable", 503],
-    ["deadline_exceeded", 503],
+    ["deadline_exceeded", 504],
     ["internal", 500],
   ])("maps a ServiceError %s to HTTP %i", (code, status) => {
     const problem = toProblem(new ServiceError(code, "message from the service"));
@@ -106,7 +106,7 @@ describe("toProblem", () => {
       statusCode: 503,
       code: "FST_ERR_HANDLER_TIMEOUT",
     });
-    expect(toProblem(timeout)).toMatchObject({ status: 503, type: "urn:tessera:problem:deadline-exceeded" });
+    expect(toProblem(timeout)).toMatchObject({ status: 504, type: "urn:tessera:problem:deadline-exceeded" });
   });
 });
 

@@ -1,8 +1,16 @@
 import { STATUS_CODES } from "node:http";
-import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from "fastify";
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { runWithContext, ServiceError, type ErrorCode, type Logger } from "@tessera/kit";
 import { contextOf } from "./request-context.ts";
 import { requestIdHeader } from "./request-id.ts";
+import { fromFieldViolation, fromValidation } from "./invalid-parameters.ts";
+import {
+  isProblemTypeName,
+  problemTypes,
+  problemTypePrefix,
+  problemTypesTable,
+  type ProblemTypeName,
+} from "./problem-types.ts";
 import type { JsonOf } from "./routes/api.ts";
 
 /**
@@ -22,31 +30,14 @@ export interface ProblemParts {
   title: string;
   detail: string;
   errors?: InvalidParameter[];
-  /** `Retry-After` in seconds, for a 429 or 503 that knows better than `retryAfterSeconds`. */
+  /** `Retry-After` in seconds, for a 429, 503 or 504 that knows better than `retryAfterSeconds`. */
   retryAfter?: number;
 }
 
 export const problemMediaType = "application/problem+json";
 
-/** Seconds a client should wait before retrying a 503: the kit's circuit breaker half-opens after 5 s. */
+/** Seconds a client should wait before retrying a 503 or 504: the kit's circuit breaker half-opens after 5 s. */
 export const retryAfterSeconds = 5;
-
-const typePrefix = "urn:tessera:problem:";
-
-const titles: Record<ErrorCode, string> = {
-  invalid_argument: "Invalid request",
-  not_found: "Not found",
-  already_exists: "Already exists",
-  failed_precondition: "Failed precondition",
-  permission_denied: "Permission denied",
-  unauthenticated: "Unauthenticated",
-  resource_exhausted: "Too many requests",
-  aborted: "Conflict",
-  unavailable: "Service unavailable",
-  deadline_exceeded: "Deadline exceeded",
-  cancelled: "Cancelled",
-  internal: "Internal error",
-};
 
 // Server-side failures get fixed sentences: their messages may name hosts, ports or SQL.
 const serverDetails: Partial<Record<ErrorCode, string>> = {
@@ -54,51 +45,67 @@ const serverDetails: Partial<Record<ErrorCode, string>> = {
   deadline_exceeded: "The request took too long to complete; retry later.",
 };
 
-/**
- * Domain conditions whose HTTP status is not their code's: the request was understood and is
- * well-formed, but cannot be processed as sent (RFC 9110 §15.5.21).
- */
-const reasons: Record<string, { status: number; title: string }> = {
-  "idempotency-key-reused": { status: 422, title: "Idempotency key reused" },
-  "order-total-out-of-range": { status: 422, title: "Order total out of range" },
+/** The HTTP-level statuses the gateway answers by itself, and their types in the table. */
+const httpTypes: Record<number, ProblemTypeName> = {
+  400: "invalid-argument",
+  405: "method-not-allowed",
+  408: "request-timeout",
+  413: "payload-too-large",
+  414: "uri-too-long",
+  415: "unsupported-media-type",
+  431: "request-header-fields-too-large",
 };
 
-/** The problem of a `ServiceError` code, typed by its `reason` when it has one. */
+/**
+ * The problem of a `ServiceError` code, typed by its `reason` when the reason is a public problem
+ * type (see `problem-types.ts`), else by the code.
+ */
 export function problemOf(
   code: ErrorCode,
   detail: string,
   errors?: InvalidParameter[],
   reason?: string,
 ): ProblemParts {
-  const error = new ServiceError(code, detail);
-  const known = reason === undefined ? undefined : reasons[reason];
-  const status = known?.status ?? error.httpStatus;
-  const safeDetail = status >= 500 ? (serverDetails[code] ?? "internal error") : detail;
+  const codeName = code.replaceAll("_", "-");
+  const codeStatus = new ServiceError(code, detail).httpStatus;
+  // A reason types a refusal, never a failure: a 5xx stays its code's type.
+  const name = reason && codeStatus < 500 && isProblemTypeName(reason) ? reason : codeName;
+  // Only `cancelled` has no entry: its caller has gone and reads no answer.
+  const known = isProblemTypeName(name) ? problemTypes[name] : { status: codeStatus, title: "Cancelled" };
+  const status = known.status;
   return {
     status,
-    type: typePrefix + (status < 500 && reason ? reason : code.replaceAll("_", "-")),
-    title: known?.title ?? titles[code],
-    detail: safeDetail,
+    type: problemTypePrefix + name,
+    title: known.title,
+    detail: status >= 500 ? (serverDetails[code] ?? "internal error") : detail,
     errors,
   };
 }
 
-/** The problem of a plain HTTP-level status (414, 431, 413…), named by its reason phrase. */
-export function httpProblem(status: number, detail: string): ProblemParts {
+/** The problem of a plain HTTP-level status (400, 413, 414, 431…). */
+export function httpProblem(status: number, detail: string, errors?: InvalidParameter[]): ProblemParts {
+  const name = httpTypes[status];
+  if (name)
+    return { status, type: problemTypePrefix + name, title: problemTypes[name].title, detail, errors };
   const title = STATUS_CODES[status] ?? "Error";
-  return { status, type: typePrefix + title.toLowerCase().replaceAll(/[^a-z0-9]+/g, "-"), title, detail };
+  return {
+    status,
+    type: problemTypePrefix + title.toLowerCase().replaceAll(/[^a-z0-9]+/g, "-"),
+    title,
+    detail,
+  };
 }
 
 /** Translates anything thrown while handling a request. */
 export function toProblem(error: unknown): ProblemParts {
-  if (error instanceof ServiceError) return problemOf(error.code, error.message, undefined, error.reason);
+  if (error instanceof ServiceError) return serviceProblem(error);
   if (!(error instanceof Error)) return problemOf("internal", "internal error");
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) {
     const errors = fastifyError.validation.map((issue) =>
-      invalidParameter(issue, fastifyError.validationContext),
+      fromValidation(issue, fastifyError.validationContext),
     );
-    return problemOf("invalid_argument", errors.map((e) => `${e.parameter} ${e.detail}`).join("; "), errors);
+    return httpProblem(400, describe(errors), errors);
   }
   switch (fastifyError.code ?? "") {
     case "FST_ERR_HANDLER_TIMEOUT":
@@ -116,32 +123,15 @@ export function toProblem(error: unknown): ProblemParts {
   return problemOf("internal", "internal error");
 }
 
-const locations: Record<string, InvalidParameter["in"]> = {
-  querystring: "query",
-  params: "path",
-  headers: "header",
-  body: "body",
-};
-
-function invalidParameter(
-  issue: FastifySchemaValidationError,
-  context: string | undefined,
-): InvalidParameter {
-  const { missingProperty, additionalProperty } = issue.params;
-  const path = issue.instancePath.replace(/^\//, "").replaceAll("/", ".");
-  const where = locations[context ?? ""] ?? "query";
-  // Name the property itself rather than the object holding it: "quantity is required".
-  if (typeof missingProperty === "string") {
-    return { in: where, parameter: join(path, missingProperty), detail: "is required" };
-  }
-  if (typeof additionalProperty === "string") {
-    const known = where === "query" ? "is not a known parameter" : "is not a known property";
-    return { in: where, parameter: join(path, additionalProperty), detail: known };
-  }
-  return { in: where, parameter: path || "(request)", detail: issue.message ?? "is invalid" };
+/** A service's refusal: its reason types it, its field violations are `errors[]`, its RetryInfo `Retry-After`. */
+function serviceProblem(error: ServiceError): ProblemParts {
+  const errors = error.fieldViolations.length > 0 ? error.fieldViolations.map(fromFieldViolation) : undefined;
+  const parts = problemOf(error.code, error.message, errors, error.reason);
+  if (error.retryDelayMs !== undefined) parts.retryAfter = Math.max(1, Math.ceil(error.retryDelayMs / 1000));
+  return parts;
 }
 
-const join = (path: string, property: string) => (path ? `${path}.${property}` : property);
+const describe = (errors: InvalidParameter[]) => errors.map((e) => `${e.parameter} ${e.detail}`).join("; ");
 
 /** The full problem body for a request. */
 export function problemBody(parts: ProblemParts, requestId: string, path?: string): Problem {
@@ -165,7 +155,7 @@ export function problemHeaders(parts: ProblemParts, requestId: string): Record<s
     // Also on problems sent before helmet's hook runs (router errors).
     "x-content-type-options": "nosniff",
   };
-  if (parts.status === 503 || parts.status === 429) {
+  if (parts.status === 503 || parts.status === 504 || parts.status === 429) {
     headers["retry-after"] = String(parts.retryAfter ?? retryAfterSeconds);
   }
   return headers;
@@ -192,7 +182,7 @@ export function problemErrorHandler(log: Logger) {
       const fields = { err: error, "http.route": request.routeOptions.url };
       // A handler timeout fires from a timer started before our context existed: enter it explicitly.
       runWithContext(contextOf(request), () =>
-        parts.status === 503
+        parts.status === 503 || parts.status === 504
           ? log.warn(fields, "request failed: a dependency is unavailable")
           : log.error(fields, "request failed"),
       );
@@ -221,7 +211,7 @@ function truncate(text: string, max: number): string {
 export const problemSchema = {
   $id: "Problem",
   type: "object",
-  description: "An RFC 9457 problem detail. `type` is a stable identifier to switch on, not a link.",
+  description: `An RFC 9457 problem detail. \`type\` is a stable identifier to switch on, not a link; a client should treat a type it does not know by its \`status\`. The types:\n\n${problemTypesTable()}`,
   required: ["type", "title", "status", "detail", "requestId"],
   properties: {
     type: { type: "string", format: "uri", examples: ["urn:tessera:problem:not-found"] },
@@ -232,12 +222,21 @@ export const problemSchema = {
     requestId: { type: "string", description: "The request's id, also in the X-Request-Id header." },
     errors: {
       type: "array",
+      description: "Every violation of an invalid request, one entry each.",
       items: {
         type: "object",
         required: ["in", "parameter", "detail"],
         properties: {
           in: { type: "string", enum: ["query", "path", "header", "body"] },
-          parameter: { type: "string" },
+          parameter: {
+            type: "string",
+            description: "The parameter's name, or the body field's path (`lines.0.quantity`).",
+          },
+          pointer: {
+            type: "string",
+            description:
+              "For a body field: an RFC 6901 JSON pointer to it (`/lines/0/quantity`); empty for the whole body.",
+          },
           detail: { type: "string" },
         },
       },

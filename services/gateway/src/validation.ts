@@ -12,12 +12,14 @@ const fromPool = AjvCompiler();
  *   `null` is a 400, not a number.
  * - A schema's `additionalProperties: false` refuses unknown properties with a 400 instead of
  *   silently dropping them (fastify's default), so a misspelt field is never ignored.
+ * - Every violation is reported (`allErrors`), not only the first, so a client fixes them in one go;
+ *   bodies are bounded in size, which bounds the work.
  * Header schemas may name headers as they are written (`Idempotency-Key`), as the OpenAPI document
  * shows them; they are matched in lower case, as Node delivers them.
  */
 export const buildValidator: BuildValidator = (externalSchemas, options) => {
   if (options?.mode === "JTD") return fromPool(externalSchemas, options);
-  const customOptions = { ...options?.customOptions, removeAdditional: false as const };
+  const customOptions = { ...options?.customOptions, removeAdditional: false as const, allErrors: true };
   const text = fromPool(externalSchemas, { ...options, customOptions });
   const json = fromPool(externalSchemas, {
     ...options,

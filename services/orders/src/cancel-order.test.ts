@@ -42,6 +42,8 @@ describe("CancelOrder", () => {
     });
     await expect(t.client.cancelOrder({ userId: "alice", orderId: order.id })).rejects.toMatchObject({
       code: "failed_precondition",
+      reason: "order-not-cancellable",
+      domain: "tessera.orders",
     });
     expect((await t.client.getOrder({ userId: "alice", orderId: order.id })).order?.status).toBe(
       OrderStatus.CONFIRMED,

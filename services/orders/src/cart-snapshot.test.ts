@@ -79,4 +79,23 @@ describe("snapshotCart", () => {
       expect.objectContaining({ code: "failed_precondition", message: expect.stringMatching(message) }),
     );
   });
+
+  it.each([
+    ["a line without a price", cart([{ ...line, unitPrice: undefined }]), { reason: "product-not-priced" }],
+    ["a quantity over the limit", cart([{ ...line, quantity: 100 }]), { reason: "line-quantity-exceeded" }],
+    ["too many lines", cart(Array.from({ length: 51 }, () => line)), { reason: "line-limit-exceeded" }],
+    [
+      "two currencies",
+      cart([line, { ...line, unitPrice: { currencyCode: "EUR", amountMinor: 1n } }]),
+      { reason: "cart-currency-mismatch" },
+    ],
+  ])("names the condition of %s as its reason", (_, input, expected) => {
+    expect(() => snapshotCart(input)).toThrow(expect.objectContaining(expected));
+  });
+
+  it("gives a zero quantity, which no client sends, no reason", () => {
+    expect(() => snapshotCart(cart([{ ...line, quantity: 0 }]))).toThrow(
+      expect.objectContaining({ reason: undefined }),
+    );
+  });
 });

@@ -50,9 +50,10 @@ export function snapshotCart(cart: Cart | undefined): CartSnapshot {
       );
     }
     if (!Number.isInteger(item.quantity) || !withinLimit(item.quantity, limits.lineQuantity)) {
+      // Above the maximum is a condition a client can fix; anything else is a cart gone wrong.
+      const over = item.quantity > limits.lineQuantity.max;
       throw new ServiceError("failed_precondition", `cart line ${item.sku} has quantity ${item.quantity}`, {
-        reason: "line-quantity-exceeded",
-        metadata: { max: String(limits.lineQuantity.max) },
+        ...(over && { reason: "line-quantity-exceeded", metadata: { max: String(limits.lineQuantity.max) } }),
       });
     }
     if (!item.sku || !item.productId) {

@@ -127,7 +127,7 @@ describe("SagaRunner on PostgreSQL", () => {
       t.service.db.tx((tx) =>
         t.store.save(tx, { ...order, status: "CANCELLED", deadline: null, cardToken: "" }),
       ),
-    ).rejects.toMatchObject({ code: "aborted" });
+    ).rejects.toMatchObject({ code: "aborted", reason: "concurrent-change" });
   });
 
   it("answers undefined for an order that does not exist", async () => {

@@ -57,7 +57,9 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
       const lines = linesOf(userId);
       const line = lines.find((l) => l.productId === productId);
       if (line && line.quantity + quantity > maxLineQuantity) {
-        throw new ServiceError("failed_precondition", `a cart line holds at most ${maxLineQuantity} units`);
+        throw new ServiceError("failed_precondition", `a cart line holds at most ${maxLineQuantity} units`, {
+          reason: "line-quantity-exceeded",
+        });
       }
       if (line) line.quantity += quantity;
       else {

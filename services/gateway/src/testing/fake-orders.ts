@@ -80,7 +80,9 @@ export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
         order.reason = "cancelled by the customer";
         order.updateTime = timestampFromMs(now());
       } else if (order.status !== OrderStatus.CANCELLED) {
-        throw new ServiceError("failed_precondition", `order ${order.id} can no longer be cancelled`);
+        throw new ServiceError("failed_precondition", `order ${order.id} can no longer be cancelled`, {
+          reason: "order-not-cancellable",
+        });
       }
       return { order: { ...order } };
     },
