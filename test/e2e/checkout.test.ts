@@ -80,7 +80,10 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
     const placed = await checkout(user, randomUUID(), cards.decline);
     const done = await settled(user, placed.body.id);
     expect(done.status).toBe("rejected");
-    expect(done.reason).not.toBe("");
+    expect(done.reason).toMatchObject({
+      code: "insufficient-funds",
+      message: expect.stringMatching(/insufficient_funds/),
+    });
     await waitUntil(
       "the reservation to be released",
       async () => ((await stockOf(lamp.sku)).reserved === before.reserved ? true : undefined),

@@ -23,7 +23,7 @@ export interface Order {
   id: string;
   status: string;
   total: { amountMinor: number };
-  reason: string;
+  reason: { code: string; message: string } | null;
   lines: { productId: string; unitPrice: { amountMinor: number } }[];
 }
 export interface Cart {

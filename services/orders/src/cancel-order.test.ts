@@ -11,7 +11,11 @@ describe("CancelOrder", () => {
   it("cancels a pending order, emits OrderCancelled, and accepts a retried cancel", async () => {
     const order = await place("alice", "cancel-1");
     const { order: cancelled } = await t.client.cancelOrder({ userId: "alice", orderId: order.id });
-    expect(cancelled).toMatchObject({ status: OrderStatus.CANCELLED, reason: "cancelled by the customer" });
+    expect(cancelled).toMatchObject({
+      status: OrderStatus.CANCELLED,
+      reason: "cancelled by the customer",
+      reasonDetail: { code: "cancelled-by-user", message: "cancelled by the customer" },
+    });
     const again = await t.client.cancelOrder({ userId: "alice", orderId: order.id });
     expect(again.order?.status).toBe(OrderStatus.CANCELLED);
     expect((await t.outbox(order.id)).map((m) => m.type)).toEqual([

@@ -11,6 +11,7 @@ interface OrderRow {
   total_minor: bigint;
   card_token: string;
   reason: string;
+  reason_code: string;
   stock: StockState;
   payment: PaymentState;
   payment_id: string;
@@ -30,7 +31,7 @@ interface StoredLine {
 }
 
 const columns =
-  "id, user_id, cart_id, status, lines, currency, total_minor, card_token, reason, stock, payment, payment_id, deadline, version, created_at, updated_at";
+  "id, user_id, cart_id, status, lines, currency, total_minor, card_token, reason, reason_code, stock, payment, payment_id, deadline, version, created_at, updated_at";
 
 const toOrder = (row: OrderRow): Order => ({
   id: row.id,
@@ -42,6 +43,8 @@ const toOrder = (row: OrderRow): Order => ({
   totalMinor: row.total_minor,
   cardToken: row.card_token,
   reason: row.reason,
+  // Written only from OrderReasonCode by the saga (and by migration 003 from the same set).
+  reasonCode: row.reason_code as Order["reasonCode"],
   stock: row.stock,
   payment: row.payment,
   paymentId: row.payment_id,
@@ -128,7 +131,7 @@ export class OrderStore {
     const { rows } = await tx.query<OrderRow>(
       `UPDATE orders
           SET status = $3, card_token = $4, reason = $5, stock = $6, payment = $7, payment_id = $8,
-              deadline = $9, version = version + 1, updated_at = now()
+              deadline = $9, reason_code = $10, version = version + 1, updated_at = now()
         WHERE id = $1 AND version = $2
         RETURNING ${columns}`,
       [
@@ -141,6 +144,7 @@ export class OrderStore {
         order.payment,
         order.paymentId,
         order.deadline,
+        order.reasonCode,
       ],
     );
     if (!rows[0]) {

@@ -1,8 +1,22 @@
+import type { DeclineCode } from "@tessera/contracts/reasons";
+
 /**
  * The order as the saga sees it. `status` is what the customer sees; `stock` and `payment` are what
  * the orders service knows of (or last asked of) inventory and payments, so that late, duplicate
  * and out-of-order answers can be compensated exactly once.
  */
+/**
+ * Why an order ended, as a code a client switches on: the saga's own, or the payment's decline
+ * code when the payment was declined. Extensible: clients must accept codes they do not know.
+ */
+export type OrderReasonCode =
+  | "out-of-stock"
+  | "reservation-expired"
+  | "reservation-timeout"
+  | "payment-timeout"
+  | "cancelled-by-user"
+  | DeclineCode;
+
 export interface Order {
   /** UUIDv7. */
   id: string;
@@ -21,8 +35,10 @@ export interface Order {
    * AuthorizePayment is sent, so every transition out of PENDING erases it.
    */
   cardToken: string;
-  /** Why the order was rejected or cancelled; empty otherwise. */
+  /** Why the order was rejected or cancelled, as prose; empty otherwise. */
   reason: string;
+  /** The same as a stable code (Order.reason_detail.code); empty otherwise. */
+  reasonCode: OrderReasonCode | "";
   stock: StockState;
   payment: PaymentState;
   /** The payments service's id, once it authorized. */

@@ -51,6 +51,7 @@ function toMessage(order: Order): MessageInitShape<typeof OrderSchema> {
     })),
     total: { currencyCode: order.currency, amountMinor: order.totalMinor },
     reason: order.reason,
+    reasonDetail: order.reasonCode ? { code: order.reasonCode, message: order.reason } : undefined,
     createTime: timestampFromDate(order.createdAt),
     updateTime: timestampFromDate(order.updatedAt),
   };

@@ -69,7 +69,13 @@ async function place(): Promise<Order> {
 const published = async (orderId: string, skip = 2) => (await t.outbox(orderId)).slice(skip);
 const state = async (orderId: string) => {
   const order = await t.store.get(orderId);
-  return { status: order?.status, stock: order?.stock, payment: order?.payment, reason: order?.reason };
+  return {
+    status: order?.status,
+    stock: order?.stock,
+    payment: order?.payment,
+    reason: order?.reason,
+    reasonCode: order?.reasonCode,
+  };
 };
 
 describe("the saga's subscription handler", () => {
@@ -99,6 +105,7 @@ describe("the saga's subscription handler", () => {
       stock: "rejected",
       payment: "none",
       reason: "not enough stock: LAMP: 0 of 1 available",
+      reasonCode: "out-of-stock",
     });
     expect(await published(order.id)).toEqual([
       {
@@ -139,6 +146,7 @@ describe("the saga's subscription handler", () => {
       status: "REJECTED",
       stock: "releasing",
       payment: "declined",
+      reasonCode: "card-declined",
     });
     expect(await published(order.id, 3)).toEqual([
       {

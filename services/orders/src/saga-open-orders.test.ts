@@ -172,6 +172,7 @@ describe("decide while STOCK_RESERVED (waiting for payment)", () => {
       stock: "releasing",
       payment: "declined",
       reason: "payment declined: card declined",
+      reasonCode: "card-declined",
       deadline: null,
     });
     expect(d.commands).toEqual([
@@ -219,5 +220,18 @@ describe("decide while STOCK_RESERVED (waiting for payment)", () => {
     { type: "PaymentVoided", paymentId: "x" },
   ] as const)("ignores a duplicate or impossible $type", (input) => {
     expect(decide(reserved, input, at(2_000))).toEqual({ order: reserved, commands: [], events: [] });
+  });
+
+  it.each([
+    ["insufficient_funds", "insufficient-funds"],
+    ["expired_card", "expired-card"],
+    ["invalid_card", "invalid-card"],
+    ["processor_timeout", "payment-timeout"],
+    ["processor_unavailable", "payment-unavailable"],
+    ["something new", "card-declined"],
+  ])("rejects an order whose payment was declined with %s with the code %s", (declined, code) => {
+    expect(decide(reserved, { type: "PaymentDeclined", reason: declined }, at(9_000)).order.reasonCode).toBe(
+      code,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { ServiceError } from "@tessera/kit";
-import type { Order } from "./order.ts";
+import { declineReasonOf } from "@tessera/contracts/reasons";
+import type { Order, OrderReasonCode } from "./order.ts";
 import {
   cancelled,
   rejected,
@@ -64,6 +65,7 @@ export function begin(placed: NewOrder, { now, stepTimeoutMs }: SagaSettings): D
     ...placed,
     status: "PENDING",
     reason: "",
+    reasonCode: "",
     stock: "requested",
     payment: "none",
     paymentId: "",
@@ -151,7 +153,7 @@ function stockRejected(order: Order, reason: string): Decision {
   const why = `not enough stock${reason ? `: ${reason}` : ""}`;
   return change(
     order,
-    { status: "REJECTED", stock: "rejected", reason: why, deadline: null },
+    { status: "REJECTED", stock: "rejected", reason: why, reasonCode: "out-of-stock", deadline: null },
     [],
     [rejected(order, why)],
   );
@@ -167,7 +169,13 @@ function stockReleased(order: Order): Decision {
     const why = "the stock reservation expired before the payment was authorized";
     return change(
       order,
-      { status: "CANCELLED", stock: "released", reason: why, deadline: null },
+      {
+        status: "CANCELLED",
+        stock: "released",
+        reason: why,
+        reasonCode: "reservation-expired",
+        deadline: null,
+      },
       [],
       [cancelled(order, why)],
     );
@@ -198,7 +206,14 @@ function paymentDeclined(order: Order, reason: string): Decision {
   const why = `payment declined${reason ? `: ${reason}` : ""}`;
   return change(
     order,
-    { status: "REJECTED", stock: "releasing", payment: "declined", reason: why, deadline: null },
+    {
+      status: "REJECTED",
+      stock: "releasing",
+      payment: "declined",
+      reason: why,
+      reasonCode: declineReasonOf(reason).code,
+      deadline: null,
+    },
     [releaseStock(order, why)],
     [rejected(order, why)],
   );
@@ -208,9 +223,9 @@ function timeout(order: Order, now: Date): Decision {
   if (order.deadline === null || order.deadline.getTime() > now.getTime()) return unchanged(order);
   switch (order.status) {
     case "PENDING":
-      return cancel(order, "timed out waiting for the stock reservation");
+      return cancel(order, "reservation-timeout", "timed out waiting for the stock reservation");
     case "STOCK_RESERVED":
-      return cancel(order, "timed out waiting for the payment authorization");
+      return cancel(order, "payment-timeout", "timed out waiting for the payment authorization");
     case "CONFIRMED":
     case "REJECTED":
     case "CANCELLED":
@@ -222,7 +237,7 @@ function cancelByCustomer(order: Order): Decision {
   switch (order.status) {
     case "PENDING":
     case "STOCK_RESERVED":
-      return cancel(order, "cancelled by the customer");
+      return cancel(order, "cancelled-by-user", "cancelled by the customer");
     case "CANCELLED":
       // Cancelling is idempotent: a retried request finds its work done.
       return unchanged(order);
@@ -241,11 +256,17 @@ function cancelByCustomer(order: Order): Decision {
 }
 
 /** Ends a waiting order, compensating what is held: the stock, if it was reserved. */
-function cancel(order: Order, why: string): Decision {
+function cancel(order: Order, code: OrderReasonCode, why: string): Decision {
   const held = order.stock === "reserved";
   return change(
     order,
-    { status: "CANCELLED", reason: why, deadline: null, ...(held ? { stock: "releasing" } : {}) },
+    {
+      status: "CANCELLED",
+      reason: why,
+      reasonCode: code,
+      deadline: null,
+      ...(held ? { stock: "releasing" } : {}),
+    },
     held ? [releaseStock(order, why)] : [],
     [cancelled(order, why)],
   );

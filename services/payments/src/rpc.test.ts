@@ -226,7 +226,9 @@ describe("payments over gRPC and the direct transport", () => {
     expect(payments.find((p) => p.orderId === declined)).toMatchObject({
       status: PaymentStatus.DECLINED,
       declineReason: "insufficient_funds",
+      decline: { code: "insufficient-funds", message: "the card has insufficient funds" },
     });
+    expect(payments.find((p) => p.status === PaymentStatus.CAPTURED)?.decline).toBeUndefined();
     const ledger = await client.getLedger({});
     expect(ledger.sumOfEntries).toMatchObject({ currencyCode: "USD", amountMinor: 0n });
     expect(ledger.unbalancedEntries).toBe(0n);

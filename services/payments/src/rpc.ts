@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { PaymentStatus, type PaymentSchema, type PaymentsService } from "@tessera/contracts/payments/v1";
+import { declineReasonOf } from "@tessera/contracts/reasons";
 import type { ServiceImpl } from "@tessera/kit";
 import type { Payment } from "./payment.ts";
 import type { PaymentQueries } from "./payment-queries.ts";
@@ -56,6 +57,7 @@ function toMessage(payment: Payment): MessageInitShape<typeof PaymentSchema> {
     refunded: money(payment.refundedMinor),
     processorReference: payment.authorizationId,
     declineReason: payment.declineReason,
+    decline: payment.status === "declined" ? declineReasonOf(payment.declineReason) : undefined,
     createTime: timestampFromDate(payment.createdAt),
     updateTime: timestampFromDate(payment.updatedAt),
   };

@@ -244,7 +244,7 @@ describe("cart API errors", () => {
     await add(test, tent, 60);
     const response = await add(test, tent, 60);
     expect(response.statusCode).toBe(409);
-    expect(response.json()).toMatchObject({ type: "urn:tessera:problem:failed-precondition" });
+    expect(response.json()).toMatchObject({ type: "urn:tessera:problem:line-quantity-exceeded" });
   });
 
   it("answers 503 with Retry-After when the cart service is down, and products keep working", async () => {

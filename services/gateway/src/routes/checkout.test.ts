@@ -30,7 +30,7 @@ describe("checkout", () => {
         },
       ],
       total: { currencyCode: "USD", amountMinor: 69800, formatted: "$698.00" },
-      reason: "",
+      reason: null,
       createTime: expect.stringMatching(/Z$/),
       updateTime: expect.stringMatching(/Z$/),
     });

@@ -38,7 +38,9 @@ export function toOrderJson(order: Order | undefined): OrderJson {
     status,
     lines: order.lines.map((line) => toLineJson(line)),
     total: toMoneyJson(order.total),
-    reason: order.reason,
+    reason: order.reasonDetail
+      ? { code: order.reasonDetail.code, message: order.reasonDetail.message }
+      : null,
     createTime: toIsoString(order.createTime),
     updateTime: toIsoString(order.updateTime),
   };

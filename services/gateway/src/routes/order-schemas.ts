@@ -18,7 +18,17 @@ export const orderSchema = {
     },
     lines: { type: "array", items: { $ref: "Line#" } },
     total: { $ref: "Money#" },
-    reason: { type: "string", description: "Why the order was rejected or cancelled; empty otherwise." },
+    reason: {
+      type: ["object", "null"],
+      description:
+        "Why the order was rejected or cancelled; null otherwise. Switch on `code` (extensible: treat an unknown code as a generic failure): `out-of-stock`, `reservation-expired`, `reservation-timeout`, `payment-timeout`, `cancelled-by-user`, or the payment's decline: `insufficient-funds`, `expired-card`, `invalid-card`, `card-declined`, `payment-unavailable`. `message` is for people.",
+      required: ["code", "message"],
+      additionalProperties: false,
+      properties: {
+        code: { type: "string", examples: ["out-of-stock"] },
+        message: { type: "string", examples: ["not enough stock: TENT-2P: 0 of 1 available"] },
+      },
+    },
     createTime: { type: "string", format: "date-time" },
     updateTime: { type: "string", format: "date-time" },
   },

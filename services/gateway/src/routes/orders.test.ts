@@ -30,12 +30,13 @@ describe("orders API", () => {
   it("shows why an order was rejected", async () => {
     const test = await start();
     const order = await placeOrder(test, "declined");
-    test.orders.advance(order.id, OrderStatus.REJECTED, "payment declined");
+    const reason = { code: "insufficient-funds", message: "payment declined: insufficient_funds" };
+    test.orders.advance(order.id, OrderStatus.REJECTED, reason);
     const response = await test.app.inject({
       url: `/api/v1/orders/${order.id}`,
       headers: await test.bearer(alice),
     });
-    expect(response.json<OrderJson>()).toMatchObject({ status: "rejected", reason: "payment declined" });
+    expect(response.json<OrderJson>()).toMatchObject({ status: "rejected", reason });
   });
 
   it("answers 404 for another user's order and for one that does not exist, 400 for a bad id", async () => {
@@ -124,7 +125,7 @@ describe("cancelling an order", () => {
       expect(response.json()).toMatchObject({
         id: order.id,
         status: "cancelled",
-        reason: "cancelled by the customer",
+        reason: { code: "cancelled-by-user", message: "cancelled by the customer" },
       });
     }
   });
@@ -142,7 +143,7 @@ describe("cancelling an order", () => {
     expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
     expect(response.json()).toMatchObject({
       status: 409,
-      type: "urn:tessera:problem:failed-precondition",
+      type: "urn:tessera:problem:order-not-cancellable",
       detail: `order ${order.id} can no longer be cancelled`,
     });
   });

@@ -1,4 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { ReasonSchema } from "@tessera/contracts/common/v1";
 import { OrdersService, OrderStatus, type Order } from "@tessera/contracts/orders/v1";
 import { newId, ServiceError } from "@tessera/kit";
 import type { FakeCart } from "./fake-cart.ts";
@@ -78,6 +80,7 @@ export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
       if (cancellable.has(order.status)) {
         order.status = OrderStatus.CANCELLED;
         order.reason = "cancelled by the customer";
+        order.reasonDetail = create(ReasonSchema, { code: "cancelled-by-user", message: order.reason });
         order.updateTime = timestampFromMs(now());
       } else if (order.status !== OrderStatus.CANCELLED) {
         throw new ServiceError("failed_precondition", `order ${order.id} can no longer be cancelled`, {
@@ -90,10 +93,16 @@ export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
   return {
     ...fake,
     /** Moves an order on, as the saga would. */
-    advance(orderId: string, status: OrderStatus, reason = "") {
+    advance(orderId: string, status: OrderStatus, reason?: { code: string; message: string }) {
       const order = orders.find((o) => o.id === orderId);
       if (!order) throw new Error(`no order ${orderId}`);
-      Object.assign(order, { status, reason, updateTime: timestampFromMs(now()) });
+      const reasonDetail = reason && create(ReasonSchema, reason);
+      Object.assign(order, {
+        status,
+        reason: reason?.message ?? "",
+        reasonDetail,
+        updateTime: timestampFromMs(now()),
+      });
     },
   };
 }
