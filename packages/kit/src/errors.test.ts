@@ -1,4 +1,4 @@
-import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
+import { status as GrpcStatus } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { ServiceError, type ErrorCode } from "./errors.ts";
 

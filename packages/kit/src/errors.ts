@@ -1,4 +1,4 @@
-import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
+import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
 import { isConnectionFailure } from "./connection-errors.ts";
 import {
   detailsOf,

@@ -44,6 +44,24 @@ describe("the table of problem types", () => {
     }
   });
 
+  it("is listed, row for row, in the gateway README", async () => {
+    const readme = await readFile(join(root, "services/gateway/README.md"), "utf8");
+    const cells = (row: string) =>
+      row
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim());
+    const rows = readme.split("\n").filter((line) => line.startsWith("| `urn:tessera:problem:"));
+    expect(rows.map(cells)).toEqual(
+      Object.entries(problemTypes).map(([name, t]) => [
+        `\`urn:tessera:problem:${name}\``,
+        String(t.status),
+        t.title,
+        t.when,
+      ]),
+    );
+  });
+
   it("is one Markdown row per type", () => {
     const rows = problemTypesTable().split("\n");
     expect(rows).toHaveLength(Object.keys(problemTypes).length + 2);
