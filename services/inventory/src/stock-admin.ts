@@ -54,6 +54,7 @@ export class StockAdmin {
         throw new ServiceError(
           "failed_precondition",
           `idempotency_key was used for another restock (${claim.quantity} of ${claim.sku})`,
+          { reason: "idempotency-key-reused" },
         );
       }
       const [level] = await this.#store.stockOf([input.sku], tx);

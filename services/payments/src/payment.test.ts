@@ -132,11 +132,19 @@ describe("a payment intent", () => {
     expect(() => refund(partly, usd(1_001n), "ref_2", later)).toThrow(
       expect.objectContaining({
         code: "failed_precondition",
+        reason: "refund-exceeds-captured",
+        metadata: { refundable: "1000" },
         message: expect.stringMatching(/exceeds the 1000 USD/),
       }),
     );
     expect(() => refund(capturedPayment(), usd(10_001n), "ref_1", later)).toThrow(
       expect.objectContaining({ code: "failed_precondition" }),
+    );
+  });
+
+  it("refuses to refund a payment that was not captured, saying so as payment-not-refundable", () => {
+    expect(() => refund(authorizedPayment(), usd(1n), "ref_1", later)).toThrow(
+      expect.objectContaining({ reason: "payment-not-refundable", metadata: { status: "authorized" } }),
     );
   });
 

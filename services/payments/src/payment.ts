@@ -158,6 +158,7 @@ export function capture(payment: Payment, now: Date): Transition {
       throw new ServiceError(
         "failed_precondition",
         `payment ${payment.id} is ${payment.status}; it cannot be captured`,
+        { reason: "payment-not-capturable", metadata: { status: payment.status } },
       );
     case "authorized": {
       const next = {
@@ -186,6 +187,7 @@ export function voidPayment(payment: Payment, now: Date): Transition {
       throw new ServiceError(
         "failed_precondition",
         `payment ${payment.id} is ${payment.status}; refund it instead of voiding`,
+        { reason: "payment-not-voidable", metadata: { status: payment.status } },
       );
     case "authorized": {
       const next = { ...payment, status: "voided" as const, updatedAt: now };
@@ -214,6 +216,7 @@ export function refund(
     throw new ServiceError(
       "failed_precondition",
       `payment ${payment.id} is ${payment.status}; only a captured payment can be refunded`,
+      { reason: "payment-not-refundable", metadata: { status: payment.status } },
     );
   }
   if (amount.currency !== payment.currency) {
@@ -226,6 +229,7 @@ export function refund(
     throw new ServiceError(
       "failed_precondition",
       `a refund of ${amount.amountMinor} exceeds the ${refundable(payment)} ${payment.currency} still refundable`,
+      { reason: "refund-exceeds-captured", metadata: { refundable: String(refundable(payment)) } },
     );
   }
   const refundedMinor = payment.refundedMinor + amount.amountMinor;

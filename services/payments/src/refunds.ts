@@ -71,6 +71,7 @@ export class Refunds {
         throw new ServiceError(
           "invalid_argument",
           `idempotency_key ${key} was used for a refund of ${first.amountMinor} ${first.currency}`,
+          { reason: "idempotency-key-reused" },
         );
       }
       if (previous) return { payment };
@@ -108,6 +109,7 @@ export class Refunds {
         throw new ServiceError(
           "failed_precondition",
           `the card processor refused the refund: ${call.lastError}`,
+          { reason: "refund-refused" },
         );
       }
       if (call && call.failures > failuresBefore) {
