@@ -4,9 +4,10 @@ import { problem, uuidParams } from "./shared-schemas.ts";
 /** JSON schemas of the cart API: validation, serialization and the OpenAPI document from one source. */
 
 export const lineSchema = {
-  $id: "Line",
+  $id: "LineItem",
   type: "object",
-  description: "A line of a cart or an order.",
+  description:
+    "A line of a cart or an order (their `items`): one product, how many, at what price. The same shape in both; the properties marked *cart items only* are absent from an order's.",
   required: ["productId", "sku", "name", "quantity", "unitPrice", "lineTotal"],
   properties: {
     productId: { type: "string", format: "uuid" },
@@ -21,12 +22,12 @@ export const lineSchema = {
     lineTotal: { $ref: "Money#", description: "`unitPrice` times `quantity`." },
     addedUnitPrice: {
       $ref: "Money#",
-      description: "Cart lines only: the catalog price when the product was added (or last added again).",
+      description: "Cart items only: the catalog price when the product was added (or last added again).",
     },
     priceChanged: {
       type: "boolean",
       description:
-        "Cart lines only: whether `unitPrice` differs from `addedUnitPrice`, to point the change out to the buyer.",
+        "Cart items only: whether `unitPrice` differs from `addedUnitPrice`, to point the change out to the buyer.",
     },
   },
 } as const;
@@ -34,7 +35,7 @@ export const lineSchema = {
 export const cartSchema = {
   $id: "Cart",
   type: "object",
-  required: ["userId", "items", "itemCount", "pricesCurrent"],
+  required: ["userId", "items", "itemCount", "subtotal", "pricesCurrent"],
   properties: {
     userId: { type: "string" },
     id: {
@@ -42,11 +43,12 @@ export const cartSchema = {
       description:
         "Names the cart's contents until they become an order; a cart becomes at most one order, and the cart gets a new id once an order is placed from it. Absent for an empty cart.",
     },
-    items: { type: "array", items: { $ref: "Line#" } },
+    items: { type: "array", items: { $ref: "LineItem#" }, description: "The lines, oldest first." },
     itemCount: { type: "integer", minimum: 0, description: "Units in all lines." },
     subtotal: {
-      $ref: "Money#",
-      description: "The sum of the lines at their current unit prices; absent for an empty cart.",
+      anyOf: [{ $ref: "Money#" }, { type: "null" }],
+      description:
+        "The sum of the items' `lineTotal`, at their current unit prices. Always present: `null` for an empty cart, which has no currency yet.",
     },
     pricesCurrent: {
       type: "boolean",

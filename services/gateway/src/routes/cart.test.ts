@@ -18,7 +18,7 @@ async function add(test: TestApp, productId: string, quantity: number, user = al
 }
 
 describe("cart API", () => {
-  it("shows an empty cart, without a subtotal, to a user who added nothing", async () => {
+  it("shows an empty cart, its subtotal null, to a user who added nothing", async () => {
     const test = await start();
     const response = await test.app.inject({ url: "/api/v1/cart", headers: await test.bearer(alice) });
     expect(response.statusCode).toBe(200);
@@ -26,6 +26,7 @@ describe("cart API", () => {
       userId: alice,
       items: [],
       itemCount: 0,
+      subtotal: null,
       pricesCurrent: true,
     });
   });
@@ -129,6 +130,7 @@ describe("cart API", () => {
       userId: alice,
       items: [],
       itemCount: 0,
+      subtotal: null,
       pricesCurrent: true,
     });
   });

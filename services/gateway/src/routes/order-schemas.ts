@@ -6,7 +6,7 @@ import { pageQuerySchema, pageSchema, problem, uuidParams } from "./shared-schem
 export const orderSchema = {
   $id: "Order",
   type: "object",
-  required: ["id", "userId", "status", "lines", "total", "reason", "createTime", "updateTime"],
+  required: ["id", "userId", "status", "items", "subtotal", "total", "reason", "createTime", "updateTime"],
   properties: {
     id: { type: "string", format: "uuid" },
     userId: { type: "string" },
@@ -16,8 +16,13 @@ export const orderSchema = {
       description:
         "Where the order is in checkout: `pending` → `stock_reserved` → `payment_authorized` → `confirmed`, or `rejected` / `cancelled`.",
     },
-    lines: { type: "array", items: { $ref: "Line#" } },
-    total: { $ref: "Money#" },
+    items: {
+      type: "array",
+      items: { $ref: "LineItem#" },
+      description: "What was ordered, as it was in the cart's `items`, at the prices charged.",
+    },
+    subtotal: { $ref: "Money#", description: "The sum of the items' `lineTotal`, as in the cart." },
+    total: { $ref: "Money#", description: "What the order charges the card." },
     reason: { type: "string", description: "Why the order was rejected or cancelled; empty otherwise." },
     createTime: { type: "string", format: "date-time" },
     updateTime: { type: "string", format: "date-time" },
