@@ -1,4 +1,5 @@
 import { limits } from "@tessera/contracts/limits";
+import { cartExample, emptyCartExample, example, exampleIds } from "./examples.ts";
 import { problem, uuidParams } from "./shared-schemas.ts";
 
 /** JSON schemas of the cart API: validation, serialization and the OpenAPI document from one source. */
@@ -67,7 +68,7 @@ export const addCartItemSchema = {
   additionalProperties: false,
   required: ["productId", "quantity"],
   properties: {
-    productId: { type: "string", format: "uuid" },
+    productId: { type: "string", format: "uuid", description: "The product to add (its `id`)." },
     quantity: { type: "integer", minimum: 1, maximum: maxQuantity, description: "Units to add to the line." },
   },
 } as const;
@@ -89,7 +90,7 @@ export const setCartItemQuantitySchema = {
 
 export const cartSchemas = [lineSchema, cartSchema, addCartItemSchema, setCartItemQuantitySchema] as const;
 
-const cartItemParamsSchema = uuidParams("productId");
+const cartItemParamsSchema = uuidParams("productId", "The product whose line this is.", exampleIds.stove);
 
 /** What every cart operation shares: its tag, and a 400 or 503 on the way (route-access.ts adds the 401). */
 const cartOperation = (operationId: string, summary: string) =>
@@ -103,8 +104,13 @@ const cartResponses = (description: string) =>
     default: problem("Any other error."),
   }) as const;
 
+const cartAfterChange = example("The cart after the change", cartExample);
+
 export const getCartSchema = {
   ...cartOperation("getCart", "Get the user's cart"),
+  description:
+    "The caller's cart with each item at the catalog's current price; see `pricesCurrent` for whether the catalog confirmed them.",
+  "x-examples": { 200: example("A cart with two items, one repriced since it was added", cartExample) },
   response: cartResponses("The cart, empty if nothing was added yet."),
 } as const;
 
@@ -113,6 +119,10 @@ export const addCartItemRouteSchema = {
   description:
     "Adds `quantity` units of a product at its current catalog price; adding a product already in the cart adds to its line.",
   body: { $ref: "AddCartItem#" },
+  "x-examples": {
+    request: example("Add one tent", { productId: exampleIds.tent, quantity: 1 }),
+    200: cartAfterChange,
+  },
   response: {
     ...cartResponses("The cart after the change."),
     404: problem("No product has this id."),
@@ -125,6 +135,7 @@ export const setCartItemQuantityRouteSchema = {
   description: "Sets the line's quantity; 0 removes the line.",
   params: cartItemParamsSchema,
   body: { $ref: "SetCartItemQuantity#" },
+  "x-examples": { request: example("Two stoves", { quantity: 2 }), 200: cartAfterChange },
   response: {
     ...cartResponses("The cart after the change."),
     404: problem("The cart has no line for this product."),
@@ -135,10 +146,13 @@ export const removeCartItemSchema = {
   ...cartOperation("removeCartItem", "Remove a line from the cart"),
   description: "Removing a line that is not in the cart changes nothing.",
   params: cartItemParamsSchema,
+  "x-examples": { 200: example("The cart after the change", emptyCartExample) },
   response: cartResponses("The cart after the change."),
 } as const;
 
 export const clearCartSchema = {
   ...cartOperation("clearCart", "Empty the cart"),
+  description: "Removes every line; the cart keeps its id. Clearing an empty cart changes nothing.",
+  "x-examples": { 200: example("The empty cart", emptyCartExample) },
   response: cartResponses("The empty cart."),
 } as const;

@@ -1,3 +1,4 @@
+import { example, exampleIds, pageTokenExample, productExample } from "./examples.ts";
 import { pageSchema, pageSizeParam, pageTokenParam, problem, uuidParams } from "./shared-schemas.ts";
 
 /**
@@ -73,6 +74,9 @@ export const listProductsSchema = {
   tags: ["products"],
   operationId: "listProducts",
   querystring: listProductsQuerySchema,
+  "x-examples": {
+    200: example("A page with more to come", { products: [productExample], nextPageToken: pageTokenExample }),
+  },
   response: {
     200: { description: "A page of products.", $ref: "ProductPage#" },
     400: problem("A parameter is invalid; `errors` says which."),
@@ -83,9 +87,11 @@ export const listProductsSchema = {
 
 export const getProductSchema = {
   summary: "Get a product",
+  description: "One product of the catalog, with its current price.",
   tags: ["products"],
   operationId: "getProduct",
-  params: uuidParams("id"),
+  params: uuidParams("id", "The product's id.", exampleIds.tent),
+  "x-examples": { 200: example("A product", productExample) },
   response: {
     200: { description: "The product.", $ref: "Product#" },
     400: problem("The id is not a UUID."),
