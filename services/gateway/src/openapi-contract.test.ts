@@ -142,7 +142,8 @@ describe("the OpenAPI contract", () => {
     expect(operations.length).toBeGreaterThan(10);
     for (const { path, method, operation, where } of operations) {
       const parameters = operation.parameters ?? [];
-      const exampleOf = (p: Parameter) => String(p.example ?? p.schema?.examples?.[0] ?? "");
+      const exampleOf = (p: Parameter) =>
+        `${(p.example ?? p.schema?.examples?.[0] ?? "") as string | number}`;
       const url = path.replace(/\{(\w+)\}/g, (_, name: string) =>
         exampleOf(parameters.find((p) => p.in === "path" && p.name === name) ?? { name, in: "path" }),
       );
