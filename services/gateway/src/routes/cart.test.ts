@@ -69,6 +69,7 @@ describe("cart API", () => {
       userId: alice,
       productId: tent,
       quantity: 2,
+      expectedVersion: "",
     });
   });
 
@@ -79,7 +80,7 @@ describe("cart API", () => {
     const set = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${stove}`,
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
       payload: { quantity: 5 },
     });
     expect(set.statusCode).toBe(200);
@@ -90,7 +91,7 @@ describe("cart API", () => {
     const removed = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${tent}`,
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
       payload: { quantity: 0 },
     });
     expect(removed.json<CartJson>().items.map((i) => i.productId)).toEqual([stove]);
@@ -98,6 +99,7 @@ describe("cart API", () => {
       userId: alice,
       productId: tent,
       quantity: 0,
+      expectedVersion: "",
     });
   });
 
@@ -108,7 +110,7 @@ describe("cart API", () => {
       const response = await test.app.inject({
         method: "DELETE",
         url: `/api/v1/cart/items/${tent}`,
-        headers: await test.bearer(alice),
+        headers: { ...(await test.bearer(alice)), "if-match": "*" },
       });
       expect(response.statusCode).toBe(200);
       expect(response.json<CartJson>()).toMatchObject({ items: [], itemCount: 0 });
@@ -122,7 +124,7 @@ describe("cart API", () => {
     const response = await test.app.inject({
       method: "DELETE",
       url: "/api/v1/cart",
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
@@ -233,7 +235,7 @@ describe("cart API errors", () => {
     const response = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${stove}`,
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
       payload: { quantity: 1 },
     });
     expect(response.statusCode).toBe(404);
