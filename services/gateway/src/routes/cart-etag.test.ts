@@ -88,7 +88,7 @@ describe("cart ETag and If-Match", () => {
     const first = await addTent(test);
     expect(first.statusCode).toBe(200);
     await addTent(test);
-    const stale = await addTent(test, first.headers.etag as string);
+    const stale = await addTent(test, first.headers.etag);
     expect(stale.statusCode).toBe(412);
   });
 
