@@ -96,9 +96,37 @@ const cartItemParamsSchema = uuidParams("productId", "The product whose line thi
 const cartOperation = (operationId: string, summary: string) =>
   ({ operationId, summary, tags: ["cart"] }) as const;
 
+/** The cart's `ETag`: its version, for `If-Match` on the next write. */
+const cartEtagHeader = {
+  ETag: {
+    type: "string",
+    description: "The cart's version (a strong entity tag); send it as `If-Match` on the next write.",
+  },
+} as const;
+
+const ifMatch = (required: boolean) =>
+  ({
+    type: "object",
+    properties: {
+      "if-match": {
+        type: "string",
+        maxLength: 200,
+        description: required
+          ? "The cart's `ETag` as last received: required; the write applies only while the cart is unchanged."
+          : "Optional: the cart's `ETag` as last received; when sent, the write applies only while the cart is unchanged.",
+      },
+    },
+  }) as const;
+
+/** 412 and 428 of the conditional writes. */
+const preconditionResponses = {
+  412: problem("`If-Match` names a version the cart no longer has: get the cart again and retry."),
+  428: problem("`If-Match` is missing: this write needs the cart's `ETag`."),
+} as const;
+
 const cartResponses = (description: string) =>
   ({
-    200: { description, $ref: "Cart#" },
+    200: { description, $ref: "Cart#", headers: cartEtagHeader },
     400: problem("A parameter or the body is invalid; `errors` says which."),
     503: problem("The cart service is unavailable; see `Retry-After`."),
     default: problem("Any other error."),
@@ -117,7 +145,8 @@ export const getCartSchema = {
 export const addCartItemRouteSchema = {
   ...cartOperation("addCartItem", "Add a product to the cart"),
   description:
-    "Adds `quantity` units of a product at its current catalog price; adding a product already in the cart adds to its line.",
+    "Adds `quantity` units of a product at its current catalog price; adding a product already in the cart adds to its line. `If-Match` is optional here (adding loses no one's change); when sent, a stale one is 412.",
+  headers: ifMatch(false),
   body: { $ref: "AddCartItem#" },
   "x-examples": {
     request: example("Add one tent", { productId: exampleIds.tent, quantity: 1 }),
@@ -125,6 +154,7 @@ export const addCartItemRouteSchema = {
   },
   response: {
     ...cartResponses("The cart after the change."),
+    412: preconditionResponses[412],
     404: problem("No product has this id."),
     409: problem("The product cannot be added, e.g. the line would exceed its limit."),
   },
@@ -132,27 +162,34 @@ export const addCartItemRouteSchema = {
 
 export const setCartItemQuantityRouteSchema = {
   ...cartOperation("setCartItemQuantity", "Set the quantity of a cart line"),
-  description: "Sets the line's quantity; 0 removes the line.",
+  description:
+    "Sets the line's quantity; 0 removes the line. Needs `If-Match` with the cart's `ETag` (428 without, 412 when stale).",
+  headers: ifMatch(true),
   params: cartItemParamsSchema,
   body: { $ref: "SetCartItemQuantity#" },
   "x-examples": { request: example("Two stoves", { quantity: 2 }), 200: cartAfterChange },
   response: {
     ...cartResponses("The cart after the change."),
+    ...preconditionResponses,
     404: problem("The cart has no line for this product."),
   },
 } as const;
 
 export const removeCartItemSchema = {
   ...cartOperation("removeCartItem", "Remove a line from the cart"),
-  description: "Removing a line that is not in the cart changes nothing.",
+  description:
+    "Removing a line that is not in the cart changes nothing. Needs `If-Match` with the cart's `ETag` (428 without, 412 when stale).",
+  headers: ifMatch(true),
   params: cartItemParamsSchema,
   "x-examples": { 200: example("The cart after the change", emptyCartExample) },
-  response: cartResponses("The cart after the change."),
+  response: { ...cartResponses("The cart after the change."), ...preconditionResponses },
 } as const;
 
 export const clearCartSchema = {
   ...cartOperation("clearCart", "Empty the cart"),
-  description: "Removes every line; the cart keeps its id. Clearing an empty cart changes nothing.",
+  description:
+    "Removes every line; the cart keeps its id. Clearing an empty cart changes nothing. Needs `If-Match` with the cart's `ETag` (428 without, 412 when stale).",
+  headers: ifMatch(true),
   "x-examples": { 200: example("The empty cart", emptyCartExample) },
-  response: cartResponses("The empty cart."),
+  response: { ...cartResponses("The empty cart."), ...preconditionResponses },
 } as const;

@@ -70,6 +70,7 @@ describe("cart API", () => {
       userId: alice,
       productId: tent,
       quantity: 2,
+      expectedVersion: "",
     });
   });
 
@@ -80,7 +81,7 @@ describe("cart API", () => {
     const set = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${stove}`,
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
       payload: { quantity: 5 },
     });
     expect(set.statusCode).toBe(200);
@@ -91,7 +92,7 @@ describe("cart API", () => {
     const removed = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${tent}`,
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
       payload: { quantity: 0 },
     });
     expect(removed.json<CartJson>().items.map((i) => i.productId)).toEqual([stove]);
@@ -99,6 +100,7 @@ describe("cart API", () => {
       userId: alice,
       productId: tent,
       quantity: 0,
+      expectedVersion: "",
     });
   });
 
@@ -109,7 +111,7 @@ describe("cart API", () => {
       const response = await test.app.inject({
         method: "DELETE",
         url: `/api/v1/cart/items/${tent}`,
-        headers: await test.bearer(alice),
+        headers: { ...(await test.bearer(alice)), "if-match": "*" },
       });
       expect(response.statusCode).toBe(200);
       expect(response.json<CartJson>()).toMatchObject({ items: [], itemCount: 0 });
@@ -123,7 +125,7 @@ describe("cart API", () => {
     const response = await test.app.inject({
       method: "DELETE",
       url: "/api/v1/cart",
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
@@ -235,7 +237,7 @@ describe("cart API errors", () => {
     const response = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${stove}`,
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
       payload: { quantity: 1 },
     });
     expect(response.statusCode).toBe(404);
