@@ -3,6 +3,7 @@ import { ServiceError, type Client } from "@tessera/kit";
 import { callerSignal } from "../request-context.ts";
 import { userOf } from "../user.ts";
 import type { Api, JsonOf } from "./api.ts";
+import { pageLinkHeaders, type Links } from "./links.ts";
 import { toIsoString } from "./product-json.ts";
 import { example, notificationExample } from "./examples.ts";
 import { pageQuerySchema, pageSchema, problem } from "./shared-schemas.ts";
@@ -49,7 +50,7 @@ const listNotificationsSchema = {
     200: example("The last page", { notifications: [notificationExample], nextPageToken: "" }),
   },
   response: {
-    200: { description: "A page of notifications.", $ref: "NotificationPage#" },
+    200: { description: "A page of notifications.", $ref: "NotificationPage#", headers: pageLinkHeaders },
     400: problem("A parameter is invalid; `errors` says which."),
     503: problem("The notifications service is unavailable; see `Retry-After`."),
     default: problem("Any other error."),
@@ -59,18 +60,22 @@ const listNotificationsSchema = {
 /** `GET /api/v1/notifications`, backed by the notifications service. */
 export function notificationRoutes(
   app: Api,
-  { notifications }: { notifications: NotificationsClient },
+  { notifications, links }: { notifications: NotificationsClient; links: Links },
 ): void {
   app.get(
     "/api/v1/notifications",
     { config: { access: "user" }, schema: listNotificationsSchema },
-    async (request) => {
+    async (request, reply) => {
       const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
       const page = await notifications.listMyNotifications(
         { userId: userOf(request), pageSize, pageToken },
         { signal: callerSignal(request) },
       );
-      return { notifications: page.notifications.map(toNotificationJson), nextPageToken: page.nextPageToken };
+      return {
+        notifications: page.notifications.map(toNotificationJson),
+        nextPageToken: page.nextPageToken,
+        next: links.next(request, reply, page.nextPageToken),
+      };
     },
   );
 }

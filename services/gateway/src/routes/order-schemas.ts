@@ -1,3 +1,4 @@
+import { pageLinkHeaders } from "./links.ts";
 import { orderStatuses } from "./order-json.ts";
 import { cancelledOrderExample, example, exampleIds, orderExample, pendingOrderExample } from "./examples.ts";
 import { pageQuerySchema, pageSchema, problem, uuidParams } from "./shared-schemas.ts";
@@ -87,7 +88,12 @@ export const checkoutRouteSchema = {
     201: {
       description: "The order, new or placed before with this key.",
       headers: {
-        Location: { type: "string", description: "The order's URL.", examples: ["/api/v1/orders/0197…"] },
+        Location: {
+          type: "string",
+          format: "uri",
+          description: "The order's absolute URL, on the gateway's public origin (`PUBLIC_URL`).",
+          examples: [`http://127.0.0.1:8080/api/v1/orders/${exampleIds.order}`],
+        },
         "Idempotent-Replayed": {
           type: "string",
           enum: ["true"],
@@ -118,7 +124,7 @@ export const listOrdersSchema = {
   querystring: pageQuerySchema,
   "x-examples": { 200: example("The last page", { orders: [orderExample], nextPageToken: "" }) },
   response: {
-    200: { description: "A page of orders.", $ref: "OrderPage#" },
+    200: { description: "A page of orders.", $ref: "OrderPage#", headers: pageLinkHeaders },
     400: problem("A parameter is invalid; `errors` says which."),
     503: unavailable,
     default: problem("Any other error."),

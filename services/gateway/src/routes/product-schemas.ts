@@ -1,4 +1,5 @@
 import { example, exampleIds, pageTokenExample, productExample } from "./examples.ts";
+import { pageLinkHeaders } from "./links.ts";
 import { cacheableHeaders, notModified } from "./public-cache.ts";
 import { pageSchema, pageSizeParam, pageTokenParam, problem, uuidParams } from "./shared-schemas.ts";
 
@@ -86,10 +87,18 @@ export const listProductsSchema = {
   operationId: "listProducts",
   querystring: listProductsQuerySchema,
   "x-examples": {
-    200: example("A page with more to come", { products: [productExample], nextPageToken: pageTokenExample }),
+    200: example("A page with more to come", {
+      products: [productExample],
+      nextPageToken: pageTokenExample,
+      next: `http://127.0.0.1:8080/api/v1/products?category=tents&page_token=${pageTokenExample}`,
+    }),
   },
   response: {
-    200: { description: "A page of products.", $ref: "ProductPage#", headers: cacheableHeaders },
+    200: {
+      description: "A page of products.",
+      $ref: "ProductPage#",
+      headers: { ...cacheableHeaders, ...pageLinkHeaders },
+    },
     304: notModified,
     400: problem("A parameter is invalid; `errors` says which."),
     503: problem("The catalog is unavailable; see `Retry-After`."),

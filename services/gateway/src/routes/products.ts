@@ -1,7 +1,8 @@
-import type { CatalogService } from "@tessera/contracts/catalog/v1";
+import type { CatalogService, Product } from "@tessera/contracts/catalog/v1";
 import { ServiceError, type Client } from "@tessera/kit";
 import { callerSignal } from "../request-context.ts";
 import type { Api } from "./api.ts";
+import type { Links } from "./links.ts";
 import { toProductJson } from "./product-json.ts";
 import { getProductSchema, listCategoriesSchema, listProductsSchema } from "./product-schemas.ts";
 import { sendCacheable } from "./public-cache.ts";
@@ -13,7 +14,7 @@ export type CatalogClient = Client<typeof CatalogService>;
  * `GET /api/v1/products` (list or search), `GET /api/v1/products/:id` and `GET /api/v1/categories`,
  * backed by the catalog: public data, cacheable and revalidated by ETag (public-cache.ts).
  */
-export function productRoutes(app: Api, { catalog }: { catalog: CatalogClient }): void {
+export function productRoutes(app: Api, { catalog, links }: { catalog: CatalogClient; links: Links }): void {
   app.get(
     "/api/v1/categories",
     { config: { access: "public" }, schema: listCategoriesSchema },
@@ -33,20 +34,21 @@ export function productRoutes(app: Api, { catalog }: { catalog: CatalogClient })
       const { page_size: pageSize = 0, page_token: pageToken = "", category = "", q } = request.query;
       // The request's deadline travels in its context; the signal also stops the call when the handler times out.
       const options = { signal: callerSignal(request) };
-      if (q === undefined) {
-        const page = await catalog.listProducts({ pageSize, pageToken, category }, options);
-        const body = { products: page.products.map(toProductJson), nextPageToken: page.nextPageToken };
-        return sendCacheable(request, reply, body);
-      }
+      const send = (page: { products: Product[]; nextPageToken: string }) =>
+        sendCacheable(request, reply, {
+          products: page.products.map(toProductJson),
+          nextPageToken: page.nextPageToken,
+          next: links.next(request, reply, page.nextPageToken),
+        });
+      if (q === undefined)
+        return send(await catalog.listProducts({ pageSize, pageToken, category }, options));
       if (category !== "") {
         throw new ServiceError(
           "invalid_argument",
           "category cannot be combined with q: search spans all categories",
         );
       }
-      const page = await catalog.searchProducts({ query: q, pageSize, pageToken }, options);
-      const body = { products: page.products.map(toProductJson), nextPageToken: page.nextPageToken };
-      return sendCacheable(request, reply, body);
+      return send(await catalog.searchProducts({ query: q, pageSize, pageToken }, options));
     },
   );
 

@@ -1,3 +1,4 @@
+import { nextLinkSchema } from "./links.ts";
 import { bearerChallenge } from "../user.ts";
 import { pageTokenExample } from "./examples.ts";
 
@@ -95,13 +96,14 @@ export function pageSchema<const Id extends string, const Items extends string, 
     $id,
     type: "object",
     required: [items, "nextPageToken"],
-    properties: { [items]: list, nextPageToken },
+    properties: { [items]: list, nextPageToken, next: nextLinkSchema },
   } as const as {
     readonly $id: Id;
     readonly type: "object";
     readonly required: readonly [Items, "nextPageToken"];
     readonly properties: { readonly [K in Items]: typeof list } & {
       readonly nextPageToken: typeof nextPageToken;
+      readonly next: typeof nextLinkSchema;
     };
   };
 }
