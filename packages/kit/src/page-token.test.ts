@@ -18,6 +18,16 @@ describe("page tokens", () => {
     expect(tokens.decode("")).toBeUndefined();
   });
 
+  it("are deterministic, so a cached page keeps its ETag, and differ for another cursor or caller", () => {
+    const token = tokens.encode({ name: "a", id }, "user-42");
+    expect(tokens.encode({ name: "a", id }, "user-42")).toBe(token);
+    expect(tokens.encode({ name: "b", id }, "user-42")).not.toBe(token);
+    expect(tokens.encode({ name: "a", id }, "user-43")).not.toBe(token);
+    // Different plaintexts never share the nonce (bytes 1–12).
+    const nonce = (t: string) => Buffer.from(t, "base64url").subarray(1, 13).toString("hex");
+    expect(nonce(tokens.encode({ name: "b", id }, "user-42"))).not.toBe(nonce(token));
+  });
+
   it("are opaque: the cursor, and the caller it is bound to, cannot be read from the token", () => {
     const token = tokens.encode({ name: "secret-name", id }, "user-42");
     const decoded = Buffer.from(token, "base64url").toString("latin1");

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from "node:crypto";
 import type { z } from "zod";
 import { ServiceError } from "./errors.ts";
 import { findRefusedText } from "./refused-text.ts";
@@ -61,9 +61,14 @@ export function createPageTokens<S extends z.ZodType>(
   const boundTo = (caller = "") => Buffer.from(JSON.stringify([version, list, caller]), "utf8");
   return {
     encode(cursor, caller) {
-      const iv = randomBytes(ivBytes);
-      const cipher = createCipheriv("aes-256-gcm", key.bytes, iv).setAAD(boundTo(caller));
-      const sealed = Buffer.concat([cipher.update(JSON.stringify(cursor), "utf8"), cipher.final()]);
+      const plain = JSON.stringify(cursor);
+      const bound = boundTo(caller);
+      // A synthetic IV (an HMAC of what is sealed, as in RFC 5297's SIV): the same page gives the same
+      // token, so a page and its `next` link keep one ETag and stay cacheable; two different
+      // plaintexts never share an IV.
+      const iv = createHmac("sha256", key.bytes).update(bound).update(plain).digest().subarray(0, ivBytes);
+      const cipher = createCipheriv("aes-256-gcm", key.bytes, iv).setAAD(bound);
+      const sealed = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
       return Buffer.concat([Buffer.of(version), iv, sealed, cipher.getAuthTag()]).toString("base64url");
     },
     decode(token, caller) {
