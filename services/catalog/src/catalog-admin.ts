@@ -9,6 +9,7 @@ import {
   type Service,
   type Tx,
 } from "@tessera/kit";
+import { normalizeCategory } from "./catalog.ts";
 import type { NewProduct, Product, ProductStore } from "./product-store.ts";
 
 /** A product as an administrator describes it; the id is assigned here. */
@@ -115,7 +116,9 @@ function validate(input: ProductInput): NewProduct {
   const name = input.name.trim();
   if (name.length < 1 || name.length > 200) refuse("name", "must be 1-200 characters");
   if (input.description.length > 5_000) refuse("description", "must be at most 5,000 characters");
-  if (input.categories.length > 20 || input.categories.some((c) => c.length < 1 || c.length > 100)) {
+  // One spelling per category, so filtering by it matches whatever case a client sends.
+  const categories = [...new Set(input.categories.map(normalizeCategory))];
+  if (input.categories.length > 20 || categories.some((c) => c.length < 1 || c.length > 100)) {
     refuse("categories", "at most 20, each 1-100 characters");
   }
   if (input.imageUrl.length > 2_048) refuse("image_url", "is too long");
@@ -125,5 +128,5 @@ function validate(input: ProductInput): NewProduct {
     throw new ServiceError("invalid_argument", message, { fieldViolations });
   }
   validatePrice(input);
-  return { ...input, name, id: newId() };
+  return { ...input, name, categories, id: newId() };
 }

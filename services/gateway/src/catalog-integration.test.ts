@@ -66,6 +66,9 @@ afterAll(async () => {
   await database?.drop();
 });
 
+type Linked = Page & { next?: string };
+type Headers = Record<string, string | string[] | number | undefined>;
+
 async function get<T>(url: string) {
   const response = await app.inject({ url });
   return { status: response.statusCode, headers: response.headers, body: response.json<T>() };
@@ -98,6 +101,25 @@ describe("gateway → catalog", () => {
     const { body: onePage } = await get<Page>("/api/v1/products?page_size=100");
     expect(onePage.products.map((p) => p.id)).toEqual(ids);
     expect(onePage.nextPageToken).toBe("");
+  });
+
+  it("follows next links to the end, and revalidates a page with more to come as 304", async () => {
+    let url: string | undefined = "/api/v1/products?category=camping&page_size=2";
+    const seen: string[] = [];
+    while (url !== undefined) {
+      const { status, headers, body }: { status: number; headers: Headers; body: Linked } =
+        await get<Linked>(url);
+      expect(status).toBe(200);
+      seen.push(...body.products.map((p) => p.id));
+      if (seen.length === 2) {
+        // The same page again gives the same token, so its ETag still holds.
+        const again = await app.inject({ url, headers: { "if-none-match": String(headers.etag) } });
+        expect(again.statusCode).toBe(304);
+      }
+      url = body.next === undefined ? undefined : new URL(body.next).pathname + new URL(body.next).search;
+    }
+    expect(seen).toEqual((await pageThrough("category=camping", 100)).map((p) => p.id));
+    expect(seen.length).toBeGreaterThan(2);
   });
 
   it("serves a page_size above 100 as 100 (AIP-158) rather than refusing it", async () => {

@@ -74,6 +74,11 @@ export const GatewayConfig = BaseConfig.extend({
   CORS_ORIGINS: corsOrigins,
   /** How long one API request may take in all; outgoing RPCs inherit it as their deadline. */
   GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /**
+   * The origin clients reach the API at (`https://shop.example`), for absolute links (`Location`,
+   * `next`) and the OpenAPI `servers`. Unset: the origin of `AUTH_ISSUER`, which is the gateway's own.
+   */
+  PUBLIC_URL: origin.optional(),
   /** The token issuer: the gateway's own public origin and `/oidc`, which it proxies to identity. */
   AUTH_ISSUER: plainUrl.default("http://127.0.0.1:8080/oidc"),
   /** Where the issuer's signing keys are read: identity's own address, not the public one. */

@@ -77,6 +77,11 @@ export const problemTypes = {
     title: "Concurrent change",
     when: "The resource changed while the request was updating it; retry.",
   },
+  "precondition-failed": {
+    status: 412,
+    title: "Precondition Failed",
+    when: "`If-Match` names a version of the cart that is no longer current; read it again.",
+  },
   "payload-too-large": {
     status: 413,
     title: "Payload Too Large",
@@ -106,6 +111,11 @@ export const problemTypes = {
     status: 429,
     title: "Too many requests",
     when: "A rate limit is exceeded; `Retry-After` says when to retry.",
+  },
+  "precondition-required": {
+    status: 428,
+    title: "Precondition Required",
+    when: "A cart write that replaces or removes was sent without `If-Match`.",
   },
   "request-header-fields-too-large": {
     status: 431,

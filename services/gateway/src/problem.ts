@@ -50,9 +50,11 @@ const httpTypes: Record<number, ProblemTypeName> = {
   400: "invalid-argument",
   405: "method-not-allowed",
   408: "request-timeout",
+  412: "precondition-failed",
   413: "payload-too-large",
   414: "uri-too-long",
   415: "unsupported-media-type",
+  428: "precondition-required",
   431: "request-header-fields-too-large",
 };
 

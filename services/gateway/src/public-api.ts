@@ -3,6 +3,7 @@ import type { Logger } from "@tessera/kit";
 import { createAccessTokenVerifier } from "./access-token.ts";
 import type { GatewayConfig } from "./config.ts";
 import { registerOpenApi } from "./openapi.ts";
+import { createLinks } from "./routes/links.ts";
 import { refuseUndeclaredQueryParameters } from "./query-params.ts";
 import { registerRateLimits } from "./rate-limits.ts";
 import { registerRequestBody } from "./request-body.ts";
@@ -26,6 +27,7 @@ export interface PublicApiOptions {
     GatewayConfig,
     | "CORS_ORIGINS"
     | "AUTH_ISSUER"
+    | "PUBLIC_URL"
     | "AUTH_JWKS_URL"
     | "AUTH_AUDIENCE"
     | "RATE_LIMIT_IP_PER_MINUTE"
@@ -57,7 +59,8 @@ export async function publicApi(
   installTextInputCheck(app);
 
   for (const schema of sharedSchemas) app.addSchema(schema);
-  await registerOpenApi(app, { issuer: config.AUTH_ISSUER });
+  const publicOrigin = config.PUBLIC_URL ?? new URL(config.AUTH_ISSUER).origin;
+  await registerOpenApi(app, { issuer: config.AUTH_ISSUER, origin: publicOrigin });
 
   // From here on every route says who may call it (route-access.ts); the docs above are public.
   const verify = createAccessTokenVerifier({
@@ -78,8 +81,9 @@ export async function publicApi(
     api: "/api/v1",
     docs: "/api/docs",
   }));
-  productRoutes(api, { catalog });
+  const links = createLinks(publicOrigin);
+  productRoutes(api, { catalog, links });
   cartRoutes(api, { cart });
-  orderRoutes(api, { orders });
-  notificationRoutes(api, { notifications });
+  orderRoutes(api, { orders, links });
+  notificationRoutes(api, { notifications, links });
 }

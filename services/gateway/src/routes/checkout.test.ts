@@ -14,12 +14,12 @@ describe("checkout", () => {
     const response = await checkout(test, "checkout-1");
     expect(response.statusCode).toBe(201);
     const order = response.json<OrderJson & Record<string, unknown>>();
-    expect(response.headers.location).toBe(`/api/v1/orders/${order.id}`);
+    expect(response.headers.location).toBe(`http://gateway.test/api/v1/orders/${order.id}`);
     expect(order).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/),
       userId: alice,
       status: "pending",
-      lines: [
+      items: [
         {
           productId: tent,
           sku: "TENT-2P-ULTRA",
@@ -29,6 +29,7 @@ describe("checkout", () => {
           lineTotal: { currencyCode: "USD", amountMinor: 69800, formatted: "$698.00" },
         },
       ],
+      subtotal: { currencyCode: "USD", amountMinor: 69800, formatted: "$698.00" },
       total: { currencyCode: "USD", amountMinor: 69800, formatted: "$698.00" },
       reason: null,
       createTime: expect.stringMatching(/Z$/),
@@ -46,7 +47,7 @@ describe("checkout", () => {
     const first = await placeOrder(test, "retry-me");
     const again = await checkout(test, "retry-me");
     expect(again.statusCode).toBe(201);
-    expect(again.headers.location).toBe(`/api/v1/orders/${first.id}`);
+    expect(again.headers.location).toBe(`http://gateway.test/api/v1/orders/${first.id}`);
     expect(again.headers["idempotent-replayed"]).toBe("true");
     expect(again.json<OrderJson>().id).toBe(first.id);
     const list = await test.app.inject({ url: "/api/v1/orders", headers: await test.bearer(alice) });

@@ -3,7 +3,9 @@ import { ServiceError, type Client } from "@tessera/kit";
 import { callerSignal } from "../request-context.ts";
 import { userOf } from "../user.ts";
 import type { Api, JsonOf } from "./api.ts";
+import { pageLinkHeaders, type Links } from "./links.ts";
 import { toIsoString } from "./product-json.ts";
+import { example, notificationExample } from "./examples.ts";
 import { pageQuerySchema, pageSchema, problem } from "./shared-schemas.ts";
 
 /** The notifications service as the API calls it: the kit's typed client, or a fake of the same contract in tests. */
@@ -16,7 +18,13 @@ export const notificationSchema = {
   properties: {
     id: { type: "string" },
     orderId: { type: "string", format: "uuid" },
-    kind: { type: "string", examples: ["order_confirmed", "order_rejected", "order_cancelled"] },
+    kind: {
+      type: "string",
+      "x-extensible-enum": ["order_confirmed", "order_rejected", "order_cancelled"],
+      description:
+        "What the message is about. Extensible: new kinds may be added, so a client must accept one it does not know (show `subject` and `body`).",
+      examples: ["order_confirmed"],
+    },
     subject: { type: "string" },
     body: { type: "string" },
     emailed: { type: "boolean", description: "Whether it was also sent by e-mail." },
@@ -38,8 +46,11 @@ const listNotificationsSchema = {
   description: "Messages about the user's orders, newest first. Page with `page_token`.",
   tags: ["notifications"],
   querystring: pageQuerySchema,
+  "x-examples": {
+    200: example("The last page", { notifications: [notificationExample], nextPageToken: "" }),
+  },
   response: {
-    200: { description: "A page of notifications.", $ref: "NotificationPage#" },
+    200: { description: "A page of notifications.", $ref: "NotificationPage#", headers: pageLinkHeaders },
     400: problem("A parameter is invalid; `errors` says which."),
     503: problem("The notifications service is unavailable; see `Retry-After`."),
     default: problem("Any other error."),
@@ -49,18 +60,22 @@ const listNotificationsSchema = {
 /** `GET /api/v1/notifications`, backed by the notifications service. */
 export function notificationRoutes(
   app: Api,
-  { notifications }: { notifications: NotificationsClient },
+  { notifications, links }: { notifications: NotificationsClient; links: Links },
 ): void {
   app.get(
     "/api/v1/notifications",
     { config: { access: "user" }, schema: listNotificationsSchema },
-    async (request) => {
+    async (request, reply) => {
       const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
       const page = await notifications.listMyNotifications(
         { userId: userOf(request), pageSize, pageToken },
         { signal: callerSignal(request) },
       );
-      return { notifications: page.notifications.map(toNotificationJson), nextPageToken: page.nextPageToken };
+      return {
+        notifications: page.notifications.map(toNotificationJson),
+        nextPageToken: page.nextPageToken,
+        next: links.next(request, reply, page.nextPageToken),
+      };
     },
   );
 }

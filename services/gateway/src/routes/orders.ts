@@ -3,6 +3,7 @@ import type { Client } from "@tessera/kit";
 import { callerSignal } from "../request-context.ts";
 import { userOf } from "../user.ts";
 import type { Api } from "./api.ts";
+import type { Links } from "./links.ts";
 import { toOrderJson } from "./order-json.ts";
 import { cancelOrderSchema, checkoutRouteSchema, getOrderSchema, listOrdersSchema } from "./order-schemas.ts";
 
@@ -10,7 +11,7 @@ import { cancelOrderSchema, checkoutRouteSchema, getOrderSchema, listOrdersSchem
 export type OrdersClient = Client<typeof OrdersService>;
 
 /** `POST /api/v1/checkout` and the user's orders under `/api/v1/orders`. */
-export function orderRoutes(app: Api, { orders }: { orders: OrdersClient }): void {
+export function orderRoutes(app: Api, { orders, links }: { orders: OrdersClient; links: Links }): void {
   app.post(
     "/api/v1/checkout",
     { config: { access: "user" }, schema: checkoutRouteSchema },
@@ -23,20 +24,28 @@ export function orderRoutes(app: Api, { orders }: { orders: OrdersClient }): voi
       );
       const json = toOrderJson(order);
       // 201 for a retry too, as the first answer was; the header says it is a replay.
-      reply.code(201).header("location", orderUrl(json.id));
+      reply.code(201).header("location", links.url(orderPath(json.id)));
       if (replayed) reply.header("idempotent-replayed", "true");
       return json;
     },
   );
 
-  app.get("/api/v1/orders", { config: { access: "user" }, schema: listOrdersSchema }, async (request) => {
-    const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
-    const page = await orders.listMyOrders(
-      { userId: userOf(request), pageSize, pageToken },
-      { signal: callerSignal(request) },
-    );
-    return { orders: page.orders.map((order) => toOrderJson(order)), nextPageToken: page.nextPageToken };
-  });
+  app.get(
+    "/api/v1/orders",
+    { config: { access: "user" }, schema: listOrdersSchema },
+    async (request, reply) => {
+      const { page_size: pageSize = 0, page_token: pageToken = "" } = request.query;
+      const page = await orders.listMyOrders(
+        { userId: userOf(request), pageSize, pageToken },
+        { signal: callerSignal(request) },
+      );
+      return {
+        orders: page.orders.map((order) => toOrderJson(order)),
+        nextPageToken: page.nextPageToken,
+        next: links.next(request, reply, page.nextPageToken),
+      };
+    },
+  );
 
   app.get("/api/v1/orders/:id", { config: { access: "user" }, schema: getOrderSchema }, async (request) => {
     const signal = callerSignal(request);
@@ -61,6 +70,7 @@ export function orderRoutes(app: Api, { orders }: { orders: OrdersClient }): voi
   );
 }
 
-export function orderUrl(id: string): string {
+/** The path of an order, under the API's origin. */
+export function orderPath(id: string): string {
   return `/api/v1/orders/${encodeURIComponent(id)}`;
 }
