@@ -52,7 +52,7 @@ export interface CheckoutLoadOptions {
 interface OrderJson {
   id: string;
   status: string;
-  reason: string;
+  reason: { code: string; message: string } | null;
 }
 interface Reply<T> {
   status: number;
@@ -229,7 +229,7 @@ async function placeOrder(
     tally.latencies.push(tally.lastConfirmedAt - submittedAt);
   } else {
     tally.counts[order.status === "rejected" ? "rejected" : "cancelled"]++;
-    note(tally, `order ${order.id} ${order.status}: ${order.reason}`);
+    note(tally, `order ${order.id} ${order.status}: ${order.reason?.code ?? "(no reason)"}`);
   }
 }
 
