@@ -184,7 +184,7 @@ export function createClient<S extends AnyService>(
               ),
           );
         } catch (error) {
-          const failure = asServiceError(error, service.name);
+          const failure = asServiceError(error, service.name, breakerHalfOpenAfterMs);
           code = failure.grpcStatus;
           throw failure;
         } finally {
@@ -239,9 +239,13 @@ function outgoingMetadata(traceparent = currentContext()?.traceparent, authoriza
   return metadata;
 }
 
-function asServiceError(error: unknown, target: string): ServiceError {
+/** A call's failure as a ServiceError; an open circuit says when it lets a call through again. */
+function asServiceError(error: unknown, target: string, halfOpenAfterMs?: number): ServiceError {
   if (error instanceof BrokenCircuitError) {
-    return new ServiceError("unavailable", `${target} is unavailable (circuit open)`, { cause: error });
+    return new ServiceError("unavailable", `${target} is unavailable (circuit open)`, {
+      cause: error,
+      retryDelayMs: halfOpenAfterMs,
+    });
   }
   return ServiceError.from(error);
 }

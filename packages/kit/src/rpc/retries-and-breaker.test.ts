@@ -63,6 +63,8 @@ describe("RPC client retries and circuit breaker", () => {
     const error = await rejection(client.echoOnce({ message: "x" }));
     expect(error.code).toBe("unavailable");
     expect(error.message).toMatch(/circuit/);
+    // It says when the circuit lets a call through again: the gateway's Retry-After.
+    expect(error.retryDelayMs).toBe(60_000);
     expect(performance.now() - started).toBeLessThan(250);
     expect(state.calls).toHaveLength(3);
   });
