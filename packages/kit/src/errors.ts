@@ -41,6 +41,9 @@ const toGrpc: Record<ErrorCode, GrpcStatus> = {
   internal: GrpcStatus.INTERNAL,
 };
 
+/** Every code, for a caller that maps them all (the gateway's problem types). */
+export const errorCodes = Object.keys(toGrpc) as readonly ErrorCode[];
+
 const toHttp: Record<ErrorCode, number> = {
   invalid_argument: 400,
   not_found: 404,

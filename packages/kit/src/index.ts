@@ -18,7 +18,7 @@ export {
   type TlsMaterial,
 } from "./tls-config.ts";
 export { peerIdentity } from "./rpc/peer-identity.ts";
-export { ServiceError, type ErrorCode } from "./errors.ts";
+export { errorCodes, ServiceError, type ErrorCode } from "./errors.ts";
 export type { ErrorDetails, FieldViolation, PreconditionViolation } from "./error-details.ts";
 export { runWithContext, currentContext, currentPrincipal, type RequestContext } from "./context.ts";
 

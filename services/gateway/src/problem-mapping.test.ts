@@ -49,6 +49,15 @@ describe("problems a program can act on", () => {
     },
   );
 
+  it("does not let a reason pass a refusal off as another code's or an HTTP-level type", async () => {
+    const test = await start();
+    for (const reason of ["not-found", "payload-too-large", "internal"]) {
+      test.cart.failWith(new ServiceError("failed_precondition", "odd", { reason }));
+      const response = await addItem(test, { productId, quantity: 1 });
+      expect(response.json()).toMatchObject({ status: 409, type: "urn:tessera:problem:failed-precondition" });
+    }
+  });
+
   it("answers a reason that is not a public type with its code's type", async () => {
     const test = await start();
     test.cart.failWith(new ServiceError("failed_precondition", "odd", { reason: "not-in-the-table" }));

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { runWithContext, ServiceError, type ErrorCode, type Logger } from "@tessera/kit";
+import { errorCodes, runWithContext, ServiceError, type ErrorCode, type Logger } from "@tessera/kit";
 import { contextOf } from "./request-context.ts";
 import { requestIdHeader } from "./request-id.ts";
 import { fromFieldViolation, fromValidation } from "./invalid-parameters.ts";
@@ -58,6 +58,12 @@ const httpTypes: Record<number, ProblemTypeName> = {
   431: "request-header-fields-too-large",
 };
 
+/** The types that are not domain conditions: a code's own, or an HTTP-level status's. */
+const transportTypes = new Set<string>([
+  ...Object.values(httpTypes),
+  ...errorCodes.map((code) => code.replaceAll("_", "-")),
+]);
+
 /**
  * The problem of a `ServiceError` code, typed by its `reason` when the reason is a public problem
  * type (see `problem-types.ts`), else by the code.
@@ -70,8 +76,10 @@ export function problemOf(
 ): ProblemParts {
   const codeName = code.replaceAll("_", "-");
   const codeStatus = new ServiceError(code, detail).httpStatus;
-  // A reason types a refusal, never a failure: a 5xx stays its code's type.
-  const name = reason && codeStatus < 500 && isProblemTypeName(reason) ? reason : codeName;
+  // A reason types a refusal, never a failure (a 5xx stays its code's type), and only as a domain
+  // condition: a service cannot pass a refusal off as another code's or an HTTP-level type.
+  const domain = reason && codeStatus < 500 && isProblemTypeName(reason) && !transportTypes.has(reason);
+  const name = domain ? reason : codeName;
   // Only `cancelled` has no entry: its caller has gone and reads no answer.
   const known = isProblemTypeName(name) ? problemTypes[name] : { status: codeStatus, title: "Cancelled" };
   const status = known.status;
