@@ -32,6 +32,7 @@ export { createDb, createPgClient, type Db, type Tx } from "./db.ts";
 export { migrate, readMigrations } from "./migrations.ts";
 export { newId, isUuid, uuidPattern } from "./ids.ts";
 export { createPageTokens, pageSizeOf, defaultPageSize, maxPageSize, type PageTokens } from "./page-token.ts";
+export { listAll } from "./list-all.ts";
 
 // Events: the outbox and handlers (createService wires the transport).
 export { publish } from "./events/outbox.ts";

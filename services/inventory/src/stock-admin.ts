@@ -1,4 +1,4 @@
-import { ServiceError, type Db, type Tx } from "@tessera/kit";
+import { createPageTokens, pageSizeOf, ServiceError, z, type Db, type Tx } from "@tessera/kit";
 import { skuPattern } from "./stock-rules.ts";
 import type { ListedStatus, Reservation, StockLevel, StockStore } from "./stock-store.ts";
 
@@ -70,13 +70,55 @@ export class StockAdmin {
     return skus.length === 0 ? [] : this.#store.stockOf([...new Set(skus)]);
   }
 
-  listStock(): Promise<StockLevel[]> {
-    return this.#store.listStock();
+  /** A page of every SKU's stock, in SKU order (AIP-158). */
+  async listStock(request: PageRequest): Promise<Page<StockLevel>> {
+    const limit = pageSizeOf(request.pageSize);
+    const after = stockPages.decode(request.pageToken)?.sku;
+    const levels = await this.#store.listStock({ after, limit: limit + 1 });
+    return pageOf(levels, limit, (last) => stockPages.encode({ sku: last.sku }));
   }
 
-  listReservations(status?: ListedStatus): Promise<Reservation<ListedStatus>[]> {
-    return this.#store.listReservations(status);
+  /** A page of reservations, in order id order, optionally of one status (AIP-158). */
+  async listReservations(
+    request: PageRequest & { status: ListedStatus | undefined },
+  ): Promise<Page<Reservation<ListedStatus>>> {
+    const limit = pageSizeOf(request.pageSize);
+    const status = request.status ?? "";
+    const cursor = reservationPages.decode(request.pageToken);
+    if (cursor && cursor.status !== status) {
+      throw new ServiceError("invalid_argument", "page_token was issued for another status filter");
+    }
+    const reservations = await this.#store.listReservations({
+      status: request.status,
+      after: cursor?.orderId,
+      limit: limit + 1,
+    });
+    return pageOf(reservations, limit, (last) => reservationPages.encode({ status, orderId: last.orderId }));
   }
+}
+
+export interface PageRequest {
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string;
+}
+
+// Page tokens are opaque to callers: base64url JSON of the last key served (and the filter the
+// token was issued for), checked on the way back in.
+const stockPages = createPageTokens(z.object({ sku: z.string().regex(skuPattern) }));
+const reservationPages = createPageTokens(
+  z.object({ status: z.string().max(20), orderId: z.string().min(1).max(100) }),
+);
+
+/** The first `limit` of `rows` (fetched one past it) and, when there were more, the next token. */
+function pageOf<T>(rows: T[], limit: number, tokenAfter: (last: T) => string): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextPageToken: rows.length > limit && last ? tokenAfter(last) : "" };
 }
 
 function checkSku(sku: string): void {

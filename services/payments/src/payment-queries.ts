@@ -1,7 +1,10 @@
-import { ServiceError } from "@tessera/kit";
+import { createPageTokens, pageSizeOf, ServiceError, uuidPattern, z } from "@tessera/kit";
 import type { LedgerStore, LedgerSummary } from "./ledger-store.ts";
 import { requireOrderId, type Payment } from "./payment.ts";
 import type { PaymentStore } from "./payment-store.ts";
+
+// Page tokens are opaque to callers: base64url JSON of the last payment id served.
+const pageTokens = createPageTokens(z.object({ id: z.string().regex(uuidPattern) }));
 
 /** What administration and the consistency checker read: payments and the ledger's totals. */
 export class PaymentQueries {
@@ -19,8 +22,17 @@ export class PaymentQueries {
     return payment;
   }
 
-  list(): Promise<Payment[]> {
-    return this.#payments.list();
+  /** A page of every payment, in id order (AIP-158). */
+  async list(request: {
+    pageSize: number;
+    pageToken: string;
+  }): Promise<{ payments: Payment[]; nextPageToken: string }> {
+    const limit = pageSizeOf(request.pageSize);
+    const after = pageTokens.decode(request.pageToken)?.id;
+    const rows = await this.#payments.list({ after, limit: limit + 1 });
+    const payments = rows.slice(0, limit);
+    const last = payments.at(-1);
+    return { payments, nextPageToken: rows.length > limit && last ? pageTokens.encode({ id: last.id }) : "" };
   }
 
   ledger(): Promise<LedgerSummary> {

@@ -1,0 +1,59 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ListDeadLettersRequest, ListDeadLettersResponseSchema } from "@tessera/contracts/events/v1";
+import { z } from "zod";
+import type { Db } from "../db.ts";
+import { ServiceError } from "../errors.ts";
+import { createPageTokens, pageSizeOf } from "../page-token.ts";
+import { eventToMessage } from "./cloudevents.ts";
+import { envelopeFromJson } from "./envelope.ts";
+
+export interface DeadLetterRow {
+  id: bigint;
+  consumer: string;
+  event: unknown;
+  error: string;
+  attempts: number;
+  created_at: Date;
+}
+
+export const deadLetterColumns = "id, consumer, event, error, attempts, created_at";
+
+// Where the next page starts: below the last id served, for the consumer filter it was issued for.
+const pageTokens = createPageTokens(
+  z.object({ consumer: z.string(), before: z.string().regex(/^[1-9]\d{0,18}$/) }),
+);
+
+/** A page of dead letters, newest (highest id) first, optionally of one consumer. */
+export async function listDeadLetters(
+  db: Db,
+  request: Pick<ListDeadLettersRequest, "consumer" | "pageSize" | "pageToken">,
+): Promise<MessageInitShape<typeof ListDeadLettersResponseSchema>> {
+  const limit = pageSizeOf(request.pageSize);
+  const cursor = pageTokens.decode(request.pageToken);
+  if (cursor && cursor.consumer !== request.consumer) {
+    throw new ServiceError("invalid_argument", "page_token was issued for another consumer filter");
+  }
+  const { rows } = await db.query<DeadLetterRow>(
+    `SELECT ${deadLetterColumns} FROM dead_letters
+      WHERE ($1 = '' OR consumer = $1) AND ($2::bigint IS NULL OR id < $2::bigint)
+      ORDER BY id DESC LIMIT $3`,
+    [request.consumer, cursor?.before ?? null, limit + 1],
+  );
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    deadLetters: page.map((row) => ({
+      id: row.id,
+      consumer: row.consumer,
+      event: eventToMessage(envelopeFromJson(JSON.stringify(row.event))),
+      error: row.error,
+      attempts: row.attempts,
+      createTime: timestampFromDate(row.created_at),
+    })),
+    nextPageToken:
+      rows.length > limit && last
+        ? pageTokens.encode({ consumer: request.consumer, before: String(last.id) })
+        : "",
+  };
+}
