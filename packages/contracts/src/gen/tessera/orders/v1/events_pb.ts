@@ -214,7 +214,7 @@ export type OrderCancelled = Message<"tessera.orders.v1.OrderCancelled"> & {
   userId: string;
 
   /**
-   * Why, as text for the user, for example "cancelled by the customer". Never empty.
+   * Why, as text for the user (the owner's words, or what timed out). Never empty.
    *
    * @generated from field: string reason = 3;
    */
