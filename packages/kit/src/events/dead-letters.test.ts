@@ -84,8 +84,12 @@ describe("listing dead letters a page at a time (AIP-158)", () => {
     });
   });
 
-  it("refuses a negative page size as invalid_argument", async () => {
+  it("refuses a negative page size and an over-long consumer filter as invalid_argument", async () => {
     await expect(listDeadLetters(db, { consumer: "", pageSize: -1, pageToken: "" })).rejects.toMatchObject({
+      code: "invalid_argument",
+    });
+    const consumer = "c".repeat(201);
+    await expect(listDeadLetters(db, { consumer, pageSize: 5, pageToken: "" })).rejects.toMatchObject({
       code: "invalid_argument",
     });
   });

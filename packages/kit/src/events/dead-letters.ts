@@ -19,6 +19,9 @@ export interface DeadLetterRow {
 
 export const deadLetterColumns = "id, consumer, event, error, attempts, created_at";
 
+// Subscription names are short ("orders/saga"); a longer filter could not fit in a page token.
+const maxConsumerLength = 200;
+
 // Where the next page starts: below the last id served, for the consumer filter it was issued for.
 const pageTokens = createPageTokens(
   z.object({ consumer: z.string(), before: z.string().regex(/^[1-9]\d{0,18}$/) }),
@@ -29,6 +32,9 @@ export async function listDeadLetters(
   db: Db,
   request: Pick<ListDeadLettersRequest, "consumer" | "pageSize" | "pageToken">,
 ): Promise<MessageInitShape<typeof ListDeadLettersResponseSchema>> {
+  if (request.consumer.length > maxConsumerLength) {
+    throw new ServiceError("invalid_argument", `consumer is too long (max ${maxConsumerLength} characters)`);
+  }
   const limit = pageSizeOf(request.pageSize);
   const cursor = pageTokens.decode(request.pageToken);
   if (cursor && cursor.consumer !== request.consumer) {

@@ -34,7 +34,7 @@ export const file_tessera_common_v1_money: GenFile = /*@__PURE__*/
  *     refused, and a refund must be in its payment's currency;
  *   - "XXX" (ISO 4217 "no currency") is refused by payments; it appears only in a payment
  *     recorded for a void that arrived before any authorization, with amount 0;
- *   - a zero Money (empty code, 0) in a response means "no amount yet", not a free one.
+ *   - an unset Money in a response means there is no amount (an empty cart's subtotal), never 0.
  *
  * @generated from message tessera.common.v1.Money
  */

@@ -440,8 +440,8 @@ export type ListDeadLettersRequest = Message<"tessera.events.v1.ListDeadLettersR
   pageSize: number;
 
   /**
-   * Only the dead letters of this subscription (DeadLetter.consumer); empty lists every one. Keep
-   * it unchanged while paging: a token is refused with another filter.
+   * Only the dead letters of this subscription (DeadLetter.consumer), at most 200 characters;
+   * empty lists every one. Keep it unchanged while paging: a token is refused with another filter.
    *
    * @generated from field: string consumer = 2;
    */
@@ -574,8 +574,8 @@ export const EventsService: GenService<{
   },
   /**
    * Lists events this service's consumers gave up on, newest first, a page at a time
-   * (administration). Errors: INVALID_ARGUMENT for a negative page size, or a page token this
-   * list did not issue or issued for another consumer filter.
+   * (administration). Errors: INVALID_ARGUMENT for a negative page size, a consumer filter over
+   * 200 characters, or a page token this list did not issue or issued for another filter.
    *
    * @generated from rpc tessera.events.v1.EventsService.ListDeadLetters
    */
