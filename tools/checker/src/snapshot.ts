@@ -58,21 +58,17 @@ export async function takeSnapshot(
   const payments = createClient(PaymentsService, addresses.payments, options);
   try {
     const takenAt = new Date();
-    const allOrders: OrderSnapshot[] = [];
-    let pageToken = "";
-    do {
-      const page = await orders.listOrders({ pageSize: 100, pageToken });
-      for (const o of page.orders) {
-        allOrders.push({
-          id: o.id,
-          status: known(orderStates, o.status, "order status"),
-          lines: o.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-          totalMinor: o.total?.amountMinor ?? 0n,
-          updatedAt: o.updateTime ? timestampDate(o.updateTime) : takenAt,
-        });
-      }
-      pageToken = page.nextPageToken;
-    } while (pageToken !== "");
+    const orderList = await listAll(
+      (page) => orders.listOrders(page),
+      (response) => response.orders,
+    );
+    const allOrders: OrderSnapshot[] = orderList.map((o) => ({
+      id: o.id,
+      status: known(orderStates, o.status, "order status"),
+      lines: o.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      totalMinor: o.total?.amountMinor ?? 0n,
+      updatedAt: o.updateTime ? timestampDate(o.updateTime) : takenAt,
+    }));
     const [stock, reservations, paymentList, ledger, outboxes] = await Promise.all([
       // Every page: the checker must see every row.
       listAll(
