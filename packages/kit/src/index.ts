@@ -33,6 +33,7 @@ export { migrate, readMigrations } from "./migrations.ts";
 export { newId, isUuid, uuidPattern } from "./ids.ts";
 export { createPageTokens, pageSizeOf, defaultPageSize, maxPageSize, type PageTokens } from "./page-token.ts";
 export { listAll } from "./list-all.ts";
+export { pageOf } from "./page-of.ts";
 
 // Events: the outbox and handlers (createService wires the transport).
 export { publish } from "./events/outbox.ts";

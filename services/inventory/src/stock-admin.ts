@@ -1,4 +1,4 @@
-import { createPageTokens, pageSizeOf, ServiceError, z, type Db, type Tx } from "@tessera/kit";
+import { createPageTokens, pageOf, pageSizeOf, ServiceError, z, type Db, type Tx } from "@tessera/kit";
 import { skuPattern } from "./stock-rules.ts";
 import type { ListedStatus, Reservation, StockLevel, StockStore } from "./stock-store.ts";
 
@@ -113,13 +113,6 @@ const stockPages = createPageTokens(z.object({ sku: z.string().regex(skuPattern)
 const reservationPages = createPageTokens(
   z.object({ status: z.string().max(20), orderId: z.string().min(1).max(100) }),
 );
-
-/** The first `limit` of `rows` (fetched one past it) and, when there were more, the next token. */
-function pageOf<T>(rows: T[], limit: number, tokenAfter: (last: T) => string): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items, nextPageToken: rows.length > limit && last ? tokenAfter(last) : "" };
-}
 
 function checkSku(sku: string): void {
   if (sku.length === 0) throw new ServiceError("invalid_argument", "sku must not be empty");

@@ -1,4 +1,4 @@
-import { createPageTokens, pageSizeOf, ServiceError, uuidPattern, z } from "@tessera/kit";
+import { createPageTokens, pageOf, pageSizeOf, ServiceError, uuidPattern, z } from "@tessera/kit";
 import type { LedgerStore, LedgerSummary } from "./ledger-store.ts";
 import { requireOrderId, type Payment } from "./payment.ts";
 import type { PaymentStore } from "./payment-store.ts";
@@ -30,9 +30,8 @@ export class PaymentQueries {
     const limit = pageSizeOf(request.pageSize);
     const after = pageTokens.decode(request.pageToken)?.id;
     const rows = await this.#payments.list({ after, limit: limit + 1 });
-    const payments = rows.slice(0, limit);
-    const last = payments.at(-1);
-    return { payments, nextPageToken: rows.length > limit && last ? pageTokens.encode({ id: last.id }) : "" };
+    const { items, nextPageToken } = pageOf(rows, limit, (last) => pageTokens.encode({ id: last.id }));
+    return { payments: items, nextPageToken };
   }
 
   ledger(): Promise<LedgerSummary> {

@@ -4,6 +4,7 @@ import type { ListDeadLettersRequest, ListDeadLettersResponseSchema } from "@tes
 import { z } from "zod";
 import type { Db } from "../db.ts";
 import { ServiceError } from "../errors.ts";
+import { pageOf } from "../page-of.ts";
 import { createPageTokens, pageSizeOf } from "../page-token.ts";
 import { eventToMessage } from "./cloudevents.ts";
 import { envelopeFromJson } from "./envelope.ts";
@@ -46,10 +47,11 @@ export async function listDeadLetters(
       ORDER BY id DESC LIMIT $3`,
     [request.consumer, cursor?.before ?? null, limit + 1],
   );
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
+  const page = pageOf(rows, limit, (last) =>
+    pageTokens.encode({ consumer: request.consumer, before: String(last.id) }),
+  );
   return {
-    deadLetters: page.map((row) => ({
+    deadLetters: page.items.map((row) => ({
       id: row.id,
       consumer: row.consumer,
       event: eventToMessage(envelopeFromJson(JSON.stringify(row.event))),
@@ -57,9 +59,6 @@ export async function listDeadLetters(
       attempts: row.attempts,
       createTime: timestampFromDate(row.created_at),
     })),
-    nextPageToken:
-      rows.length > limit && last
-        ? pageTokens.encode({ consumer: request.consumer, before: String(last.id) })
-        : "",
+    nextPageToken: page.nextPageToken,
   };
 }
