@@ -158,7 +158,7 @@ describe.each(modes)("checkout end to end ($name)", (mode) => {
       const placed = await checkout(user, randomUUID(), cards.approve);
       expect(placed.status).toBe(201);
       expect(placed.body.total.amountMinor).toBe(Number(raised) * 2);
-      expect(placed.body.lines[0]?.unitPrice.amountMinor).toBe(Number(raised));
+      expect(placed.body.items[0]?.unitPrice.amountMinor).toBe(Number(raised));
       expect((await settled(user, placed.body.id)).status).toBe("confirmed");
 
       // A total one payment cannot take is refused up front, naming the limit.

@@ -24,7 +24,7 @@ export interface Order {
   status: string;
   total: { amountMinor: number };
   reason: string;
-  lines: { productId: string; unitPrice: { amountMinor: number } }[];
+  items: { productId: string; unitPrice: { amountMinor: number } }[];
 }
 export interface Cart {
   items: {

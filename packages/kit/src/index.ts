@@ -31,7 +31,15 @@ export { authorize } from "./auth/access.ts";
 export { createDb, createPgClient, type Db, type Tx } from "./db.ts";
 export { migrate, readMigrations } from "./migrations.ts";
 export { newId, isUuid, uuidPattern } from "./ids.ts";
-export { createPageTokens, pageSizeOf, defaultPageSize, maxPageSize, type PageTokens } from "./page-token.ts";
+export {
+  createPageTokens,
+  pageTokenKeyOf,
+  pageSizeOf,
+  defaultPageSize,
+  maxPageSize,
+  type PageTokenKey,
+  type PageTokens,
+} from "./page-token.ts";
 export { listAll } from "./list-all.ts";
 export { pageOf } from "./page-of.ts";
 

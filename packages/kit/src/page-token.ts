@@ -1,47 +1,89 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import type { z } from "zod";
 import { ServiceError } from "./errors.ts";
 import { findRefusedText } from "./refused-text.ts";
 
+/**
+ * The key sealing a service's page tokens: 32 bytes derived (HKDF-SHA256) from a secret every
+ * replica of the service already has, so replicas accept each other's tokens with no new setting.
+ */
+export interface PageTokenKey {
+  readonly bytes: Buffer;
+}
+
+/**
+ * A page token key derived from `secret` (the kit passes the service's AUTH_CLIENT_SECRET, shared by
+ * its replicas and by no other service). Another secret gives a key that opens none of its tokens.
+ */
+export function pageTokenKeyOf(secret: string): PageTokenKey {
+  if (secret === "") throw new Error("a page token key needs a non-empty secret");
+  return {
+    bytes: Buffer.from(hkdfSync("sha256", secret, "tessera page tokens", "aes-256-gcm page token v1", 32)),
+  };
+}
+
 export interface PageTokens<T> {
-  /** An opaque token for `cursor`: base64url JSON. */
-  encode(cursor: T): string;
-  /** The cursor of `token`; undefined for "" (the first page); `invalid_argument` for anything else. */
-  decode(token: string): T | undefined;
+  /** An opaque token for `cursor`, sealed for this list and, when given, this caller. */
+  encode(cursor: T, caller?: string): string;
+  /**
+   * The cursor of `token`; undefined for "" (the first page); `invalid_argument` for anything else,
+   * including a token of another list or another caller.
+   */
+  decode(token: string, caller?: string): T | undefined;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const alphabet = /^[\w-]+$/;
+const version = 1;
+const ivBytes = 12;
+const tagBytes = 16;
 
 /**
- * Page tokens whose cursor is described by a zod schema. Tokens come back from callers, so they
- * are untrusted: whatever does not decode to a cursor the schema accepts — not base64url, not
- * UTF-8, not JSON, a refused character in any string (`refused-text.ts`), a field of the wrong
- * shape — is one `invalid_argument`, never an error from the database further on.
+ * Page tokens (AIP-158) whose cursor is described by a zod schema, sealed with AES-256-GCM: opaque
+ * (the cursor, which may name the caller, is encrypted) and tamper-evident (a forged or altered
+ * token fails authentication). The list's name and the caller are bound as associated data, so a
+ * token of one list, or of one user's list, is refused by another. Whatever does not open to a
+ * cursor the schema accepts is one `invalid_argument`, never an error from the database further on.
  *
  * @example
- *   const tokens = createPageTokens(z.object({ id: z.uuid() }));
- *   const after = tokens.decode(request.pageToken); // { id } or undefined on the first page
- *   const nextPageToken = tokens.encode({ id: last.id });
+ *   const tokens = createPageTokens(z.object({ id: z.uuid() }), { key: service.pageTokenKey, list: "orders.mine" });
+ *   const after = tokens.decode(request.pageToken, request.userId); // { id } or undefined on the first page
+ *   const nextPageToken = tokens.encode({ id: last.id }, request.userId);
  */
 export function createPageTokens<S extends z.ZodType>(
   schema: S,
-  { maxLength = 2048 }: { maxLength?: number } = {},
+  { key, list, maxLength = 2048 }: { key: PageTokenKey; list: string; maxLength?: number },
 ): PageTokens<z.output<S>> {
   const invalid = (cause?: unknown) =>
     new ServiceError("invalid_argument", "page_token is malformed, expired or was issued for another list", {
       cause,
     });
+  const boundTo = (caller = "") => Buffer.from(JSON.stringify([version, list, caller]), "utf8");
   return {
-    encode: (cursor) => Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url"),
-    decode(token) {
+    encode(cursor, caller) {
+      const iv = randomBytes(ivBytes);
+      const cipher = createCipheriv("aes-256-gcm", key.bytes, iv).setAAD(boundTo(caller));
+      const sealed = Buffer.concat([cipher.update(JSON.stringify(cursor), "utf8"), cipher.final()]);
+      return Buffer.concat([Buffer.of(version), iv, sealed, cipher.getAuthTag()]).toString("base64url");
+    },
+    decode(token, caller) {
       if (token === "") return undefined;
       if (token.length > maxLength || !alphabet.test(token)) throw invalid();
+      const bytes = Buffer.from(token, "base64url");
+      if (bytes.length < 1 + ivBytes + tagBytes || bytes[0] !== version) throw invalid();
       let raw: unknown;
       try {
-        raw = JSON.parse(utf8.decode(Buffer.from(token, "base64url")));
+        const decipher = createDecipheriv("aes-256-gcm", key.bytes, bytes.subarray(1, 1 + ivBytes));
+        decipher.setAAD(boundTo(caller)).setAuthTag(bytes.subarray(bytes.length - tagBytes));
+        const plain = Buffer.concat([
+          decipher.update(bytes.subarray(1 + ivBytes, -tagBytes)),
+          decipher.final(),
+        ]);
+        raw = JSON.parse(utf8.decode(plain));
       } catch (error) {
         throw invalid(error);
       }
+      // Sealed by us, so only a bug makes these fail; still checked, as the cursor reaches SQL.
       if (findRefusedText(raw)) throw invalid();
       const parsed = schema.safeParse(raw);
       if (!parsed.success) throw invalid(parsed.error);

@@ -28,6 +28,7 @@ import {
   type TlsMaterial,
 } from "./tls-config.ts";
 import { closeOps, installSignalHandlers, listenOps, migrateWhenReachable } from "./service-lifecycle.ts";
+import { pageTokenKeyOf, type PageTokenKey } from "./page-token.ts";
 import { setUpTracing, shutdownTracing } from "./tracing.ts";
 
 type ConfigShape = z.ZodObject<(typeof BaseConfig)["shape"]>;
@@ -59,6 +60,11 @@ export interface Service<Config> {
   metrics: Metrics;
   /** The service's database; only when created with `database`. */
   db: Db;
+  /**
+   * The key sealing the service's page tokens (`createPageTokens`), derived from its
+   * AUTH_CLIENT_SECRET: the same in every replica, no use to any other service.
+   */
+  pageTokenKey: PageTokenKey;
   /** Serves a generated service with plain-object handlers. */
   serve<S extends AnyService>(service: S, impl: ServiceImpl<S>): void;
   /** A typed client with this service's deadline, retries, breaker and metrics. */
@@ -103,6 +109,7 @@ export async function createService<C extends ConfigShape>(
   await setUpTracing({ service: options.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   const metrics = createMetrics(options.name);
   const { authenticate, ownToken } = serviceAuth(options.name, auth);
+  const pageTokenKey = pageTokenKeyOf(auth.AUTH_CLIENT_SECRET);
   const rpc = createRpcServer({ log, metrics, authenticate, credentials: serverCredentials(tls) });
   // One channel credentials for all the service's clients (the event transport's too): mTLS or plaintext.
   const transport = channelCredentials(tls);
@@ -131,7 +138,7 @@ export async function createService<C extends ConfigShape>(
     });
     db = connected;
     // The event streams are the service's own business, whichever request happens to open them.
-    bus = createServiceEventBus(options, config, database, connected, log, metrics, (address) =>
+    bus = createServiceEventBus(options, config, database, connected, log, metrics, pageTokenKey, (address) =>
       service.client(EventsService, address, { forwardCallerToken: false }),
     );
     rpc.add(EventsService, bus.handlers());
@@ -147,6 +154,7 @@ export async function createService<C extends ConfigShape>(
     config,
     log,
     metrics,
+    pageTokenKey,
     get db(): Db {
       if (!db) throw new Error(`${options.name} was created without a database`);
       return db;

@@ -11,7 +11,8 @@ import {
   type Money,
 } from "./cart-rules.ts";
 import type { CatalogProducts } from "./catalog-products.ts";
-import { changeLines, type CartStore, type StoredCart } from "./cart-store.ts";
+import { changeLines, emptyCart, type CartStore, type StoredCart } from "./cart-store.ts";
+import { cartVersion, ifVersion } from "./cart-version.ts";
 
 /** A line as shown: the price now next to the price when it was added. */
 export interface PricedLine extends CartLine {
@@ -30,6 +31,8 @@ export interface CartView {
   subtotal: Money | undefined;
   /** Whether every unit price was read from the catalog for this view. */
   pricesCurrent: boolean;
+  /** The stored cart's version (`cartVersion`): what a conditional write names. */
+  version: string;
 }
 
 /**
@@ -56,7 +59,8 @@ export class Carts {
     return this.#view(userId, cart);
   }
 
-  async add(userId: string, productId: string, quantity: number): Promise<CartView> {
+  /** Each change takes an `expectedVersion`: "" applies it whatever the cart holds (`ifVersion`). */
+  async add(userId: string, productId: string, quantity: number, expectedVersion = ""): Promise<CartView> {
     requireUserId(userId);
     const id = requireProductId(productId);
     requireQuantity(quantity);
@@ -67,12 +71,20 @@ export class Carts {
       userId,
       await this.#store.update(
         userId,
-        changeLines((lines) => addLine(lines, product, quantity, now)),
+        ifVersion(
+          expectedVersion,
+          changeLines((lines) => addLine(lines, product, quantity, now)),
+        ),
       ),
     );
   }
 
-  async setQuantity(userId: string, productId: string, quantity: number): Promise<CartView> {
+  async setQuantity(
+    userId: string,
+    productId: string,
+    quantity: number,
+    expectedVersion = "",
+  ): Promise<CartView> {
     requireUserId(userId);
     const id = requireProductId(productId);
     requireQuantity(quantity, { zeroRemoves: true });
@@ -80,27 +92,38 @@ export class Carts {
       userId,
       await this.#store.update(
         userId,
-        changeLines((lines) => setLineQuantity(lines, id, quantity)),
+        ifVersion(
+          expectedVersion,
+          changeLines((lines) => setLineQuantity(lines, id, quantity)),
+        ),
       ),
     );
   }
 
-  async remove(userId: string, productId: string): Promise<CartView> {
+  async remove(userId: string, productId: string, expectedVersion = ""): Promise<CartView> {
     requireUserId(userId);
     const id = requireProductId(productId);
     return this.#view(
       userId,
       await this.#store.update(
         userId,
-        changeLines((lines) => removeLine(lines, id)),
+        ifVersion(
+          expectedVersion,
+          changeLines((lines) => removeLine(lines, id)),
+        ),
       ),
     );
   }
 
-  async clear(userId: string): Promise<CartView> {
+  async clear(userId: string, expectedVersion = ""): Promise<CartView> {
     requireUserId(userId);
-    await this.#store.clear(userId);
-    return this.#view(userId, { id: "", lines: [] });
+    if (expectedVersion === "") await this.#store.clear(userId);
+    else
+      await this.#store.update(
+        userId,
+        ifVersion(expectedVersion, () => emptyCart),
+      );
+    return this.#view(userId, emptyCart);
   }
 
   /**
@@ -127,7 +150,14 @@ export class Carts {
       return { ...line, unitPrice, priceChanged };
     });
     const pricesCurrent = prices !== undefined && lines.every((line) => prices.has(line.productId));
-    return { userId, cartId: cart.id, lines, subtotal: subtotalOf(lines), pricesCurrent };
+    return {
+      userId,
+      cartId: cart.id,
+      lines,
+      subtotal: subtotalOf(lines),
+      pricesCurrent,
+      version: cartVersion(cart),
+    };
   }
 }
 

@@ -11,18 +11,31 @@ export function cartHandlers(carts: Carts): ServiceImpl<typeof CartService> {
       return { cart: toMessage(await carts.get(request.userId)) };
     },
     async addItem(request) {
-      return { cart: toMessage(await carts.add(request.userId, request.productId, request.quantity)) };
+      return {
+        cart: toMessage(
+          await carts.add(request.userId, request.productId, request.quantity, request.expectedVersion),
+        ),
+      };
     },
     async setItemQuantity(request) {
       return {
-        cart: toMessage(await carts.setQuantity(request.userId, request.productId, request.quantity)),
+        cart: toMessage(
+          await carts.setQuantity(
+            request.userId,
+            request.productId,
+            request.quantity,
+            request.expectedVersion,
+          ),
+        ),
       };
     },
     async removeItem(request) {
-      return { cart: toMessage(await carts.remove(request.userId, request.productId)) };
+      return {
+        cart: toMessage(await carts.remove(request.userId, request.productId, request.expectedVersion)),
+      };
     },
     async clearCart(request) {
-      return { cart: toMessage(await carts.clear(request.userId)) };
+      return { cart: toMessage(await carts.clear(request.userId, request.expectedVersion)) };
     },
   };
 }
@@ -42,6 +55,7 @@ function toMessage(cart: CartView): MessageInitShape<typeof CartSchema> {
     subtotal: cart.subtotal && money(cart.subtotal),
     cartId: cart.cartId,
     pricesCurrent: cart.pricesCurrent,
+    version: cart.version,
   };
 }
 

@@ -1,6 +1,7 @@
 import { limits, withinLimit } from "@tessera/contracts/limits";
 import { ProductChangedSchema } from "@tessera/contracts/catalog/v1";
 import { isUuid, newId, ServiceError, type Db, type Service, type Tx } from "@tessera/kit";
+import { normalizeCategory } from "./catalog.ts";
 import type { NewProduct, Product, ProductStore } from "./product-store.ts";
 
 /** A product as an administrator describes it; the id is assigned here. */
@@ -100,12 +101,14 @@ function validate(input: ProductInput): NewProduct {
   const name = input.name.trim();
   if (name.length < 1 || name.length > 200) problems.push("name must be 1-200 characters");
   if (input.description.length > 5_000) problems.push("description must be at most 5,000 characters");
-  if (input.categories.length > 20 || input.categories.some((c) => c.length < 1 || c.length > 100)) {
+  // One spelling per category, so filtering by it matches whatever case a client sends.
+  const categories = [...new Set(input.categories.map(normalizeCategory))];
+  if (input.categories.length > 20 || categories.some((c) => c.length < 1 || c.length > 100)) {
     problems.push("categories: at most 20, each 1-100 characters");
   }
   if (input.imageUrl.length > 2_048) problems.push("image_url is too long");
   if (Object.keys(input.attributes).length > 50) problems.push("attributes: at most 50");
   if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
   validatePrice(input);
-  return { ...input, name, id: newId() };
+  return { ...input, name, categories, id: newId() };
 }

@@ -1,5 +1,5 @@
 import { isUuid, pageSizeOf, ServiceError } from "@tessera/kit";
-import { decodePageToken, encodePageToken, type PageCursor } from "./page-token.ts";
+import type { CatalogPageTokens } from "./page-token.ts";
 import type { Product, ProductStore } from "./product-store.ts";
 
 export const maxBatchSize = 100;
@@ -14,9 +14,11 @@ export interface Page {
 /** Browsing and search rules of the catalog, free of gRPC: validates input, pages, delegates SQL. */
 export class Catalog {
   readonly #store: ProductStore;
+  readonly #tokens: CatalogPageTokens;
 
-  constructor(store: ProductStore) {
+  constructor(store: ProductStore, tokens: CatalogPageTokens) {
     this.#store = store;
+    this.#tokens = tokens;
   }
 
   async get(id: string): Promise<Product> {
@@ -39,25 +41,29 @@ export class Catalog {
     return ids.map((id) => found.get(id.toLowerCase()) as Product);
   }
 
+  /** The categories that have products, with their number of products. */
+  categories(): Promise<{ name: string; productCount: number }[]> {
+    return this.#store.categories();
+  }
+
   async list(request: { pageSize: number; pageToken: string; category: string }): Promise<Page> {
     const limit = pageSizeOf(request.pageSize);
     if (request.category.length > 100)
       throw new ServiceError("invalid_argument", "category is too long (max 100)");
-    const cursor = decodePageToken(request.pageToken, "list");
-    if (cursor && cursor.category !== request.category) {
+    // Categories are stored lower-case (catalog-admin.ts), so "Hiking" finds "hiking".
+    const category = normalizeCategory(request.category);
+    const cursor = this.#tokens.list.decode(request.pageToken);
+    if (cursor && cursor.category !== category) {
       throw new ServiceError("invalid_argument", "page_token was issued for another category");
     }
     const rows = await this.#store.list({
       limit: limit + 1,
       after: cursor,
-      category: request.category || undefined,
+      category: category || undefined,
     });
-    return pageOf(rows, limit, (last) => ({
-      kind: "list",
-      name: last.name,
-      id: last.id,
-      category: request.category,
-    }));
+    return pageOf(rows, limit, (last) =>
+      this.#tokens.list.encode({ name: last.name, id: last.id, category }),
+    );
   }
 
   async search(request: { query: string; pageSize: number; pageToken: string }): Promise<Page> {
@@ -67,7 +73,7 @@ export class Catalog {
     if (query.length > maxQueryLength) {
       throw new ServiceError("invalid_argument", `query is too long (max ${maxQueryLength} characters)`);
     }
-    const cursor = decodePageToken(request.pageToken, "search");
+    const cursor = this.#tokens.search.decode(request.pageToken);
     if (cursor && cursor.query !== query) {
       throw new ServiceError("invalid_argument", "page_token was issued for another query");
     }
@@ -75,15 +81,20 @@ export class Catalog {
     if (terms.length === 0) return { products: [], nextPageToken: "" };
     const offset = cursor?.offset ?? 0;
     const rows = await this.#store.search({ terms, limit: limit + 1, offset });
-    return pageOf(rows, limit, () => ({ kind: "search", offset: offset + limit, query }));
+    return pageOf(rows, limit, () => this.#tokens.search.encode({ offset: offset + limit, query }));
   }
 }
 
 /** The first `limit` of `rows` (read `limit + 1` at most), and the token of the next page when there is more. */
-function pageOf(rows: Product[], limit: number, cursorAfter: (last: Product) => PageCursor): Page {
+function pageOf(rows: Product[], limit: number, tokenAfter: (last: Product) => string): Page {
   const products = rows.slice(0, limit);
   const last = products.at(-1);
-  return { products, nextPageToken: rows.length > limit && last ? encodePageToken(cursorAfter(last)) : "" };
+  return { products, nextPageToken: rows.length > limit && last ? tokenAfter(last) : "" };
+}
+
+/** A category as stored and matched: trimmed and lower-cased, so matching ignores case. */
+export function normalizeCategory(category: string): string {
+  return category.trim().toLowerCase();
 }
 
 /** The query's words, lower-cased, letters and digits only; punctuation separates words. */

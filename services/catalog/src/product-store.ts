@@ -59,6 +59,16 @@ export class ProductStore {
     return rows;
   }
 
+  /** The categories that have products, by name, with their number of products. */
+  async categories(): Promise<{ name: string; productCount: number }[]> {
+    const { rows } = await this.#db.query<{ name: string; productCount: number }>(
+      `SELECT category AS name, count(*)::int AS "productCount"
+         FROM products, unnest(categories) AS category
+        GROUP BY category ORDER BY category`,
+    );
+    return rows;
+  }
+
   /**
    * Full-text search: every term must match as a word prefix, in English (stemmed, stop words
    * ignored) anywhere, or word for word in the name. Names containing every word come first.

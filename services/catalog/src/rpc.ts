@@ -32,6 +32,9 @@ export function catalogHandlers(catalog: Catalog, admin: CatalogAdmin): ServiceI
     async batchGetProducts(request) {
       return { products: (await catalog.batchGet(request.ids)).map(toMessage) };
     },
+    async listCategories() {
+      return { categories: await catalog.categories() };
+    },
     async listProducts(request) {
       return toPageMessage(await catalog.list(request));
     },

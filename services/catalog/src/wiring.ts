@@ -3,6 +3,7 @@ import { createService } from "@tessera/kit";
 import { Catalog } from "./catalog.ts";
 import { CatalogAdmin } from "./catalog-admin.ts";
 import { CatalogConfig } from "./config.ts";
+import { catalogPageTokens } from "./page-token.ts";
 import { ProductStore } from "./product-store.ts";
 import { catalogHandlers } from "./rpc.ts";
 import { seedProducts } from "./seed.ts";
@@ -21,6 +22,9 @@ export async function createCatalog(options: { env?: Record<string, string | und
   const store = new ProductStore(service.db);
   const admin = new CatalogAdmin(service.db, store, service.publish);
   if (service.config.CATALOG_SEED) service.beforeServing(() => seedProducts(service.db, admin, service.log));
-  service.serve(CatalogService, catalogHandlers(new Catalog(store), admin));
+  service.serve(
+    CatalogService,
+    catalogHandlers(new Catalog(store, catalogPageTokens(service.pageTokenKey)), admin),
+  );
   return { service, admin };
 }

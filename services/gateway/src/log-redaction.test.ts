@@ -39,7 +39,11 @@ describe("the gateway's logs", () => {
     test.cart.failWith(new ServiceError("unavailable", "cart down"));
     await test.app.inject({ url: "/api/v1/cart", headers: { authorization } });
     test.cart.failWith(new TypeError("unexpected"));
-    await test.app.inject({ method: "DELETE", url: "/api/v1/cart", headers: { authorization, cookie } });
+    await test.app.inject({
+      method: "DELETE",
+      url: "/api/v1/cart",
+      headers: { authorization, cookie, "if-match": "*" },
+    });
     await test.app.inject({
       method: "POST",
       url: "/oidc/interaction/abc/login",

@@ -20,7 +20,7 @@ export async function createNotifications(options: { env?: Record<string, string
     env: options.env,
   });
   const store = new NotificationStore(service.db);
-  service.serve(NotificationsService, notificationsHandlers(new Notifications(store)));
+  service.serve(NotificationsService, notificationsHandlers(new Notifications(store, service.pageTokenKey)));
   service.subscribe("order-outcomes", orderOutcomeEvents, recordOrderOutcome(store, service.log));
   const mailer = mailStoredNotifications(service, store);
   return { service, store, mailer };

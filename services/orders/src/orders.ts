@@ -9,6 +9,8 @@ import {
   z,
   type Client,
   type Db,
+  type PageTokenKey,
+  type PageTokens,
 } from "@tessera/kit";
 import { snapshotCart } from "./cart-snapshot.ts";
 import { IdempotencyKeys, placeOrderFingerprint } from "./idempotency-keys.ts";
@@ -18,18 +20,17 @@ import type { SagaRunner } from "./saga-runner.ts";
 
 type List = "mine" | "all";
 
+const cursor = z.object({ id: z.string().regex(uuidPattern) });
+type OrderPageTokens = Record<List, PageTokens<z.infer<typeof cursor>>>;
+
 /**
- * Page tokens are opaque to callers: base64url JSON of the list they page and the last order id of
- * a page, so a token of one list is refused by the other.
+ * Page tokens sealed by the kit around the last order id of a page: bound to their list, so a token
+ * of one list is refused by the other, and a user's to that user.
  */
-const tokensOf = (list: List) =>
-  createPageTokens(z.object({ list: z.literal(list), id: z.string().regex(uuidPattern) }), {
-    maxLength: 512,
-  });
-const pageTokens: Record<List, ReturnType<typeof tokensOf>> = {
-  mine: tokensOf("mine"),
-  all: tokensOf("all"),
-};
+const pageTokensOf = (key: PageTokenKey): OrderPageTokens => ({
+  mine: createPageTokens(cursor, { key, list: "orders.mine", maxLength: 512 }),
+  all: createPageTokens(cursor, { key, list: "orders.all", maxLength: 512 }),
+});
 
 export interface OrdersOptions {
   db: Db;
@@ -37,6 +38,8 @@ export interface OrdersOptions {
   saga: SagaRunner;
   cart: Pick<Client<typeof CartService>, "getCart">;
   cartDeadlineMs: number;
+  /** Seals the page tokens (`service.pageTokenKey`). */
+  pageTokenKey: PageTokenKey;
   keys?: IdempotencyKeys;
 }
 
@@ -59,9 +62,19 @@ export class Orders {
   readonly #cart: OrdersOptions["cart"];
   readonly #cartDeadlineMs: number;
   readonly #keys: IdempotencyKeys;
+  readonly #pageTokens: OrderPageTokens;
 
-  constructor({ db, store, saga, cart, cartDeadlineMs, keys = new IdempotencyKeys(db) }: OrdersOptions) {
+  constructor({
+    db,
+    store,
+    saga,
+    cart,
+    cartDeadlineMs,
+    pageTokenKey,
+    keys = new IdempotencyKeys(db),
+  }: OrdersOptions) {
     this.#db = db;
+    this.#pageTokens = pageTokensOf(pageTokenKey);
     this.#keys = keys;
     this.#store = store;
     this.#saga = saga;
@@ -173,20 +186,22 @@ export class Orders {
     const problems = userIdProblems(request.userId);
     if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
     const limit = pageSizeOf(request.pageSize);
-    const cursor = pageTokens.mine.decode(request.pageToken);
+    const after = this.#pageTokens.mine.decode(request.pageToken, request.userId);
     const rows = await this.#store.listByUser({
       userId: request.userId,
-      before: cursor?.id,
+      before: after?.id,
       limit: limit + 1,
     });
-    return page(rows, limit, "mine");
+    return page(rows, limit, (id) => this.#pageTokens.mine.encode({ id }, request.userId));
   }
 
   /** Every order, oldest first (administration, the consistency checker). */
   async list(request: { pageSize: number; pageToken: string }): Promise<Page> {
     const limit = pageSizeOf(request.pageSize);
-    const cursor = pageTokens.all.decode(request.pageToken);
-    return page(await this.#store.list({ after: cursor?.id, limit: limit + 1 }), limit, "all");
+    const after = this.#pageTokens.all.decode(request.pageToken);
+    return page(await this.#store.list({ after: after?.id, limit: limit + 1 }), limit, (id) =>
+      this.#pageTokens.all.encode({ id }),
+    );
   }
 
   /** Cancels the user's order before its payment is captured, compensating what was done. */
@@ -212,11 +227,8 @@ function validateIds(userId: string, orderId: string): void {
   if (problems.length > 0) throw new ServiceError("invalid_argument", problems.join("; "));
 }
 
-function page(rows: Order[], limit: number, list: List): Page {
+function page(rows: Order[], limit: number, tokenAfter: (id: string) => string): Page {
   const orders = rows.slice(0, limit);
   const last = orders.at(-1);
-  return {
-    orders,
-    nextPageToken: rows.length > limit && last ? pageTokens[list].encode({ list, id: last.id }) : "",
-  };
+  return { orders, nextPageToken: rows.length > limit && last ? tokenAfter(last.id) : "" };
 }

@@ -41,7 +41,15 @@ export async function createOrders({ env, now }: CreateOrdersOptions = {}) {
     metrics: service.metrics,
   });
   const keys = new IdempotencyKeys(db);
-  const orders = new Orders({ db, store, saga, cart, keys, cartDeadlineMs: config.CART_DEADLINE_MS });
+  const orders = new Orders({
+    db,
+    store,
+    saga,
+    cart,
+    keys,
+    cartDeadlineMs: config.CART_DEADLINE_MS,
+    pageTokenKey: service.pageTokenKey,
+  });
   service.serve(OrdersService, ordersHandlers(orders));
   service.subscribe("saga", sagaEvents, sagaHandler(saga));
   service.every("timeout-sweep", config.ORDERS_TIMEOUT_SWEEP_MS, () =>

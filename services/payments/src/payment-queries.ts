@@ -1,19 +1,32 @@
-import { createPageTokens, pageOf, pageSizeOf, ServiceError, uuidPattern, z } from "@tessera/kit";
+import {
+  createPageTokens,
+  pageOf,
+  pageSizeOf,
+  ServiceError,
+  uuidPattern,
+  z,
+  type PageTokenKey,
+  type PageTokens,
+} from "@tessera/kit";
 import type { LedgerStore, LedgerSummary } from "./ledger-store.ts";
 import { requireOrderId, type Payment } from "./payment.ts";
 import type { PaymentStore } from "./payment-store.ts";
-
-// Page tokens are opaque to callers: base64url JSON of the last payment id served.
-const pageTokens = createPageTokens(z.object({ id: z.string().regex(uuidPattern) }));
 
 /** What administration and the consistency checker read: payments and the ledger's totals. */
 export class PaymentQueries {
   readonly #payments: PaymentStore;
   readonly #ledger: LedgerStore;
+  readonly #pageTokens: PageTokens<{ id: string }>;
 
-  constructor(payments: PaymentStore, ledger: LedgerStore) {
+  constructor(payments: PaymentStore, ledger: LedgerStore, pageTokenKey: PageTokenKey) {
     this.#payments = payments;
     this.#ledger = ledger;
+    // Page tokens are opaque to callers: the last payment id served, sealed with the service's key.
+    this.#pageTokens = createPageTokens(z.object({ id: z.string().regex(uuidPattern) }), {
+      key: pageTokenKey,
+      list: "payments.all",
+      maxLength: 512,
+    });
   }
 
   async get(orderId: string): Promise<Payment> {
@@ -28,9 +41,9 @@ export class PaymentQueries {
     pageToken: string;
   }): Promise<{ payments: Payment[]; nextPageToken: string }> {
     const limit = pageSizeOf(request.pageSize);
-    const after = pageTokens.decode(request.pageToken)?.id;
+    const after = this.#pageTokens.decode(request.pageToken)?.id;
     const rows = await this.#payments.list({ after, limit: limit + 1 });
-    const { items, nextPageToken } = pageOf(rows, limit, (last) => pageTokens.encode({ id: last.id }));
+    const { items, nextPageToken } = pageOf(rows, limit, (last) => this.#pageTokens.encode({ id: last.id }));
     return { payments: items, nextPageToken };
   }
 

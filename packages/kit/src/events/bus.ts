@@ -3,11 +3,17 @@ import type { EventsService } from "@tessera/contracts/events/v1";
 import type { Db, Tx } from "../db.ts";
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import type { PageTokenKey } from "../page-token.ts";
 import type { Client } from "../rpc/client.ts";
 import type { ServiceImpl } from "../rpc/server.ts";
 import type { Registry } from "prom-client";
 import { applyEvent, type EventHandler, type Subscription } from "./consumer.ts";
-import { deadLetterColumns, listDeadLetters, type DeadLetterRow } from "./dead-letters.ts";
+import {
+  deadLetterColumns,
+  deadLetterPageTokens,
+  listDeadLetters,
+  type DeadLetterRow,
+} from "./dead-letters.ts";
 import { acknowledgeEvents, streamOutbox } from "./direct-producer.ts";
 import { envelopeFromJson, type EventEnvelope } from "./envelope.ts";
 import { createEventMetrics, type EventMetrics } from "./metrics.ts";
@@ -26,6 +32,8 @@ export interface EventBusOptions {
   connectionString: string;
   log: Logger;
   registry: Registry;
+  /** Seals the page tokens of ListDeadLetters (the service's `pageTokenKey`). */
+  pageTokenKey: PageTokenKey;
   transport: TransportName;
   natsUrl?: string;
   /** Kafka bootstrap brokers, `host:port` each. */
@@ -62,6 +70,7 @@ export function createEventBus(options: EventBusOptions) {
     health,
   );
   const notifier = new Notifier(options.connectionString, [outboxChannel, positionedChannel], log);
+  const deadLetterPages = deadLetterPageTokens(options.pageTokenKey);
   const subscriptions = new Map<string, Subscription>();
   const running: { stop(): Promise<void> }[] = [];
   let relay: Relay | undefined;
@@ -111,7 +120,7 @@ export function createEventBus(options: EventBusOptions) {
           return {};
         },
         getOutboxStatus: () => outboxStatus(db, { transport: options.transport, retentionMs, health }),
-        listDeadLetters: (request) => listDeadLetters(db, request),
+        listDeadLetters: (request) => listDeadLetters(db, deadLetterPages, request),
         async replayDeadLetter(request) {
           const { rows } = await db.query<DeadLetterRow>(
             `SELECT ${deadLetterColumns} FROM dead_letters WHERE id = $1`,

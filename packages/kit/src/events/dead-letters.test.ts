@@ -3,8 +3,12 @@ import { createDb, type Db } from "../db.ts";
 import { newId } from "../ids.ts";
 import { migrate, readKitMigrations } from "../migrations.ts";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
-import { listDeadLetters } from "./dead-letters.ts";
+import { pageTokenKeyOf } from "../page-token.ts";
+import { deadLetterPageTokens, listDeadLetters } from "./dead-letters.ts";
 import { envelopeToJson } from "./envelope.ts";
+
+const tokens = deadLetterPageTokens(pageTokenKeyOf("the service's secret"));
+const otherServiceTokens = deadLetterPageTokens(pageTokenKeyOf("another service's secret"));
 
 describe("listing dead letters a page at a time (AIP-158)", () => {
   let database: TestDatabase;
@@ -44,7 +48,7 @@ describe("listing dead letters a page at a time (AIP-158)", () => {
     const ids: bigint[] = [];
     let pageToken = "";
     do {
-      const page = await listDeadLetters(db, { consumer, pageSize, pageToken });
+      const page = await listDeadLetters(db, tokens, { consumer, pageSize, pageToken });
       expect(page.deadLetters?.length).toBeLessThanOrEqual(pageSize);
       ids.push(...(page.deadLetters ?? []).map((letter) => BigInt(letter.id ?? 0)));
       pageToken = page.nextPageToken ?? "";
@@ -58,13 +62,13 @@ describe("listing dead letters a page at a time (AIP-158)", () => {
     expect(await walk("", 9)).toEqual(all);
     expect(all).toEqual([...new Set(all)].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)));
     expect(await walk("cart/orders", 7)).toHaveLength(30);
-    const first = await listDeadLetters(db, { consumer: "orders/saga", pageSize: 0, pageToken: "" });
+    const first = await listDeadLetters(db, tokens, { consumer: "orders/saga", pageSize: 0, pageToken: "" });
     expect(first.deadLetters).toHaveLength(20);
     expect(first.deadLetters?.every((letter) => letter.consumer === "orders/saga")).toBe(true);
   });
 
   it("reduces a page size above 100 to 100", async () => {
-    const page = await listDeadLetters(db, { consumer: "", pageSize: 5_000, pageToken: "" });
+    const page = await listDeadLetters(db, tokens, { consumer: "", pageSize: 5_000, pageToken: "" });
     expect(page.deadLetters).toHaveLength(100);
     expect(page.nextPageToken).not.toBe("");
   });
@@ -73,24 +77,29 @@ describe("listing dead letters a page at a time (AIP-158)", () => {
     ["a garbled token", "", "%%%not-base64%%%"],
     ["a forged token", "", Buffer.from('{"consumer":"","before":"1 OR 1=1"}').toString("base64url")],
     ["another filter's token", "cart/orders", "issued for every consumer"],
+    ["another service's token", "", otherServiceTokens.encode({ consumer: "", before: "5" })],
   ])("refuses %s as invalid_argument", async (name, consumer, token) => {
     let pageToken = token;
     if (name === "another filter's token") {
       pageToken =
-        (await listDeadLetters(db, { consumer: "", pageSize: 5, pageToken: "" })).nextPageToken ?? "";
+        (await listDeadLetters(db, tokens, { consumer: "", pageSize: 5, pageToken: "" })).nextPageToken ?? "";
     }
-    await expect(listDeadLetters(db, { consumer, pageSize: 5, pageToken })).rejects.toMatchObject({
+    await expect(listDeadLetters(db, tokens, { consumer, pageSize: 5, pageToken })).rejects.toMatchObject({
       code: "invalid_argument",
     });
   });
 
   it("refuses a negative page size and an over-long consumer filter as invalid_argument", async () => {
-    await expect(listDeadLetters(db, { consumer: "", pageSize: -1, pageToken: "" })).rejects.toMatchObject({
+    await expect(
+      listDeadLetters(db, tokens, { consumer: "", pageSize: -1, pageToken: "" }),
+    ).rejects.toMatchObject({
       code: "invalid_argument",
     });
     const consumer = "c".repeat(201);
-    await expect(listDeadLetters(db, { consumer, pageSize: 5, pageToken: "" })).rejects.toMatchObject({
-      code: "invalid_argument",
-    });
+    await expect(listDeadLetters(db, tokens, { consumer, pageSize: 5, pageToken: "" })).rejects.toMatchObject(
+      {
+        code: "invalid_argument",
+      },
+    );
   });
 });

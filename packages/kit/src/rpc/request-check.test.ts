@@ -21,6 +21,7 @@ const record = (request: unknown) => {
 };
 const catalogStub: ServiceImpl<typeof CatalogService> = {
   listProducts: record,
+  listCategories: record,
   getProduct: record,
   batchGetProducts: record,
   searchProducts: record,

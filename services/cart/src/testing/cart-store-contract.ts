@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CartLine } from "../cart-rules.ts";
 import { changeLines, emptyCart, type CartStore } from "../cart-store.ts";
+import { cartVersion, ifVersion } from "../cart-version.ts";
 
 /** A store of the implementation under test whose carts expire `ttlMs` after their last change. */
 export type MakeStore = (options: { ttlMs: number }) => CartStore;
@@ -44,6 +45,24 @@ export function cartStoreContract(make: MakeStore): void {
   });
 
   describe("the CartStore contract", () => {
+    it("lets exactly one of concurrent writers expecting the same version win; the others are aborted", async () => {
+      const user = newId();
+      const read = await store.update(user, setLines([sampleLine(1)]));
+      expect(cartVersion(await store.get(user))).toBe(cartVersion(read));
+      const writes = [2, 3, 4, 5, 6].map((quantity) =>
+        store.update(user, ifVersion(cartVersion(read), setLines([sampleLine(1, { quantity })]))),
+      );
+      const results = await Promise.allSettled(writes);
+      const won = results.filter((result) => result.status === "fulfilled");
+      expect(won).toHaveLength(1);
+      for (const result of results) {
+        if (result.status === "rejected") {
+          expect(result.reason).toMatchObject({ code: "aborted", reason: "cart-version-mismatch" });
+        }
+      }
+      expect((await store.get(user)).lines).toEqual(won[0]?.value.lines);
+    });
+
     it("has an empty cart for a user it never saw", async () => {
       expect(await store.get(newId())).toEqual(emptyCart);
     });

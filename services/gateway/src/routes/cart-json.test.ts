@@ -18,6 +18,10 @@ describe("toCartJson", () => {
     });
   });
 
+  it("shows the subtotal of an empty cart without one as null, never leaving it out", () => {
+    expect(toCartJson(create(CartSchema, { userId: "alice" }))).toHaveProperty("subtotal", null);
+  });
+
   it("treats no cart, or lines without a subtotal, as the cart service's internal error", () => {
     expect(() => toCartJson(undefined)).toThrow(/returned no cart/);
     expect(() => toCartJson(create(CartSchema, { userId: "alice", items: [line] }))).toThrow(/no subtotal/);

@@ -19,9 +19,10 @@ export function toCartJson(cart: Cart | undefined): CartJson {
     userId: cart.userId,
     items,
     itemCount: items.reduce((sum, item) => sum + item.quantity, 0),
+    // Always present, so a client need not test for it: null until a line gives the cart a currency.
+    subtotal: cart.subtotal ? toMoneyJson(cart.subtotal) : null,
     pricesCurrent: cart.pricesCurrent || items.length === 0,
   };
   if (cart.cartId) json.id = cart.cartId;
-  if (cart.subtotal) json.subtotal = toMoneyJson(cart.subtotal);
   return json;
 }

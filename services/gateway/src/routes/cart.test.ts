@@ -18,7 +18,7 @@ async function add(test: TestApp, productId: string, quantity: number, user = al
 }
 
 describe("cart API", () => {
-  it("shows an empty cart, without a subtotal, to a user who added nothing", async () => {
+  it("shows an empty cart, its subtotal null, to a user who added nothing", async () => {
     const test = await start();
     const response = await test.app.inject({ url: "/api/v1/cart", headers: await test.bearer(alice) });
     expect(response.statusCode).toBe(200);
@@ -26,6 +26,7 @@ describe("cart API", () => {
       userId: alice,
       items: [],
       itemCount: 0,
+      subtotal: null,
       pricesCurrent: true,
     });
   });
@@ -69,6 +70,7 @@ describe("cart API", () => {
       userId: alice,
       productId: tent,
       quantity: 2,
+      expectedVersion: "",
     });
   });
 
@@ -79,7 +81,7 @@ describe("cart API", () => {
     const set = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${stove}`,
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
       payload: { quantity: 5 },
     });
     expect(set.statusCode).toBe(200);
@@ -90,7 +92,7 @@ describe("cart API", () => {
     const removed = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${tent}`,
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
       payload: { quantity: 0 },
     });
     expect(removed.json<CartJson>().items.map((i) => i.productId)).toEqual([stove]);
@@ -98,6 +100,7 @@ describe("cart API", () => {
       userId: alice,
       productId: tent,
       quantity: 0,
+      expectedVersion: "",
     });
   });
 
@@ -108,7 +111,7 @@ describe("cart API", () => {
       const response = await test.app.inject({
         method: "DELETE",
         url: `/api/v1/cart/items/${tent}`,
-        headers: await test.bearer(alice),
+        headers: { ...(await test.bearer(alice)), "if-match": "*" },
       });
       expect(response.statusCode).toBe(200);
       expect(response.json<CartJson>()).toMatchObject({ items: [], itemCount: 0 });
@@ -122,13 +125,14 @@ describe("cart API", () => {
     const response = await test.app.inject({
       method: "DELETE",
       url: "/api/v1/cart",
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       userId: alice,
       items: [],
       itemCount: 0,
+      subtotal: null,
       pricesCurrent: true,
     });
   });
@@ -233,7 +237,7 @@ describe("cart API errors", () => {
     const response = await test.app.inject({
       method: "PUT",
       url: `/api/v1/cart/items/${stove}`,
-      headers: await test.bearer(alice),
+      headers: { ...(await test.bearer(alice)), "if-match": "*" },
       payload: { quantity: 1 },
     });
     expect(response.statusCode).toBe(404);

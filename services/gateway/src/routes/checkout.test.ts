@@ -19,7 +19,7 @@ describe("checkout", () => {
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/),
       userId: alice,
       status: "pending",
-      lines: [
+      items: [
         {
           productId: tent,
           sku: "TENT-2P-ULTRA",
@@ -29,6 +29,7 @@ describe("checkout", () => {
           lineTotal: { currencyCode: "USD", amountMinor: 69800, formatted: "$698.00" },
         },
       ],
+      subtotal: { currencyCode: "USD", amountMinor: 69800, formatted: "$698.00" },
       total: { currencyCode: "USD", amountMinor: 69800, formatted: "$698.00" },
       reason: "",
       createTime: expect.stringMatching(/Z$/),

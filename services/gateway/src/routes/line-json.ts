@@ -5,7 +5,7 @@ import type { JsonOf } from "./api.ts";
 import type { lineSchema } from "./cart-schemas.ts";
 import { toMoneyJson } from "./product-json.ts";
 
-/** A line of a cart or an order: a product, how many, at what price. */
+/** A line of a cart or an order (their `items`): a product, how many, at what price. */
 export type LineJson = JsonOf<typeof lineSchema>;
 
 export function toLineJson(line: CartItem | OrderLine): LineJson {

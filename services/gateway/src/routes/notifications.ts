@@ -4,6 +4,7 @@ import { callerSignal } from "../request-context.ts";
 import { userOf } from "../user.ts";
 import type { Api, JsonOf } from "./api.ts";
 import { toIsoString } from "./product-json.ts";
+import { example, notificationExample } from "./examples.ts";
 import { pageQuerySchema, pageSchema, problem } from "./shared-schemas.ts";
 
 /** The notifications service as the API calls it: the kit's typed client, or a fake of the same contract in tests. */
@@ -16,7 +17,13 @@ export const notificationSchema = {
   properties: {
     id: { type: "string" },
     orderId: { type: "string", format: "uuid" },
-    kind: { type: "string", examples: ["order_confirmed", "order_rejected", "order_cancelled"] },
+    kind: {
+      type: "string",
+      "x-extensible-enum": ["order_confirmed", "order_rejected", "order_cancelled"],
+      description:
+        "What the message is about. Extensible: new kinds may be added, so a client must accept one it does not know (show `subject` and `body`).",
+      examples: ["order_confirmed"],
+    },
     subject: { type: "string" },
     body: { type: "string" },
     emailed: { type: "boolean", description: "Whether it was also sent by e-mail." },
@@ -38,6 +45,9 @@ const listNotificationsSchema = {
   description: "Messages about the user's orders, newest first. Page with `page_token`.",
   tags: ["notifications"],
   querystring: pageQuerySchema,
+  "x-examples": {
+    200: example("The last page", { notifications: [notificationExample], nextPageToken: "" }),
+  },
   response: {
     200: { description: "A page of notifications.", $ref: "NotificationPage#" },
     400: problem("A parameter is invalid; `errors` says which."),

@@ -34,9 +34,19 @@ describe("toOrderJson", () => {
     expect(toOrderJson(order({ status: OrderStatus.CANCELLED })).status).toBe("cancelled");
   });
 
-  it("prices each line and keeps the order's total as sent", () => {
+  it("sums the items' line totals as the subtotal, in the order's currency", () => {
+    const two = order({ lines: [line, { ...line, productId: "p-2", quantity: 1, unitPrice: usd(500n) }] });
+    expect(toOrderJson(two).subtotal).toEqual({
+      currencyCode: "USD",
+      amountMinor: 6497,
+      formatted: "$64.97",
+    });
+  });
+
+  it("prices each item and keeps the order's total as sent", () => {
     expect(toOrderJson(order())).toMatchObject({
-      lines: [{ quantity: 3, lineTotal: { amountMinor: 5997, formatted: "$59.97" } }],
+      items: [{ quantity: 3, lineTotal: { amountMinor: 5997, formatted: "$59.97" } }],
+
       total: { currencyCode: "USD", amountMinor: 5997 },
       createTime: "1970-01-01T00:00:01.000Z",
       updateTime: "1970-01-01T00:00:02.500Z",

@@ -36,10 +36,22 @@ export function toOrderJson(order: Order | undefined): OrderJson {
     id: order.id,
     userId: order.userId,
     status,
-    lines: order.lines.map((line) => toLineJson(line)),
+    items: order.lines.map((line) => toLineJson(line)),
+    subtotal: toMoneyJson(subtotalOf(order.lines, order.total)),
     total: toMoneyJson(order.total),
     reason: order.reason,
     createTime: toIsoString(order.createTime),
     updateTime: toIsoString(order.updateTime),
   };
+}
+
+type Money = NonNullable<Order["total"]>;
+
+/** The sum of the lines at the prices charged, in the order's currency (every line shares it). */
+function subtotalOf(lines: Order["lines"], total: Money): Money {
+  const amountMinor = lines.reduce(
+    (sum, line) => sum + (line.unitPrice?.amountMinor ?? 0n) * BigInt(line.quantity),
+    0n,
+  );
+  return { ...total, amountMinor };
 }

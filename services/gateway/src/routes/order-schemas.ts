@@ -1,4 +1,5 @@
 import { orderStatuses } from "./order-json.ts";
+import { cancelledOrderExample, example, exampleIds, orderExample, pendingOrderExample } from "./examples.ts";
 import { pageQuerySchema, pageSchema, problem, uuidParams } from "./shared-schemas.ts";
 
 /** JSON schemas of checkout and the orders API: validation, serialization and the OpenAPI document. */
@@ -6,18 +7,24 @@ import { pageQuerySchema, pageSchema, problem, uuidParams } from "./shared-schem
 export const orderSchema = {
   $id: "Order",
   type: "object",
-  required: ["id", "userId", "status", "lines", "total", "reason", "createTime", "updateTime"],
+  required: ["id", "userId", "status", "items", "subtotal", "total", "reason", "createTime", "updateTime"],
   properties: {
     id: { type: "string", format: "uuid" },
     userId: { type: "string" },
     status: {
       type: "string",
-      enum: orderStatuses,
+      "x-extensible-enum": orderStatuses,
       description:
-        "Where the order is in checkout: `pending` → `stock_reserved` → `payment_authorized` → `confirmed`, or `rejected` / `cancelled`.",
+        "Where the order is in checkout: `pending` → `stock_reserved` → `payment_authorized` → `confirmed`, or `rejected` / `cancelled`. Extensible: new statuses may be added, so a client must accept one it does not know (show it as in progress).",
+      examples: ["confirmed"],
     },
-    lines: { type: "array", items: { $ref: "Line#" } },
-    total: { $ref: "Money#" },
+    items: {
+      type: "array",
+      items: { $ref: "LineItem#" },
+      description: "What was ordered, as it was in the cart's `items`, at the prices charged.",
+    },
+    subtotal: { $ref: "Money#", description: "The sum of the items' `lineTotal`, as in the cart." },
+    total: { $ref: "Money#", description: "What the order charges the card." },
     reason: { type: "string", description: "Why the order was rejected or cancelled; empty otherwise." },
     createTime: { type: "string", format: "date-time" },
     updateTime: { type: "string", format: "date-time" },
@@ -46,7 +53,7 @@ export const orderSchemas = [orderSchema, orderPageSchema, checkoutSchema] as co
 
 export const idempotencyKeyHeader = "Idempotency-Key";
 
-const orderParamsSchema = uuidParams("id");
+const orderParamsSchema = uuidParams("id", "The order's id.", exampleIds.order);
 
 const unavailable = problem("The orders service is unavailable; see `Retry-After`.");
 
@@ -72,6 +79,10 @@ export const checkoutRouteSchema = {
     },
   },
   body: { $ref: "Checkout#" },
+  "x-examples": {
+    request: example("Pay with the approving test card", { cardToken: "tok_visa_approve" }),
+    201: example("The order placed, checkout under way", pendingOrderExample),
+  },
   response: {
     201: {
       description: "The order, new or placed before with this key.",
@@ -105,6 +116,7 @@ export const listOrdersSchema = {
   description: "Newest first. Page with `page_token`.",
   tags: ["orders"],
   querystring: pageQuerySchema,
+  "x-examples": { 200: example("The last page", { orders: [orderExample], nextPageToken: "" }) },
   response: {
     200: { description: "A page of orders.", $ref: "OrderPage#" },
     400: problem("A parameter is invalid; `errors` says which."),
@@ -116,8 +128,10 @@ export const listOrdersSchema = {
 export const getOrderSchema = {
   operationId: "getOrder",
   summary: "Get one of the user's orders",
+  description: "The order as checkout has it now; poll it after placing an order to see it settle.",
   tags: ["orders"],
   params: orderParamsSchema,
+  "x-examples": { 200: example("A confirmed order", orderExample) },
   response: {
     200: { description: "The order.", $ref: "Order#" },
     400: problem("The id is not a UUID."),
@@ -134,6 +148,7 @@ export const cancelOrderSchema = {
     "Cancels an order whose payment is not captured yet, releasing its stock and payment. Cancelling a cancelled order changes nothing.",
   tags: ["orders"],
   params: orderParamsSchema,
+  "x-examples": { 200: example("The order, cancelled", cancelledOrderExample) },
   response: {
     200: { description: "The order, now `cancelled`.", $ref: "Order#" },
     400: problem("The id is not a UUID."),

@@ -1,3 +1,5 @@
+import { example, exampleIds, pageTokenExample, productExample } from "./examples.ts";
+import { cacheableHeaders, notModified } from "./public-cache.ts";
 import { pageSchema, pageSizeParam, pageTokenParam, problem, uuidParams } from "./shared-schemas.ts";
 
 /**
@@ -46,10 +48,20 @@ export const productSchema = {
   },
 } as const;
 
+export const categorySchema = {
+  $id: "Category",
+  type: "object",
+  required: ["name", "productCount"],
+  properties: {
+    name: { type: "string", description: "Lower-case; pass as `category` to list its products." },
+    productCount: { type: "integer", minimum: 1, description: "How many products are in it." },
+  },
+} as const;
+
 export const productPageSchema = pageSchema("ProductPage", "products", "Product");
 
 /** Shared schemas, added to the app once and referenced by `$ref: "Name#"`. */
-export const productSchemas = [moneySchema, productSchema, productPageSchema] as const;
+export const productSchemas = [moneySchema, productSchema, productPageSchema, categorySchema] as const;
 
 // Unknown query keys are tolerated (caches and analytics add their own); known ones are strict.
 const listProductsQuerySchema = {
@@ -60,7 +72,7 @@ const listProductsQuerySchema = {
     category: {
       type: "string",
       maxLength: 100,
-      description: "Only products in this category (not with `q`).",
+      description: "Only products in this category, matched case-insensitively (not with `q`).",
     },
     q: { type: "string", minLength: 1, maxLength: 200, description: "Search words; best match first." },
   },
@@ -73,9 +85,40 @@ export const listProductsSchema = {
   tags: ["products"],
   operationId: "listProducts",
   querystring: listProductsQuerySchema,
+  "x-examples": {
+    200: example("A page with more to come", { products: [productExample], nextPageToken: pageTokenExample }),
+  },
   response: {
-    200: { description: "A page of products.", $ref: "ProductPage#" },
+    200: { description: "A page of products.", $ref: "ProductPage#", headers: cacheableHeaders },
+    304: notModified,
     400: problem("A parameter is invalid; `errors` says which."),
+    503: problem("The catalog is unavailable; see `Retry-After`."),
+    default: problem("Any other error."),
+  },
+} as const;
+
+export const listCategoriesSchema = {
+  summary: "List the product categories",
+  description: "The categories that have products, by name, each with its number of products. Not paged.",
+  tags: ["products"],
+  operationId: "listCategories",
+  "x-examples": {
+    200: example("Two categories", {
+      categories: [
+        { name: "hiking", productCount: 12 },
+        { name: "tents", productCount: 4 },
+      ],
+    }),
+  },
+  response: {
+    200: {
+      description: "The categories.",
+      type: "object",
+      required: ["categories"],
+      properties: { categories: { type: "array", items: { $ref: "Category#" } } },
+      headers: cacheableHeaders,
+    },
+    304: notModified,
     503: problem("The catalog is unavailable; see `Retry-After`."),
     default: problem("Any other error."),
   },
@@ -83,11 +126,14 @@ export const listProductsSchema = {
 
 export const getProductSchema = {
   summary: "Get a product",
+  description: "One product of the catalog, with its current price.",
   tags: ["products"],
   operationId: "getProduct",
-  params: uuidParams("id"),
+  params: uuidParams("id", "The product's id.", exampleIds.tent),
+  "x-examples": { 200: example("A product", productExample) },
   response: {
-    200: { description: "The product.", $ref: "Product#" },
+    200: { description: "The product.", $ref: "Product#", headers: cacheableHeaders },
+    304: notModified,
     400: problem("The id is not a UUID."),
     404: problem("No product has this id."),
     503: problem("The catalog is unavailable; see `Retry-After`."),

@@ -1,4 +1,5 @@
 import { bearerChallenge } from "../user.ts";
+import { pageTokenExample } from "./examples.ts";
 
 /** A problem response of an operation, for the OpenAPI document. */
 export const problem = (description: string) =>
@@ -64,7 +65,9 @@ export const pageSizeParam = <const D extends string>(description: D) =>
 export const pageTokenParam = {
   type: "string",
   maxLength: 2048,
-  description: "`nextPageToken` of the previous page.",
+  description:
+    "`nextPageToken` of the previous page; omit for the first page. Opaque: pass it back unchanged.",
+  examples: [pageTokenExample],
 } as const;
 
 /** `page_size` and `page_token`, the paging of every list. */
@@ -103,9 +106,9 @@ export function pageSchema<const Id extends string, const Items extends string, 
   };
 }
 
-/** Path parameters that are all UUIDs, e.g. `uuidParams("id")` for `/orders/:id`. */
-export function uuidParams<const Name extends string>(name: Name) {
-  const uuid = { type: "string", format: "uuid" } as const;
+/** A UUID path parameter, e.g. `uuidParams("id", "The order's id.", exampleIds.order)` for `/orders/:id`. */
+export function uuidParams<const Name extends string>(name: Name, description: string, example: string) {
+  const uuid = { type: "string", format: "uuid", description, examples: [example] } as const;
   return { type: "object", required: [name], properties: { [name]: uuid } } as const as {
     readonly type: "object";
     readonly required: readonly [Name];

@@ -23,13 +23,26 @@ function checkQuantity(quantity: number, min: number): void {
 /**
  * A stand-in for the cart service, with its rules: one cart per user, lines priced from the
  * catalog when added, adding to an existing line adds up (to 99 units at most), quantity 0
- * removes, removing and clearing are idempotent. An empty cart has no subtotal.
+ * removes, removing and clearing are idempotent. An empty cart has no subtotal. Every change
+ * gives the cart a new version, and a write naming another `expectedVersion` is refused as the
+ * cart service refuses it.
  */
 export function createFakeCart(products: Product[] = [productMessage(), stoveMessage]) {
   const carts = new Map<string, CartItem[]>();
   const linesOf = (userId: string) => carts.get(userId) ?? [];
   const ids = new Map<string, string>();
   const cartIdOf = (userId: string) => ids.get(userId) ?? ids.set(userId, newId()).get(userId)!;
+  const versions = new Map<string, number>();
+  const versionOf = (userId: string) => `v${versions.get(userId) ?? 0}`;
+  /** Refuses a write whose expected version is stale, then counts the change. */
+  const write = (userId: string, expectedVersion: string) => {
+    if (expectedVersion !== "" && expectedVersion !== versionOf(userId)) {
+      throw new ServiceError("aborted", "the cart changed since it was read", {
+        reason: "cart-version-mismatch",
+      });
+    }
+    versions.set(userId, (versions.get(userId) ?? 0) + 1);
+  };
 
   const cartOf = (userId: string): Cart => {
     const items = linesOf(userId);
@@ -45,12 +58,13 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
       subtotal,
       cartId: items.length > 0 ? cartIdOf(userId) : "",
       pricesCurrent: true,
+      version: versionOf(userId),
     };
   };
 
   const fake = createFakeClient(CartService, {
     getCart: ({ userId }) => ({ cart: cartOf(userId) }),
-    addItem: ({ userId, productId, quantity }) => {
+    addItem: ({ userId, productId, quantity, expectedVersion }) => {
       checkQuantity(quantity, 1);
       const product = products.find((p) => p.id === productId);
       if (!product) throw new ServiceError("not_found", `product ${productId} not found`);
@@ -59,6 +73,7 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
       if (line && line.quantity + quantity > maxLineQuantity) {
         throw new ServiceError("failed_precondition", `a cart line holds at most ${maxLineQuantity} units`);
       }
+      write(userId, expectedVersion);
       if (line) line.quantity += quantity;
       else {
         const { sku, name, price } = product;
@@ -76,10 +91,11 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
       carts.set(userId, lines);
       return { cart: cartOf(userId) };
     },
-    setItemQuantity: ({ userId, productId, quantity }) => {
+    setItemQuantity: ({ userId, productId, quantity, expectedVersion }) => {
       checkQuantity(quantity, 0);
       const line = linesOf(userId).find((l) => l.productId === productId);
       if (!line) throw new ServiceError("not_found", `product ${productId} is not in the cart`);
+      write(userId, expectedVersion);
       line.quantity = quantity;
       carts.set(
         userId,
@@ -87,14 +103,16 @@ export function createFakeCart(products: Product[] = [productMessage(), stoveMes
       );
       return { cart: cartOf(userId) };
     },
-    removeItem: ({ userId, productId }) => {
+    removeItem: ({ userId, productId, expectedVersion }) => {
+      write(userId, expectedVersion);
       carts.set(
         userId,
         linesOf(userId).filter((l) => l.productId !== productId),
       );
       return { cart: cartOf(userId) };
     },
-    clearCart: ({ userId }) => {
+    clearCart: ({ userId, expectedVersion }) => {
+      write(userId, expectedVersion);
       carts.delete(userId);
       return { cart: cartOf(userId) };
     },

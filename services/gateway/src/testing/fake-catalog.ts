@@ -22,12 +22,24 @@ export function productMessage(overrides: Partial<Omit<Product, "$typeName">> = 
   };
 }
 
-/** A stand-in for the catalog: lists (one page), searches names, and gets `products` by id. */
+/**
+ * A stand-in for the catalog: lists (one page, category case-insensitively), searches names, gets
+ * `products` by id, and counts their categories.
+ */
 export function createFakeCatalog(products: Product[] = [productMessage()]) {
   return createFakeClient(CatalogService, {
     listProducts: ({ category }) => ({
-      products: products.filter((p) => category === "" || p.categories.includes(category)),
+      products: products.filter((p) => category === "" || p.categories.includes(category.toLowerCase())),
     }),
+    listCategories: () => {
+      const counts = new Map<string, number>();
+      for (const name of products.flatMap((p) => p.categories)) counts.set(name, (counts.get(name) ?? 0) + 1);
+      return {
+        categories: [...counts]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, productCount]) => ({ name, productCount })),
+      };
+    },
     searchProducts: ({ query }) => ({
       products: products.filter((p) => p.name.toLowerCase().includes(query.toLowerCase())),
     }),

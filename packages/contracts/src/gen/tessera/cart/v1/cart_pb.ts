@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/cart/v1/cart.proto.
  */
 export const file_tessera_cart_v1_cart: GenFile = /*@__PURE__*/
-  fileDesc("Chp0ZXNzZXJhL2NhcnQvdjEvY2FydC5wcm90bxIPdGVzc2VyYS5jYXJ0LnYxIsQBCghDYXJ0SXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEiwKCnVuaXRfcHJpY2UYBSABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIyChBhZGRlZF91bml0X3ByaWNlGAYgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSFQoNcHJpY2VfY2hhbmdlZBgHIAEoCCKWAQoEQ2FydBIPCgd1c2VyX2lkGAEgASgJEigKBWl0ZW1zGAIgAygLMhkudGVzc2VyYS5jYXJ0LnYxLkNhcnRJdGVtEioKCHN1YnRvdGFsGAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSDwoHY2FydF9pZBgEIAEoCRIWCg5wcmljZXNfY3VycmVudBgFIAEoCCIhCg5HZXRDYXJ0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIjYKD0dldENhcnRSZXNwb25zZRIjCgRjYXJ0GAEgASgLMhUudGVzc2VyYS5jYXJ0LnYxLkNhcnQiRwoOQWRkSXRlbVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpwcm9kdWN0X2lkGAIgASgJEhAKCHF1YW50aXR5GAMgASgFIjYKD0FkZEl0ZW1SZXNwb25zZRIjCgRjYXJ0GAEgASgLMhUudGVzc2VyYS5jYXJ0LnYxLkNhcnQiTwoWU2V0SXRlbVF1YW50aXR5UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnByb2R1Y3RfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUiPgoXU2V0SXRlbVF1YW50aXR5UmVzcG9uc2USIwoEY2FydBgBIAEoCzIVLnRlc3NlcmEuY2FydC52MS5DYXJ0IjgKEVJlbW92ZUl0ZW1SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCSI5ChJSZW1vdmVJdGVtUmVzcG9uc2USIwoEY2FydBgBIAEoCzIVLnRlc3NlcmEuY2FydC52MS5DYXJ0IiMKEENsZWFyQ2FydFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSI4ChFDbGVhckNhcnRSZXNwb25zZRIjCgRjYXJ0GAEgASgLMhUudGVzc2VyYS5jYXJ0LnYxLkNhcnQyzgMKC0NhcnRTZXJ2aWNlElEKB0dldENhcnQSHy50ZXNzZXJhLmNhcnQudjEuR2V0Q2FydFJlcXVlc3QaIC50ZXNzZXJhLmNhcnQudjEuR2V0Q2FydFJlc3BvbnNlIgOQAgESTAoHQWRkSXRlbRIfLnRlc3NlcmEuY2FydC52MS5BZGRJdGVtUmVxdWVzdBogLnRlc3NlcmEuY2FydC52MS5BZGRJdGVtUmVzcG9uc2USaQoPU2V0SXRlbVF1YW50aXR5EicudGVzc2VyYS5jYXJ0LnYxLlNldEl0ZW1RdWFudGl0eVJlcXVlc3QaKC50ZXNzZXJhLmNhcnQudjEuU2V0SXRlbVF1YW50aXR5UmVzcG9uc2UiA5ACAhJaCgpSZW1vdmVJdGVtEiIudGVzc2VyYS5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXF1ZXN0GiMudGVzc2VyYS5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXNwb25zZSIDkAICElcKCUNsZWFyQ2FydBIhLnRlc3NlcmEuY2FydC52MS5DbGVhckNhcnRSZXF1ZXN0GiIudGVzc2VyYS5jYXJ0LnYxLkNsZWFyQ2FydFJlc3BvbnNlIgOQAgJiBnByb3RvMw", [file_tessera_common_v1_money]);
+  fileDesc("Chp0ZXNzZXJhL2NhcnQvdjEvY2FydC5wcm90bxIPdGVzc2VyYS5jYXJ0LnYxIsQBCghDYXJ0SXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEiwKCnVuaXRfcHJpY2UYBSABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIyChBhZGRlZF91bml0X3ByaWNlGAYgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSFQoNcHJpY2VfY2hhbmdlZBgHIAEoCCKnAQoEQ2FydBIPCgd1c2VyX2lkGAEgASgJEigKBWl0ZW1zGAIgAygLMhkudGVzc2VyYS5jYXJ0LnYxLkNhcnRJdGVtEioKCHN1YnRvdGFsGAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSDwoHY2FydF9pZBgEIAEoCRIWCg5wcmljZXNfY3VycmVudBgFIAEoCBIPCgd2ZXJzaW9uGAYgASgJIiEKDkdldENhcnRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiNgoPR2V0Q2FydFJlc3BvbnNlEiMKBGNhcnQYASABKAsyFS50ZXNzZXJhLmNhcnQudjEuQ2FydCJhCg5BZGRJdGVtUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnByb2R1Y3RfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUSGAoQZXhwZWN0ZWRfdmVyc2lvbhgEIAEoCSI2Cg9BZGRJdGVtUmVzcG9uc2USIwoEY2FydBgBIAEoCzIVLnRlc3NlcmEuY2FydC52MS5DYXJ0ImkKFlNldEl0ZW1RdWFudGl0eVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpwcm9kdWN0X2lkGAIgASgJEhAKCHF1YW50aXR5GAMgASgFEhgKEGV4cGVjdGVkX3ZlcnNpb24YBCABKAkiPgoXU2V0SXRlbVF1YW50aXR5UmVzcG9uc2USIwoEY2FydBgBIAEoCzIVLnRlc3NlcmEuY2FydC52MS5DYXJ0IlIKEVJlbW92ZUl0ZW1SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCRIYChBleHBlY3RlZF92ZXJzaW9uGAMgASgJIjkKElJlbW92ZUl0ZW1SZXNwb25zZRIjCgRjYXJ0GAEgASgLMhUudGVzc2VyYS5jYXJ0LnYxLkNhcnQiPQoQQ2xlYXJDYXJ0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YAiABKAkiOAoRQ2xlYXJDYXJ0UmVzcG9uc2USIwoEY2FydBgBIAEoCzIVLnRlc3NlcmEuY2FydC52MS5DYXJ0Ms4DCgtDYXJ0U2VydmljZRJRCgdHZXRDYXJ0Eh8udGVzc2VyYS5jYXJ0LnYxLkdldENhcnRSZXF1ZXN0GiAudGVzc2VyYS5jYXJ0LnYxLkdldENhcnRSZXNwb25zZSIDkAIBEkwKB0FkZEl0ZW0SHy50ZXNzZXJhLmNhcnQudjEuQWRkSXRlbVJlcXVlc3QaIC50ZXNzZXJhLmNhcnQudjEuQWRkSXRlbVJlc3BvbnNlEmkKD1NldEl0ZW1RdWFudGl0eRInLnRlc3NlcmEuY2FydC52MS5TZXRJdGVtUXVhbnRpdHlSZXF1ZXN0GigudGVzc2VyYS5jYXJ0LnYxLlNldEl0ZW1RdWFudGl0eVJlc3BvbnNlIgOQAgISWgoKUmVtb3ZlSXRlbRIiLnRlc3NlcmEuY2FydC52MS5SZW1vdmVJdGVtUmVxdWVzdBojLnRlc3NlcmEuY2FydC52MS5SZW1vdmVJdGVtUmVzcG9uc2UiA5ACAhJXCglDbGVhckNhcnQSIS50ZXNzZXJhLmNhcnQudjEuQ2xlYXJDYXJ0UmVxdWVzdBoiLnRlc3NlcmEuY2FydC52MS5DbGVhckNhcnRSZXNwb25zZSIDkAICYgZwcm90bzM", [file_tessera_common_v1_money]);
 
 /**
  * One product in a cart, with its quantity and prices.
@@ -120,6 +120,14 @@ export type Cart = Message<"tessera.cart.v1.Cart"> & {
    * @generated from field: bool prices_current = 5;
    */
   pricesCurrent: boolean;
+
+  /**
+   * The version of the cart's contents: changes with every change of its lines or id. A write that
+   * sets expected_version to it applies only while the cart is unchanged (HTTP: the ETag).
+   *
+   * @generated from field: string version = 6;
+   */
+  version: string;
 };
 
 /**
@@ -197,6 +205,14 @@ export type AddItemRequest = Message<"tessera.cart.v1.AddItemRequest"> & {
    * @generated from field: int32 quantity = 3;
    */
   quantity: number;
+
+  /**
+   * Optional: apply the change only while the cart's version is this one (compare-and-set);
+   * ABORTED with reason cart-version-mismatch when it changed since. Empty: apply it regardless.
+   *
+   * @generated from field: string expected_version = 4;
+   */
+  expectedVersion: string;
 };
 
 /**
@@ -253,6 +269,14 @@ export type SetItemQuantityRequest = Message<"tessera.cart.v1.SetItemQuantityReq
    * @generated from field: int32 quantity = 3;
    */
   quantity: number;
+
+  /**
+   * Optional: apply the change only while the cart's version is this one (compare-and-set);
+   * ABORTED with reason cart-version-mismatch when it changed since. Empty: apply it regardless.
+   *
+   * @generated from field: string expected_version = 4;
+   */
+  expectedVersion: string;
 };
 
 /**
@@ -302,6 +326,14 @@ export type RemoveItemRequest = Message<"tessera.cart.v1.RemoveItemRequest"> & {
    * @generated from field: string product_id = 2;
    */
   productId: string;
+
+  /**
+   * Optional: apply the change only while the cart's version is this one (compare-and-set);
+   * ABORTED with reason cart-version-mismatch when it changed since. Empty: apply it regardless.
+   *
+   * @generated from field: string expected_version = 3;
+   */
+  expectedVersion: string;
 };
 
 /**
@@ -344,6 +376,14 @@ export type ClearCartRequest = Message<"tessera.cart.v1.ClearCartRequest"> & {
    * @generated from field: string user_id = 1;
    */
   userId: string;
+
+  /**
+   * Optional: apply the change only while the cart's version is this one (compare-and-set);
+   * ABORTED with reason cart-version-mismatch when it changed since. Empty: apply it regardless.
+   *
+   * @generated from field: string expected_version = 2;
+   */
+  expectedVersion: string;
 };
 
 /**

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/catalog/v1/catalog.proto.
  */
 export const file_tessera_catalog_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("CiB0ZXNzZXJhL2NhdGFsb2cvdjEvY2F0YWxvZy5wcm90bxISdGVzc2VyYS5jYXRhbG9nLnYxIusCCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEicKBXByaWNlGAUgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgGIAMoCRIRCglpbWFnZV91cmwYByABKAkSPwoKYXR0cmlidXRlcxgIIAMoCzIrLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk4KE0xpc3RQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkiXgoUTGlzdFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiHwoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkiQgoSR2V0UHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCImChdCYXRjaEdldFByb2R1Y3RzUmVxdWVzdBILCgNpZHMYASADKAkiSQoYQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlEi0KCHByb2R1Y3RzGAEgAygLMhsudGVzc2VyYS5jYXRhbG9nLnYxLlByb2R1Y3QiTQoVU2VhcmNoUHJvZHVjdHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImAKFlNlYXJjaFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkilwIKFENyZWF0ZVByb2R1Y3RSZXF1ZXN0EgsKA3NrdRgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEicKBXByaWNlGAQgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgFIAMoCRIRCglpbWFnZV91cmwYBiABKAkSTAoKYXR0cmlidXRlcxgHIAMoCzI4LnRlc3NlcmEuY2F0YWxvZy52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdC5BdHRyaWJ1dGVzRW50cnkaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRQoVQ3JlYXRlUHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCJQChlVcGRhdGVQcm9kdWN0UHJpY2VSZXF1ZXN0EgoKAmlkGAEgASgJEicKBXByaWNlGAIgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkiSgoaVXBkYXRlUHJvZHVjdFByaWNlUmVzcG9uc2USLAoHcHJvZHVjdBgBIAEoCzIbLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0MqYFCg5DYXRhbG9nU2VydmljZRJmCgxMaXN0UHJvZHVjdHMSJy50ZXNzZXJhLmNhdGFsb2cudjEuTGlzdFByb2R1Y3RzUmVxdWVzdBooLnRlc3NlcmEuY2F0YWxvZy52MS5MaXN0UHJvZHVjdHNSZXNwb25zZSIDkAIBEmAKCkdldFByb2R1Y3QSJS50ZXNzZXJhLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlcXVlc3QaJi50ZXNzZXJhLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlc3BvbnNlIgOQAgEScgoQQmF0Y2hHZXRQcm9kdWN0cxIrLnRlc3NlcmEuY2F0YWxvZy52MS5CYXRjaEdldFByb2R1Y3RzUmVxdWVzdBosLnRlc3NlcmEuY2F0YWxvZy52MS5CYXRjaEdldFByb2R1Y3RzUmVzcG9uc2UiA5ACARJsCg5TZWFyY2hQcm9kdWN0cxIpLnRlc3NlcmEuY2F0YWxvZy52MS5TZWFyY2hQcm9kdWN0c1JlcXVlc3QaKi50ZXNzZXJhLmNhdGFsb2cudjEuU2VhcmNoUHJvZHVjdHNSZXNwb25zZSIDkAIBEmoKDUNyZWF0ZVByb2R1Y3QSKC50ZXNzZXJhLmNhdGFsb2cudjEuQ3JlYXRlUHJvZHVjdFJlcXVlc3QaKS50ZXNzZXJhLmNhdGFsb2cudjEuQ3JlYXRlUHJvZHVjdFJlc3BvbnNlIgTA9BgBEnwKElVwZGF0ZVByb2R1Y3RQcmljZRItLnRlc3NlcmEuY2F0YWxvZy52MS5VcGRhdGVQcm9kdWN0UHJpY2VSZXF1ZXN0Gi4udGVzc2VyYS5jYXRhbG9nLnYxLlVwZGF0ZVByb2R1Y3RQcmljZVJlc3BvbnNlIgeQAgLA9BgBYgZwcm90bzM", [file_google_protobuf_timestamp, file_tessera_common_v1_money, file_tessera_options_v1_access]);
+  fileDesc("CiB0ZXNzZXJhL2NhdGFsb2cvdjEvY2F0YWxvZy5wcm90bxISdGVzc2VyYS5jYXRhbG9nLnYxIusCCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEicKBXByaWNlGAUgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgGIAMoCRIRCglpbWFnZV91cmwYByABKAkSPwoKYXR0cmlidXRlcxgIIAMoCzIrLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk4KE0xpc3RQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkiXgoUTGlzdFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFwoVTGlzdENhdGVnb3JpZXNSZXF1ZXN0Ii8KCENhdGVnb3J5EgwKBG5hbWUYASABKAkSFQoNcHJvZHVjdF9jb3VudBgCIAEoBSJKChZMaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEjAKCmNhdGVnb3JpZXMYASADKAsyHC50ZXNzZXJhLmNhdGFsb2cudjEuQ2F0ZWdvcnkiHwoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkiQgoSR2V0UHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCImChdCYXRjaEdldFByb2R1Y3RzUmVxdWVzdBILCgNpZHMYASADKAkiSQoYQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlEi0KCHByb2R1Y3RzGAEgAygLMhsudGVzc2VyYS5jYXRhbG9nLnYxLlByb2R1Y3QiTQoVU2VhcmNoUHJvZHVjdHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImAKFlNlYXJjaFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkilwIKFENyZWF0ZVByb2R1Y3RSZXF1ZXN0EgsKA3NrdRgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEicKBXByaWNlGAQgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgFIAMoCRIRCglpbWFnZV91cmwYBiABKAkSTAoKYXR0cmlidXRlcxgHIAMoCzI4LnRlc3NlcmEuY2F0YWxvZy52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdC5BdHRyaWJ1dGVzRW50cnkaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRQoVQ3JlYXRlUHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCJQChlVcGRhdGVQcm9kdWN0UHJpY2VSZXF1ZXN0EgoKAmlkGAEgASgJEicKBXByaWNlGAIgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkiSgoaVXBkYXRlUHJvZHVjdFByaWNlUmVzcG9uc2USLAoHcHJvZHVjdBgBIAEoCzIbLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0MpQGCg5DYXRhbG9nU2VydmljZRJmCgxMaXN0UHJvZHVjdHMSJy50ZXNzZXJhLmNhdGFsb2cudjEuTGlzdFByb2R1Y3RzUmVxdWVzdBooLnRlc3NlcmEuY2F0YWxvZy52MS5MaXN0UHJvZHVjdHNSZXNwb25zZSIDkAIBEmAKCkdldFByb2R1Y3QSJS50ZXNzZXJhLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlcXVlc3QaJi50ZXNzZXJhLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlc3BvbnNlIgOQAgEScgoQQmF0Y2hHZXRQcm9kdWN0cxIrLnRlc3NlcmEuY2F0YWxvZy52MS5CYXRjaEdldFByb2R1Y3RzUmVxdWVzdBosLnRlc3NlcmEuY2F0YWxvZy52MS5CYXRjaEdldFByb2R1Y3RzUmVzcG9uc2UiA5ACARJsCg5TZWFyY2hQcm9kdWN0cxIpLnRlc3NlcmEuY2F0YWxvZy52MS5TZWFyY2hQcm9kdWN0c1JlcXVlc3QaKi50ZXNzZXJhLmNhdGFsb2cudjEuU2VhcmNoUHJvZHVjdHNSZXNwb25zZSIDkAIBEmwKDkxpc3RDYXRlZ29yaWVzEikudGVzc2VyYS5jYXRhbG9nLnYxLkxpc3RDYXRlZ29yaWVzUmVxdWVzdBoqLnRlc3NlcmEuY2F0YWxvZy52MS5MaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlIgOQAgESagoNQ3JlYXRlUHJvZHVjdBIoLnRlc3NlcmEuY2F0YWxvZy52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdBopLnRlc3NlcmEuY2F0YWxvZy52MS5DcmVhdGVQcm9kdWN0UmVzcG9uc2UiBMD0GAESfAoSVXBkYXRlUHJvZHVjdFByaWNlEi0udGVzc2VyYS5jYXRhbG9nLnYxLlVwZGF0ZVByb2R1Y3RQcmljZVJlcXVlc3QaLi50ZXNzZXJhLmNhdGFsb2cudjEuVXBkYXRlUHJvZHVjdFByaWNlUmVzcG9uc2UiB5ACAsD0GAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_tessera_common_v1_money, file_tessera_options_v1_access]);
 
 /**
  * A product for sale.
@@ -60,7 +60,7 @@ export type Product = Message<"tessera.catalog.v1.Product"> & {
   price?: Money | undefined;
 
   /**
-   * Up to 20 category names, each 1 to 100 characters; may be empty.
+   * Up to 20 category names, each 1 to 100 characters, lower-case; may be empty.
    *
    * @generated from field: repeated string categories = 6;
    */
@@ -124,8 +124,9 @@ export type ListProductsRequest = Message<"tessera.catalog.v1.ListProductsReques
   pageToken: string;
 
   /**
-   * Optional, at most 100 characters: only products listed under this category. Keep it unchanged
-   * while paging: a token is refused with another category.
+   * Optional, at most 100 characters: only products in this category, matched case-insensitively
+   * (categories are stored lower-case). Keep it unchanged while paging (its case may differ): a
+   * token is refused with another category.
    *
    * @generated from field: string category = 3;
    */
@@ -168,6 +169,70 @@ export const ListProductsResponseSchema: GenMessage<ListProductsResponse> = /*@_
   messageDesc(file_tessera_catalog_v1_catalog, 2);
 
 /**
+ * Takes no parameters: every category that has products.
+ *
+ * @generated from message tessera.catalog.v1.ListCategoriesRequest
+ */
+export type ListCategoriesRequest = Message<"tessera.catalog.v1.ListCategoriesRequest"> & {
+};
+
+/**
+ * Describes the message tessera.catalog.v1.ListCategoriesRequest.
+ * Use `create(ListCategoriesRequestSchema)` to create a new message.
+ */
+export const ListCategoriesRequestSchema: GenMessage<ListCategoriesRequest> = /*@__PURE__*/
+  messageDesc(file_tessera_catalog_v1_catalog, 3);
+
+/**
+ * A category and how many products it has.
+ *
+ * @generated from message tessera.catalog.v1.Category
+ */
+export type Category = Message<"tessera.catalog.v1.Category"> & {
+  /**
+   * Lower-case, as products are filtered by it (ListProductsRequest.category).
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * How many products are in it; at least 1.
+   *
+   * @generated from field: int32 product_count = 2;
+   */
+  productCount: number;
+};
+
+/**
+ * Describes the message tessera.catalog.v1.Category.
+ * Use `create(CategorySchema)` to create a new message.
+ */
+export const CategorySchema: GenMessage<Category> = /*@__PURE__*/
+  messageDesc(file_tessera_catalog_v1_catalog, 4);
+
+/**
+ * Every category that has products.
+ *
+ * @generated from message tessera.catalog.v1.ListCategoriesResponse
+ */
+export type ListCategoriesResponse = Message<"tessera.catalog.v1.ListCategoriesResponse"> & {
+  /**
+   * Sorted by name.
+   *
+   * @generated from field: repeated tessera.catalog.v1.Category categories = 1;
+   */
+  categories: Category[];
+};
+
+/**
+ * Describes the message tessera.catalog.v1.ListCategoriesResponse.
+ * Use `create(ListCategoriesResponseSchema)` to create a new message.
+ */
+export const ListCategoriesResponseSchema: GenMessage<ListCategoriesResponse> = /*@__PURE__*/
+  messageDesc(file_tessera_catalog_v1_catalog, 5);
+
+/**
  * Names the product to read.
  *
  * @generated from message tessera.catalog.v1.GetProductRequest
@@ -186,7 +251,7 @@ export type GetProductRequest = Message<"tessera.catalog.v1.GetProductRequest"> 
  * Use `create(GetProductRequestSchema)` to create a new message.
  */
 export const GetProductRequestSchema: GenMessage<GetProductRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 3);
+  messageDesc(file_tessera_catalog_v1_catalog, 6);
 
 /**
  * The product read.
@@ -207,7 +272,7 @@ export type GetProductResponse = Message<"tessera.catalog.v1.GetProductResponse"
  * Use `create(GetProductResponseSchema)` to create a new message.
  */
 export const GetProductResponseSchema: GenMessage<GetProductResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 4);
+  messageDesc(file_tessera_catalog_v1_catalog, 7);
 
 /**
  * Names the products to read.
@@ -228,7 +293,7 @@ export type BatchGetProductsRequest = Message<"tessera.catalog.v1.BatchGetProduc
  * Use `create(BatchGetProductsRequestSchema)` to create a new message.
  */
 export const BatchGetProductsRequestSchema: GenMessage<BatchGetProductsRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 5);
+  messageDesc(file_tessera_catalog_v1_catalog, 8);
 
 /**
  * The products read.
@@ -249,7 +314,7 @@ export type BatchGetProductsResponse = Message<"tessera.catalog.v1.BatchGetProdu
  * Use `create(BatchGetProductsResponseSchema)` to create a new message.
  */
 export const BatchGetProductsResponseSchema: GenMessage<BatchGetProductsResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 6);
+  messageDesc(file_tessera_catalog_v1_catalog, 9);
 
 /**
  * A search, a page at a time.
@@ -285,7 +350,7 @@ export type SearchProductsRequest = Message<"tessera.catalog.v1.SearchProductsRe
  * Use `create(SearchProductsRequestSchema)` to create a new message.
  */
 export const SearchProductsRequestSchema: GenMessage<SearchProductsRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 7);
+  messageDesc(file_tessera_catalog_v1_catalog, 10);
 
 /**
  * A page of search results.
@@ -313,7 +378,7 @@ export type SearchProductsResponse = Message<"tessera.catalog.v1.SearchProductsR
  * Use `create(SearchProductsResponseSchema)` to create a new message.
  */
 export const SearchProductsResponseSchema: GenMessage<SearchProductsResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 8);
+  messageDesc(file_tessera_catalog_v1_catalog, 11);
 
 /**
  * A new product.
@@ -350,7 +415,8 @@ export type CreateProductRequest = Message<"tessera.catalog.v1.CreateProductRequ
   price?: Money | undefined;
 
   /**
-   * Up to 20 category names, each 1 to 100 characters.
+   * Up to 20 category names, each 1 to 100 characters; stored lower-case: "Hiking" and "hiking"
+   * are one category.
    *
    * @generated from field: repeated string categories = 5;
    */
@@ -376,7 +442,7 @@ export type CreateProductRequest = Message<"tessera.catalog.v1.CreateProductRequ
  * Use `create(CreateProductRequestSchema)` to create a new message.
  */
 export const CreateProductRequestSchema: GenMessage<CreateProductRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 9);
+  messageDesc(file_tessera_catalog_v1_catalog, 12);
 
 /**
  * The product created.
@@ -397,7 +463,7 @@ export type CreateProductResponse = Message<"tessera.catalog.v1.CreateProductRes
  * Use `create(CreateProductResponseSchema)` to create a new message.
  */
 export const CreateProductResponseSchema: GenMessage<CreateProductResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 10);
+  messageDesc(file_tessera_catalog_v1_catalog, 13);
 
 /**
  * A product's new price.
@@ -425,7 +491,7 @@ export type UpdateProductPriceRequest = Message<"tessera.catalog.v1.UpdateProduc
  * Use `create(UpdateProductPriceRequestSchema)` to create a new message.
  */
 export const UpdateProductPriceRequestSchema: GenMessage<UpdateProductPriceRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 11);
+  messageDesc(file_tessera_catalog_v1_catalog, 14);
 
 /**
  * The product after the change.
@@ -446,7 +512,7 @@ export type UpdateProductPriceResponse = Message<"tessera.catalog.v1.UpdateProdu
  * Use `create(UpdateProductPriceResponseSchema)` to create a new message.
  */
 export const UpdateProductPriceResponseSchema: GenMessage<UpdateProductPriceResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_catalog_v1_catalog, 12);
+  messageDesc(file_tessera_catalog_v1_catalog, 15);
 
 /**
  * The product catalog: read-only browsing and search for the storefront and other services, and
@@ -502,6 +568,17 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof SearchProductsRequestSchema;
     output: typeof SearchProductsResponseSchema;
+  },
+  /**
+   * Lists the categories that have products, by name, each with its number of products. A small,
+   * fixed set: not paged. Any signed-in caller may read it.
+   *
+   * @generated from rpc tessera.catalog.v1.CatalogService.ListCategories
+   */
+  listCategories: {
+    methodKind: "unary";
+    input: typeof ListCategoriesRequestSchema;
+    output: typeof ListCategoriesResponseSchema;
   },
   /**
    * Adds a product (administration). Emits ProductChanged with `created` set, on which inventory
