@@ -394,8 +394,8 @@ export const CapturePaymentSchema: GenMessage<CapturePayment> = /*@__PURE__*/
  */
 export type VoidPayment = Message<"tessera.orders.v1.VoidPayment"> & {
   /**
-   * The order whose payment hold to drop; a void before any authorization is recorded so a late
-   * authorization is voided too.
+   * The order whose payment hold to drop; a void that arrives before any authorization is
+   * recorded, so a late AuthorizePayment for the order is refused.
    *
    * @generated from field: string order_id = 1;
    */

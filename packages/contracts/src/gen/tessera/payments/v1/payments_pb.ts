@@ -387,7 +387,8 @@ export const PaymentStatus = {
   CAPTURED: 3,
 
   /**
-   * The hold was dropped before capture (order cancelled or stock missing). Final.
+   * The hold was dropped before capture: the order ended (cancelled or rejected) after the
+   * authorization. Final.
    *
    * @generated from enum value: PAYMENT_STATUS_VOIDED = 4;
    */
