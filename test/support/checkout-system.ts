@@ -1,7 +1,7 @@
 import { checkConsistency, type Addresses } from "@tessera/checker";
 import { InventoryService } from "@tessera/contracts/inventory/v1";
 import { PaymentsService } from "@tessera/contracts/payments/v1";
-import { createClient } from "@tessera/kit";
+import { createClient, listAll } from "@tessera/kit";
 import { createTestDatabase } from "@tessera/kit/testing";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -177,7 +177,11 @@ export function checkoutSteps(current: () => CheckoutSystem) {
       credentials: current().credentials,
     });
     try {
-      const charged = (await payments.listPayments({})).payments.filter((p) => p.orderId === orderId);
+      const all = await listAll(
+        (page) => payments.listPayments(page),
+        (response) => response.payments,
+      );
+      const charged = all.filter((p) => p.orderId === orderId);
       expect(charged).toHaveLength(1);
     } finally {
       payments.close();

@@ -2,7 +2,7 @@ import { InventoryService } from "@tessera/contracts/inventory/v1";
 import { startSystem, type RunningSystem } from "@tessera/dev-runner";
 import { toolCredentials } from "@tessera/dev-runner/credentials";
 import { findFreeSystemPorts } from "@tessera/dev-runner/system-ports";
-import { createClient, type TokenSource } from "@tessera/kit";
+import { createClient, listAll, type TokenSource } from "@tessera/kit";
 import { waitFor } from "@tessera/kit/testing";
 import { rm } from "node:fs/promises";
 import { gatewayClient } from "./api.ts";
@@ -82,7 +82,13 @@ export async function startTestSystem({
   try {
     await waitFor(
       "inventory to seed stock for every product",
-      async () => (await inventory.listStock({})).stock.length >= products.length,
+      async () =>
+        (
+          await listAll(
+            (page) => inventory.listStock(page),
+            (response) => response.stock,
+          )
+        ).length >= products.length,
       60_000,
     );
   } finally {

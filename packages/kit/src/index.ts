@@ -41,6 +41,8 @@ export {
   type PageTokenKey,
   type PageTokens,
 } from "./page-token.ts";
+export { listAll } from "./list-all.ts";
+export { pageOf } from "./page-of.ts";
 
 // Events: the outbox and handlers (createService wires the transport).
 export { publish } from "./events/outbox.ts";

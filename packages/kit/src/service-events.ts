@@ -3,6 +3,7 @@ import type { z, BaseConfig } from "./config.ts";
 import type { Db } from "./db.ts";
 import { createEventBus, type EventBus } from "./events/bus.ts";
 import type { Logger } from "./logger.ts";
+import type { PageTokenKey } from "./page-token.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Client } from "./rpc/client.ts";
 import type { DatabaseConfig, EventsSettings } from "./service-config.ts";
@@ -20,6 +21,7 @@ export function createServiceEventBus<C extends ConfigShape>(
   db: Db,
   log: Logger,
   metrics: Metrics,
+  pageTokenKey: PageTokenKey,
   eventsClient: (address: string) => Client<typeof EventsService>,
 ): EventBus {
   return createEventBus({
@@ -28,6 +30,7 @@ export function createServiceEventBus<C extends ConfigShape>(
     connectionString: settings.DATABASE_URL,
     log,
     registry: metrics.registry,
+    pageTokenKey,
     transport: settings.EVENTS_TRANSPORT,
     natsUrl: settings.NATS_URL,
     kafkaBrokers: settings.KAFKA_BROKERS,

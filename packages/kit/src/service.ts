@@ -109,6 +109,7 @@ export async function createService<C extends ConfigShape>(
   await setUpTracing({ service: options.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   const metrics = createMetrics(options.name);
   const { authenticate, ownToken } = serviceAuth(options.name, auth);
+  const pageTokenKey = pageTokenKeyOf(auth.AUTH_CLIENT_SECRET);
   const rpc = createRpcServer({ log, metrics, authenticate, credentials: serverCredentials(tls) });
   // One channel credentials for all the service's clients (the event transport's too): mTLS or plaintext.
   const transport = channelCredentials(tls);
@@ -137,7 +138,7 @@ export async function createService<C extends ConfigShape>(
     });
     db = connected;
     // The event streams are the service's own business, whichever request happens to open them.
-    bus = createServiceEventBus(options, config, database, connected, log, metrics, (address) =>
+    bus = createServiceEventBus(options, config, database, connected, log, metrics, pageTokenKey, (address) =>
       service.client(EventsService, address, { forwardCallerToken: false }),
     );
     rpc.add(EventsService, bus.handlers());
@@ -153,7 +154,7 @@ export async function createService<C extends ConfigShape>(
     config,
     log,
     metrics,
-    pageTokenKey: pageTokenKeyOf(auth.AUTH_CLIENT_SECRET),
+    pageTokenKey,
     get db(): Db {
       if (!db) throw new Error(`${options.name} was created without a database`);
       return db;

@@ -1,5 +1,11 @@
 import { ProductChangedSchema } from "@tessera/contracts/catalog/v1";
-import { CommitStockSchema, ReleaseStockSchema, ReserveStockSchema } from "@tessera/contracts/orders/v1";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import {
+  CommitStockSchema,
+  ReleaseStockSchema,
+  ReserveStockSchema,
+  type ReserveStock,
+} from "@tessera/contracts/orders/v1";
 import type { EventHandler } from "@tessera/kit";
 import type { Reservations } from "./reservations.ts";
 import type { StockAdmin } from "./stock-admin.ts";
@@ -18,7 +24,7 @@ export function sagaCommandHandler(reservations: Reservations): EventHandler<typ
         await reservations.reserve(tx, {
           orderId: data.orderId,
           lines: data.lines,
-          expireAfterSeconds: data.expireAfterSeconds,
+          expireAfterSeconds: holdSeconds(data),
         });
         return;
       case "tessera.orders.v1.ReleaseStock":
@@ -29,6 +35,15 @@ export function sagaCommandHandler(reservations: Reservations): EventHandler<typ
         return;
     }
   };
+}
+
+/**
+ * The hold a ReserveStock asks for, in whole seconds (0: the default): its `expire_after`, rounded
+ * up, or — in a command written before that field existed — the deprecated `expire_after_seconds`.
+ */
+export function holdSeconds(command: Pick<ReserveStock, "expireAfter" | "expireAfterSeconds">): number {
+  if (command.expireAfter) return Math.ceil(durationMs(command.expireAfter) / 1000);
+  return command.expireAfterSeconds;
 }
 
 /** Seeds the stock of products the catalog creates; price changes leave stock alone. */

@@ -1,5 +1,5 @@
 import { publishedAbout, receivedEvent } from "@tessera/kit/testing";
-import { ReserveStockSchema } from "@tessera/contracts/orders/v1";
+import { ReserveStockSchema, type ReserveStock } from "@tessera/contracts/orders/v1";
 import { createDb, newId } from "@tessera/kit";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,17 +18,30 @@ describe("the background expiry sweep", () => {
     await inventory?.close();
   });
 
-  const reserveFor = async (seconds: number) => {
+  /** Reserves with the hold as orders writes it: a Duration, and the deprecated seconds beside it. */
+  const reserveFor = async (
+    seconds: number,
+    hold: Partial<Pick<ReserveStock, "expireAfterSeconds">> = {},
+  ) => {
     const orderId = newId();
+    const command = {
+      orderId,
+      lines: [{ sku: "SWEPT", quantity: 1 }],
+      expireAfter: { seconds: BigInt(seconds) },
+      expireAfterSeconds: seconds,
+      ...hold,
+    };
     await inventory.db.tx((tx) =>
-      sagaCommandHandler(inventory.reservations)(
-        receivedEvent(
-          ReserveStockSchema,
-          { orderId, lines: [{ sku: "SWEPT", quantity: 1 }], expireAfterSeconds: seconds },
-          orderId,
-        ),
-        tx,
-      ),
+      sagaCommandHandler(inventory.reservations)(receivedEvent(ReserveStockSchema, command, orderId), tx),
+    );
+    return orderId;
+  };
+  /** Reserves as a command written before `expire_after` existed: the seconds alone. */
+  const reserveOldStyleFor = async (seconds: number) => {
+    const orderId = newId();
+    const command = { orderId, lines: [{ sku: "SWEPT", quantity: 1 }], expireAfterSeconds: seconds };
+    await inventory.db.tx((tx) =>
+      sagaCommandHandler(inventory.reservations)(receivedEvent(ReserveStockSchema, command, orderId), tx),
     );
     return orderId;
   };
@@ -37,8 +50,13 @@ describe("the background expiry sweep", () => {
 
   it("releases expired holds on its own, publishing StockReleased, and leaves live ones held", async () => {
     await inventory.db.tx((tx) => inventory.store.createStock(tx, "SWEPT", 10n));
-    const expiring = await Promise.all([reserveFor(1), reserveFor(1), reserveFor(1)]);
-    const live = await reserveFor(600);
+    // expire_after wins over the deprecated seconds; a command without it falls back to them.
+    const expiring = await Promise.all([
+      reserveFor(1),
+      reserveFor(1, { expireAfterSeconds: 600 }),
+      reserveOldStyleFor(1),
+    ]);
+    const live = await reserveFor(600, { expireAfterSeconds: 1 });
     inventory.clock.advance(2_000);
 
     await expect

@@ -79,7 +79,7 @@ describe("concurrent checkouts on PostgreSQL", () => {
     expect(await inventory.store.stockOf(["LAST-UNIT"])).toEqual([
       { sku: "LAST-UNIT", onHand: 1n, reserved: 1n, committed: 0n, received: 1n },
     ]);
-    const held = await inventory.store.listReservations("HELD");
+    const held = await inventory.store.listReservations({ status: "HELD", after: undefined, limit: 10_000 });
     expect(held.filter((r) => r.lines.some((l) => l.sku === "LAST-UNIT"))).toHaveLength(1);
     expect(seen.every((available) => available >= 0n)).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { receivedEvent, testCallers, testClient } from "@tessera/kit/testing";
 import { InventoryService, ReservationStatus } from "@tessera/contracts/inventory/v1";
 import { CommitStockSchema, ReserveStockSchema } from "@tessera/contracts/orders/v1";
-import { createClient, newId, type Client } from "@tessera/kit";
+import { createClient, listAll, newId, type Client } from "@tessera/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sagaCommandHandler } from "./event-handlers.ts";
 import { startTestInventory, type TestInventory } from "./testing/test-service.ts";
@@ -23,6 +23,12 @@ describe("inventory over gRPC on PostgreSQL", () => {
     client?.close();
     await inventory?.close();
   });
+
+  const allReservations = (status: ReservationStatus = ReservationStatus.UNSPECIFIED) =>
+    listAll(
+      (page) => client.listReservations({ ...page, status }),
+      (response) => response.reservations,
+    );
 
   const handle = (event: Parameters<ReturnType<typeof sagaCommandHandler>>[0]) =>
     inventory.db.tx((tx) => sagaCommandHandler(inventory.reservations)(event, tx));
@@ -88,7 +94,10 @@ describe("inventory over gRPC on PostgreSQL", () => {
       ),
     );
 
-    const { stock } = await client.listStock({});
+    const stock = await listAll(
+      (page) => client.listStock(page),
+      (response) => response.stock,
+    );
     const tent = stock.find((s) => s.sku === "TENT-2P");
     expect(tent).toMatchObject({ onHand: 22n, reserved: 2n, available: 20n, committed: 3n, received: 25n });
     for (const level of stock) {
@@ -97,7 +106,7 @@ describe("inventory over gRPC on PostgreSQL", () => {
     }
 
     // reserved = the sum of the HELD reservations' lines, per SKU.
-    const { reservations } = await client.listReservations({ status: ReservationStatus.HELD });
+    const reservations = await allReservations(ReservationStatus.HELD);
     const heldUnits = new Map<string, bigint>();
     for (const reservation of reservations) {
       for (const line of reservation.lines) {
@@ -108,7 +117,7 @@ describe("inventory over gRPC on PostgreSQL", () => {
   });
 
   it("lists reservations with their status, lines and expiry, optionally of one status", async () => {
-    const { reservations } = await client.listReservations({});
+    const reservations = await allReservations();
     const statuses = new Set(reservations.map((r) => r.status));
     expect(statuses).toEqual(new Set([ReservationStatus.HELD, ReservationStatus.COMMITTED]));
     const committed = await client.listReservations({ status: ReservationStatus.COMMITTED });
@@ -122,7 +131,7 @@ describe("inventory over gRPC on PostgreSQL", () => {
     await handle(
       receivedEvent(ReserveStockSchema, { orderId, lines: [{ sku: "TENT-2P", quantity: 1_000 }] }, orderId),
     );
-    const { reservations } = await client.listReservations({});
+    const reservations = await allReservations();
     expect(reservations.map((r) => r.orderId)).not.toContain(orderId);
   });
 

@@ -36,8 +36,9 @@ export function inventoryHandlers(admin: StockAdmin): ServiceImpl<typeof Invento
       });
       return { stock: toLevelMessage(level) };
     },
-    async listStock() {
-      return { stock: (await admin.listStock()).map(toLevelMessage) };
+    async listStock(request) {
+      const page = await admin.listStock(request);
+      return { stock: page.items.map(toLevelMessage), nextPageToken: page.nextPageToken };
     },
     async listReservations(request) {
       let status: ListedStatus | undefined;
@@ -46,7 +47,8 @@ export function inventoryHandlers(admin: StockAdmin): ServiceImpl<typeof Invento
         if (!status)
           throw new ServiceError("invalid_argument", `unknown reservation status ${request.status}`);
       }
-      return { reservations: (await admin.listReservations(status)).map(toReservationMessage) };
+      const page = await admin.listReservations({ ...request, status });
+      return { reservations: page.items.map(toReservationMessage), nextPageToken: page.nextPageToken };
     },
   };
 }

@@ -1,4 +1,14 @@
-import { ServiceError, type Db, type Tx } from "@tessera/kit";
+import {
+  createPageTokens,
+  pageOf,
+  pageSizeOf,
+  ServiceError,
+  z,
+  type Db,
+  type PageTokenKey,
+  type PageTokens,
+  type Tx,
+} from "@tessera/kit";
 import { skuPattern } from "./stock-rules.ts";
 import type { ListedStatus, Reservation, StockLevel, StockStore } from "./stock-store.ts";
 
@@ -21,11 +31,25 @@ export class StockAdmin {
   readonly #db: Db;
   readonly #store: StockStore;
   readonly #initialStock: bigint;
+  readonly #stockPages: PageTokens<{ sku: string }>;
+  readonly #reservationPages: PageTokens<{ status: string; orderId: string }>;
 
-  constructor(options: { db: Db; store: StockStore; initialStock: bigint }) {
+  constructor(options: { db: Db; store: StockStore; initialStock: bigint; pageTokenKey: PageTokenKey }) {
     this.#db = options.db;
     this.#store = options.store;
     this.#initialStock = options.initialStock;
+    // Page tokens are opaque to callers: the last key served (and the filter the token was issued
+    // for), sealed with the service's key.
+    const key = options.pageTokenKey;
+    this.#stockPages = createPageTokens(z.object({ sku: z.string().regex(skuPattern) }), {
+      key,
+      list: "inventory.stock",
+      maxLength: 512,
+    });
+    this.#reservationPages = createPageTokens(
+      z.object({ status: z.string().max(20), orderId: z.string().min(1).max(100) }),
+      { key, list: "inventory.reservations", maxLength: 512 },
+    );
   }
 
   /**
@@ -71,13 +95,43 @@ export class StockAdmin {
     return skus.length === 0 ? [] : this.#store.stockOf([...new Set(skus)]);
   }
 
-  listStock(): Promise<StockLevel[]> {
-    return this.#store.listStock();
+  /** A page of every SKU's stock, in SKU order (AIP-158). */
+  async listStock(request: PageRequest): Promise<Page<StockLevel>> {
+    const limit = pageSizeOf(request.pageSize);
+    const after = this.#stockPages.decode(request.pageToken)?.sku;
+    const levels = await this.#store.listStock({ after, limit: limit + 1 });
+    return pageOf(levels, limit, (last) => this.#stockPages.encode({ sku: last.sku }));
   }
 
-  listReservations(status?: ListedStatus): Promise<Reservation<ListedStatus>[]> {
-    return this.#store.listReservations(status);
+  /** A page of reservations, in order id order, optionally of one status (AIP-158). */
+  async listReservations(
+    request: PageRequest & { status: ListedStatus | undefined },
+  ): Promise<Page<Reservation<ListedStatus>>> {
+    const limit = pageSizeOf(request.pageSize);
+    const status = request.status ?? "";
+    const cursor = this.#reservationPages.decode(request.pageToken);
+    if (cursor && cursor.status !== status) {
+      throw new ServiceError("invalid_argument", "page_token was issued for another status filter");
+    }
+    const reservations = await this.#store.listReservations({
+      status: request.status,
+      after: cursor?.orderId,
+      limit: limit + 1,
+    });
+    return pageOf(reservations, limit, (last) =>
+      this.#reservationPages.encode({ status, orderId: last.orderId }),
+    );
   }
+}
+
+export interface PageRequest {
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string;
 }
 
 function checkSku(sku: string): void {

@@ -211,18 +211,35 @@ export class StockStore {
     return rows.map(toLevel);
   }
 
-  async listStock(): Promise<StockLevel[]> {
-    const { rows } = await this.#db.query<StockRow>(`SELECT ${stockColumns} FROM stock ORDER BY sku`);
+  /** Up to `limit` SKUs after `after`, in SKU order. */
+  async listStock({ after, limit }: { after: string | undefined; limit: number }): Promise<StockLevel[]> {
+    const { rows } = await this.#db.query<StockRow>(
+      `SELECT ${stockColumns} FROM stock WHERE ($1::text IS NULL OR sku > $1) ORDER BY sku LIMIT $2`,
+      [after ?? null, limit],
+    );
     return rows.map(toLevel);
   }
 
-  /** Reservations the contract knows (not rejections), oldest first, optionally of one status. */
-  async listReservations(status?: ListedStatus): Promise<Reservation<ListedStatus>[]> {
+  /**
+   * Up to `limit` reservations the contract knows (not rejections) after order id `after`, in
+   * order id order (the key of the table, so pages never skip or repeat one), optionally of one
+   * status.
+   */
+  async listReservations({
+    status,
+    after,
+    limit,
+  }: {
+    status: ListedStatus | undefined;
+    after: string | undefined;
+    limit: number;
+  }): Promise<Reservation<ListedStatus>[]> {
     const { rows } = await this.#db.query<ReservationRow>(
       `SELECT ${reservationColumns} FROM reservations r
         WHERE r.status <> 'REJECTED' AND ($1::text IS NULL OR r.status = $1)
-        ORDER BY r.created_at, r.order_id`,
-      [status ?? null],
+          AND ($2::text IS NULL OR r.order_id > $2)
+        ORDER BY r.order_id LIMIT $3`,
+      [status ?? null, after ?? null, limit],
     );
     return rows.map(toReservation) as Reservation<ListedStatus>[];
   }

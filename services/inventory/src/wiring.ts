@@ -37,7 +37,12 @@ export async function createInventory({ env, now, sweepBatchSize }: CreateInvent
   });
   const { config, db, log, publish } = service;
   const store = new StockStore(db);
-  const admin = new StockAdmin({ db, store, initialStock: BigInt(config.INVENTORY_INITIAL_STOCK) });
+  const admin = new StockAdmin({
+    db,
+    store,
+    initialStock: BigInt(config.INVENTORY_INITIAL_STOCK),
+    pageTokenKey: service.pageTokenKey,
+  });
   const reservations = new Reservations({
     db,
     store,

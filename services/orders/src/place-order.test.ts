@@ -48,6 +48,7 @@ describe("PlaceOrder", () => {
             { sku: "MUG", quantity: 3 },
           ],
           expireAfterSeconds: 90,
+          expireAfter: "90s",
         },
       },
     ]);

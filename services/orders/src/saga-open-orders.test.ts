@@ -39,6 +39,7 @@ describe("begin", () => {
             { sku: "MUG", quantity: 2 },
           ],
           expireAfterSeconds: 90,
+          expireAfter: { seconds: 90n },
         },
       },
     ]);

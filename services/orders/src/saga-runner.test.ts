@@ -77,6 +77,7 @@ describe("SagaRunner on PostgreSQL", () => {
           orderId: order.id,
           lines: [{ sku: "TENT", quantity: 2 }],
           expireAfterSeconds: (3 * stepTimeoutMs) / 1000,
+          expireAfter: `${(3 * stepTimeoutMs) / 1000}s`,
         },
       },
     ]);

@@ -94,7 +94,9 @@ export function begin(placed: NewOrder, { now, stepTimeoutMs }: SagaSettings): D
         data: {
           orderId: order.id,
           lines: stockLines(order.lines),
+          // Both fields: consumers that predate `expire_after` read the seconds.
           expireAfterSeconds: reservationSeconds(stepTimeoutMs),
+          expireAfter: { seconds: BigInt(reservationSeconds(stepTimeoutMs)) },
         },
       },
     ],

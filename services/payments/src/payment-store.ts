@@ -70,10 +70,11 @@ export class PaymentStore {
     return rows[0] && toPayment(rows[0]);
   }
 
-  /** Every payment, oldest first. */
-  async list(): Promise<Payment[]> {
+  /** Up to `limit` payments after id `after`, in id order (UUIDv7: oldest first). */
+  async list({ after, limit }: { after: string | undefined; limit: number }): Promise<Payment[]> {
     const { rows } = await this.#db.query<PaymentRow>(
-      `SELECT ${columns} FROM payments ORDER BY created_at, id`,
+      `SELECT ${columns} FROM payments WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
+      [after ?? null, limit],
     );
     return rows.map(toPayment);
   }

@@ -1,6 +1,6 @@
 import { AuthorizePaymentSchema, CapturePaymentSchema } from "@tessera/contracts/orders/v1";
 import { PaymentsService, PaymentStatus } from "@tessera/contracts/payments/v1";
-import { ConfigError, createClient, newId, type Client } from "@tessera/kit";
+import { ConfigError, createClient, listAll, newId, type Client } from "@tessera/kit";
 import {
   createTestDatabase,
   type TestDatabase,
@@ -221,7 +221,10 @@ describe("payments over gRPC and the direct transport", () => {
   it("lists every payment and reports a balanced ledger", async () => {
     const declined = newId();
     await deliver(t, authorizePayment({ orderId: declined, cardToken: "tok_card_declined" }));
-    const { payments } = await client.listPayments({});
+    const payments = await listAll(
+      (page) => client.listPayments(page),
+      (response) => response.payments,
+    );
     expect(payments.length).toBeGreaterThan(10);
     expect(payments.find((p) => p.orderId === declined)).toMatchObject({
       status: PaymentStatus.DECLINED,

@@ -31,8 +31,9 @@ export function paymentsHandlers(
         unbalancedEntries: ledger.unbalancedEntries,
       };
     },
-    async listPayments() {
-      return { payments: (await queries.list()).map(toMessage) };
+    async listPayments(request) {
+      const page = await queries.list(request);
+      return { payments: page.payments.map(toMessage), nextPageToken: page.nextPageToken };
     },
   };
 }

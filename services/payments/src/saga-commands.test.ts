@@ -240,7 +240,7 @@ describe("the saga command handlers on PostgreSQL", () => {
     const summary = await t.ledger.summary();
     expect(summary).toMatchObject({ sumOfEntries: 0n, unbalancedEntries: 0n, currency: "USD" });
     expect(summary.journalEntries).toBeGreaterThan(10n);
-    const all = await t.payments.list();
+    const all = await t.payments.list({ after: undefined, limit: 10_000 });
     const total = (status: string, field: "amountMinor" | "capturedMinor") =>
       all.filter((p) => p.status === status).reduce((sum, p) => sum + p[field], 0n);
     const balance = (name: string) => summary.accounts.find((a) => a.name === name)?.balanceMinor;

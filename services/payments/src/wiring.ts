@@ -76,7 +76,10 @@ export async function createPayments({ env, processor: standIn }: CreatePayments
     waitMs: 2 * config.PAYMENTS_PROCESSOR_DEADLINE_MS + 1_000,
   });
 
-  service.serve(PaymentsService, paymentsHandlers(new PaymentQueries(payments, ledger), refunds));
+  service.serve(
+    PaymentsService,
+    paymentsHandlers(new PaymentQueries(payments, ledger, service.pageTokenKey), refunds),
+  );
   service.subscribe("saga-commands", sagaCommandTypes, commands.handle);
   service.beforeServing(() => simulator.start());
   service.beforeServing(() => worker.start());

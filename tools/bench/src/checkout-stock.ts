@@ -1,5 +1,5 @@
 import { InventoryService } from "@tessera/contracts/inventory/v1";
-import { createClient, type TokenSource } from "@tessera/kit";
+import { createClient, listAll, type TokenSource } from "@tessera/kit";
 import { setTimeout as sleep } from "node:timers/promises";
 import { requestTimeoutMs, type Product } from "./checkout-load.ts";
 
@@ -52,10 +52,15 @@ async function restockAll(
   credentials: TokenSource,
 ): Promise<Set<string>> {
   const inventory = createClient(InventoryService, address, { credentials });
+  const allStock = () =>
+    listAll(
+      (page) => inventory.listStock(page),
+      (response) => response.stock,
+    );
   try {
     const giveUpAt = Date.now() + 60_000;
     for (;;) {
-      const { stock } = await inventory.listStock({});
+      const stock = await allStock();
       if (stock.length >= products.length) break;
       if (Date.now() > giveUpAt) {
         throw new Error(`inventory seeded ${stock.length} of ${products.length} products in 60 s`);
@@ -66,7 +71,7 @@ async function restockAll(
     for (const sku of skus) {
       await inventory.restock({ sku, quantity: restockQuantity, idempotencyKey: `bench-${runId}-${sku}` });
     }
-    const { stock } = await inventory.listStock({});
+    const stock = await allStock();
     return new Set(
       stock.filter((level) => skus.has(level.sku) && level.available > 0n).map((level) => level.sku),
     );

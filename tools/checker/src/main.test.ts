@@ -19,8 +19,8 @@ import { testIssuer } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // `npm run check:consistency` as a user runs it, against stand-ins for orders, inventory and
-// payments listening where the dev runner puts them for a port offset: one rejected order, no stock,
-// no payments — a consistent system the checker can only report on if it found it there.
+// payments listening where the dev runner puts them for a port offset: one rejected order, two SKUs
+// on two pages, no payments — a consistent system the checker can only report on if it found it there.
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
@@ -86,7 +86,13 @@ describe("npm run check:consistency", () => {
       }),
     });
     await serve(InventoryService, ports.grpcAddress("inventory"), {
-      listStock: () => ({ stock: [] }),
+      // Two pages: the checker must follow next_page_token to see every SKU.
+      listStock: (request) => {
+        const level = (sku: string) => ({ sku, onHand: 5n, reserved: 0n, available: 5n, received: 5n });
+        return (request as { pageToken: string }).pageToken === ""
+          ? { stock: [level("TENT-2P")], nextPageToken: "second-page" }
+          : { stock: [level("MUG-1")], nextPageToken: "" };
+      },
       listReservations: () => ({ reservations: [] }),
     });
     await serve(PaymentsService, ports.grpcAddress("payments"), {
@@ -108,6 +114,7 @@ describe("npm run check:consistency", () => {
       CHECKER_CLIENT_SECRET: issuer.env["AUTH_CLIENT_SECRET"] ?? "",
     });
     expect(output).toContain("orders: 1 (confirmed 0, rejected 1, cancelled 0, in flight 0)");
+    expect(output).toContain("stock: 2 SKUs");
     expect(output).toContain("consistent: every invariant holds");
     expect(code).toBe(0);
   });

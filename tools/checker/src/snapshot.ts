@@ -3,7 +3,7 @@ import { EventsService } from "@tessera/contracts/events/v1";
 import { InventoryService, ReservationStatus } from "@tessera/contracts/inventory/v1";
 import { OrdersService, OrderStatus } from "@tessera/contracts/orders/v1";
 import { PaymentsService, PaymentStatus } from "@tessera/contracts/payments/v1";
-import { createClient, type ClientOptions, type TokenSource } from "@tessera/kit";
+import { createClient, listAll, type ClientOptions, type TokenSource } from "@tessera/kit";
 import type {
   OrderSnapshot,
   OrderState,
@@ -58,44 +58,50 @@ export async function takeSnapshot(
   const payments = createClient(PaymentsService, addresses.payments, options);
   try {
     const takenAt = new Date();
-    const allOrders: OrderSnapshot[] = [];
-    let pageToken = "";
-    do {
-      const page = await orders.listOrders({ pageSize: 100, pageToken });
-      for (const o of page.orders) {
-        allOrders.push({
-          id: o.id,
-          status: known(orderStates, o.status, "order status"),
-          lines: o.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-          totalMinor: o.total?.amountMinor ?? 0n,
-          updatedAt: o.updateTime ? timestampDate(o.updateTime) : takenAt,
-        });
-      }
-      pageToken = page.nextPageToken;
-    } while (pageToken !== "");
+    const orderList = await listAll(
+      (page) => orders.listOrders(page),
+      (response) => response.orders,
+    );
+    const allOrders: OrderSnapshot[] = orderList.map((o) => ({
+      id: o.id,
+      status: known(orderStates, o.status, "order status"),
+      lines: o.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      totalMinor: o.total?.amountMinor ?? 0n,
+      updatedAt: o.updateTime ? timestampDate(o.updateTime) : takenAt,
+    }));
     const [stock, reservations, paymentList, ledger, outboxes] = await Promise.all([
-      inventory.listStock({}),
-      inventory.listReservations({}),
-      payments.listPayments({}),
+      // Every page: the checker must see every row.
+      listAll(
+        (page) => inventory.listStock(page),
+        (response) => response.stock,
+      ),
+      listAll(
+        (page) => inventory.listReservations(page),
+        (response) => response.reservations,
+      ),
+      listAll(
+        (page) => payments.listPayments(page),
+        (response) => response.payments,
+      ),
       payments.getLedger({}),
       readOutboxes(addresses, options),
     ]);
     return {
       takenAt,
       orders: allOrders,
-      stock: stock.stock.map((s) => ({
+      stock: stock.map((s) => ({
         sku: s.sku,
         onHand: s.onHand,
         reserved: s.reserved,
         committed: s.committed,
         received: s.received,
       })),
-      reservations: reservations.reservations.map((r) => ({
+      reservations: reservations.map((r) => ({
         orderId: r.orderId,
         status: known(reservationStates, r.status, "reservation status"),
         lines: r.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
       })),
-      payments: paymentList.payments.map((p) => ({
+      payments: paymentList.map((p) => ({
         id: p.id,
         orderId: p.orderId,
         status: known(paymentStates, p.status, "payment status"),

@@ -1,14 +1,19 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { EventsService } from "@tessera/contracts/events/v1";
 import type { Db, Tx } from "../db.ts";
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import type { PageTokenKey } from "../page-token.ts";
 import type { Client } from "../rpc/client.ts";
 import type { ServiceImpl } from "../rpc/server.ts";
 import type { Registry } from "prom-client";
-import { eventToMessage } from "./cloudevents.ts";
 import { applyEvent, type EventHandler, type Subscription } from "./consumer.ts";
+import {
+  deadLetterColumns,
+  deadLetterPageTokens,
+  listDeadLetters,
+  type DeadLetterRow,
+} from "./dead-letters.ts";
 import { acknowledgeEvents, streamOutbox } from "./direct-producer.ts";
 import { envelopeFromJson, type EventEnvelope } from "./envelope.ts";
 import { createEventMetrics, type EventMetrics } from "./metrics.ts";
@@ -27,6 +32,8 @@ export interface EventBusOptions {
   connectionString: string;
   log: Logger;
   registry: Registry;
+  /** Seals the page tokens of ListDeadLetters (the service's `pageTokenKey`). */
+  pageTokenKey: PageTokenKey;
   transport: TransportName;
   natsUrl?: string;
   /** Kafka bootstrap brokers, `host:port` each. */
@@ -63,6 +70,7 @@ export function createEventBus(options: EventBusOptions) {
     health,
   );
   const notifier = new Notifier(options.connectionString, [outboxChannel, positionedChannel], log);
+  const deadLetterPages = deadLetterPageTokens(options.pageTokenKey);
   const subscriptions = new Map<string, Subscription>();
   const running: { stop(): Promise<void> }[] = [];
   let relay: Relay | undefined;
@@ -112,29 +120,10 @@ export function createEventBus(options: EventBusOptions) {
           return {};
         },
         getOutboxStatus: () => outboxStatus(db, { transport: options.transport, retentionMs, health }),
-        async listDeadLetters(request) {
-          const limit = request.pageSize === 0 ? 50 : request.pageSize;
-          if (limit < 0 || limit > 100)
-            throw new ServiceError("invalid_argument", "page_size must be between 1 and 100");
-          const { rows } = await db.query<DeadLetterRow>(
-            `SELECT id, consumer, event, error, attempts, created_at FROM dead_letters
-              WHERE ($1 = '' OR consumer = $1) ORDER BY id DESC LIMIT $2`,
-            [request.consumer, limit],
-          );
-          return {
-            deadLetters: rows.map((row) => ({
-              id: row.id,
-              consumer: row.consumer,
-              event: eventToMessage(envelopeFromJson(JSON.stringify(row.event))),
-              error: row.error,
-              attempts: row.attempts,
-              createTime: timestampFromDate(row.created_at),
-            })),
-          };
-        },
+        listDeadLetters: (request) => listDeadLetters(db, deadLetterPages, request),
         async replayDeadLetter(request) {
           const { rows } = await db.query<DeadLetterRow>(
-            "SELECT id, consumer, event, error, attempts, created_at FROM dead_letters WHERE id = $1",
+            `SELECT ${deadLetterColumns} FROM dead_letters WHERE id = $1`,
             [request.id],
           );
           const row = rows[0];
@@ -193,12 +182,3 @@ export function createEventBus(options: EventBusOptions) {
 }
 
 export type EventBus = ReturnType<typeof createEventBus>;
-
-interface DeadLetterRow {
-  id: bigint;
-  consumer: string;
-  event: unknown;
-  error: string;
-  attempts: number;
-  created_at: Date;
-}

@@ -15,25 +15,35 @@ export const file_tessera_cart_v1_cart: GenFile = /*@__PURE__*/
   fileDesc("Chp0ZXNzZXJhL2NhcnQvdjEvY2FydC5wcm90bxIPdGVzc2VyYS5jYXJ0LnYxIsQBCghDYXJ0SXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEiwKCnVuaXRfcHJpY2UYBSABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIyChBhZGRlZF91bml0X3ByaWNlGAYgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSFQoNcHJpY2VfY2hhbmdlZBgHIAEoCCKnAQoEQ2FydBIPCgd1c2VyX2lkGAEgASgJEigKBWl0ZW1zGAIgAygLMhkudGVzc2VyYS5jYXJ0LnYxLkNhcnRJdGVtEioKCHN1YnRvdGFsGAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSDwoHY2FydF9pZBgEIAEoCRIWCg5wcmljZXNfY3VycmVudBgFIAEoCBIPCgd2ZXJzaW9uGAYgASgJIiEKDkdldENhcnRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiNgoPR2V0Q2FydFJlc3BvbnNlEiMKBGNhcnQYASABKAsyFS50ZXNzZXJhLmNhcnQudjEuQ2FydCJhCg5BZGRJdGVtUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnByb2R1Y3RfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUSGAoQZXhwZWN0ZWRfdmVyc2lvbhgEIAEoCSI2Cg9BZGRJdGVtUmVzcG9uc2USIwoEY2FydBgBIAEoCzIVLnRlc3NlcmEuY2FydC52MS5DYXJ0ImkKFlNldEl0ZW1RdWFudGl0eVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpwcm9kdWN0X2lkGAIgASgJEhAKCHF1YW50aXR5GAMgASgFEhgKEGV4cGVjdGVkX3ZlcnNpb24YBCABKAkiPgoXU2V0SXRlbVF1YW50aXR5UmVzcG9uc2USIwoEY2FydBgBIAEoCzIVLnRlc3NlcmEuY2FydC52MS5DYXJ0IlIKEVJlbW92ZUl0ZW1SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCRIYChBleHBlY3RlZF92ZXJzaW9uGAMgASgJIjkKElJlbW92ZUl0ZW1SZXNwb25zZRIjCgRjYXJ0GAEgASgLMhUudGVzc2VyYS5jYXJ0LnYxLkNhcnQiPQoQQ2xlYXJDYXJ0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YAiABKAkiOAoRQ2xlYXJDYXJ0UmVzcG9uc2USIwoEY2FydBgBIAEoCzIVLnRlc3NlcmEuY2FydC52MS5DYXJ0Ms4DCgtDYXJ0U2VydmljZRJRCgdHZXRDYXJ0Eh8udGVzc2VyYS5jYXJ0LnYxLkdldENhcnRSZXF1ZXN0GiAudGVzc2VyYS5jYXJ0LnYxLkdldENhcnRSZXNwb25zZSIDkAIBEkwKB0FkZEl0ZW0SHy50ZXNzZXJhLmNhcnQudjEuQWRkSXRlbVJlcXVlc3QaIC50ZXNzZXJhLmNhcnQudjEuQWRkSXRlbVJlc3BvbnNlEmkKD1NldEl0ZW1RdWFudGl0eRInLnRlc3NlcmEuY2FydC52MS5TZXRJdGVtUXVhbnRpdHlSZXF1ZXN0GigudGVzc2VyYS5jYXJ0LnYxLlNldEl0ZW1RdWFudGl0eVJlc3BvbnNlIgOQAgISWgoKUmVtb3ZlSXRlbRIiLnRlc3NlcmEuY2FydC52MS5SZW1vdmVJdGVtUmVxdWVzdBojLnRlc3NlcmEuY2FydC52MS5SZW1vdmVJdGVtUmVzcG9uc2UiA5ACAhJXCglDbGVhckNhcnQSIS50ZXNzZXJhLmNhcnQudjEuQ2xlYXJDYXJ0UmVxdWVzdBoiLnRlc3NlcmEuY2FydC52MS5DbGVhckNhcnRSZXNwb25zZSIDkAICYgZwcm90bzM", [file_tessera_common_v1_money]);
 
 /**
+ * One product in a cart, with its quantity and prices.
+ *
  * @generated from message tessera.cart.v1.CartItem
  */
 export type CartItem = Message<"tessera.cart.v1.CartItem"> & {
   /**
+   * The catalog product id, a UUID (lower case).
+   *
    * @generated from field: string product_id = 1;
    */
   productId: string;
 
   /**
+   * The product's SKU, from the catalog.
+   *
    * @generated from field: string sku = 2;
    */
   sku: string;
 
   /**
+   * The product's name when it was added.
+   *
    * @generated from field: string name = 3;
    */
   name: string;
 
   /**
+   * Units in the cart, 1 to 99.
+   *
    * @generated from field: int32 quantity = 4;
    */
   quantity: number;
@@ -68,21 +78,28 @@ export const CartItemSchema: GenMessage<CartItem> = /*@__PURE__*/
   messageDesc(file_tessera_cart_v1_cart, 0);
 
 /**
+ * A user's cart. An empty cart has no items, no subtotal and an empty cart_id.
+ *
  * @generated from message tessera.cart.v1.Cart
  */
 export type Cart = Message<"tessera.cart.v1.Cart"> & {
   /**
+   * Whose cart it is.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
+   * Up to 50 lines, one per product, in the order they were first added.
+   *
    * @generated from field: repeated tessera.cart.v1.CartItem items = 2;
    */
   items: CartItem[];
 
   /**
-   * At the unit prices of the items.
+   * The sum of quantity × unit_price over the items, in their one currency; unset for an empty
+   * cart (and for one whose current prices mix currencies, which checkout refuses).
    *
    * @generated from field: tessera.common.v1.Money subtotal = 3;
    */
@@ -121,10 +138,14 @@ export const CartSchema: GenMessage<Cart> = /*@__PURE__*/
   messageDesc(file_tessera_cart_v1_cart, 1);
 
 /**
+ * Names the cart to read.
+ *
  * @generated from message tessera.cart.v1.GetCartRequest
  */
 export type GetCartRequest = Message<"tessera.cart.v1.GetCartRequest"> & {
   /**
+   * Whose cart.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
@@ -138,10 +159,14 @@ export const GetCartRequestSchema: GenMessage<GetCartRequest> = /*@__PURE__*/
   messageDesc(file_tessera_cart_v1_cart, 2);
 
 /**
+ * The cart read.
+ *
  * @generated from message tessera.cart.v1.GetCartResponse
  */
 export type GetCartResponse = Message<"tessera.cart.v1.GetCartResponse"> & {
   /**
+   * Always set, empty when the user has no cart.
+   *
    * @generated from field: tessera.cart.v1.Cart cart = 1;
    */
   cart?: Cart | undefined;
@@ -155,20 +180,28 @@ export const GetCartResponseSchema: GenMessage<GetCartResponse> = /*@__PURE__*/
   messageDesc(file_tessera_cart_v1_cart, 3);
 
 /**
+ * Units of a product to add to a cart.
+ *
  * @generated from message tessera.cart.v1.AddItemRequest
  */
 export type AddItemRequest = Message<"tessera.cart.v1.AddItemRequest"> & {
   /**
+   * Whose cart.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
+   * The catalog product id, a UUID.
+   *
    * @generated from field: string product_id = 2;
    */
   productId: string;
 
   /**
+   * Units to add, 1 to 99; added to what the line already holds.
+   *
    * @generated from field: int32 quantity = 3;
    */
   quantity: number;
@@ -190,10 +223,14 @@ export const AddItemRequestSchema: GenMessage<AddItemRequest> = /*@__PURE__*/
   messageDesc(file_tessera_cart_v1_cart, 4);
 
 /**
+ * The cart after the addition.
+ *
  * @generated from message tessera.cart.v1.AddItemResponse
  */
 export type AddItemResponse = Message<"tessera.cart.v1.AddItemResponse"> & {
   /**
+   * The whole cart, priced as GetCart prices it.
+   *
    * @generated from field: tessera.cart.v1.Cart cart = 1;
    */
   cart?: Cart | undefined;
@@ -207,20 +244,28 @@ export const AddItemResponseSchema: GenMessage<AddItemResponse> = /*@__PURE__*/
   messageDesc(file_tessera_cart_v1_cart, 5);
 
 /**
+ * A line's new quantity.
+ *
  * @generated from message tessera.cart.v1.SetItemQuantityRequest
  */
 export type SetItemQuantityRequest = Message<"tessera.cart.v1.SetItemQuantityRequest"> & {
   /**
+   * Whose cart.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
+   * A product already in the cart, by its UUID.
+   *
    * @generated from field: string product_id = 2;
    */
   productId: string;
 
   /**
+   * The line's quantity from now on, 0 to 99; 0 removes the line.
+   *
    * @generated from field: int32 quantity = 3;
    */
   quantity: number;
@@ -242,10 +287,14 @@ export const SetItemQuantityRequestSchema: GenMessage<SetItemQuantityRequest> = 
   messageDesc(file_tessera_cart_v1_cart, 6);
 
 /**
+ * The cart after the change.
+ *
  * @generated from message tessera.cart.v1.SetItemQuantityResponse
  */
 export type SetItemQuantityResponse = Message<"tessera.cart.v1.SetItemQuantityResponse"> & {
   /**
+   * The whole cart.
+   *
    * @generated from field: tessera.cart.v1.Cart cart = 1;
    */
   cart?: Cart | undefined;
@@ -259,15 +308,21 @@ export const SetItemQuantityResponseSchema: GenMessage<SetItemQuantityResponse> 
   messageDesc(file_tessera_cart_v1_cart, 7);
 
 /**
+ * A product to take out of a cart.
+ *
  * @generated from message tessera.cart.v1.RemoveItemRequest
  */
 export type RemoveItemRequest = Message<"tessera.cart.v1.RemoveItemRequest"> & {
   /**
+   * Whose cart.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
+   * The product to remove, by its UUID.
+   *
    * @generated from field: string product_id = 2;
    */
   productId: string;
@@ -289,10 +344,14 @@ export const RemoveItemRequestSchema: GenMessage<RemoveItemRequest> = /*@__PURE_
   messageDesc(file_tessera_cart_v1_cart, 8);
 
 /**
+ * The cart after the removal.
+ *
  * @generated from message tessera.cart.v1.RemoveItemResponse
  */
 export type RemoveItemResponse = Message<"tessera.cart.v1.RemoveItemResponse"> & {
   /**
+   * The whole cart.
+   *
    * @generated from field: tessera.cart.v1.Cart cart = 1;
    */
   cart?: Cart | undefined;
@@ -306,10 +365,14 @@ export const RemoveItemResponseSchema: GenMessage<RemoveItemResponse> = /*@__PUR
   messageDesc(file_tessera_cart_v1_cart, 9);
 
 /**
+ * Names the cart to empty.
+ *
  * @generated from message tessera.cart.v1.ClearCartRequest
  */
 export type ClearCartRequest = Message<"tessera.cart.v1.ClearCartRequest"> & {
   /**
+   * Whose cart.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
@@ -331,10 +394,14 @@ export const ClearCartRequestSchema: GenMessage<ClearCartRequest> = /*@__PURE__*
   messageDesc(file_tessera_cart_v1_cart, 10);
 
 /**
+ * The emptied cart.
+ *
  * @generated from message tessera.cart.v1.ClearCartResponse
  */
 export type ClearCartResponse = Message<"tessera.cart.v1.ClearCartResponse"> & {
   /**
+   * An empty cart.
+   *
    * @generated from field: tessera.cart.v1.Cart cart = 1;
    */
   cart?: Cart | undefined;
@@ -351,10 +418,18 @@ export const ClearCartResponseSchema: GenMessage<ClearCartResponse> = /*@__PURE_
  * Shopping carts: one per user. A line keeps the catalog price from when it was added, and every
  * read also asks the catalog for the current price, which is what checkout charges.
  *
+ * Every request names a `user_id`: required, at most 128 characters; a user may name only
+ * themselves (PERMISSION_DENIED otherwise), a service client anyone. Errors common to every RPC:
+ * INVALID_ARGUMENT for a missing or over-long user id or a product id that is not a UUID;
+ * UNAVAILABLE when the cart storage is down (retry); ABORTED when the cart kept changing under
+ * concurrent writes (retry).
+ *
  * @generated from service tessera.cart.v1.CartService
  */
 export const CartService: GenService<{
   /**
+   * The user's cart; a user without one gets an empty cart (no error).
+   *
    * @generated from rpc tessera.cart.v1.CartService.GetCart
    */
   getCart: {
@@ -364,6 +439,10 @@ export const CartService: GenService<{
   },
   /**
    * Adds `quantity` units of a product (checked against the catalog; its price is snapshotted).
+   * Not idempotent: sent twice, it adds twice. Errors: INVALID_ARGUMENT for a quantity outside 1 to
+   * 99; NOT_FOUND for a product the catalog does not know; FAILED_PRECONDITION when the line would
+   * exceed 99 units, the cart already holds 50 products, the product is priced in another currency
+   * than the cart, or it has no price; UNAVAILABLE when the catalog cannot answer (retry).
    *
    * @generated from rpc tessera.cart.v1.CartService.AddItem
    */
@@ -373,7 +452,8 @@ export const CartService: GenService<{
     output: typeof AddItemResponseSchema;
   },
   /**
-   * Sets a line's quantity; 0 removes it.
+   * Sets a line's quantity; 0 removes it. Errors: INVALID_ARGUMENT for a quantity outside 0 to 99;
+   * NOT_FOUND when the product is not in the cart (except with 0).
    *
    * @generated from rpc tessera.cart.v1.CartService.SetItemQuantity
    */
@@ -383,6 +463,8 @@ export const CartService: GenService<{
     output: typeof SetItemQuantityResponseSchema;
   },
   /**
+   * Removes a product's line; removing a product not in the cart changes nothing.
+   *
    * @generated from rpc tessera.cart.v1.CartService.RemoveItem
    */
   removeItem: {
@@ -391,6 +473,8 @@ export const CartService: GenService<{
     output: typeof RemoveItemResponseSchema;
   },
   /**
+   * Empties the cart; the next item added starts a cart with a new cart_id.
+   *
    * @generated from rpc tessera.cart.v1.CartService.ClearCart
    */
   clearCart: {

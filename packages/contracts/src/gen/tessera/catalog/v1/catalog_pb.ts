@@ -18,57 +18,78 @@ export const file_tessera_catalog_v1_catalog: GenFile = /*@__PURE__*/
   fileDesc("CiB0ZXNzZXJhL2NhdGFsb2cvdjEvY2F0YWxvZy5wcm90bxISdGVzc2VyYS5jYXRhbG9nLnYxIusCCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEicKBXByaWNlGAUgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgGIAMoCRIRCglpbWFnZV91cmwYByABKAkSPwoKYXR0cmlidXRlcxgIIAMoCzIrLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0LkF0dHJpYnV0ZXNFbnRyeRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk4KE0xpc3RQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkiXgoUTGlzdFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFwoVTGlzdENhdGVnb3JpZXNSZXF1ZXN0Ii8KCENhdGVnb3J5EgwKBG5hbWUYASABKAkSFQoNcHJvZHVjdF9jb3VudBgCIAEoBSJKChZMaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEjAKCmNhdGVnb3JpZXMYASADKAsyHC50ZXNzZXJhLmNhdGFsb2cudjEuQ2F0ZWdvcnkiHwoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkiQgoSR2V0UHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCImChdCYXRjaEdldFByb2R1Y3RzUmVxdWVzdBILCgNpZHMYASADKAkiSQoYQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlEi0KCHByb2R1Y3RzGAEgAygLMhsudGVzc2VyYS5jYXRhbG9nLnYxLlByb2R1Y3QiTQoVU2VhcmNoUHJvZHVjdHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImAKFlNlYXJjaFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkilwIKFENyZWF0ZVByb2R1Y3RSZXF1ZXN0EgsKA3NrdRgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEicKBXByaWNlGAQgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2F0ZWdvcmllcxgFIAMoCRIRCglpbWFnZV91cmwYBiABKAkSTAoKYXR0cmlidXRlcxgHIAMoCzI4LnRlc3NlcmEuY2F0YWxvZy52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdC5BdHRyaWJ1dGVzRW50cnkaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRQoVQ3JlYXRlUHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy50ZXNzZXJhLmNhdGFsb2cudjEuUHJvZHVjdCJQChlVcGRhdGVQcm9kdWN0UHJpY2VSZXF1ZXN0EgoKAmlkGAEgASgJEicKBXByaWNlGAIgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkiSgoaVXBkYXRlUHJvZHVjdFByaWNlUmVzcG9uc2USLAoHcHJvZHVjdBgBIAEoCzIbLnRlc3NlcmEuY2F0YWxvZy52MS5Qcm9kdWN0MpQGCg5DYXRhbG9nU2VydmljZRJmCgxMaXN0UHJvZHVjdHMSJy50ZXNzZXJhLmNhdGFsb2cudjEuTGlzdFByb2R1Y3RzUmVxdWVzdBooLnRlc3NlcmEuY2F0YWxvZy52MS5MaXN0UHJvZHVjdHNSZXNwb25zZSIDkAIBEmAKCkdldFByb2R1Y3QSJS50ZXNzZXJhLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlcXVlc3QaJi50ZXNzZXJhLmNhdGFsb2cudjEuR2V0UHJvZHVjdFJlc3BvbnNlIgOQAgEScgoQQmF0Y2hHZXRQcm9kdWN0cxIrLnRlc3NlcmEuY2F0YWxvZy52MS5CYXRjaEdldFByb2R1Y3RzUmVxdWVzdBosLnRlc3NlcmEuY2F0YWxvZy52MS5CYXRjaEdldFByb2R1Y3RzUmVzcG9uc2UiA5ACARJsCg5TZWFyY2hQcm9kdWN0cxIpLnRlc3NlcmEuY2F0YWxvZy52MS5TZWFyY2hQcm9kdWN0c1JlcXVlc3QaKi50ZXNzZXJhLmNhdGFsb2cudjEuU2VhcmNoUHJvZHVjdHNSZXNwb25zZSIDkAIBEmwKDkxpc3RDYXRlZ29yaWVzEikudGVzc2VyYS5jYXRhbG9nLnYxLkxpc3RDYXRlZ29yaWVzUmVxdWVzdBoqLnRlc3NlcmEuY2F0YWxvZy52MS5MaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlIgOQAgESagoNQ3JlYXRlUHJvZHVjdBIoLnRlc3NlcmEuY2F0YWxvZy52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdBopLnRlc3NlcmEuY2F0YWxvZy52MS5DcmVhdGVQcm9kdWN0UmVzcG9uc2UiBMD0GAESfAoSVXBkYXRlUHJvZHVjdFByaWNlEi0udGVzc2VyYS5jYXRhbG9nLnYxLlVwZGF0ZVByb2R1Y3RQcmljZVJlcXVlc3QaLi50ZXNzZXJhLmNhdGFsb2cudjEuVXBkYXRlUHJvZHVjdFByaWNlUmVzcG9uc2UiB5ACAsD0GAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_tessera_common_v1_money, file_tessera_options_v1_access]);
 
 /**
+ * A product for sale.
+ *
  * @generated from message tessera.catalog.v1.Product
  */
 export type Product = Message<"tessera.catalog.v1.Product"> & {
   /**
-   * UUIDv7.
+   * UUIDv7 set by the catalog when the product is created.
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
+   * The stock-keeping unit inventory counts by: 2 to 64 upper-case letters, digits and dashes;
+   * unique, never changes.
+   *
    * @generated from field: string sku = 2;
    */
   sku: string;
 
   /**
+   * Display name, 1 to 200 characters.
+   *
    * @generated from field: string name = 3;
    */
   name: string;
 
   /**
+   * Plain-text description, at most 5,000 characters; may be empty.
+   *
    * @generated from field: string description = 4;
    */
   description: string;
 
   /**
+   * The current price, 1 to 10,000,000,000 minor units: what a cart shows and checkout charges.
+   *
    * @generated from field: tessera.common.v1.Money price = 5;
    */
   price?: Money | undefined;
 
   /**
+   * Up to 20 category names, each 1 to 100 characters, lower-case; may be empty.
+   *
    * @generated from field: repeated string categories = 6;
    */
   categories: string[];
 
   /**
+   * An absolute URL of the product's image, at most 2,048 characters; empty when it has none.
+   *
    * @generated from field: string image_url = 7;
    */
   imageUrl: string;
 
   /**
+   * Up to 50 free-form facts (for example "weight": "2.1 kg"), shown as given.
+   *
    * @generated from field: map<string, string> attributes = 8;
    */
   attributes: { [key: string]: string };
 
   /**
+   * When the product was created.
+   *
    * @generated from field: google.protobuf.Timestamp create_time = 9;
    */
   createTime?: Timestamp | undefined;
 
   /**
+   * When the product last changed (its price).
+   *
    * @generated from field: google.protobuf.Timestamp update_time = 10;
    */
   updateTime?: Timestamp | undefined;
@@ -82,11 +103,14 @@ export const ProductSchema: GenMessage<Product> = /*@__PURE__*/
   messageDesc(file_tessera_catalog_v1_catalog, 0);
 
 /**
+ * A page of products, optionally of one category.
+ *
  * @generated from message tessera.catalog.v1.ListProductsRequest
  */
 export type ListProductsRequest = Message<"tessera.catalog.v1.ListProductsRequest"> & {
   /**
-   * 1 to 100; 0 means the default (20).
+   * Products per page: 0 means 20, a size above 100 is reduced to 100; negative is
+   * INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 1;
    */
@@ -100,8 +124,9 @@ export type ListProductsRequest = Message<"tessera.catalog.v1.ListProductsReques
   pageToken: string;
 
   /**
-   * Optional: only products in this category, matched case-insensitively (categories are stored
-   * lower-case).
+   * Optional, at most 100 characters: only products in this category, matched case-insensitively
+   * (categories are stored lower-case). Keep it unchanged while paging (its case may differ): a
+   * token is refused with another category.
    *
    * @generated from field: string category = 3;
    */
@@ -116,10 +141,14 @@ export const ListProductsRequestSchema: GenMessage<ListProductsRequest> = /*@__P
   messageDesc(file_tessera_catalog_v1_catalog, 1);
 
 /**
+ * A page of products.
+ *
  * @generated from message tessera.catalog.v1.ListProductsResponse
  */
 export type ListProductsResponse = Message<"tessera.catalog.v1.ListProductsResponse"> & {
   /**
+   * Up to page_size products, by name then id.
+   *
    * @generated from field: repeated tessera.catalog.v1.Product products = 1;
    */
   products: Product[];
@@ -140,6 +169,8 @@ export const ListProductsResponseSchema: GenMessage<ListProductsResponse> = /*@_
   messageDesc(file_tessera_catalog_v1_catalog, 2);
 
 /**
+ * Takes no parameters: every category that has products.
+ *
  * @generated from message tessera.catalog.v1.ListCategoriesRequest
  */
 export type ListCategoriesRequest = Message<"tessera.catalog.v1.ListCategoriesRequest"> & {
@@ -153,6 +184,8 @@ export const ListCategoriesRequestSchema: GenMessage<ListCategoriesRequest> = /*
   messageDesc(file_tessera_catalog_v1_catalog, 3);
 
 /**
+ * A category and how many products it has.
+ *
  * @generated from message tessera.catalog.v1.Category
  */
 export type Category = Message<"tessera.catalog.v1.Category"> & {
@@ -164,7 +197,7 @@ export type Category = Message<"tessera.catalog.v1.Category"> & {
   name: string;
 
   /**
-   * How many products are in it.
+   * How many products are in it; at least 1.
    *
    * @generated from field: int32 product_count = 2;
    */
@@ -179,10 +212,14 @@ export const CategorySchema: GenMessage<Category> = /*@__PURE__*/
   messageDesc(file_tessera_catalog_v1_catalog, 4);
 
 /**
+ * Every category that has products.
+ *
  * @generated from message tessera.catalog.v1.ListCategoriesResponse
  */
 export type ListCategoriesResponse = Message<"tessera.catalog.v1.ListCategoriesResponse"> & {
   /**
+   * Sorted by name.
+   *
    * @generated from field: repeated tessera.catalog.v1.Category categories = 1;
    */
   categories: Category[];
@@ -196,10 +233,14 @@ export const ListCategoriesResponseSchema: GenMessage<ListCategoriesResponse> = 
   messageDesc(file_tessera_catalog_v1_catalog, 5);
 
 /**
+ * Names the product to read.
+ *
  * @generated from message tessera.catalog.v1.GetProductRequest
  */
 export type GetProductRequest = Message<"tessera.catalog.v1.GetProductRequest"> & {
   /**
+   * The product's id, a UUID (any case).
+   *
    * @generated from field: string id = 1;
    */
   id: string;
@@ -213,10 +254,14 @@ export const GetProductRequestSchema: GenMessage<GetProductRequest> = /*@__PURE_
   messageDesc(file_tessera_catalog_v1_catalog, 6);
 
 /**
+ * The product read.
+ *
  * @generated from message tessera.catalog.v1.GetProductResponse
  */
 export type GetProductResponse = Message<"tessera.catalog.v1.GetProductResponse"> & {
   /**
+   * Always set on success.
+   *
    * @generated from field: tessera.catalog.v1.Product product = 1;
    */
   product?: Product | undefined;
@@ -230,10 +275,14 @@ export const GetProductResponseSchema: GenMessage<GetProductResponse> = /*@__PUR
   messageDesc(file_tessera_catalog_v1_catalog, 7);
 
 /**
+ * Names the products to read.
+ *
  * @generated from message tessera.catalog.v1.BatchGetProductsRequest
  */
 export type BatchGetProductsRequest = Message<"tessera.catalog.v1.BatchGetProductsRequest"> & {
   /**
+   * 0 to 100 product ids (UUIDs); a repeated id is answered at each place it appears.
+   *
    * @generated from field: repeated string ids = 1;
    */
   ids: string[];
@@ -247,10 +296,14 @@ export const BatchGetProductsRequestSchema: GenMessage<BatchGetProductsRequest> 
   messageDesc(file_tessera_catalog_v1_catalog, 8);
 
 /**
+ * The products read.
+ *
  * @generated from message tessera.catalog.v1.BatchGetProductsResponse
  */
 export type BatchGetProductsResponse = Message<"tessera.catalog.v1.BatchGetProductsResponse"> & {
   /**
+   * One product per id asked, in the order asked.
+   *
    * @generated from field: repeated tessera.catalog.v1.Product products = 1;
    */
   products: Product[];
@@ -264,22 +317,29 @@ export const BatchGetProductsResponseSchema: GenMessage<BatchGetProductsResponse
   messageDesc(file_tessera_catalog_v1_catalog, 9);
 
 /**
+ * A search, a page at a time.
+ *
  * @generated from message tessera.catalog.v1.SearchProductsRequest
  */
 export type SearchProductsRequest = Message<"tessera.catalog.v1.SearchProductsRequest"> & {
   /**
-   * Words to look for; 1 to 200 characters.
+   * Words to look for; 1 to 200 characters once trimmed. Keep it unchanged while paging.
    *
    * @generated from field: string query = 1;
    */
   query: string;
 
   /**
+   * Products per page: 0 means 20, a size above 100 is reduced to 100; negative is
+   * INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
 
   /**
+   * Empty for the first page, else the next_page_token of the previous page, unchanged.
+   *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
@@ -293,15 +353,21 @@ export const SearchProductsRequestSchema: GenMessage<SearchProductsRequest> = /*
   messageDesc(file_tessera_catalog_v1_catalog, 10);
 
 /**
+ * A page of search results.
+ *
  * @generated from message tessera.catalog.v1.SearchProductsResponse
  */
 export type SearchProductsResponse = Message<"tessera.catalog.v1.SearchProductsResponse"> & {
   /**
+   * Up to page_size products, best match first; empty when nothing matches.
+   *
    * @generated from field: repeated tessera.catalog.v1.Product products = 1;
    */
   products: Product[];
 
   /**
+   * The page_token of the next page; empty on the last page. Results go at most 10,000 deep.
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -315,6 +381,8 @@ export const SearchProductsResponseSchema: GenMessage<SearchProductsResponse> = 
   messageDesc(file_tessera_catalog_v1_catalog, 11);
 
 /**
+ * A new product.
+ *
  * @generated from message tessera.catalog.v1.CreateProductRequest
  */
 export type CreateProductRequest = Message<"tessera.catalog.v1.CreateProductRequest"> & {
@@ -326,11 +394,15 @@ export type CreateProductRequest = Message<"tessera.catalog.v1.CreateProductRequ
   sku: string;
 
   /**
+   * Display name, 1 to 200 characters once trimmed.
+   *
    * @generated from field: string name = 2;
    */
   name: string;
 
   /**
+   * At most 5,000 characters; may be empty.
+   *
    * @generated from field: string description = 3;
    */
   description: string;
@@ -343,18 +415,23 @@ export type CreateProductRequest = Message<"tessera.catalog.v1.CreateProductRequ
   price?: Money | undefined;
 
   /**
-   * Stored lower-case: "Hiking" and "hiking" are one category.
+   * Up to 20 category names, each 1 to 100 characters; stored lower-case: "Hiking" and "hiking"
+   * are one category.
    *
    * @generated from field: repeated string categories = 5;
    */
   categories: string[];
 
   /**
+   * The image's absolute URL, at most 2,048 characters; empty for none.
+   *
    * @generated from field: string image_url = 6;
    */
   imageUrl: string;
 
   /**
+   * Up to 50 free-form facts, shown as given.
+   *
    * @generated from field: map<string, string> attributes = 7;
    */
   attributes: { [key: string]: string };
@@ -368,10 +445,14 @@ export const CreateProductRequestSchema: GenMessage<CreateProductRequest> = /*@_
   messageDesc(file_tessera_catalog_v1_catalog, 12);
 
 /**
+ * The product created.
+ *
  * @generated from message tessera.catalog.v1.CreateProductResponse
  */
 export type CreateProductResponse = Message<"tessera.catalog.v1.CreateProductResponse"> & {
   /**
+   * With its new id and times.
+   *
    * @generated from field: tessera.catalog.v1.Product product = 1;
    */
   product?: Product | undefined;
@@ -385,10 +466,14 @@ export const CreateProductResponseSchema: GenMessage<CreateProductResponse> = /*
   messageDesc(file_tessera_catalog_v1_catalog, 13);
 
 /**
+ * A product's new price.
+ *
  * @generated from message tessera.catalog.v1.UpdateProductPriceRequest
  */
 export type UpdateProductPriceRequest = Message<"tessera.catalog.v1.UpdateProductPriceRequest"> & {
   /**
+   * The product's id, a UUID.
+   *
    * @generated from field: string id = 1;
    */
   id: string;
@@ -409,10 +494,14 @@ export const UpdateProductPriceRequestSchema: GenMessage<UpdateProductPriceReque
   messageDesc(file_tessera_catalog_v1_catalog, 14);
 
 /**
+ * The product after the change.
+ *
  * @generated from message tessera.catalog.v1.UpdateProductPriceResponse
  */
 export type UpdateProductPriceResponse = Message<"tessera.catalog.v1.UpdateProductPriceResponse"> & {
   /**
+   * With its new price.
+   *
    * @generated from field: tessera.catalog.v1.Product product = 1;
    */
   product?: Product | undefined;
@@ -426,13 +515,17 @@ export const UpdateProductPriceResponseSchema: GenMessage<UpdateProductPriceResp
   messageDesc(file_tessera_catalog_v1_catalog, 15);
 
 /**
- * The product catalog: read-only browsing and search for the storefront and other services.
+ * The product catalog: read-only browsing and search for the storefront and other services, and
+ * its administration. Reads are open to any signed-in caller; writes need the admin role
+ * (PERMISSION_DENIED otherwise).
  *
  * @generated from service tessera.catalog.v1.CatalogService
  */
 export const CatalogService: GenService<{
   /**
-   * Lists products ordered by name, a page at a time.
+   * Lists products ordered by name (then id), a page at a time. Errors: INVALID_ARGUMENT for a
+   * negative page size, a category over 100 characters, or a page token issued for another
+   * category or not by this list.
    *
    * @generated from rpc tessera.catalog.v1.CatalogService.ListProducts
    */
@@ -442,7 +535,8 @@ export const CatalogService: GenService<{
     output: typeof ListProductsResponseSchema;
   },
   /**
-   * Returns one product by id.
+   * Returns one product by id. Errors: INVALID_ARGUMENT when the id is not a UUID; NOT_FOUND for
+   * an unknown one.
    *
    * @generated from rpc tessera.catalog.v1.CatalogService.GetProduct
    */
@@ -453,7 +547,8 @@ export const CatalogService: GenService<{
   },
   /**
    * Returns the products with the given ids, in the order asked (AIP-231): NOT_FOUND when any is
-   * missing. At most 100 ids.
+   * missing (the message names every missing id). At most 100 ids; INVALID_ARGUMENT for more or
+   * for an id that is not a UUID.
    *
    * @generated from rpc tessera.catalog.v1.CatalogService.BatchGetProducts
    */
@@ -463,7 +558,9 @@ export const CatalogService: GenService<{
     output: typeof BatchGetProductsResponseSchema;
   },
   /**
-   * Full-text search over names, descriptions and categories, best match first.
+   * Full-text search over names, descriptions and categories, best match first, a page at a time.
+   * Errors: INVALID_ARGUMENT for an empty query or one over 200 characters, a negative page size,
+   * or a page token issued for another query.
    *
    * @generated from rpc tessera.catalog.v1.CatalogService.SearchProducts
    */
@@ -474,7 +571,7 @@ export const CatalogService: GenService<{
   },
   /**
    * Lists the categories that have products, by name, each with its number of products. A small,
-   * fixed set: not paged.
+   * fixed set: not paged. Any signed-in caller may read it.
    *
    * @generated from rpc tessera.catalog.v1.CatalogService.ListCategories
    */
@@ -484,7 +581,9 @@ export const CatalogService: GenService<{
     output: typeof ListCategoriesResponseSchema;
   },
   /**
-   * Adds a product (administration). Emits ProductChanged with `created` set.
+   * Adds a product (administration). Emits ProductChanged with `created` set, on which inventory
+   * seeds its stock. Not idempotent: the SKU is the guard. Errors: INVALID_ARGUMENT naming every
+   * field out of range; ALREADY_EXISTS when a product has the SKU.
    *
    * @generated from rpc tessera.catalog.v1.CatalogService.CreateProduct
    */
@@ -494,7 +593,9 @@ export const CatalogService: GenService<{
     output: typeof CreateProductResponseSchema;
   },
   /**
-   * Sets a product's price (administration). Emits ProductChanged when the price differs.
+   * Sets a product's price (administration). Emits ProductChanged when the price differs; setting
+   * the same price again changes nothing. Errors: INVALID_ARGUMENT for an id that is not a UUID or a
+   * price out of range; NOT_FOUND for an unknown product.
    *
    * @generated from rpc tessera.catalog.v1.CatalogService.UpdateProductPrice
    */

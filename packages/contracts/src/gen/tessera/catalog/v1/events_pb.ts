@@ -21,21 +21,29 @@ export const file_tessera_catalog_v1_events: GenFile = /*@__PURE__*/
  */
 export type ProductChanged = Message<"tessera.catalog.v1.ProductChanged"> & {
   /**
+   * The product's id, a UUIDv7 set by the catalog.
+   *
    * @generated from field: string product_id = 1;
    */
   productId: string;
 
   /**
+   * Its SKU (never changes); inventory seeds the SKU's stock when `created`.
+   *
    * @generated from field: string sku = 2;
    */
   sku: string;
 
   /**
+   * Its display name, 1 to 200 characters.
+   *
    * @generated from field: string name = 3;
    */
   name: string;
 
   /**
+   * The price from now on, 1 to 10,000,000,000 minor units.
+   *
    * @generated from field: tessera.common.v1.Money price = 4;
    */
   price?: Money | undefined;

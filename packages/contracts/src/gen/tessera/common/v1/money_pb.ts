@@ -13,20 +13,43 @@ export const file_tessera_common_v1_money: GenFile = /*@__PURE__*/
   fileDesc("Ch10ZXNzZXJhL2NvbW1vbi92MS9tb25leS5wcm90bxIRdGVzc2VyYS5jb21tb24udjEiNAoFTW9uZXkSFQoNY3VycmVuY3lfY29kZRgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKANiBnByb3RvMw");
 
 /**
- * An amount of money in integer minor units (cents for USD) and its ISO 4217 currency.
+ * An amount of money: an integer count of the currency's minor unit and its ISO 4217 code.
+ *
+ * Minor units. `amount_minor` counts the smallest unit of the currency, whose number of decimal
+ * digits (the ISO 4217 exponent) depends on the currency: 1999 is 19.99 USD but 1999 JPY. A
+ * client converts with amount = amount_minor / 10^exponent and never sends a fraction of a minor
+ * unit. The services accept any code of three upper-case letters and do not keep a table of
+ * exponents: they never convert or format amounts, only add, compare and carry them, so the
+ * exponent is the client's to apply, from ISO 4217. The exponents of the codes a client meets most:
+ *   - 2 digits: USD (the catalog's seed data and every example), EUR, GBP, CHF, CAD, AUD, SEK,
+ *     NOK, DKK, PLN, CZK, CNY, INR, BRL, MXN, ZAR, SGD, HKD, NZD;
+ *   - 0 digits: JPY, KRW, ISK, CLP, VND, XAF, XOF;
+ *   - 3 digits: BHD, JOD, KWD, OMR, TND, IQD, LYD.
+ *
+ * Rules on amounts:
+ *   - integers only; no floating point anywhere between client and ledger;
+ *   - a price is 1 to 10,000,000,000 minor units (free products are not sold), and so is a
+ *     payment or an order's total (`limits` in @tessera/contracts names the bounds once);
+ *   - amounts are added only within one currency: a cart or order whose lines mix currencies is
+ *     refused, and a refund must be in its payment's currency;
+ *   - "XXX" (ISO 4217 "no currency") is refused by payments; it appears only in a payment
+ *     recorded for a void that arrived before any authorization, with amount 0;
+ *   - an unset Money in a response means there is no amount (an empty cart's subtotal), never 0.
  *
  * @generated from message tessera.common.v1.Money
  */
 export type Money = Message<"tessera.common.v1.Money"> & {
   /**
-   * ISO 4217 code, for example "USD".
+   * ISO 4217 alphabetic code, exactly three upper-case letters, for example "USD"; anything else
+   * is INVALID_ARGUMENT.
    *
    * @generated from field: string currency_code = 1;
    */
   currencyCode: string;
 
   /**
-   * The amount in the currency's minor unit; never a float.
+   * The amount in the currency's minor unit (cents for USD, yen for JPY); see the message comment
+   * for the exponent per currency and the ranges. Never negative in a request.
    *
    * @generated from field: int64 amount_minor = 2;
    */

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/events/v1/events.proto.
  */
 export const file_tessera_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch50ZXNzZXJhL2V2ZW50cy92MS9ldmVudHMucHJvdG8SEXRlc3NlcmEuZXZlbnRzLnYxItYBCgVFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEg4KBnNvdXJjZRgDIAEoCRIPCgdzdWJqZWN0GAQgASgJEigKBHRpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2RhdGFjb250ZW50dHlwZRgGIAEoCRIaChJkYXRhc2NoZW1hX3ZlcnNpb24YByABKAUSDAoEZGF0YRgIIAEoCRITCgt0cmFjZXBhcmVudBgJIAEoCRIQCghwb3NpdGlvbhgKIAEoAyJOChNTdHJlYW1FdmVudHNSZXF1ZXN0EhYKDmFmdGVyX3Bvc2l0aW9uGAEgASgDEg0KBXR5cGVzGAIgAygJEhAKCGNvbnN1bWVyGAMgASgJIm4KFFN0cmVhbUV2ZW50c1Jlc3BvbnNlEicKBWV2ZW50GAEgASgLMhgudGVzc2VyYS5ldmVudHMudjEuRXZlbnQSFQoNaGVhZF9wb3NpdGlvbhgCIAEoAxIWCg5taXNzZWRfdGhyb3VnaBgDIAEoAyI+ChhBY2tub3dsZWRnZUV2ZW50c1JlcXVlc3QSEAoIY29uc3VtZXIYASABKAkSEAoIcG9zaXRpb24YAiABKAMiGwoZQWNrbm93bGVkZ2VFdmVudHNSZXNwb25zZSIYChZHZXRPdXRib3hTdGF0dXNSZXF1ZXN0Iv8BChdHZXRPdXRib3hTdGF0dXNSZXNwb25zZRIRCgl0cmFuc3BvcnQYASABKAkSEwoLdW5kZWxpdmVyZWQYAiABKAMSOQoWb2xkZXN0X3VuZGVsaXZlcmVkX2FnZRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIVCg1oZWFkX3Bvc2l0aW9uGAQgASgDEjUKCHByb2JsZW1zGAUgAygLMiMudGVzc2VyYS5ldmVudHMudjEuVHJhbnNwb3J0UHJvYmxlbRIzCgljb25zdW1lcnMYBiADKAsyIC50ZXNzZXJhLmV2ZW50cy52MS5Lbm93bkNvbnN1bWVyImQKEFRyYW5zcG9ydFByb2JsZW0SEQoJY29tcG9uZW50GAEgASgJEi4KC2ZhaWxpbmdfZm9yGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBWVycm9yGAMgASgJIrABCg1Lbm93bkNvbnN1bWVyEhAKCGNvbnN1bWVyGAEgASgJEh0KFWFja25vd2xlZGdlZF9wb3NpdGlvbhgCIAEoAxIWCg51bmFja25vd2xlZGdlZBgDIAEoAxI8ChlvbGRlc3RfdW5hY2tub3dsZWRnZWRfYWdlGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhgKEGJlaGluZF9yZXRlbnRpb24YBSABKAgipQEKCkRlYWRMZXR0ZXISCgoCaWQYASABKAMSEAoIY29uc3VtZXIYAiABKAkSJwoFZXZlbnQYAyABKAsyGC50ZXNzZXJhLmV2ZW50cy52MS5FdmVudBINCgVlcnJvchgEIAEoCRIQCghhdHRlbXB0cxgFIAEoBRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPQoWTGlzdERlYWRMZXR0ZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEAoIY29uc3VtZXIYAiABKAkiTgoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USMwoMZGVhZF9sZXR0ZXJzGAEgAygLMh0udGVzc2VyYS5ldmVudHMudjEuRGVhZExldHRlciIlChdSZXBsYXlEZWFkTGV0dGVyUmVxdWVzdBIKCgJpZBgBIAEoAyIrChhSZXBsYXlEZWFkTGV0dGVyUmVzcG9uc2USDwoHYXBwbGllZBgBIAEoCDLNBAoNRXZlbnRzU2VydmljZRJnCgxTdHJlYW1FdmVudHMSJi50ZXNzZXJhLmV2ZW50cy52MS5TdHJlYW1FdmVudHNSZXF1ZXN0GicudGVzc2VyYS5ldmVudHMudjEuU3RyZWFtRXZlbnRzUmVzcG9uc2UiBMD0GAIwARJ3ChFBY2tub3dsZWRnZUV2ZW50cxIrLnRlc3NlcmEuZXZlbnRzLnYxLkFja25vd2xlZGdlRXZlbnRzUmVxdWVzdBosLnRlc3NlcmEuZXZlbnRzLnYxLkFja25vd2xlZGdlRXZlbnRzUmVzcG9uc2UiB5ACAsD0GAIScQoPR2V0T3V0Ym94U3RhdHVzEikudGVzc2VyYS5ldmVudHMudjEuR2V0T3V0Ym94U3RhdHVzUmVxdWVzdBoqLnRlc3NlcmEuZXZlbnRzLnYxLkdldE91dGJveFN0YXR1c1Jlc3BvbnNlIgeQAgHA9BgBEnEKD0xpc3REZWFkTGV0dGVycxIpLnRlc3NlcmEuZXZlbnRzLnYxLkxpc3REZWFkTGV0dGVyc1JlcXVlc3QaKi50ZXNzZXJhLmV2ZW50cy52MS5MaXN0RGVhZExldHRlcnNSZXNwb25zZSIHkAIBwPQYARJ0ChBSZXBsYXlEZWFkTGV0dGVyEioudGVzc2VyYS5ldmVudHMudjEuUmVwbGF5RGVhZExldHRlclJlcXVlc3QaKy50ZXNzZXJhLmV2ZW50cy52MS5SZXBsYXlEZWFkTGV0dGVyUmVzcG9uc2UiB5ACAsD0GAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_tessera_options_v1_access]);
+  fileDesc("Ch50ZXNzZXJhL2V2ZW50cy92MS9ldmVudHMucHJvdG8SEXRlc3NlcmEuZXZlbnRzLnYxItYBCgVFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEg4KBnNvdXJjZRgDIAEoCRIPCgdzdWJqZWN0GAQgASgJEigKBHRpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2RhdGFjb250ZW50dHlwZRgGIAEoCRIaChJkYXRhc2NoZW1hX3ZlcnNpb24YByABKAUSDAoEZGF0YRgIIAEoCRITCgt0cmFjZXBhcmVudBgJIAEoCRIQCghwb3NpdGlvbhgKIAEoAyJOChNTdHJlYW1FdmVudHNSZXF1ZXN0EhYKDmFmdGVyX3Bvc2l0aW9uGAEgASgDEg0KBXR5cGVzGAIgAygJEhAKCGNvbnN1bWVyGAMgASgJIm4KFFN0cmVhbUV2ZW50c1Jlc3BvbnNlEicKBWV2ZW50GAEgASgLMhgudGVzc2VyYS5ldmVudHMudjEuRXZlbnQSFQoNaGVhZF9wb3NpdGlvbhgCIAEoAxIWCg5taXNzZWRfdGhyb3VnaBgDIAEoAyI+ChhBY2tub3dsZWRnZUV2ZW50c1JlcXVlc3QSEAoIY29uc3VtZXIYASABKAkSEAoIcG9zaXRpb24YAiABKAMiGwoZQWNrbm93bGVkZ2VFdmVudHNSZXNwb25zZSIYChZHZXRPdXRib3hTdGF0dXNSZXF1ZXN0Iv8BChdHZXRPdXRib3hTdGF0dXNSZXNwb25zZRIRCgl0cmFuc3BvcnQYASABKAkSEwoLdW5kZWxpdmVyZWQYAiABKAMSOQoWb2xkZXN0X3VuZGVsaXZlcmVkX2FnZRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIVCg1oZWFkX3Bvc2l0aW9uGAQgASgDEjUKCHByb2JsZW1zGAUgAygLMiMudGVzc2VyYS5ldmVudHMudjEuVHJhbnNwb3J0UHJvYmxlbRIzCgljb25zdW1lcnMYBiADKAsyIC50ZXNzZXJhLmV2ZW50cy52MS5Lbm93bkNvbnN1bWVyImQKEFRyYW5zcG9ydFByb2JsZW0SEQoJY29tcG9uZW50GAEgASgJEi4KC2ZhaWxpbmdfZm9yGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBWVycm9yGAMgASgJIrABCg1Lbm93bkNvbnN1bWVyEhAKCGNvbnN1bWVyGAEgASgJEh0KFWFja25vd2xlZGdlZF9wb3NpdGlvbhgCIAEoAxIWCg51bmFja25vd2xlZGdlZBgDIAEoAxI8ChlvbGRlc3RfdW5hY2tub3dsZWRnZWRfYWdlGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhgKEGJlaGluZF9yZXRlbnRpb24YBSABKAgipQEKCkRlYWRMZXR0ZXISCgoCaWQYASABKAMSEAoIY29uc3VtZXIYAiABKAkSJwoFZXZlbnQYAyABKAsyGC50ZXNzZXJhLmV2ZW50cy52MS5FdmVudBINCgVlcnJvchgEIAEoCRIQCghhdHRlbXB0cxgFIAEoBRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUQoWTGlzdERlYWRMZXR0ZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEAoIY29uc3VtZXIYAiABKAkSEgoKcGFnZV90b2tlbhgDIAEoCSJnChdMaXN0RGVhZExldHRlcnNSZXNwb25zZRIzCgxkZWFkX2xldHRlcnMYASADKAsyHS50ZXNzZXJhLmV2ZW50cy52MS5EZWFkTGV0dGVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIlChdSZXBsYXlEZWFkTGV0dGVyUmVxdWVzdBIKCgJpZBgBIAEoAyIrChhSZXBsYXlEZWFkTGV0dGVyUmVzcG9uc2USDwoHYXBwbGllZBgBIAEoCDLNBAoNRXZlbnRzU2VydmljZRJnCgxTdHJlYW1FdmVudHMSJi50ZXNzZXJhLmV2ZW50cy52MS5TdHJlYW1FdmVudHNSZXF1ZXN0GicudGVzc2VyYS5ldmVudHMudjEuU3RyZWFtRXZlbnRzUmVzcG9uc2UiBMD0GAIwARJ3ChFBY2tub3dsZWRnZUV2ZW50cxIrLnRlc3NlcmEuZXZlbnRzLnYxLkFja25vd2xlZGdlRXZlbnRzUmVxdWVzdBosLnRlc3NlcmEuZXZlbnRzLnYxLkFja25vd2xlZGdlRXZlbnRzUmVzcG9uc2UiB5ACAsD0GAIScQoPR2V0T3V0Ym94U3RhdHVzEikudGVzc2VyYS5ldmVudHMudjEuR2V0T3V0Ym94U3RhdHVzUmVxdWVzdBoqLnRlc3NlcmEuZXZlbnRzLnYxLkdldE91dGJveFN0YXR1c1Jlc3BvbnNlIgeQAgHA9BgBEnEKD0xpc3REZWFkTGV0dGVycxIpLnRlc3NlcmEuZXZlbnRzLnYxLkxpc3REZWFkTGV0dGVyc1JlcXVlc3QaKi50ZXNzZXJhLmV2ZW50cy52MS5MaXN0RGVhZExldHRlcnNSZXNwb25zZSIHkAIBwPQYARJ0ChBSZXBsYXlEZWFkTGV0dGVyEioudGVzc2VyYS5ldmVudHMudjEuUmVwbGF5RGVhZExldHRlclJlcXVlc3QaKy50ZXNzZXJhLmV2ZW50cy52MS5SZXBsYXlEZWFkTGV0dGVyUmVzcG9uc2UiB5ACAsD0GAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_tessera_options_v1_access]);
 
 /**
  * An event envelope with CloudEvents attribute names.
@@ -22,7 +22,7 @@ export const file_tessera_events_v1_events: GenFile = /*@__PURE__*/
  */
 export type Event = Message<"tessera.events.v1.Event"> & {
   /**
-   * UUIDv7; consumers dedupe by it.
+   * UUIDv7 set by the producer; consumers dedupe by it.
    *
    * @generated from field: string id = 1;
    */
@@ -50,6 +50,8 @@ export type Event = Message<"tessera.events.v1.Event"> & {
   subject: string;
 
   /**
+   * When the producer recorded the event (its transaction's time).
+   *
    * @generated from field: google.protobuf.Timestamp time = 5;
    */
   time?: Timestamp | undefined;
@@ -98,10 +100,14 @@ export const EventSchema: GenMessage<Event> = /*@__PURE__*/
   messageDesc(file_tessera_events_v1_events, 0);
 
 /**
+ * Where a consumer resumes the producer's stream, and what it wants.
+ *
  * @generated from message tessera.events.v1.StreamEventsRequest
  */
 export type StreamEventsRequest = Message<"tessera.events.v1.StreamEventsRequest"> & {
   /**
+   * The last position the consumer committed; 0 streams from the oldest event still kept.
+   *
    * @generated from field: int64 after_position = 1;
    */
   afterPosition: bigint;
@@ -129,10 +135,14 @@ export const StreamEventsRequestSchema: GenMessage<StreamEventsRequest> = /*@__P
   messageDesc(file_tessera_events_v1_events, 1);
 
 /**
+ * One event of the stream, or the stream's first, empty message.
+ *
  * @generated from message tessera.events.v1.StreamEventsResponse
  */
 export type StreamEventsResponse = Message<"tessera.events.v1.StreamEventsResponse"> & {
   /**
+   * The event; unset in the first response of a stream.
+   *
    * @generated from field: tessera.events.v1.Event event = 1;
    */
   event?: Event | undefined;
@@ -162,6 +172,8 @@ export const StreamEventsResponseSchema: GenMessage<StreamEventsResponse> = /*@_
   messageDesc(file_tessera_events_v1_events, 2);
 
 /**
+ * A consumer's progress through this producer's events.
+ *
  * @generated from message tessera.events.v1.AcknowledgeEventsRequest
  */
 export type AcknowledgeEventsRequest = Message<"tessera.events.v1.AcknowledgeEventsRequest"> & {
@@ -188,6 +200,8 @@ export const AcknowledgeEventsRequestSchema: GenMessage<AcknowledgeEventsRequest
   messageDesc(file_tessera_events_v1_events, 3);
 
 /**
+ * Empty: the acknowledgement is recorded (or was behind one already recorded).
+ *
  * @generated from message tessera.events.v1.AcknowledgeEventsResponse
  */
 export type AcknowledgeEventsResponse = Message<"tessera.events.v1.AcknowledgeEventsResponse"> & {
@@ -201,6 +215,8 @@ export const AcknowledgeEventsResponseSchema: GenMessage<AcknowledgeEventsRespon
   messageDesc(file_tessera_events_v1_events, 4);
 
 /**
+ * Takes no parameters: the status of this service's outbox.
+ *
  * @generated from message tessera.events.v1.GetOutboxStatusRequest
  */
 export type GetOutboxStatusRequest = Message<"tessera.events.v1.GetOutboxStatusRequest"> & {
@@ -214,6 +230,8 @@ export const GetOutboxStatusRequestSchema: GenMessage<GetOutboxStatusRequest> = 
   messageDesc(file_tessera_events_v1_events, 5);
 
 /**
+ * Whether this service's events leave it, for operators and health checks.
+ *
  * @generated from message tessera.events.v1.GetOutboxStatusResponse
  */
 export type GetOutboxStatusResponse = Message<"tessera.events.v1.GetOutboxStatusResponse"> & {
@@ -268,6 +286,8 @@ export const GetOutboxStatusResponseSchema: GenMessage<GetOutboxStatusResponse> 
   messageDesc(file_tessera_events_v1_events, 6);
 
 /**
+ * A part of the event transport that is failing now.
+ *
  * @generated from message tessera.events.v1.TransportProblem
  */
 export type TransportProblem = Message<"tessera.events.v1.TransportProblem"> & {
@@ -279,11 +299,15 @@ export type TransportProblem = Message<"tessera.events.v1.TransportProblem"> & {
   component: string;
 
   /**
+   * How long it has been failing without a success in between.
+   *
    * @generated from field: google.protobuf.Duration failing_for = 2;
    */
   failingFor?: Duration | undefined;
 
   /**
+   * The last error, as text for operators.
+   *
    * @generated from field: string error = 3;
    */
   error: string;
@@ -297,15 +321,21 @@ export const TransportProblemSchema: GenMessage<TransportProblem> = /*@__PURE__*
   messageDesc(file_tessera_events_v1_events, 7);
 
 /**
+ * A consumer the direct transport's producer has seen, and how far behind it is.
+ *
  * @generated from message tessera.events.v1.KnownConsumer
  */
 export type KnownConsumer = Message<"tessera.events.v1.KnownConsumer"> & {
   /**
+   * The consuming service and subscription, as it names itself in StreamEventsRequest.
+   *
    * @generated from field: string consumer = 1;
    */
   consumer: string;
 
   /**
+   * The last position it acknowledged; 0 if it never did.
+   *
    * @generated from field: int64 acknowledged_position = 2;
    */
   acknowledgedPosition: bigint;
@@ -340,10 +370,14 @@ export const KnownConsumerSchema: GenMessage<KnownConsumer> = /*@__PURE__*/
   messageDesc(file_tessera_events_v1_events, 8);
 
 /**
+ * An event a consumer's handler failed on too often, parked until an operator replays it.
+ *
  * @generated from message tessera.events.v1.DeadLetter
  */
 export type DeadLetter = Message<"tessera.events.v1.DeadLetter"> & {
   /**
+   * Set by this service, increasing: a newer dead letter has a higher id.
+   *
    * @generated from field: int64 id = 1;
    */
   id: bigint;
@@ -356,21 +390,29 @@ export type DeadLetter = Message<"tessera.events.v1.DeadLetter"> & {
   consumer: string;
 
   /**
+   * The event as it was received.
+   *
    * @generated from field: tessera.events.v1.Event event = 3;
    */
   event?: Event | undefined;
 
   /**
+   * The handler's last error, as text for operators.
+   *
    * @generated from field: string error = 4;
    */
   error: string;
 
   /**
+   * How many times the handler was tried before the event was parked.
+   *
    * @generated from field: int32 attempts = 5;
    */
   attempts: number;
 
   /**
+   * When the event was parked.
+   *
    * @generated from field: google.protobuf.Timestamp create_time = 6;
    */
   createTime?: Timestamp | undefined;
@@ -384,22 +426,33 @@ export const DeadLetterSchema: GenMessage<DeadLetter> = /*@__PURE__*/
   messageDesc(file_tessera_events_v1_events, 9);
 
 /**
+ * A page of dead letters, optionally of one subscription.
+ *
  * @generated from message tessera.events.v1.ListDeadLettersRequest
  */
 export type ListDeadLettersRequest = Message<"tessera.events.v1.ListDeadLettersRequest"> & {
   /**
-   * 1 to 100; 0 means 50.
+   * Dead letters per page: 0 means 20, a size above 100 is reduced to 100; negative is
+   * INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 1;
    */
   pageSize: number;
 
   /**
-   * Optional filter by subscription.
+   * Only the dead letters of this subscription (DeadLetter.consumer), at most 200 characters;
+   * empty lists every one. Keep it unchanged while paging: a token is refused with another filter.
    *
    * @generated from field: string consumer = 2;
    */
   consumer: string;
+
+  /**
+   * Empty for the first page, else the next_page_token of the previous page, unchanged.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
 };
 
 /**
@@ -410,13 +463,24 @@ export const ListDeadLettersRequestSchema: GenMessage<ListDeadLettersRequest> = 
   messageDesc(file_tessera_events_v1_events, 10);
 
 /**
+ * A page of dead letters.
+ *
  * @generated from message tessera.events.v1.ListDeadLettersResponse
  */
 export type ListDeadLettersResponse = Message<"tessera.events.v1.ListDeadLettersResponse"> & {
   /**
+   * Up to page_size dead letters, newest (highest id) first.
+   *
    * @generated from field: repeated tessera.events.v1.DeadLetter dead_letters = 1;
    */
   deadLetters: DeadLetter[];
+
+  /**
+   * The page_token of the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -427,10 +491,14 @@ export const ListDeadLettersResponseSchema: GenMessage<ListDeadLettersResponse> 
   messageDesc(file_tessera_events_v1_events, 11);
 
 /**
+ * Names the dead letter to replay.
+ *
  * @generated from message tessera.events.v1.ReplayDeadLetterRequest
  */
 export type ReplayDeadLetterRequest = Message<"tessera.events.v1.ReplayDeadLetterRequest"> & {
   /**
+   * DeadLetter.id, from ListDeadLetters.
+   *
    * @generated from field: int64 id = 1;
    */
   id: bigint;
@@ -444,6 +512,8 @@ export const ReplayDeadLetterRequestSchema: GenMessage<ReplayDeadLetterRequest> 
   messageDesc(file_tessera_events_v1_events, 12);
 
 /**
+ * What the replay did.
+ *
  * @generated from message tessera.events.v1.ReplayDeadLetterResponse
  */
 export type ReplayDeadLetterResponse = Message<"tessera.events.v1.ReplayDeadLetterResponse"> & {
@@ -503,7 +573,9 @@ export const EventsService: GenService<{
     output: typeof GetOutboxStatusResponseSchema;
   },
   /**
-   * Lists events this service's consumers gave up on, newest first.
+   * Lists events this service's consumers gave up on, newest first, a page at a time
+   * (administration). Errors: INVALID_ARGUMENT for a negative page size, a consumer filter over
+   * 200 characters, or a page token this list did not issue or issued for another filter.
    *
    * @generated from rpc tessera.events.v1.EventsService.ListDeadLetters
    */
@@ -513,7 +585,10 @@ export const EventsService: GenService<{
     output: typeof ListDeadLettersResponseSchema;
   },
   /**
-   * Hands a dead letter back to its consumer's handler; it is removed when the handler succeeds.
+   * Hands a dead letter back to its consumer's handler; it is removed when the handler succeeds
+   * (administration). Errors: NOT_FOUND for an unknown id (or one already replayed);
+   * FAILED_PRECONDITION when this service has no such subscription any more or the handler
+   * failed again (the dead letter stays, with the new error).
    *
    * @generated from rpc tessera.events.v1.EventsService.ReplayDeadLetter
    */

@@ -13,10 +13,15 @@ export const file_tessera_inventory_v1_events: GenFile = /*@__PURE__*/
   fileDesc("CiF0ZXNzZXJhL2ludmVudG9yeS92MS9ldmVudHMucHJvdG8SFHRlc3NlcmEuaW52ZW50b3J5LnYxIiEKDVN0b2NrUmVzZXJ2ZWQSEAoIb3JkZXJfaWQYASABKAkiMQoNU3RvY2tSZWplY3RlZBIQCghvcmRlcl9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiIQoNU3RvY2tSZWxlYXNlZBIQCghvcmRlcl9pZBgBIAEoCSIiCg5TdG9ja0NvbW1pdHRlZBIQCghvcmRlcl9pZBgBIAEoCWIGcHJvdG8z");
 
 /**
+ * Every line of the order's ReserveStock is held (also the answer to a repeated ReserveStock of a
+ * held order).
+ *
  * @generated from message tessera.inventory.v1.StockReserved
  */
 export type StockReserved = Message<"tessera.inventory.v1.StockReserved"> & {
   /**
+   * The order the units are held for.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
@@ -30,16 +35,22 @@ export const StockReservedSchema: GenMessage<StockReserved> = /*@__PURE__*/
   messageDesc(file_tessera_inventory_v1_events, 0);
 
 /**
+ * Nothing was held: a SKU was short, unknown, or the command was malformed.
+ *
  * @generated from message tessera.inventory.v1.StockRejected
  */
 export type StockRejected = Message<"tessera.inventory.v1.StockRejected"> & {
   /**
+   * The order refused.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
-   * Which SKUs were short, for the user.
+   * Why, as text for the user: which SKUs were short and how many units are left (for example
+   * "insufficient stock: TENT-2P (requested 3, available 2)"), or what was malformed. Never
+   * empty.
    *
    * @generated from field: string reason = 2;
    */
@@ -54,10 +65,14 @@ export const StockRejectedSchema: GenMessage<StockRejected> = /*@__PURE__*/
   messageDesc(file_tessera_inventory_v1_events, 1);
 
 /**
+ * The order's held units went back to stock: released by ReleaseStock, or expired by the sweep.
+ *
  * @generated from message tessera.inventory.v1.StockReleased
  */
 export type StockReleased = Message<"tessera.inventory.v1.StockReleased"> & {
   /**
+   * The order whose units were released.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
@@ -71,10 +86,14 @@ export const StockReleasedSchema: GenMessage<StockReleased> = /*@__PURE__*/
   messageDesc(file_tessera_inventory_v1_events, 2);
 
 /**
+ * The order's held units left the stock for good (answer to CommitStock).
+ *
  * @generated from message tessera.inventory.v1.StockCommitted
  */
 export type StockCommitted = Message<"tessera.inventory.v1.StockCommitted"> & {
   /**
+   * The order whose units were committed.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;

@@ -13,40 +13,45 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file tessera/inventory/v1/inventory.proto.
  */
 export const file_tessera_inventory_v1_inventory: GenFile = /*@__PURE__*/
-  fileDesc("CiR0ZXNzZXJhL2ludmVudG9yeS92MS9pbnZlbnRvcnkucHJvdG8SFHRlc3NlcmEuaW52ZW50b3J5LnYxInQKClN0b2NrTGV2ZWwSCwoDc2t1GAEgASgJEg8KB29uX2hhbmQYAiABKAMSEAoIcmVzZXJ2ZWQYAyABKAMSEQoJYXZhaWxhYmxlGAQgASgDEhEKCWNvbW1pdHRlZBgFIAEoAxIQCghyZWNlaXZlZBgGIAEoAyIwCg9SZXNlcnZhdGlvbkxpbmUSCwoDc2t1GAEgASgJEhAKCHF1YW50aXR5GAIgASgFIvABCgtSZXNlcnZhdGlvbhIQCghvcmRlcl9pZBgBIAEoCRI3CgZzdGF0dXMYAiABKA4yJy50ZXNzZXJhLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cxI0CgVsaW5lcxgDIAMoCzIlLnRlc3NlcmEuaW52ZW50b3J5LnYxLlJlc2VydmF0aW9uTGluZRIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KD0dldFN0b2NrUmVxdWVzdBIMCgRza3VzGAEgAygJIkMKEEdldFN0b2NrUmVzcG9uc2USLwoFc3RvY2sYASADKAsyIC50ZXNzZXJhLmludmVudG9yeS52MS5TdG9ja0xldmVsIkgKDlJlc3RvY2tSZXF1ZXN0EgsKA3NrdRgBIAEoCRIQCghxdWFudGl0eRgCIAEoAxIXCg9pZGVtcG90ZW5jeV9rZXkYAyABKAkiQgoPUmVzdG9ja1Jlc3BvbnNlEi8KBXN0b2NrGAEgASgLMiAudGVzc2VyYS5pbnZlbnRvcnkudjEuU3RvY2tMZXZlbCISChBMaXN0U3RvY2tSZXF1ZXN0IkQKEUxpc3RTdG9ja1Jlc3BvbnNlEi8KBXN0b2NrGAEgAygLMiAudGVzc2VyYS5pbnZlbnRvcnkudjEuU3RvY2tMZXZlbCJSChdMaXN0UmVzZXJ2YXRpb25zUmVxdWVzdBI3CgZzdGF0dXMYASABKA4yJy50ZXNzZXJhLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cyJTChhMaXN0UmVzZXJ2YXRpb25zUmVzcG9uc2USNwoMcmVzZXJ2YXRpb25zGAEgAygLMiEudGVzc2VyYS5pbnZlbnRvcnkudjEuUmVzZXJ2YXRpb24qtwEKEVJlc2VydmF0aW9uU3RhdHVzEiIKHlJFU0VSVkFUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1JFU0VSVkFUSU9OX1NUQVRVU19IRUxEEAESHwobUkVTRVJWQVRJT05fU1RBVFVTX1JFTEVBU0VEEAISIAocUkVTRVJWQVRJT05fU1RBVFVTX0NPTU1JVFRFRBADEh4KGlJFU0VSVkFUSU9OX1NUQVRVU19FWFBJUkVEEAQytgMKEEludmVudG9yeVNlcnZpY2USXgoIR2V0U3RvY2sSJS50ZXNzZXJhLmludmVudG9yeS52MS5HZXRTdG9ja1JlcXVlc3QaJi50ZXNzZXJhLmludmVudG9yeS52MS5HZXRTdG9ja1Jlc3BvbnNlIgOQAgESXwoHUmVzdG9jaxIkLnRlc3NlcmEuaW52ZW50b3J5LnYxLlJlc3RvY2tSZXF1ZXN0GiUudGVzc2VyYS5pbnZlbnRvcnkudjEuUmVzdG9ja1Jlc3BvbnNlIgeQAgLA9BgBEmUKCUxpc3RTdG9jaxImLnRlc3NlcmEuaW52ZW50b3J5LnYxLkxpc3RTdG9ja1JlcXVlc3QaJy50ZXNzZXJhLmludmVudG9yeS52MS5MaXN0U3RvY2tSZXNwb25zZSIHkAIBwPQYARJ6ChBMaXN0UmVzZXJ2YXRpb25zEi0udGVzc2VyYS5pbnZlbnRvcnkudjEuTGlzdFJlc2VydmF0aW9uc1JlcXVlc3QaLi50ZXNzZXJhLmludmVudG9yeS52MS5MaXN0UmVzZXJ2YXRpb25zUmVzcG9uc2UiB5ACAcD0GAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_tessera_options_v1_access]);
+  fileDesc("CiR0ZXNzZXJhL2ludmVudG9yeS92MS9pbnZlbnRvcnkucHJvdG8SFHRlc3NlcmEuaW52ZW50b3J5LnYxInQKClN0b2NrTGV2ZWwSCwoDc2t1GAEgASgJEg8KB29uX2hhbmQYAiABKAMSEAoIcmVzZXJ2ZWQYAyABKAMSEQoJYXZhaWxhYmxlGAQgASgDEhEKCWNvbW1pdHRlZBgFIAEoAxIQCghyZWNlaXZlZBgGIAEoAyIwCg9SZXNlcnZhdGlvbkxpbmUSCwoDc2t1GAEgASgJEhAKCHF1YW50aXR5GAIgASgFIvABCgtSZXNlcnZhdGlvbhIQCghvcmRlcl9pZBgBIAEoCRI3CgZzdGF0dXMYAiABKA4yJy50ZXNzZXJhLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cxI0CgVsaW5lcxgDIAMoCzIlLnRlc3NlcmEuaW52ZW50b3J5LnYxLlJlc2VydmF0aW9uTGluZRIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KD0dldFN0b2NrUmVxdWVzdBIMCgRza3VzGAEgAygJIkMKEEdldFN0b2NrUmVzcG9uc2USLwoFc3RvY2sYASADKAsyIC50ZXNzZXJhLmludmVudG9yeS52MS5TdG9ja0xldmVsIkgKDlJlc3RvY2tSZXF1ZXN0EgsKA3NrdRgBIAEoCRIQCghxdWFudGl0eRgCIAEoAxIXCg9pZGVtcG90ZW5jeV9rZXkYAyABKAkiQgoPUmVzdG9ja1Jlc3BvbnNlEi8KBXN0b2NrGAEgASgLMiAudGVzc2VyYS5pbnZlbnRvcnkudjEuU3RvY2tMZXZlbCI5ChBMaXN0U3RvY2tSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIl0KEUxpc3RTdG9ja1Jlc3BvbnNlEi8KBXN0b2NrGAEgAygLMiAudGVzc2VyYS5pbnZlbnRvcnkudjEuU3RvY2tMZXZlbBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkieQoXTGlzdFJlc2VydmF0aW9uc1JlcXVlc3QSNwoGc3RhdHVzGAEgASgOMicudGVzc2VyYS5pbnZlbnRvcnkudjEuUmVzZXJ2YXRpb25TdGF0dXMSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkibAoYTGlzdFJlc2VydmF0aW9uc1Jlc3BvbnNlEjcKDHJlc2VydmF0aW9ucxgBIAMoCzIhLnRlc3NlcmEuaW52ZW50b3J5LnYxLlJlc2VydmF0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSq3AQoRUmVzZXJ2YXRpb25TdGF0dXMSIgoeUkVTRVJWQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXUkVTRVJWQVRJT05fU1RBVFVTX0hFTEQQARIfChtSRVNFUlZBVElPTl9TVEFUVVNfUkVMRUFTRUQQAhIgChxSRVNFUlZBVElPTl9TVEFUVVNfQ09NTUlUVEVEEAMSHgoaUkVTRVJWQVRJT05fU1RBVFVTX0VYUElSRUQQBDK2AwoQSW52ZW50b3J5U2VydmljZRJeCghHZXRTdG9jaxIlLnRlc3NlcmEuaW52ZW50b3J5LnYxLkdldFN0b2NrUmVxdWVzdBomLnRlc3NlcmEuaW52ZW50b3J5LnYxLkdldFN0b2NrUmVzcG9uc2UiA5ACARJfCgdSZXN0b2NrEiQudGVzc2VyYS5pbnZlbnRvcnkudjEuUmVzdG9ja1JlcXVlc3QaJS50ZXNzZXJhLmludmVudG9yeS52MS5SZXN0b2NrUmVzcG9uc2UiB5ACAsD0GAESZQoJTGlzdFN0b2NrEiYudGVzc2VyYS5pbnZlbnRvcnkudjEuTGlzdFN0b2NrUmVxdWVzdBonLnRlc3NlcmEuaW52ZW50b3J5LnYxLkxpc3RTdG9ja1Jlc3BvbnNlIgeQAgHA9BgBEnoKEExpc3RSZXNlcnZhdGlvbnMSLS50ZXNzZXJhLmludmVudG9yeS52MS5MaXN0UmVzZXJ2YXRpb25zUmVxdWVzdBouLnRlc3NlcmEuaW52ZW50b3J5LnYxLkxpc3RSZXNlcnZhdGlvbnNSZXNwb25zZSIHkAIBwPQYAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tessera_options_v1_access]);
 
 /**
+ * The counters of one SKU, in units. They always satisfy received = on_hand + committed and
+ * available = on_hand - reserved; the consistency checker verifies both.
+ *
  * @generated from message tessera.inventory.v1.StockLevel
  */
 export type StockLevel = Message<"tessera.inventory.v1.StockLevel"> & {
   /**
+   * The SKU, as the catalog's product carries it.
+   *
    * @generated from field: string sku = 1;
    */
   sku: string;
 
   /**
-   * Units in the warehouse, held ones included.
+   * Units in the warehouse, held ones included. Never negative.
    *
    * @generated from field: int64 on_hand = 2;
    */
   onHand: bigint;
 
   /**
-   * Units held by active reservations.
+   * Units held by active (HELD) reservations, not yet committed or released.
    *
    * @generated from field: int64 reserved = 3;
    */
   reserved: bigint;
 
   /**
-   * on_hand - reserved: what can still be sold.
+   * on_hand - reserved: what can still be reserved by a new order. Never negative.
    *
    * @generated from field: int64 available = 4;
    */
   available: bigint;
 
   /**
-   * Units that left with committed orders, ever.
+   * Units that left the warehouse with confirmed orders, ever. Only grows.
    *
    * @generated from field: int64 committed = 5;
    */
@@ -68,15 +73,21 @@ export const StockLevelSchema: GenMessage<StockLevel> = /*@__PURE__*/
   messageDesc(file_tessera_inventory_v1_inventory, 0);
 
 /**
+ * Units of one SKU a reservation holds (or held).
+ *
  * @generated from message tessera.inventory.v1.ReservationLine
  */
 export type ReservationLine = Message<"tessera.inventory.v1.ReservationLine"> & {
   /**
+   * The SKU held.
+   *
    * @generated from field: string sku = 1;
    */
   sku: string;
 
   /**
+   * Units of it, 1 to 10,000; an order's lines of one SKU are merged into one line.
+   *
    * @generated from field: int32 quantity = 2;
    */
   quantity: number;
@@ -90,30 +101,43 @@ export const ReservationLineSchema: GenMessage<ReservationLine> = /*@__PURE__*/
   messageDesc(file_tessera_inventory_v1_inventory, 1);
 
 /**
+ * The units held for one order.
+ *
  * @generated from message tessera.inventory.v1.Reservation
  */
 export type Reservation = Message<"tessera.inventory.v1.Reservation"> & {
   /**
+   * The order the units are held for (orders.v1 Order.id); one reservation per order.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * Where the reservation is in its life; never UNSPECIFIED.
+   *
    * @generated from field: tessera.inventory.v1.ReservationStatus status = 2;
    */
   status: ReservationStatus;
 
   /**
+   * What it holds, one line per SKU, sorted by SKU.
+   *
    * @generated from field: repeated tessera.inventory.v1.ReservationLine lines = 3;
    */
   lines: ReservationLine[];
 
   /**
+   * When a HELD reservation stops holding: from then on the sweep expires it and a late
+   * CommitStock is refused. Kept unchanged after the reservation leaves HELD.
+   *
    * @generated from field: google.protobuf.Timestamp expire_time = 4;
    */
   expireTime?: Timestamp | undefined;
 
   /**
+   * When the status last changed.
+   *
    * @generated from field: google.protobuf.Timestamp update_time = 5;
    */
   updateTime?: Timestamp | undefined;
@@ -127,10 +151,14 @@ export const ReservationSchema: GenMessage<Reservation> = /*@__PURE__*/
   messageDesc(file_tessera_inventory_v1_inventory, 2);
 
 /**
+ * The SKUs whose stock to read.
+ *
  * @generated from message tessera.inventory.v1.GetStockRequest
  */
 export type GetStockRequest = Message<"tessera.inventory.v1.GetStockRequest"> & {
   /**
+   * 0 to 500 SKUs; an empty list answers an empty list.
+   *
    * @generated from field: repeated string skus = 1;
    */
   skus: string[];
@@ -144,10 +172,14 @@ export const GetStockRequestSchema: GenMessage<GetStockRequest> = /*@__PURE__*/
   messageDesc(file_tessera_inventory_v1_inventory, 3);
 
 /**
+ * The stock of the SKUs asked for.
+ *
  * @generated from message tessera.inventory.v1.GetStockResponse
  */
 export type GetStockResponse = Message<"tessera.inventory.v1.GetStockResponse"> & {
   /**
+   * One level per known SKU asked for, sorted by SKU.
+   *
    * @generated from field: repeated tessera.inventory.v1.StockLevel stock = 1;
    */
   stock: StockLevel[];
@@ -161,20 +193,29 @@ export const GetStockResponseSchema: GenMessage<GetStockResponse> = /*@__PURE__*
   messageDesc(file_tessera_inventory_v1_inventory, 4);
 
 /**
+ * Units received for a SKU.
+ *
  * @generated from message tessera.inventory.v1.RestockRequest
  */
 export type RestockRequest = Message<"tessera.inventory.v1.RestockRequest"> & {
   /**
+   * The SKU; a SKU without stock yet gets its first stock.
+   *
    * @generated from field: string sku = 1;
    */
   sku: string;
 
   /**
+   * Units to add, 1 to 1,000,000.
+   *
    * @generated from field: int64 quantity = 2;
    */
   quantity: bigint;
 
   /**
+   * Required, 1 to 200 characters, chosen by the caller: the same key (with the same SKU and
+   * quantity) adds the units once, however often the request is sent.
+   *
    * @generated from field: string idempotency_key = 3;
    */
   idempotencyKey: string;
@@ -188,10 +229,14 @@ export const RestockRequestSchema: GenMessage<RestockRequest> = /*@__PURE__*/
   messageDesc(file_tessera_inventory_v1_inventory, 5);
 
 /**
+ * The stock after the restock.
+ *
  * @generated from message tessera.inventory.v1.RestockResponse
  */
 export type RestockResponse = Message<"tessera.inventory.v1.RestockResponse"> & {
   /**
+   * The SKU's counters after the units were added (or, on a repeat, as they are now).
+   *
    * @generated from field: tessera.inventory.v1.StockLevel stock = 1;
    */
   stock?: StockLevel | undefined;
@@ -205,9 +250,24 @@ export const RestockResponseSchema: GenMessage<RestockResponse> = /*@__PURE__*/
   messageDesc(file_tessera_inventory_v1_inventory, 6);
 
 /**
+ * A page of every SKU's stock.
+ *
  * @generated from message tessera.inventory.v1.ListStockRequest
  */
 export type ListStockRequest = Message<"tessera.inventory.v1.ListStockRequest"> & {
+  /**
+   * Levels per page: 0 means 20, a size above 100 is reduced to 100; negative is INVALID_ARGUMENT.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * Empty for the first page, else the next_page_token of the previous page, unchanged.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
 };
 
 /**
@@ -218,13 +278,24 @@ export const ListStockRequestSchema: GenMessage<ListStockRequest> = /*@__PURE__*
   messageDesc(file_tessera_inventory_v1_inventory, 7);
 
 /**
+ * A page of stock levels.
+ *
  * @generated from message tessera.inventory.v1.ListStockResponse
  */
 export type ListStockResponse = Message<"tessera.inventory.v1.ListStockResponse"> & {
   /**
+   * Up to page_size levels, sorted by SKU.
+   *
    * @generated from field: repeated tessera.inventory.v1.StockLevel stock = 1;
    */
   stock: StockLevel[];
+
+  /**
+   * The page_token of the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -235,15 +306,33 @@ export const ListStockResponseSchema: GenMessage<ListStockResponse> = /*@__PURE_
   messageDesc(file_tessera_inventory_v1_inventory, 8);
 
 /**
+ * A page of reservations, optionally of one status.
+ *
  * @generated from message tessera.inventory.v1.ListReservationsRequest
  */
 export type ListReservationsRequest = Message<"tessera.inventory.v1.ListReservationsRequest"> & {
   /**
-   * Optional: only this status.
+   * Only reservations of this status; UNSPECIFIED lists every status. Keep it unchanged while
+   * paging: a token is refused with another filter.
    *
    * @generated from field: tessera.inventory.v1.ReservationStatus status = 1;
    */
   status: ReservationStatus;
+
+  /**
+   * Reservations per page: 0 means 20, a size above 100 is reduced to 100; negative is
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * Empty for the first page, else the next_page_token of the previous page, unchanged.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
 };
 
 /**
@@ -254,13 +343,24 @@ export const ListReservationsRequestSchema: GenMessage<ListReservationsRequest> 
   messageDesc(file_tessera_inventory_v1_inventory, 9);
 
 /**
+ * A page of reservations.
+ *
  * @generated from message tessera.inventory.v1.ListReservationsResponse
  */
 export type ListReservationsResponse = Message<"tessera.inventory.v1.ListReservationsResponse"> & {
   /**
+   * Up to page_size reservations, sorted by order id (order ids are UUIDv7, so oldest first).
+   *
    * @generated from field: repeated tessera.inventory.v1.Reservation reservations = 1;
    */
   reservations: Reservation[];
+
+  /**
+   * The page_token of the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -271,36 +371,52 @@ export const ListReservationsResponseSchema: GenMessage<ListReservationsResponse
   messageDesc(file_tessera_inventory_v1_inventory, 10);
 
 /**
+ * Where a reservation is in its life. New values may be added: treat an unknown one as
+ * "not held".
+ *
  * @generated from enum tessera.inventory.v1.ReservationStatus
  */
 export const ReservationStatus = {
   /**
+   * No status: as a ListReservations filter, every status; never the status of a reservation.
+   *
    * @generated from enum value: RESERVATION_STATUS_UNSPECIFIED = 0;
    */
   UNSPECIFIED: 0,
 
   /**
+   * The units are held for the order until the expire time; they count in `reserved`.
+   *
    * @generated from enum value: RESERVATION_STATUS_HELD = 1;
    */
   HELD: 1,
 
   /**
+   * The saga gave the units back (payment declined, order cancelled); final.
+   *
    * @generated from enum value: RESERVATION_STATUS_RELEASED = 2;
    */
   RELEASED: 2,
 
   /**
+   * The order was confirmed and the units left the stock for good; final.
+   *
    * @generated from enum value: RESERVATION_STATUS_COMMITTED = 3;
    */
   COMMITTED: 3,
 
   /**
+   * The hold ran past its expire time and the sweep gave the units back; final.
+   *
    * @generated from enum value: RESERVATION_STATUS_EXPIRED = 4;
    */
   EXPIRED: 4,
 } as const;
 
 /**
+ * Where a reservation is in its life. New values may be added: treat an unknown one as
+ * "not held".
+ *
  * @generated from enum tessera.inventory.v1.ReservationStatus
  */
 export type ReservationStatus = (typeof ReservationStatus)[keyof typeof ReservationStatus] | UnknownEnum;
@@ -312,13 +428,22 @@ export const ReservationStatusSchema: GenEnum<ReservationStatus> = /*@__PURE__*/
   enumDesc(file_tessera_inventory_v1_inventory, 0);
 
 /**
- * Stock per SKU and the reservations that hold it for orders.
+ * Stock per SKU and the reservations that hold it for orders. Reservations are made and released
+ * by the checkout saga's events (orders.v1 ReserveStock, ReleaseStock, CommitStock), never by
+ * RPC: this service is the read side and the administration of stock.
+ *
+ * SKUs are 2 to 64 characters: upper-case letters, digits and dashes, starting with a letter or
+ * digit (for example "TENT-2P"). Every refusal is a gRPC status: INVALID_ARGUMENT for a malformed
+ * request, PERMISSION_DENIED for an administrative method called without the admin role,
+ * UNAUTHENTICATED without a token.
  *
  * @generated from service tessera.inventory.v1.InventoryService
  */
 export const InventoryService: GenService<{
   /**
-   * Stock of the given SKUs (unknown SKUs are left out).
+   * Stock of the given SKUs, sorted by SKU; unknown SKUs are left out, duplicates answered once.
+   * Any signed-in caller may read it. Errors: INVALID_ARGUMENT for an empty or malformed SKU or
+   * more than 500 SKUs.
    *
    * @generated from rpc tessera.inventory.v1.InventoryService.GetStock
    */
@@ -328,7 +453,10 @@ export const InventoryService: GenService<{
     output: typeof GetStockResponseSchema;
   },
   /**
-   * Adds units of a SKU (administration). The same idempotency key adds them once.
+   * Adds units of a SKU, creating its stock if the SKU is new (administration). The same
+   * idempotency key adds the units once; a repeat answers the current stock. Errors:
+   * INVALID_ARGUMENT for a malformed SKU, a quantity outside 1 to 1,000,000 or a missing key;
+   * FAILED_PRECONDITION when the key was already used for another SKU or quantity.
    *
    * @generated from rpc tessera.inventory.v1.InventoryService.Restock
    */
@@ -338,7 +466,9 @@ export const InventoryService: GenService<{
     output: typeof RestockResponseSchema;
   },
   /**
-   * Every SKU with its counters (administration, consistency checker).
+   * Every SKU with its counters, a page at a time in SKU order (administration, consistency
+   * checker). Errors: INVALID_ARGUMENT for a negative page size or a page token this list did not
+   * issue.
    *
    * @generated from rpc tessera.inventory.v1.InventoryService.ListStock
    */
@@ -348,7 +478,10 @@ export const InventoryService: GenService<{
     output: typeof ListStockResponseSchema;
   },
   /**
-   * Reservations, for the consistency checker.
+   * Reservations, a page at a time in order id order (administration, consistency checker).
+   * Rejected orders held nothing and are not listed. Errors: INVALID_ARGUMENT for an unknown
+   * status, a negative page size, or a page token this list did not issue or issued for another
+   * status filter.
    *
    * @generated from rpc tessera.inventory.v1.InventoryService.ListReservations
    */

@@ -15,37 +15,50 @@ export const file_tessera_notifications_v1_notifications: GenFile = /*@__PURE__*
   fileDesc("Cix0ZXNzZXJhL25vdGlmaWNhdGlvbnMvdjEvbm90aWZpY2F0aW9ucy5wcm90bxIYdGVzc2VyYS5ub3RpZmljYXRpb25zLnYxIqwBCgxOb3RpZmljYXRpb24SCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIQCghvcmRlcl9pZBgDIAEoCRIMCgRraW5kGAQgASgJEg8KB3N1YmplY3QYBSABKAkSDAoEYm9keRgGIAEoCRIPCgdlbWFpbGVkGAcgASgIEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUChpMaXN0TXlOb3RpZmljYXRpb25zUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJInUKG0xpc3RNeU5vdGlmaWNhdGlvbnNSZXNwb25zZRI9Cg1ub3RpZmljYXRpb25zGAEgAygLMiYudGVzc2VyYS5ub3RpZmljYXRpb25zLnYxLk5vdGlmaWNhdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkyoAEKFE5vdGlmaWNhdGlvbnNTZXJ2aWNlEocBChNMaXN0TXlOb3RpZmljYXRpb25zEjQudGVzc2VyYS5ub3RpZmljYXRpb25zLnYxLkxpc3RNeU5vdGlmaWNhdGlvbnNSZXF1ZXN0GjUudGVzc2VyYS5ub3RpZmljYXRpb25zLnYxLkxpc3RNeU5vdGlmaWNhdGlvbnNSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
+ * One message to a user about one of their orders.
+ *
  * @generated from message tessera.notifications.v1.Notification
  */
 export type Notification = Message<"tessera.notifications.v1.Notification"> & {
   /**
+   * A UUIDv7 set by the notifications service; newer notifications have greater ids.
+   *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
+   * The user it is for (identity subject).
+   *
    * @generated from field: string user_id = 2;
    */
   userId: string;
 
   /**
+   * The order it is about.
+   *
    * @generated from field: string order_id = 3;
    */
   orderId: string;
 
   /**
-   * "order_confirmed", "order_rejected" or "order_cancelled".
+   * "order_confirmed", "order_rejected" or "order_cancelled"; more kinds may be added, so show an
+   * unknown one by its subject and body.
    *
    * @generated from field: string kind = 4;
    */
   kind: string;
 
   /**
+   * A one-line summary, as the e-mail's subject.
+   *
    * @generated from field: string subject = 5;
    */
   subject: string;
 
   /**
+   * The message as plain text, lines separated by "\n", as the e-mail's body.
+   *
    * @generated from field: string body = 6;
    */
   body: string;
@@ -58,6 +71,8 @@ export type Notification = Message<"tessera.notifications.v1.Notification"> & {
   emailed: boolean;
 
   /**
+   * When the notification was written.
+   *
    * @generated from field: google.protobuf.Timestamp create_time = 8;
    */
   createTime?: Timestamp | undefined;
@@ -71,20 +86,29 @@ export const NotificationSchema: GenMessage<Notification> = /*@__PURE__*/
   messageDesc(file_tessera_notifications_v1_notifications, 0);
 
 /**
+ * A page of one user's notifications.
+ *
  * @generated from message tessera.notifications.v1.ListMyNotificationsRequest
  */
 export type ListMyNotificationsRequest = Message<"tessera.notifications.v1.ListMyNotificationsRequest"> & {
   /**
+   * Whose notifications: required, at most 200 characters; a user must name themselves.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
+   * Notifications per page: 0 means 20, a size above 100 is reduced to 100; negative is
+   * INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
 
   /**
+   * Empty for the first page, else the next_page_token of the previous page, unchanged.
+   *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
@@ -98,15 +122,21 @@ export const ListMyNotificationsRequestSchema: GenMessage<ListMyNotificationsReq
   messageDesc(file_tessera_notifications_v1_notifications, 1);
 
 /**
+ * A page of notifications.
+ *
  * @generated from message tessera.notifications.v1.ListMyNotificationsResponse
  */
 export type ListMyNotificationsResponse = Message<"tessera.notifications.v1.ListMyNotificationsResponse"> & {
   /**
+   * Up to page_size notifications, newest first.
+   *
    * @generated from field: repeated tessera.notifications.v1.Notification notifications = 1;
    */
   notifications: Notification[];
 
   /**
+   * The page_token of the next page; empty on the last page.
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -120,13 +150,17 @@ export const ListMyNotificationsResponseSchema: GenMessage<ListMyNotificationsRe
   messageDesc(file_tessera_notifications_v1_notifications, 2);
 
 /**
- * Messages to users about their orders.
+ * Messages to users about their orders, written when an order is confirmed, rejected or cancelled
+ * and e-mailed when SMTP is configured.
  *
  * @generated from service tessera.notifications.v1.NotificationsService
  */
 export const NotificationsService: GenService<{
   /**
-   * The user's notifications, newest first.
+   * The user's notifications, newest first, a page at a time. A user may list only their own
+   * (PERMISSION_DENIED otherwise); a service client may list anyone's. Errors: INVALID_ARGUMENT for
+   * an empty or over-long user id, a negative page size, or a page token issued for another user
+   * or not by this list.
    *
    * @generated from rpc tessera.notifications.v1.NotificationsService.ListMyNotifications
    */

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
 import type { Money } from "../../common/v1/money_pb.ts";
 import { file_tessera_common_v1_money } from "../../common/v1/money_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,18 +14,24 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/orders/v1/events.proto.
  */
 export const file_tessera_orders_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch50ZXNzZXJhL29yZGVycy92MS9ldmVudHMucHJvdG8SEXRlc3NlcmEub3JkZXJzLnYxIioKCVN0b2NrTGluZRILCgNza3UYASABKAkSEAoIcXVhbnRpdHkYAiABKAUimQEKC09yZGVyUGxhY2VkEhAKCG9yZGVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSJwoFdG90YWwYAyABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIPCgdjYXJ0X2lkGAQgASgJEi0KBWl0ZW1zGAUgAygLMh4udGVzc2VyYS5vcmRlcnMudjEuT3JkZXJlZEl0ZW0iMwoLT3JkZXJlZEl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSJcCg5PcmRlckNvbmZpcm1lZBIQCghvcmRlcl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEicKBXRvdGFsGAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkiQgoNT3JkZXJSZWplY3RlZBIQCghvcmRlcl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSJDCg5PcmRlckNhbmNlbGxlZBIQCghvcmRlcl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSJrCgxSZXNlcnZlU3RvY2sSEAoIb3JkZXJfaWQYASABKAkSKwoFbGluZXMYAiADKAsyHC50ZXNzZXJhLm9yZGVycy52MS5TdG9ja0xpbmUSHAoUZXhwaXJlX2FmdGVyX3NlY29uZHMYAyABKAUiMAoMUmVsZWFzZVN0b2NrEhAKCG9yZGVyX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIfCgtDb21taXRTdG9jaxIQCghvcmRlcl9pZBgBIAEoCSJzChBBdXRob3JpemVQYXltZW50EhAKCG9yZGVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSKAoGYW1vdW50GAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2FyZF90b2tlbhgEIAEoCSIiCg5DYXB0dXJlUGF5bWVudBIQCghvcmRlcl9pZBgBIAEoCSIvCgtWb2lkUGF5bWVudBIQCghvcmRlcl9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAliBnByb3RvMw", [file_tessera_common_v1_money]);
+  fileDesc("Ch50ZXNzZXJhL29yZGVycy92MS9ldmVudHMucHJvdG8SEXRlc3NlcmEub3JkZXJzLnYxIioKCVN0b2NrTGluZRILCgNza3UYASABKAkSEAoIcXVhbnRpdHkYAiABKAUimQEKC09yZGVyUGxhY2VkEhAKCG9yZGVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSJwoFdG90YWwYAyABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIPCgdjYXJ0X2lkGAQgASgJEi0KBWl0ZW1zGAUgAygLMh4udGVzc2VyYS5vcmRlcnMudjEuT3JkZXJlZEl0ZW0iMwoLT3JkZXJlZEl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSJcCg5PcmRlckNvbmZpcm1lZBIQCghvcmRlcl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEicKBXRvdGFsGAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkiQgoNT3JkZXJSZWplY3RlZBIQCghvcmRlcl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSJDCg5PcmRlckNhbmNlbGxlZBIQCghvcmRlcl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSKgAQoMUmVzZXJ2ZVN0b2NrEhAKCG9yZGVyX2lkGAEgASgJEisKBWxpbmVzGAIgAygLMhwudGVzc2VyYS5vcmRlcnMudjEuU3RvY2tMaW5lEiAKFGV4cGlyZV9hZnRlcl9zZWNvbmRzGAMgASgFQgIYARIvCgxleHBpcmVfYWZ0ZXIYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iMAoMUmVsZWFzZVN0b2NrEhAKCG9yZGVyX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIfCgtDb21taXRTdG9jaxIQCghvcmRlcl9pZBgBIAEoCSJzChBBdXRob3JpemVQYXltZW50EhAKCG9yZGVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSKAoGYW1vdW50GAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSEgoKY2FyZF90b2tlbhgEIAEoCSIiCg5DYXB0dXJlUGF5bWVudBIQCghvcmRlcl9pZBgBIAEoCSIvCgtWb2lkUGF5bWVudBIQCghvcmRlcl9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAliBnByb3RvMw", [file_google_protobuf_duration, file_tessera_common_v1_money]);
 
 /**
+ * Units of one SKU a ReserveStock command asks inventory to hold.
+ *
  * @generated from message tessera.orders.v1.StockLine
  */
 export type StockLine = Message<"tessera.orders.v1.StockLine"> & {
   /**
+   * The product's SKU (catalog Product.sku).
+   *
    * @generated from field: string sku = 1;
    */
   sku: string;
 
   /**
+   * Units to hold, 1 to 10,000.
+   *
    * @generated from field: int32 quantity = 2;
    */
   quantity: number;
@@ -43,16 +51,22 @@ export const StockLineSchema: GenMessage<StockLine> = /*@__PURE__*/
  */
 export type OrderPlaced = Message<"tessera.orders.v1.OrderPlaced"> & {
   /**
+   * The new order's id, a UUIDv7.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * The owner's user id (identity subject).
+   *
    * @generated from field: string user_id = 2;
    */
   userId: string;
 
   /**
+   * What the order will charge: the sum of its lines at their prices when placed.
+   *
    * @generated from field: tessera.common.v1.Money total = 3;
    */
   total?: Money | undefined;
@@ -66,6 +80,8 @@ export type OrderPlaced = Message<"tessera.orders.v1.OrderPlaced"> & {
   cartId: string;
 
   /**
+   * The products and quantities the order took from the cart, one per product.
+   *
    * @generated from field: repeated tessera.orders.v1.OrderedItem items = 5;
    */
   items: OrderedItem[];
@@ -85,11 +101,15 @@ export const OrderPlacedSchema: GenMessage<OrderPlaced> = /*@__PURE__*/
  */
 export type OrderedItem = Message<"tessera.orders.v1.OrderedItem"> & {
   /**
+   * The catalog product id, a UUID.
+   *
    * @generated from field: string product_id = 1;
    */
   productId: string;
 
   /**
+   * Units taken, 1 to 99.
+   *
    * @generated from field: int32 quantity = 2;
    */
   quantity: number;
@@ -103,20 +123,28 @@ export const OrderedItemSchema: GenMessage<OrderedItem> = /*@__PURE__*/
   messageDesc(file_tessera_orders_v1_events, 2);
 
 /**
+ * Emitted when stock is reserved and payment captured: the order is confirmed.
+ *
  * @generated from message tessera.orders.v1.OrderConfirmed
  */
 export type OrderConfirmed = Message<"tessera.orders.v1.OrderConfirmed"> & {
   /**
+   * The confirmed order.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * Its owner's user id.
+   *
    * @generated from field: string user_id = 2;
    */
   userId: string;
 
   /**
+   * What was charged.
+   *
    * @generated from field: tessera.common.v1.Money total = 3;
    */
   total?: Money | undefined;
@@ -130,20 +158,29 @@ export const OrderConfirmedSchema: GenMessage<OrderConfirmed> = /*@__PURE__*/
   messageDesc(file_tessera_orders_v1_events, 3);
 
 /**
+ * Emitted when the saga rejects an order: stock was short or the payment declined.
+ *
  * @generated from message tessera.orders.v1.OrderRejected
  */
 export type OrderRejected = Message<"tessera.orders.v1.OrderRejected"> & {
   /**
+   * The rejected order.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * Its owner's user id.
+   *
    * @generated from field: string user_id = 2;
    */
   userId: string;
 
   /**
+   * Why, as text for the user, for example "not enough stock: TENT-2P" or "payment declined:
+   * insufficient_funds". Never empty.
+   *
    * @generated from field: string reason = 3;
    */
   reason: string;
@@ -157,20 +194,28 @@ export const OrderRejectedSchema: GenMessage<OrderRejected> = /*@__PURE__*/
   messageDesc(file_tessera_orders_v1_events, 4);
 
 /**
+ * Emitted when an order is cancelled, by its owner or by the saga when a step timed out.
+ *
  * @generated from message tessera.orders.v1.OrderCancelled
  */
 export type OrderCancelled = Message<"tessera.orders.v1.OrderCancelled"> & {
   /**
+   * The cancelled order.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * Its owner's user id.
+   *
    * @generated from field: string user_id = 2;
    */
   userId: string;
 
   /**
+   * Why, as text for the user (the owner's words, or what timed out). Never empty.
+   *
    * @generated from field: string reason = 3;
    */
   reason: string;
@@ -184,25 +229,42 @@ export const OrderCancelledSchema: GenMessage<OrderCancelled> = /*@__PURE__*/
   messageDesc(file_tessera_orders_v1_events, 5);
 
 /**
- * Command to inventory: hold these units for the order until `expire_after_seconds` pass.
+ * Command to inventory: hold these units for the order until `expire_after` passes.
  *
  * @generated from message tessera.orders.v1.ReserveStock
  */
 export type ReserveStock = Message<"tessera.orders.v1.ReserveStock"> & {
   /**
+   * The order to hold units for; a repeated command for the same order holds them once.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * What to hold, 1 to 100 lines; lines of one SKU are merged.
+   *
    * @generated from field: repeated tessera.orders.v1.StockLine lines = 2;
    */
   lines: StockLine[];
 
   /**
-   * @generated from field: int32 expire_after_seconds = 3;
+   * Deprecated: use `expire_after`. The hold in whole seconds, 1 to 604,800 (7 days); 0 means the
+   * inventory's default. Still written beside `expire_after` for consumers that predate it, and
+   * read only when `expire_after` is unset.
+   *
+   * @generated from field: int32 expire_after_seconds = 3 [deprecated = true];
+   * @deprecated
    */
   expireAfterSeconds: number;
+
+  /**
+   * How long inventory holds the units before they expire and go back to stock: 1 second to 7
+   * days, rounded up to whole seconds. Unset or zero means the inventory's default hold.
+   *
+   * @generated from field: google.protobuf.Duration expire_after = 4;
+   */
+  expireAfter?: Duration | undefined;
 };
 
 /**
@@ -219,11 +281,15 @@ export const ReserveStockSchema: GenMessage<ReserveStock> = /*@__PURE__*/
  */
 export type ReleaseStock = Message<"tessera.orders.v1.ReleaseStock"> & {
   /**
+   * The order whose held units to release; a release of an unknown order changes nothing.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * Why, as text recorded on the reservation (at most 500 characters kept).
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -243,6 +309,8 @@ export const ReleaseStockSchema: GenMessage<ReleaseStock> = /*@__PURE__*/
  */
 export type CommitStock = Message<"tessera.orders.v1.CommitStock"> & {
   /**
+   * The order whose held units to commit.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
@@ -262,21 +330,30 @@ export const CommitStockSchema: GenMessage<CommitStock> = /*@__PURE__*/
  */
 export type AuthorizePayment = Message<"tessera.orders.v1.AuthorizePayment"> & {
   /**
+   * The order to pay for, a UUID; one payment per order.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * The paying user's id, 1 to 128 characters.
+   *
    * @generated from field: string user_id = 2;
    */
   userId: string;
 
   /**
+   * What to hold: the order's total, 1 to 10,000,000,000 minor units.
+   *
    * @generated from field: tessera.common.v1.Money amount = 3;
    */
   amount?: Money | undefined;
 
   /**
+   * The card token the user gave when placing the order; the orders service forgets it once
+   * this command is sent.
+   *
    * @generated from field: string card_token = 4;
    */
   cardToken: string;
@@ -296,6 +373,8 @@ export const AuthorizePaymentSchema: GenMessage<AuthorizePayment> = /*@__PURE__*
  */
 export type CapturePayment = Message<"tessera.orders.v1.CapturePayment"> & {
   /**
+   * The order whose authorized payment to capture.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
@@ -315,11 +394,16 @@ export const CapturePaymentSchema: GenMessage<CapturePayment> = /*@__PURE__*/
  */
 export type VoidPayment = Message<"tessera.orders.v1.VoidPayment"> & {
   /**
+   * The order whose payment hold to drop; a void that arrives before any authorization is
+   * recorded, so a late AuthorizePayment for the order is refused.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * Why, as text for operators.
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;

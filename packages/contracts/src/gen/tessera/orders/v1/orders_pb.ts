@@ -20,25 +20,35 @@ export const file_tessera_orders_v1_orders: GenFile = /*@__PURE__*/
   fileDesc("Ch50ZXNzZXJhL29yZGVycy92MS9vcmRlcnMucHJvdG8SEXRlc3NlcmEub3JkZXJzLnYxInoKCU9yZGVyTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEiwKCnVuaXRfcHJpY2UYBSABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leSLSAgoFT3JkZXISCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIuCgZzdGF0dXMYAyABKA4yHi50ZXNzZXJhLm9yZGVycy52MS5PcmRlclN0YXR1cxIrCgVsaW5lcxgEIAMoCzIcLnRlc3NlcmEub3JkZXJzLnYxLk9yZGVyTGluZRInCgV0b3RhbBgFIAEoCzIYLnRlc3NlcmEuY29tbW9uLnYxLk1vbmV5EhIKBnJlYXNvbhgGIAEoCUICGAESLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg1yZWFzb25fZGV0YWlsGAkgASgLMhkudGVzc2VyYS5jb21tb24udjEuUmVhc29uIlEKEVBsYWNlT3JkZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJEhIKCmNhcmRfdG9rZW4YAyABKAkiTwoSUGxhY2VPcmRlclJlc3BvbnNlEicKBW9yZGVyGAEgASgLMhgudGVzc2VyYS5vcmRlcnMudjEuT3JkZXISEAoIcmVwbGF5ZWQYAiABKAgiNAoPR2V0T3JkZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkiOwoQR2V0T3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLnRlc3NlcmEub3JkZXJzLnYxLk9yZGVyIk0KE0xpc3RNeU9yZGVyc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJZChRMaXN0TXlPcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC50ZXNzZXJhLm9yZGVycy52MS5PcmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNwoSQ2FuY2VsT3JkZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkiPgoTQ2FuY2VsT3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLnRlc3NlcmEub3JkZXJzLnYxLk9yZGVyIjoKEUxpc3RPcmRlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlcKEkxpc3RPcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC50ZXNzZXJhLm9yZGVycy52MS5PcmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkq3gEKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9SREVSX1NUQVRVU19QRU5ESU5HEAESHwobT1JERVJfU1RBVFVTX1NUT0NLX1JFU0VSVkVEEAISIwofT1JERVJfU1RBVFVTX1BBWU1FTlRfQVVUSE9SSVpFRBADEhoKFk9SREVSX1NUQVRVU19DT05GSVJNRUQQBBIZChVPUkRFUl9TVEFUVVNfUkVKRUNURUQQBRIaChZPUkRFUl9TVEFUVVNfQ0FOQ0VMTEVEEAYy9gMKDU9yZGVyc1NlcnZpY2USXgoKUGxhY2VPcmRlchIkLnRlc3NlcmEub3JkZXJzLnYxLlBsYWNlT3JkZXJSZXF1ZXN0GiUudGVzc2VyYS5vcmRlcnMudjEuUGxhY2VPcmRlclJlc3BvbnNlIgOQAgISWAoIR2V0T3JkZXISIi50ZXNzZXJhLm9yZGVycy52MS5HZXRPcmRlclJlcXVlc3QaIy50ZXNzZXJhLm9yZGVycy52MS5HZXRPcmRlclJlc3BvbnNlIgOQAgESZAoMTGlzdE15T3JkZXJzEiYudGVzc2VyYS5vcmRlcnMudjEuTGlzdE15T3JkZXJzUmVxdWVzdBonLnRlc3NlcmEub3JkZXJzLnYxLkxpc3RNeU9yZGVyc1Jlc3BvbnNlIgOQAgESYQoLQ2FuY2VsT3JkZXISJS50ZXNzZXJhLm9yZGVycy52MS5DYW5jZWxPcmRlclJlcXVlc3QaJi50ZXNzZXJhLm9yZGVycy52MS5DYW5jZWxPcmRlclJlc3BvbnNlIgOQAgISYgoKTGlzdE9yZGVycxIkLnRlc3NlcmEub3JkZXJzLnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiUudGVzc2VyYS5vcmRlcnMudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIgeQAgHA9BgBYgZwcm90bzM", [file_google_protobuf_timestamp, file_tessera_common_v1_money, file_tessera_common_v1_reason, file_tessera_options_v1_access]);
 
 /**
+ * One product of an order, as it was in the cart when the order was placed.
+ *
  * @generated from message tessera.orders.v1.OrderLine
  */
 export type OrderLine = Message<"tessera.orders.v1.OrderLine"> & {
   /**
+   * The catalog product id, a UUID.
+   *
    * @generated from field: string product_id = 1;
    */
   productId: string;
 
   /**
+   * The product's SKU.
+   *
    * @generated from field: string sku = 2;
    */
   sku: string;
 
   /**
+   * The product's name when the order was placed.
+   *
    * @generated from field: string name = 3;
    */
   name: string;
 
   /**
+   * Units ordered, 1 to 99.
+   *
    * @generated from field: int32 quantity = 4;
    */
   quantity: number;
@@ -59,38 +69,49 @@ export const OrderLineSchema: GenMessage<OrderLine> = /*@__PURE__*/
   messageDesc(file_tessera_orders_v1_orders, 0);
 
 /**
+ * An order and where it is in the checkout saga.
+ *
  * @generated from message tessera.orders.v1.Order
  */
 export type Order = Message<"tessera.orders.v1.Order"> & {
   /**
-   * UUIDv7.
+   * UUIDv7 set by the orders service.
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
+   * The owner's user id (identity subject).
+   *
    * @generated from field: string user_id = 2;
    */
   userId: string;
 
   /**
+   * Where the order is; never UNSPECIFIED.
+   *
    * @generated from field: tessera.orders.v1.OrderStatus status = 3;
    */
   status: OrderStatus;
 
   /**
+   * What was ordered, 1 to 50 lines.
+   *
    * @generated from field: repeated tessera.orders.v1.OrderLine lines = 4;
    */
   lines: OrderLine[];
 
   /**
+   * The sum of quantity × unit_price over the lines: what the payment authorizes and captures.
+   *
    * @generated from field: tessera.common.v1.Money total = 5;
    */
   total?: Money | undefined;
 
   /**
-   * Why the order was rejected or cancelled, as prose; empty otherwise. Use reason_detail.
+   * Why the order was rejected or cancelled, as prose; empty otherwise. Deprecated: use
+   * reason_detail, whose code a program can switch on; still written.
    *
    * @generated from field: string reason = 6 [deprecated = true];
    * @deprecated
@@ -98,11 +119,15 @@ export type Order = Message<"tessera.orders.v1.Order"> & {
   reason: string;
 
   /**
+   * When the order was placed.
+   *
    * @generated from field: google.protobuf.Timestamp create_time = 7;
    */
   createTime?: Timestamp | undefined;
 
   /**
+   * When its status last changed.
+   *
    * @generated from field: google.protobuf.Timestamp update_time = 8;
    */
   updateTime?: Timestamp | undefined;
@@ -126,10 +151,14 @@ export const OrderSchema: GenMessage<Order> = /*@__PURE__*/
   messageDesc(file_tessera_orders_v1_orders, 1);
 
 /**
+ * Places the user's current cart as an order.
+ *
  * @generated from message tessera.orders.v1.PlaceOrderRequest
  */
 export type PlaceOrderRequest = Message<"tessera.orders.v1.PlaceOrderRequest"> & {
   /**
+   * Whose cart to order.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
@@ -142,7 +171,8 @@ export type PlaceOrderRequest = Message<"tessera.orders.v1.PlaceOrderRequest"> &
   idempotencyKey: string;
 
   /**
-   * The card to charge: a token from the card form (test cards are documented in payments).
+   * The card to charge: a token from the card form, 1 to 256 printable characters without spaces
+   * (test cards are documented in payments). Kept only until payment is asked to authorize.
    *
    * @generated from field: string card_token = 3;
    */
@@ -157,10 +187,14 @@ export const PlaceOrderRequestSchema: GenMessage<PlaceOrderRequest> = /*@__PURE_
   messageDesc(file_tessera_orders_v1_orders, 2);
 
 /**
+ * The order placed (or placed before under the same key).
+ *
  * @generated from message tessera.orders.v1.PlaceOrderResponse
  */
 export type PlaceOrderResponse = Message<"tessera.orders.v1.PlaceOrderResponse"> & {
   /**
+   * The order, PENDING when just placed; the saga moves it on asynchronously.
+   *
    * @generated from field: tessera.orders.v1.Order order = 1;
    */
   order?: Order | undefined;
@@ -181,15 +215,21 @@ export const PlaceOrderResponseSchema: GenMessage<PlaceOrderResponse> = /*@__PUR
   messageDesc(file_tessera_orders_v1_orders, 3);
 
 /**
+ * Names an order of a user.
+ *
  * @generated from message tessera.orders.v1.GetOrderRequest
  */
 export type GetOrderRequest = Message<"tessera.orders.v1.GetOrderRequest"> & {
   /**
+   * The owner.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
+   * The order's id, a UUID.
+   *
    * @generated from field: string order_id = 2;
    */
   orderId: string;
@@ -203,10 +243,14 @@ export const GetOrderRequestSchema: GenMessage<GetOrderRequest> = /*@__PURE__*/
   messageDesc(file_tessera_orders_v1_orders, 4);
 
 /**
+ * The order read.
+ *
  * @generated from message tessera.orders.v1.GetOrderResponse
  */
 export type GetOrderResponse = Message<"tessera.orders.v1.GetOrderResponse"> & {
   /**
+   * Always set on success.
+   *
    * @generated from field: tessera.orders.v1.Order order = 1;
    */
   order?: Order | undefined;
@@ -220,20 +264,28 @@ export const GetOrderResponseSchema: GenMessage<GetOrderResponse> = /*@__PURE__*
   messageDesc(file_tessera_orders_v1_orders, 5);
 
 /**
+ * A page of one user's orders.
+ *
  * @generated from message tessera.orders.v1.ListMyOrdersRequest
  */
 export type ListMyOrdersRequest = Message<"tessera.orders.v1.ListMyOrdersRequest"> & {
   /**
+   * Whose orders.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
+   * Orders per page: 0 means 20, a size above 100 is reduced to 100; negative is INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
 
   /**
+   * Empty for the first page, else the next_page_token of the previous page, unchanged.
+   *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
@@ -247,15 +299,21 @@ export const ListMyOrdersRequestSchema: GenMessage<ListMyOrdersRequest> = /*@__P
   messageDesc(file_tessera_orders_v1_orders, 6);
 
 /**
+ * A page of the user's orders.
+ *
  * @generated from message tessera.orders.v1.ListMyOrdersResponse
  */
 export type ListMyOrdersResponse = Message<"tessera.orders.v1.ListMyOrdersResponse"> & {
   /**
+   * Up to page_size orders, newest first.
+   *
    * @generated from field: repeated tessera.orders.v1.Order orders = 1;
    */
   orders: Order[];
 
   /**
+   * The page_token of the next page; empty on the last page.
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -269,15 +327,21 @@ export const ListMyOrdersResponseSchema: GenMessage<ListMyOrdersResponse> = /*@_
   messageDesc(file_tessera_orders_v1_orders, 7);
 
 /**
+ * Names the order to cancel.
+ *
  * @generated from message tessera.orders.v1.CancelOrderRequest
  */
 export type CancelOrderRequest = Message<"tessera.orders.v1.CancelOrderRequest"> & {
   /**
+   * The owner.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
+   * The order's id, a UUID.
+   *
    * @generated from field: string order_id = 2;
    */
   orderId: string;
@@ -291,10 +355,14 @@ export const CancelOrderRequestSchema: GenMessage<CancelOrderRequest> = /*@__PUR
   messageDesc(file_tessera_orders_v1_orders, 8);
 
 /**
+ * The order after the cancellation.
+ *
  * @generated from message tessera.orders.v1.CancelOrderResponse
  */
 export type CancelOrderResponse = Message<"tessera.orders.v1.CancelOrderResponse"> & {
   /**
+   * CANCELLED; held stock is being released asynchronously.
+   *
    * @generated from field: tessera.orders.v1.Order order = 1;
    */
   order?: Order | undefined;
@@ -308,15 +376,21 @@ export const CancelOrderResponseSchema: GenMessage<CancelOrderResponse> = /*@__P
   messageDesc(file_tessera_orders_v1_orders, 9);
 
 /**
+ * A page of every order.
+ *
  * @generated from message tessera.orders.v1.ListOrdersRequest
  */
 export type ListOrdersRequest = Message<"tessera.orders.v1.ListOrdersRequest"> & {
   /**
+   * Orders per page: 0 means 20, a size above 100 is reduced to 100; negative is INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 1;
    */
   pageSize: number;
 
   /**
+   * Empty for the first page, else the next_page_token of the previous page, unchanged.
+   *
    * @generated from field: string page_token = 2;
    */
   pageToken: string;
@@ -330,15 +404,21 @@ export const ListOrdersRequestSchema: GenMessage<ListOrdersRequest> = /*@__PURE_
   messageDesc(file_tessera_orders_v1_orders, 10);
 
 /**
+ * A page of orders.
+ *
  * @generated from message tessera.orders.v1.ListOrdersResponse
  */
 export type ListOrdersResponse = Message<"tessera.orders.v1.ListOrdersResponse"> & {
   /**
+   * Up to page_size orders, oldest first (by id, a UUIDv7).
+   *
    * @generated from field: repeated tessera.orders.v1.Order orders = 1;
    */
   orders: Order[];
 
   /**
+   * The page_token of the next page; empty on the last page.
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -352,46 +432,67 @@ export const ListOrdersResponseSchema: GenMessage<ListOrdersResponse> = /*@__PUR
   messageDesc(file_tessera_orders_v1_orders, 11);
 
 /**
+ * Where an order is in the checkout saga: PENDING → STOCK_RESERVED → CONFIRMED, or it ends
+ * REJECTED or CANCELLED. New values may be added: treat an unknown one as "in progress".
+ *
  * @generated from enum tessera.orders.v1.OrderStatus
  */
 export const OrderStatus = {
   /**
+   * Never the status of an order; the zero value of the field.
+   *
    * @generated from enum value: ORDER_STATUS_UNSPECIFIED = 0;
    */
   UNSPECIFIED: 0,
 
   /**
+   * Placed; waiting for inventory to hold the stock.
+   *
    * @generated from enum value: ORDER_STATUS_PENDING = 1;
    */
   PENDING: 1,
 
   /**
+   * The stock is held; waiting for the payment authorization.
+   *
    * @generated from enum value: ORDER_STATUS_STOCK_RESERVED = 2;
    */
   STOCK_RESERVED: 2,
 
   /**
+   * Reserved for a resting state between authorization and confirmation; today the authorization
+   * confirms the order at once, so no order is reported in it.
+   *
    * @generated from enum value: ORDER_STATUS_PAYMENT_AUTHORIZED = 3;
    */
   PAYMENT_AUTHORIZED: 3,
 
   /**
+   * Stock and payment are secured; the payment is captured and the stock committed. Final.
+   *
    * @generated from enum value: ORDER_STATUS_CONFIRMED = 4;
    */
   CONFIRMED: 4,
 
   /**
+   * The saga refused it: stock was short or the payment declined; see `reason`. Final.
+   *
    * @generated from enum value: ORDER_STATUS_REJECTED = 5;
    */
   REJECTED: 5,
 
   /**
+   * Cancelled by its owner, or by the saga when a step timed out; see `reason`. Final.
+   *
    * @generated from enum value: ORDER_STATUS_CANCELLED = 6;
    */
   CANCELLED: 6,
 } as const;
 
 /**
+ * Where an order is in the checkout saga: PENDING → STOCK_RESERVED → CONFIRMED, or it ends
+ * REJECTED or CANCELLED. New values may be added: treat an unknown one as "in progress".
+ *
  * @generated from enum tessera.orders.v1.OrderStatus
  */
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus] | UnknownEnum;
@@ -405,6 +506,10 @@ export const OrderStatusSchema: GenEnum<OrderStatus> = /*@__PURE__*/
 /**
  * Orders and the checkout saga that drives them (the orders service orchestrates it).
  *
+ * Requests that name a `user_id` (required, at most 128 characters) act for that user: a user may
+ * name only themselves (PERMISSION_DENIED otherwise), a service client anyone. Order ids are UUIDs;
+ * another user's order is NOT_FOUND, never PERMISSION_DENIED, so ids cannot be probed.
+ *
  * @generated from service tessera.orders.v1.OrdersService
  */
 export const OrdersService: GenService<{
@@ -416,7 +521,10 @@ export const OrdersService: GenService<{
    * is INVALID_ARGUMENT (reason idempotency-key-reused); while the first request with that key is
    * still being handled, ABORTED (reason idempotency-key-in-use). Keys are scoped to the user and
    * expire 24 hours after first use. A total outside the payable range (see
-   * @tessera/contracts/limits) is FAILED_PRECONDITION (reason order-total-out-of-range).
+   * @tessera/contracts/limits) is FAILED_PRECONDITION (reason order-total-out-of-range). Also:
+   * INVALID_ARGUMENT for a malformed user id, key or card token; FAILED_PRECONDITION for an empty
+   * cart (reason cart-empty), more than 50 lines, or lines in two currencies; UNAVAILABLE when the
+   * cart or catalog cannot confirm the cart and its current prices (retry with the same key).
    *
    * @generated from rpc tessera.orders.v1.OrdersService.PlaceOrder
    */
@@ -426,7 +534,8 @@ export const OrdersService: GenService<{
     output: typeof PlaceOrderResponseSchema;
   },
   /**
-   * One order of the user; NOT_FOUND for another user's order.
+   * One order of the user; NOT_FOUND for an unknown order or another user's. INVALID_ARGUMENT for
+   * a malformed user or order id.
    *
    * @generated from rpc tessera.orders.v1.OrdersService.GetOrder
    */
@@ -436,7 +545,8 @@ export const OrdersService: GenService<{
     output: typeof GetOrderResponseSchema;
   },
   /**
-   * The user's own orders, newest first.
+   * The user's own orders, newest first, a page at a time. Errors: INVALID_ARGUMENT for a
+   * malformed user id, a negative page size, or a page token not issued by this list.
    *
    * @generated from rpc tessera.orders.v1.OrdersService.ListMyOrders
    */
@@ -446,7 +556,11 @@ export const OrdersService: GenService<{
     output: typeof ListMyOrdersResponseSchema;
   },
   /**
-   * Cancels an order before its payment is captured, compensating what was done.
+   * Cancels an order while it waits for stock or payment, compensating what was done (held stock
+   * is released; the order ends CANCELLED with reason "cancelled by the customer"). Cancelling a
+   * cancelled order answers it unchanged. Errors: NOT_FOUND for an unknown or another user's order;
+   * FAILED_PRECONDITION when it is CONFIRMED or REJECTED; ABORTED when the saga changed it at the
+   * same moment (retry).
    *
    * @generated from rpc tessera.orders.v1.OrdersService.CancelOrder
    */
@@ -456,7 +570,8 @@ export const OrdersService: GenService<{
     output: typeof CancelOrderResponseSchema;
   },
   /**
-   * Every order (administration, consistency checker), oldest first.
+   * Every order (administration, consistency checker), oldest first (by id), a page at a time.
+   * Errors: INVALID_ARGUMENT for a negative page size or a page token not issued by this list.
    *
    * @generated from rpc tessera.orders.v1.OrdersService.ListOrders
    */

@@ -15,20 +15,28 @@ export const file_tessera_payments_v1_events: GenFile = /*@__PURE__*/
   fileDesc("CiB0ZXNzZXJhL3BheW1lbnRzL3YxL2V2ZW50cy5wcm90bxITdGVzc2VyYS5wYXltZW50cy52MSJjChFQYXltZW50QXV0aG9yaXplZBIQCghvcmRlcl9pZBgBIAEoCRISCgpwYXltZW50X2lkGAIgASgJEigKBmFtb3VudBgDIAEoCzIYLnRlc3NlcmEuY29tbW9uLnYxLk1vbmV5IjMKD1BheW1lbnREZWNsaW5lZBIQCghvcmRlcl9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiYQoPUGF5bWVudENhcHR1cmVkEhAKCG9yZGVyX2lkGAEgASgJEhIKCnBheW1lbnRfaWQYAiABKAkSKAoGYW1vdW50GAMgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkiNQoNUGF5bWVudFZvaWRlZBIQCghvcmRlcl9pZBgBIAEoCRISCgpwYXltZW50X2lkGAIgASgJImEKD1BheW1lbnRSZWZ1bmRlZBIQCghvcmRlcl9pZBgBIAEoCRISCgpwYXltZW50X2lkGAIgASgJEigKBmFtb3VudBgDIAEoCzIYLnRlc3NlcmEuY29tbW9uLnYxLk1vbmV5YgZwcm90bzM", [file_tessera_common_v1_money]);
 
 /**
+ * The processor holds the order's amount on the card (answer to AuthorizePayment).
+ *
  * @generated from message tessera.payments.v1.PaymentAuthorized
  */
 export type PaymentAuthorized = Message<"tessera.payments.v1.PaymentAuthorized"> & {
   /**
+   * The order paid for.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * The payment's id (Payment.id), a UUIDv7.
+   *
    * @generated from field: string payment_id = 2;
    */
   paymentId: string;
 
   /**
+   * What is held: the order's total.
+   *
    * @generated from field: tessera.common.v1.Money amount = 3;
    */
   amount?: Money | undefined;
@@ -42,15 +50,22 @@ export const PaymentAuthorizedSchema: GenMessage<PaymentAuthorized> = /*@__PURE_
   messageDesc(file_tessera_payments_v1_events, 0);
 
 /**
+ * The processor refused the authorization (answer to AuthorizePayment); nothing is held.
+ *
  * @generated from message tessera.payments.v1.PaymentDeclined
  */
 export type PaymentDeclined = Message<"tessera.payments.v1.PaymentDeclined"> & {
   /**
+   * The order whose payment was declined.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * Why: the processor's decline code, "insufficient_funds", "expired_card" or "invalid_card"
+   * (more may be added).
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -64,20 +79,28 @@ export const PaymentDeclinedSchema: GenMessage<PaymentDeclined> = /*@__PURE__*/
   messageDesc(file_tessera_payments_v1_events, 1);
 
 /**
+ * The held amount was taken from the card (answer to CapturePayment).
+ *
  * @generated from message tessera.payments.v1.PaymentCaptured
  */
 export type PaymentCaptured = Message<"tessera.payments.v1.PaymentCaptured"> & {
   /**
+   * The order paid for.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * The payment's id.
+   *
    * @generated from field: string payment_id = 2;
    */
   paymentId: string;
 
   /**
+   * What was taken: the whole authorized amount.
+   *
    * @generated from field: tessera.common.v1.Money amount = 3;
    */
   amount?: Money | undefined;
@@ -91,15 +114,21 @@ export const PaymentCapturedSchema: GenMessage<PaymentCaptured> = /*@__PURE__*/
   messageDesc(file_tessera_payments_v1_events, 2);
 
 /**
+ * The hold was dropped; nothing was taken (answer to VoidPayment).
+ *
  * @generated from message tessera.payments.v1.PaymentVoided
  */
 export type PaymentVoided = Message<"tessera.payments.v1.PaymentVoided"> & {
   /**
+   * The order whose payment was voided.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * The payment's id.
+   *
    * @generated from field: string payment_id = 2;
    */
   paymentId: string;
@@ -113,20 +142,28 @@ export const PaymentVoidedSchema: GenMessage<PaymentVoided> = /*@__PURE__*/
   messageDesc(file_tessera_payments_v1_events, 3);
 
 /**
+ * Money went back to the card (RefundPayment); one event per refund.
+ *
  * @generated from message tessera.payments.v1.PaymentRefunded
  */
 export type PaymentRefunded = Message<"tessera.payments.v1.PaymentRefunded"> & {
   /**
+   * The order whose payment was refunded.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * The payment's id.
+   *
    * @generated from field: string payment_id = 2;
    */
   paymentId: string;
 
   /**
+   * What this refund gave back (not the running total).
+   *
    * @generated from field: tessera.common.v1.Money amount = 3;
    */
   amount?: Money | undefined;

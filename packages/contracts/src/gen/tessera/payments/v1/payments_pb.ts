@@ -17,56 +17,74 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file tessera/payments/v1/payments.proto.
  */
 export const file_tessera_payments_v1_payments: GenFile = /*@__PURE__*/
-  fileDesc("CiJ0ZXNzZXJhL3BheW1lbnRzL3YxL3BheW1lbnRzLnByb3RvEhN0ZXNzZXJhLnBheW1lbnRzLnYxIrUDCgdQYXltZW50EgoKAmlkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSMgoGc3RhdHVzGAQgASgOMiIudGVzc2VyYS5wYXltZW50cy52MS5QYXltZW50U3RhdHVzEigKBmFtb3VudBgFIAEoCzIYLnRlc3NlcmEuY29tbW9uLnYxLk1vbmV5EioKCGNhcHR1cmVkGAYgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSKgoIcmVmdW5kZWQYByABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIbChNwcm9jZXNzb3JfcmVmZXJlbmNlGAggASgJEhoKDmRlY2xpbmVfcmVhc29uGAkgASgJQgIYARIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKB2RlY2xpbmUYDCABKAsyGS50ZXNzZXJhLmNvbW1vbi52MS5SZWFzb24iQgoHQWNjb3VudBIMCgRuYW1lGAEgASgJEikKB2JhbGFuY2UYAiABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leSIlChFHZXRQYXltZW50UmVxdWVzdBIQCghvcmRlcl9pZBgBIAEoCSJDChJHZXRQYXltZW50UmVzcG9uc2USLQoHcGF5bWVudBgBIAEoCzIcLnRlc3NlcmEucGF5bWVudHMudjEuUGF5bWVudCJrChRSZWZ1bmRQYXltZW50UmVxdWVzdBIQCghvcmRlcl9pZBgBIAEoCRIoCgZhbW91bnQYAiABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIXCg9pZGVtcG90ZW5jeV9rZXkYAyABKAkiRgoVUmVmdW5kUGF5bWVudFJlc3BvbnNlEi0KB3BheW1lbnQYASABKAsyHC50ZXNzZXJhLnBheW1lbnRzLnYxLlBheW1lbnQiEgoQR2V0TGVkZ2VyUmVxdWVzdCKqAQoRR2V0TGVkZ2VyUmVzcG9uc2USLgoIYWNjb3VudHMYASADKAsyHC50ZXNzZXJhLnBheW1lbnRzLnYxLkFjY291bnQSMAoOc3VtX29mX2VudHJpZXMYAiABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIXCg9qb3VybmFsX2VudHJpZXMYAyABKAMSGgoSdW5iYWxhbmNlZF9lbnRyaWVzGAQgASgDIhUKE0xpc3RQYXltZW50c1JlcXVlc3QiRgoUTGlzdFBheW1lbnRzUmVzcG9uc2USLgoIcGF5bWVudHMYASADKAsyHC50ZXNzZXJhLnBheW1lbnRzLnYxLlBheW1lbnQqwAEKDVBheW1lbnRTdGF0dXMSHgoaUEFZTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlQQVlNRU5UX1NUQVRVU19BVVRIT1JJWkVEEAESGwoXUEFZTUVOVF9TVEFUVVNfREVDTElORUQQAhIbChdQQVlNRU5UX1NUQVRVU19DQVBUVVJFRBADEhkKFVBBWU1FTlRfU1RBVFVTX1ZPSURFRBAEEhsKF1BBWU1FTlRfU1RBVFVTX1JFRlVOREVEEAUyvQMKD1BheW1lbnRzU2VydmljZRJmCgpHZXRQYXltZW50EiYudGVzc2VyYS5wYXltZW50cy52MS5HZXRQYXltZW50UmVxdWVzdBonLnRlc3NlcmEucGF5bWVudHMudjEuR2V0UGF5bWVudFJlc3BvbnNlIgeQAgHA9BgBEm8KDVJlZnVuZFBheW1lbnQSKS50ZXNzZXJhLnBheW1lbnRzLnYxLlJlZnVuZFBheW1lbnRSZXF1ZXN0GioudGVzc2VyYS5wYXltZW50cy52MS5SZWZ1bmRQYXltZW50UmVzcG9uc2UiB5ACAsD0GAESYwoJR2V0TGVkZ2VyEiUudGVzc2VyYS5wYXltZW50cy52MS5HZXRMZWRnZXJSZXF1ZXN0GiYudGVzc2VyYS5wYXltZW50cy52MS5HZXRMZWRnZXJSZXNwb25zZSIHkAIBwPQYARJsCgxMaXN0UGF5bWVudHMSKC50ZXNzZXJhLnBheW1lbnRzLnYxLkxpc3RQYXltZW50c1JlcXVlc3QaKS50ZXNzZXJhLnBheW1lbnRzLnYxLkxpc3RQYXltZW50c1Jlc3BvbnNlIgeQAgHA9BgBYgZwcm90bzM", [file_google_protobuf_timestamp, file_tessera_common_v1_money, file_tessera_common_v1_reason, file_tessera_options_v1_access]);
+  fileDesc("CiJ0ZXNzZXJhL3BheW1lbnRzL3YxL3BheW1lbnRzLnByb3RvEhN0ZXNzZXJhLnBheW1lbnRzLnYxIrUDCgdQYXltZW50EgoKAmlkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSMgoGc3RhdHVzGAQgASgOMiIudGVzc2VyYS5wYXltZW50cy52MS5QYXltZW50U3RhdHVzEigKBmFtb3VudBgFIAEoCzIYLnRlc3NlcmEuY29tbW9uLnYxLk1vbmV5EioKCGNhcHR1cmVkGAYgASgLMhgudGVzc2VyYS5jb21tb24udjEuTW9uZXkSKgoIcmVmdW5kZWQYByABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIbChNwcm9jZXNzb3JfcmVmZXJlbmNlGAggASgJEhoKDmRlY2xpbmVfcmVhc29uGAkgASgJQgIYARIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKB2RlY2xpbmUYDCABKAsyGS50ZXNzZXJhLmNvbW1vbi52MS5SZWFzb24iQgoHQWNjb3VudBIMCgRuYW1lGAEgASgJEikKB2JhbGFuY2UYAiABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leSIlChFHZXRQYXltZW50UmVxdWVzdBIQCghvcmRlcl9pZBgBIAEoCSJDChJHZXRQYXltZW50UmVzcG9uc2USLQoHcGF5bWVudBgBIAEoCzIcLnRlc3NlcmEucGF5bWVudHMudjEuUGF5bWVudCJrChRSZWZ1bmRQYXltZW50UmVxdWVzdBIQCghvcmRlcl9pZBgBIAEoCRIoCgZhbW91bnQYAiABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIXCg9pZGVtcG90ZW5jeV9rZXkYAyABKAkiRgoVUmVmdW5kUGF5bWVudFJlc3BvbnNlEi0KB3BheW1lbnQYASABKAsyHC50ZXNzZXJhLnBheW1lbnRzLnYxLlBheW1lbnQiEgoQR2V0TGVkZ2VyUmVxdWVzdCKqAQoRR2V0TGVkZ2VyUmVzcG9uc2USLgoIYWNjb3VudHMYASADKAsyHC50ZXNzZXJhLnBheW1lbnRzLnYxLkFjY291bnQSMAoOc3VtX29mX2VudHJpZXMYAiABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leRIXCg9qb3VybmFsX2VudHJpZXMYAyABKAMSGgoSdW5iYWxhbmNlZF9lbnRyaWVzGAQgASgDIjwKE0xpc3RQYXltZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiXwoUTGlzdFBheW1lbnRzUmVzcG9uc2USLgoIcGF5bWVudHMYASADKAsyHC50ZXNzZXJhLnBheW1lbnRzLnYxLlBheW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKsABCg1QYXltZW50U3RhdHVzEh4KGlBBWU1FTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZUEFZTUVOVF9TVEFUVVNfQVVUSE9SSVpFRBABEhsKF1BBWU1FTlRfU1RBVFVTX0RFQ0xJTkVEEAISGwoXUEFZTUVOVF9TVEFUVVNfQ0FQVFVSRUQQAxIZChVQQVlNRU5UX1NUQVRVU19WT0lERUQQBBIbChdQQVlNRU5UX1NUQVRVU19SRUZVTkRFRBAFMr0DCg9QYXltZW50c1NlcnZpY2USZgoKR2V0UGF5bWVudBImLnRlc3NlcmEucGF5bWVudHMudjEuR2V0UGF5bWVudFJlcXVlc3QaJy50ZXNzZXJhLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXNwb25zZSIHkAIBwPQYARJvCg1SZWZ1bmRQYXltZW50EikudGVzc2VyYS5wYXltZW50cy52MS5SZWZ1bmRQYXltZW50UmVxdWVzdBoqLnRlc3NlcmEucGF5bWVudHMudjEuUmVmdW5kUGF5bWVudFJlc3BvbnNlIgeQAgLA9BgBEmMKCUdldExlZGdlchIlLnRlc3NlcmEucGF5bWVudHMudjEuR2V0TGVkZ2VyUmVxdWVzdBomLnRlc3NlcmEucGF5bWVudHMudjEuR2V0TGVkZ2VyUmVzcG9uc2UiB5ACAcD0GAESbAoMTGlzdFBheW1lbnRzEigudGVzc2VyYS5wYXltZW50cy52MS5MaXN0UGF5bWVudHNSZXF1ZXN0GikudGVzc2VyYS5wYXltZW50cy52MS5MaXN0UGF5bWVudHNSZXNwb25zZSIHkAIBwPQYAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tessera_common_v1_money, file_tessera_common_v1_reason, file_tessera_options_v1_access]);
 
 /**
+ * One order's payment intent. Amounts are all in the payment's one currency.
+ *
  * @generated from message tessera.payments.v1.Payment
  */
 export type Payment = Message<"tessera.payments.v1.Payment"> & {
   /**
+   * The payment id, a UUIDv7 set by the payments service.
+   *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
+   * The order paid for (one payment per order).
+   *
    * @generated from field: string order_id = 2;
    */
   orderId: string;
 
   /**
+   * The paying user (the identity subject of the order's owner).
+   *
    * @generated from field: string user_id = 3;
    */
   userId: string;
 
   /**
+   * Where the payment is in its life; never UNSPECIFIED.
+   *
    * @generated from field: tessera.payments.v1.PaymentStatus status = 4;
    */
   status: PaymentStatus;
 
   /**
+   * What was authorized: the order's total. A payment recorded for a void that came before any
+   * authorization has currency "XXX" and amount 0.
+   *
    * @generated from field: tessera.common.v1.Money amount = 5;
    */
   amount?: Money | undefined;
 
   /**
+   * What was taken from the card: 0 until captured, then `amount`.
+   *
    * @generated from field: tessera.common.v1.Money captured = 6;
    */
   captured?: Money | undefined;
 
   /**
+   * What was given back by refunds so far, at most `captured`.
+   *
    * @generated from field: tessera.common.v1.Money refunded = 7;
    */
   refunded?: Money | undefined;
 
   /**
-   * The processor's reference, or its decline reason.
+   * The card processor's authorization id; empty when declined or not yet authorized.
    *
    * @generated from field: string processor_reference = 8;
    */
   processorReference: string;
 
   /**
-   * The processor's decline code (insufficient_funds); empty unless declined. Use decline.
+   * Why the processor declined: "insufficient_funds", "expired_card" or "invalid_card" (more may
+   * be added); empty unless the status is DECLINED. Deprecated: use decline; still written.
    *
    * @generated from field: string decline_reason = 9 [deprecated = true];
    * @deprecated
@@ -74,11 +92,15 @@ export type Payment = Message<"tessera.payments.v1.Payment"> & {
   declineReason: string;
 
   /**
+   * When the payment was first recorded.
+   *
    * @generated from field: google.protobuf.Timestamp create_time = 10;
    */
   createTime?: Timestamp | undefined;
 
   /**
+   * When the payment last changed.
+   *
    * @generated from field: google.protobuf.Timestamp update_time = 11;
    */
   updateTime?: Timestamp | undefined;
@@ -100,17 +122,22 @@ export const PaymentSchema: GenMessage<Payment> = /*@__PURE__*/
   messageDesc(file_tessera_payments_v1_payments, 0);
 
 /**
+ * One ledger account and its balance.
+ *
  * @generated from message tessera.payments.v1.Account
  */
 export type Account = Message<"tessera.payments.v1.Account"> & {
   /**
-   * "customer:<user id>", "merchant:revenue", "processor:clearing", "merchant:refunds".
+   * "customer:<user id>", "merchant:revenue", "processor:clearing" or "merchant:refunds".
    *
    * @generated from field: string name = 1;
    */
   name: string;
 
   /**
+   * The sum of the account's journal lines: lines into the account are positive, lines out of it
+   * negative, so a positive balance is money the account holds.
+   *
    * @generated from field: tessera.common.v1.Money balance = 2;
    */
   balance?: Money | undefined;
@@ -124,10 +151,14 @@ export const AccountSchema: GenMessage<Account> = /*@__PURE__*/
   messageDesc(file_tessera_payments_v1_payments, 1);
 
 /**
+ * Names the order whose payment to read.
+ *
  * @generated from message tessera.payments.v1.GetPaymentRequest
  */
 export type GetPaymentRequest = Message<"tessera.payments.v1.GetPaymentRequest"> & {
   /**
+   * The order's id, a UUID (any case).
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
@@ -141,10 +172,14 @@ export const GetPaymentRequestSchema: GenMessage<GetPaymentRequest> = /*@__PURE_
   messageDesc(file_tessera_payments_v1_payments, 2);
 
 /**
+ * The order's payment.
+ *
  * @generated from message tessera.payments.v1.GetPaymentResponse
  */
 export type GetPaymentResponse = Message<"tessera.payments.v1.GetPaymentResponse"> & {
   /**
+   * Always set on success.
+   *
    * @generated from field: tessera.payments.v1.Payment payment = 1;
    */
   payment?: Payment | undefined;
@@ -158,20 +193,30 @@ export const GetPaymentResponseSchema: GenMessage<GetPaymentResponse> = /*@__PUR
   messageDesc(file_tessera_payments_v1_payments, 3);
 
 /**
+ * A refund of (part of) an order's captured payment.
+ *
  * @generated from message tessera.payments.v1.RefundPaymentRequest
  */
 export type RefundPaymentRequest = Message<"tessera.payments.v1.RefundPaymentRequest"> & {
   /**
+   * The order whose payment to refund, a UUID.
+   *
    * @generated from field: string order_id = 1;
    */
   orderId: string;
 
   /**
+   * How much to give back: positive, in the payment's currency, at most what is still refundable
+   * (captured - refunded).
+   *
    * @generated from field: tessera.common.v1.Money amount = 2;
    */
   amount?: Money | undefined;
 
   /**
+   * Required, 1 to 128 characters, chosen by the caller: the same key refunds once, however often
+   * the request is sent; reusing it for another amount is INVALID_ARGUMENT.
+   *
    * @generated from field: string idempotency_key = 3;
    */
   idempotencyKey: string;
@@ -185,10 +230,14 @@ export const RefundPaymentRequestSchema: GenMessage<RefundPaymentRequest> = /*@_
   messageDesc(file_tessera_payments_v1_payments, 4);
 
 /**
+ * The payment after the refund.
+ *
  * @generated from message tessera.payments.v1.RefundPaymentResponse
  */
 export type RefundPaymentResponse = Message<"tessera.payments.v1.RefundPaymentResponse"> & {
   /**
+   * The payment, its `refunded` including this refund.
+   *
    * @generated from field: tessera.payments.v1.Payment payment = 1;
    */
   payment?: Payment | undefined;
@@ -202,6 +251,8 @@ export const RefundPaymentResponseSchema: GenMessage<RefundPaymentResponse> = /*
   messageDesc(file_tessera_payments_v1_payments, 5);
 
 /**
+ * Takes no parameters: the ledger is read whole.
+ *
  * @generated from message tessera.payments.v1.GetLedgerRequest
  */
 export type GetLedgerRequest = Message<"tessera.payments.v1.GetLedgerRequest"> & {
@@ -215,10 +266,14 @@ export const GetLedgerRequestSchema: GenMessage<GetLedgerRequest> = /*@__PURE__*
   messageDesc(file_tessera_payments_v1_payments, 6);
 
 /**
+ * The ledger's accounts and the totals the consistency checker verifies.
+ *
  * @generated from message tessera.payments.v1.GetLedgerResponse
  */
 export type GetLedgerResponse = Message<"tessera.payments.v1.GetLedgerResponse"> & {
   /**
+   * Every account with its balance.
+   *
    * @generated from field: repeated tessera.payments.v1.Account accounts = 1;
    */
   accounts: Account[];
@@ -231,6 +286,8 @@ export type GetLedgerResponse = Message<"tessera.payments.v1.GetLedgerResponse">
   sumOfEntries?: Money | undefined;
 
   /**
+   * Journal entries recorded, ever.
+   *
    * @generated from field: int64 journal_entries = 3;
    */
   journalEntries: bigint;
@@ -251,9 +308,24 @@ export const GetLedgerResponseSchema: GenMessage<GetLedgerResponse> = /*@__PURE_
   messageDesc(file_tessera_payments_v1_payments, 7);
 
 /**
+ * A page of every payment.
+ *
  * @generated from message tessera.payments.v1.ListPaymentsRequest
  */
 export type ListPaymentsRequest = Message<"tessera.payments.v1.ListPaymentsRequest"> & {
+  /**
+   * Payments per page: 0 means 20, a size above 100 is reduced to 100; negative is INVALID_ARGUMENT.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * Empty for the first page, else the next_page_token of the previous page, unchanged.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
 };
 
 /**
@@ -264,13 +336,24 @@ export const ListPaymentsRequestSchema: GenMessage<ListPaymentsRequest> = /*@__P
   messageDesc(file_tessera_payments_v1_payments, 8);
 
 /**
+ * A page of payments.
+ *
  * @generated from message tessera.payments.v1.ListPaymentsResponse
  */
 export type ListPaymentsResponse = Message<"tessera.payments.v1.ListPaymentsResponse"> & {
   /**
+   * Up to page_size payments, sorted by id (ids are UUIDv7, so oldest first).
+   *
    * @generated from field: repeated tessera.payments.v1.Payment payments = 1;
    */
   payments: Payment[];
+
+  /**
+   * The page_token of the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -281,41 +364,59 @@ export const ListPaymentsResponseSchema: GenMessage<ListPaymentsResponse> = /*@_
   messageDesc(file_tessera_payments_v1_payments, 9);
 
 /**
+ * Where a payment is in its life. New values may be added: treat an unknown one as unsettled.
+ *
  * @generated from enum tessera.payments.v1.PaymentStatus
  */
 export const PaymentStatus = {
   /**
+   * Never the status of a payment; the zero value of the field.
+   *
    * @generated from enum value: PAYMENT_STATUS_UNSPECIFIED = 0;
    */
   UNSPECIFIED: 0,
 
   /**
+   * The processor holds `amount` on the card; nothing is taken yet.
+   *
    * @generated from enum value: PAYMENT_STATUS_AUTHORIZED = 1;
    */
   AUTHORIZED: 1,
 
   /**
+   * The processor refused the authorization; see `decline_reason`. Final.
+   *
    * @generated from enum value: PAYMENT_STATUS_DECLINED = 2;
    */
   DECLINED: 2,
 
   /**
+   * The held amount was taken (`captured` = `amount`); it can be refunded.
+   *
    * @generated from enum value: PAYMENT_STATUS_CAPTURED = 3;
    */
   CAPTURED: 3,
 
   /**
+   * The hold was dropped before capture: the order ended (cancelled or rejected) after the
+   * authorization. Final.
+   *
    * @generated from enum value: PAYMENT_STATUS_VOIDED = 4;
    */
   VOIDED: 4,
 
   /**
+   * Some or all of the captured amount went back (`refunded` > 0); more can follow up to
+   * `captured`.
+   *
    * @generated from enum value: PAYMENT_STATUS_REFUNDED = 5;
    */
   REFUNDED: 5,
 } as const;
 
 /**
+ * Where a payment is in its life. New values may be added: treat an unknown one as unsettled.
+ *
  * @generated from enum tessera.payments.v1.PaymentStatus
  */
 export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus] | UnknownEnum;
@@ -327,13 +428,18 @@ export const PaymentStatusSchema: GenEnum<PaymentStatus> = /*@__PURE__*/
   enumDesc(file_tessera_payments_v1_payments, 0);
 
 /**
- * Payment intents over a double-entry ledger.
+ * Payment intents over a double-entry ledger. Payments are authorized, captured and voided by the
+ * checkout saga's events (orders.v1 AuthorizePayment, CapturePayment, VoidPayment); these RPCs
+ * are administration and the consistency checker's reads, all for the admin role
+ * (PERMISSION_DENIED otherwise, UNAUTHENTICATED without a token).
  *
  * @generated from service tessera.payments.v1.PaymentsService
  */
 export const PaymentsService: GenService<{
   /**
-   * The payment of an order (administration: the request names no user to check the caller against).
+   * The payment of an order (administration: the request names no user to check the caller
+   * against). Errors: INVALID_ARGUMENT when order_id is not a UUID; NOT_FOUND when the order has
+   * no payment (yet).
    *
    * @generated from rpc tessera.payments.v1.PaymentsService.GetPayment
    */
@@ -343,7 +449,12 @@ export const PaymentsService: GenService<{
     output: typeof GetPaymentResponseSchema;
   },
   /**
-   * Refunds a captured payment, in full or in part (administration). The same idempotency key refunds once.
+   * Refunds a captured payment, in full or in part, through the card processor (administration).
+   * The same idempotency key refunds once. Errors: INVALID_ARGUMENT for a malformed order id,
+   * amount or key, a currency other than the payment's, or a key already used for another amount;
+   * NOT_FOUND when the order has no payment; FAILED_PRECONDITION when the payment is not captured
+   * or refunded, the amount exceeds what is still refundable, or the processor refused; UNAVAILABLE
+   * when the processor did not answer yet: retry with the same key.
    *
    * @generated from rpc tessera.payments.v1.PaymentsService.RefundPayment
    */
@@ -363,7 +474,8 @@ export const PaymentsService: GenService<{
     output: typeof GetLedgerResponseSchema;
   },
   /**
-   * Every payment (consistency checker).
+   * Every payment, a page at a time in payment id order (consistency checker). Errors:
+   * INVALID_ARGUMENT for a negative page size or a page token this list did not issue.
    *
    * @generated from rpc tessera.payments.v1.PaymentsService.ListPayments
    */

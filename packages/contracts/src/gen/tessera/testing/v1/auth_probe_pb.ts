@@ -20,16 +20,23 @@ export const file_tessera_testing_v1_auth_probe: GenFile = /*@__PURE__*/
  */
 export type Caller = Message<"tessera.testing.v1.Caller"> & {
   /**
+   * The token's subject: a user id, or the client id of a service client.
+   *
    * @generated from field: string subject = 1;
    */
   subject: string;
 
   /**
+   * The token's roles: "customer" for a user, "service" for a service client, plus "admin" for
+   * administrators and operators' clients.
+   *
    * @generated from field: repeated string roles = 2;
    */
   roles: string[];
 
   /**
+   * The OAuth client the token was issued to.
+   *
    * @generated from field: string client_id = 3;
    */
   clientId: string;
@@ -43,10 +50,15 @@ export const CallerSchema: GenMessage<Caller> = /*@__PURE__*/
   messageDesc(file_tessera_testing_v1_auth_probe, 0);
 
 /**
+ * Whom to ask.
+ *
  * @generated from message tessera.testing.v1.WhoAmIRequest
  */
 export type WhoAmIRequest = Message<"tessera.testing.v1.WhoAmIRequest"> & {
   /**
+   * Empty to answer directly; else the host:port of another AuthProbeService to ask from inside
+   * this call.
+   *
    * @generated from field: string forward_to = 1;
    */
   forwardTo: string;
@@ -60,10 +72,14 @@ export const WhoAmIRequestSchema: GenMessage<WhoAmIRequest> = /*@__PURE__*/
   messageDesc(file_tessera_testing_v1_auth_probe, 1);
 
 /**
+ * The caller seen.
+ *
  * @generated from message tessera.testing.v1.WhoAmIResponse
  */
 export type WhoAmIResponse = Message<"tessera.testing.v1.WhoAmIResponse"> & {
   /**
+   * As the answering server saw it.
+   *
    * @generated from field: tessera.testing.v1.Caller caller = 1;
    */
   caller?: Caller | undefined;
@@ -77,10 +93,14 @@ export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
   messageDesc(file_tessera_testing_v1_auth_probe, 2);
 
 /**
+ * Names the user the caller acts for.
+ *
  * @generated from message tessera.testing.v1.ActForRequest
  */
 export type ActForRequest = Message<"tessera.testing.v1.ActForRequest"> & {
   /**
+   * Must be the caller's own subject for a user (PERMISSION_DENIED otherwise); any for a service.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
@@ -94,10 +114,14 @@ export const ActForRequestSchema: GenMessage<ActForRequest> = /*@__PURE__*/
   messageDesc(file_tessera_testing_v1_auth_probe, 3);
 
 /**
+ * The caller seen.
+ *
  * @generated from message tessera.testing.v1.ActForResponse
  */
 export type ActForResponse = Message<"tessera.testing.v1.ActForResponse"> & {
   /**
+   * As the server saw it.
+   *
    * @generated from field: tessera.testing.v1.Caller caller = 1;
    */
   caller?: Caller | undefined;
@@ -111,6 +135,8 @@ export const ActForResponseSchema: GenMessage<ActForResponse> = /*@__PURE__*/
   messageDesc(file_tessera_testing_v1_auth_probe, 4);
 
 /**
+ * Takes no parameters.
+ *
  * @generated from message tessera.testing.v1.AdministerRequest
  */
 export type AdministerRequest = Message<"tessera.testing.v1.AdministerRequest"> & {
@@ -124,10 +150,14 @@ export const AdministerRequestSchema: GenMessage<AdministerRequest> = /*@__PURE_
   messageDesc(file_tessera_testing_v1_auth_probe, 5);
 
 /**
+ * The caller seen.
+ *
  * @generated from message tessera.testing.v1.AdministerResponse
  */
 export type AdministerResponse = Message<"tessera.testing.v1.AdministerResponse"> & {
   /**
+   * As the server saw it.
+   *
    * @generated from field: tessera.testing.v1.Caller caller = 1;
    */
   caller?: Caller | undefined;
@@ -141,6 +171,8 @@ export const AdministerResponseSchema: GenMessage<AdministerResponse> = /*@__PUR
   messageDesc(file_tessera_testing_v1_auth_probe, 6);
 
 /**
+ * Takes no parameters.
+ *
  * @generated from message tessera.testing.v1.ServeServiceRequest
  */
 export type ServeServiceRequest = Message<"tessera.testing.v1.ServeServiceRequest"> & {
@@ -154,10 +186,14 @@ export const ServeServiceRequestSchema: GenMessage<ServeServiceRequest> = /*@__P
   messageDesc(file_tessera_testing_v1_auth_probe, 7);
 
 /**
+ * The caller seen.
+ *
  * @generated from message tessera.testing.v1.ServeServiceResponse
  */
 export type ServeServiceResponse = Message<"tessera.testing.v1.ServeServiceResponse"> & {
   /**
+   * As the server saw it.
+   *
    * @generated from field: tessera.testing.v1.Caller caller = 1;
    */
   caller?: Caller | undefined;

@@ -13,10 +13,14 @@ export const file_tessera_testing_v1_echo: GenFile = /*@__PURE__*/
   fileDesc("Ch10ZXNzZXJhL3Rlc3RpbmcvdjEvZWNoby5wcm90bxISdGVzc2VyYS50ZXN0aW5nLnYxIkMKC0VjaG9SZXF1ZXN0Eg8KB21lc3NhZ2UYASABKAkSEAoIZGVsYXlfbXMYAiABKAUSEQoJZmFpbF93aXRoGAMgASgJIkgKDEVjaG9SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSEwoLZGVhZGxpbmVfbXMYAyABKAMiNQoPRWNob09uY2VSZXF1ZXN0Eg8KB21lc3NhZ2UYASABKAkSEQoJZmFpbF93aXRoGAIgASgJIiMKEEVjaG9PbmNlUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCSIzChFFY2hvU3RyZWFtUmVxdWVzdBIPCgdtZXNzYWdlGAEgASgJEg0KBWNvdW50GAIgASgFIjQKEkVjaG9TdHJlYW1SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEg0KBWluZGV4GAIgASgFIjwKBkVjaG9lZBIPCgdzdWJqZWN0GAEgASgJEhAKCHNlcXVlbmNlGAIgASgDEg8KB3BheWxvYWQYAyABKAkykwIKC0VjaG9TZXJ2aWNlEk4KBEVjaG8SHy50ZXNzZXJhLnRlc3RpbmcudjEuRWNob1JlcXVlc3QaIC50ZXNzZXJhLnRlc3RpbmcudjEuRWNob1Jlc3BvbnNlIgOQAgESVQoIRWNob09uY2USIy50ZXNzZXJhLnRlc3RpbmcudjEuRWNob09uY2VSZXF1ZXN0GiQudGVzc2VyYS50ZXN0aW5nLnYxLkVjaG9PbmNlUmVzcG9uc2USXQoKRWNob1N0cmVhbRIlLnRlc3NlcmEudGVzdGluZy52MS5FY2hvU3RyZWFtUmVxdWVzdBomLnRlc3NlcmEudGVzdGluZy52MS5FY2hvU3RyZWFtUmVzcG9uc2UwAWIGcHJvdG8z");
 
 /**
+ * What to echo, and how the server should behave.
+ *
  * @generated from message tessera.testing.v1.EchoRequest
  */
 export type EchoRequest = Message<"tessera.testing.v1.EchoRequest"> & {
   /**
+   * Returned unchanged.
+   *
    * @generated from field: string message = 1;
    */
   message: string;
@@ -44,10 +48,14 @@ export const EchoRequestSchema: GenMessage<EchoRequest> = /*@__PURE__*/
   messageDesc(file_tessera_testing_v1_echo, 0);
 
 /**
+ * The echo and what the server saw of the call.
+ *
  * @generated from message tessera.testing.v1.EchoResponse
  */
 export type EchoResponse = Message<"tessera.testing.v1.EchoResponse"> & {
   /**
+   * The request's message.
+   *
    * @generated from field: string message = 1;
    */
   message: string;
@@ -75,15 +83,21 @@ export const EchoResponseSchema: GenMessage<EchoResponse> = /*@__PURE__*/
   messageDesc(file_tessera_testing_v1_echo, 1);
 
 /**
+ * What to echo once.
+ *
  * @generated from message tessera.testing.v1.EchoOnceRequest
  */
 export type EchoOnceRequest = Message<"tessera.testing.v1.EchoOnceRequest"> & {
   /**
+   * Returned unchanged.
+   *
    * @generated from field: string message = 1;
    */
   message: string;
 
   /**
+   * When set, the server fails with this error code (a Tessera ErrorCode string).
+   *
    * @generated from field: string fail_with = 2;
    */
   failWith: string;
@@ -97,10 +111,14 @@ export const EchoOnceRequestSchema: GenMessage<EchoOnceRequest> = /*@__PURE__*/
   messageDesc(file_tessera_testing_v1_echo, 2);
 
 /**
+ * The echo.
+ *
  * @generated from message tessera.testing.v1.EchoOnceResponse
  */
 export type EchoOnceResponse = Message<"tessera.testing.v1.EchoOnceResponse"> & {
   /**
+   * The request's message.
+   *
    * @generated from field: string message = 1;
    */
   message: string;
@@ -114,15 +132,21 @@ export const EchoOnceResponseSchema: GenMessage<EchoOnceResponse> = /*@__PURE__*
   messageDesc(file_tessera_testing_v1_echo, 3);
 
 /**
+ * What to stream back, and how often.
+ *
  * @generated from message tessera.testing.v1.EchoStreamRequest
  */
 export type EchoStreamRequest = Message<"tessera.testing.v1.EchoStreamRequest"> & {
   /**
+   * Sent back in every response.
+   *
    * @generated from field: string message = 1;
    */
   message: string;
 
   /**
+   * How many responses to send, then the stream ends.
+   *
    * @generated from field: int32 count = 2;
    */
   count: number;
@@ -136,15 +160,21 @@ export const EchoStreamRequestSchema: GenMessage<EchoStreamRequest> = /*@__PURE_
   messageDesc(file_tessera_testing_v1_echo, 4);
 
 /**
+ * One response of the stream.
+ *
  * @generated from message tessera.testing.v1.EchoStreamResponse
  */
 export type EchoStreamResponse = Message<"tessera.testing.v1.EchoStreamResponse"> & {
   /**
+   * The request's message.
+   *
    * @generated from field: string message = 1;
    */
   message: string;
 
   /**
+   * 0 for the first response, counting up.
+   *
    * @generated from field: int32 index = 2;
    */
   index: number;
@@ -164,6 +194,8 @@ export const EchoStreamResponseSchema: GenMessage<EchoStreamResponse> = /*@__PUR
  */
 export type Echoed = Message<"tessera.testing.v1.Echoed"> & {
   /**
+   * The entity the event is about; the envelope's subject too.
+   *
    * @generated from field: string subject = 1;
    */
   subject: string;
