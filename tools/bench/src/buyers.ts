@@ -1,9 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { signIn } from "@tessera/identity/sign-in";
 
-/** Buyers each virtual user takes turns with. */
-export const buyersPerUser = 4;
-
 /**
  * Access tokens for `buyers`, each signed in (registered the first time) through identity behind
  * the gateway's `/oidc` as a person would be — before the clock starts, four at a time.
