@@ -7,7 +7,15 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { signInBuyers } from "./buyers.ts";
-import { openDbStats, perOrder, type DbWork } from "./db-stats.ts";
+import {
+  idleRate,
+  netOfIdle,
+  openDbStats,
+  perOrder,
+  type DbFigures,
+  type DbSnapshot,
+  type DbWork,
+} from "./db-stats.ts";
 import { runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
 import { restockQuantity, stockedProducts } from "./checkout-stock.ts";
 import { deleteStreams } from "./nats-streams.ts";
@@ -26,6 +34,10 @@ export interface CheckoutBenchOptions {
   stepSeconds: number;
   /** After each step, how long its orders may take to settle before they count as stuck. */
   drainSeconds: number;
+  /** Offered at the first rate before the steps, left out of the tables and the database figures. */
+  warmupSeconds: number;
+  /** How long the idle system's background work is measured before the steps. */
+  idleSeconds: number;
   /** Signed-in buyers the arrivals draw from. */
   buyers: number;
   /** How long cumulative statistics take to reach the shared views (PostgreSQL flushes idle backends' within 10 s). */
@@ -44,6 +56,10 @@ export interface CheckoutBenchResult extends OpenLoopResult {
   /** The highest offered rate held (p99 under the limit, nothing stuck, no errors) with the checker clean. */
   heldRate: number | undefined;
   db: DbWork;
+  /** The idle system's background work per second, read before the steps. */
+  idle: DbFigures;
+  /** `db` less that background over the run's window, per order. */
+  net: DbFigures;
   /** The checker's one-line verdict. */
   consistency: string;
   consistent: boolean;
@@ -98,20 +114,44 @@ export async function benchCheckout(
     progress(`${label}: ${products.length} products restocked (+${restockQuantity} each)`);
     const names = Array.from({ length: options.buyers }, (_, n) => `bench-${runId}-${n}`);
     progress(`${label}: signing ${names.length} buyers in through identity…`);
+    const signingIn = Date.now();
     const tokens = await signInBuyers(base, names);
-    progress(`${label}: statistics settling (${options.statsSettleMs / 1_000} s) before the first step…`);
-    await sleep(options.statsSettleMs);
-    const before = await stats.read();
-    const load = await runOpenLoop({ ...options, base, label, products, tokens, p99LimitMs });
+    progress(`${label}: signed in in ${((Date.now() - signingIn) / 1_000).toFixed(1)} s`);
+    // Read by the open loop's hook, after the warm-up.
+    const counters: { before?: DbSnapshot; idle?: DbFigures } = {};
+    const beforeSteps = async () => {
+      progress(`${label}: statistics settling (${options.statsSettleMs / 1_000} s) before the first step…`);
+      await sleep(options.statsSettleMs);
+      const idleFrom = await stats.read();
+      progress(`${label}: the idle system's background work, ${options.idleSeconds} s…`);
+      await sleep(options.idleSeconds * 1_000);
+      counters.before = await stats.read();
+      counters.idle = idleRate(idleFrom, counters.before);
+    };
+    const load = await runOpenLoop({ ...options, base, label, products, tokens, p99LimitMs, beforeSteps });
+    const { before, idle } = counters;
+    if (!before || !idle) throw new Error("the open loop never reached its first step");
     progress(`${label}: statistics settling (${options.statsSettleMs / 1_000} s) after the last step…`);
     await sleep(options.statsSettleMs);
     const db = perOrder(before, await stats.read(), load.confirmed);
+    const net = netOfIdle(db, idle);
     progress(`${label}: checking consistency (up to 30 s for the saga's tail to settle)…`);
     const { consistency, consistent } = verdict(await settledConsistency(addresses, credentials));
     progress(`${label}: ${consistency}`);
     const held = load.steps.filter((step) => step.held).map((step) => step.offeredPerSecond);
     const heldRate = consistent && held.length > 0 ? Math.max(...held) : undefined;
-    return { mode, processorLatencyMs, p99LimitMs, heldRate, ...load, db, consistency, consistent };
+    return {
+      mode,
+      processorLatencyMs,
+      p99LimitMs,
+      heldRate,
+      ...load,
+      db,
+      idle,
+      net,
+      consistency,
+      consistent,
+    };
   } finally {
     await system?.stop();
     await stats.close();

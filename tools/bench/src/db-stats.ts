@@ -1,7 +1,10 @@
 import { createDb } from "@tessera/kit";
+import { performance } from "node:perf_hooks";
 
 /** Cumulative counters of one PostgreSQL server, read at one instant. */
 export interface DbSnapshot {
+  /** When it was read (ms, performance.now()). */
+  at: number;
   /** The next transaction id: every transaction that writes takes one, read-only ones do not. */
   nextXid: bigint;
   /** pg_stat_database.xact_commit per database. */
@@ -17,6 +20,8 @@ export interface DbSnapshot {
 /** A run's database work divided by its confirmed orders. */
 export interface DbWork {
   orders: number;
+  /** Between the two reads. */
+  windowSeconds: number;
   writeTransactions: number;
   /** undefined when pg_stat_statements is not loaded. */
   roundTrips: number | undefined;
@@ -67,6 +72,7 @@ export async function openDbStats(adminUrl: string, databases = "tessera\\_%"): 
   return {
     statementsAvailable,
     async read() {
+      const at = performance.now();
       const xid = await db.query<{ n: string }>("SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS n");
       const commits = await perDb(
         "SELECT datname AS name, xact_commit::text AS n FROM pg_stat_database WHERE datname LIKE $1",
@@ -86,6 +92,7 @@ export async function openDbStats(adminUrl: string, databases = "tessera\\_%"): 
         : undefined;
       const wal = await db.query<{ n: string }>(walSql);
       return {
+        at,
         nextXid: BigInt(xid.rows[0]!.n),
         commits,
         statements,
@@ -115,11 +122,50 @@ export function perOrder(before: DbSnapshot, after: DbSnapshot, orders: number):
     values.some((v) => v === undefined) ? undefined : values.reduce<number>((s, v) => s + (v ?? 0), 0);
   return {
     orders,
+    windowSeconds: (after.at - before.at) / 1_000,
     writeTransactions: per(Number(after.nextXid - before.nextXid)),
     roundTrips: sum(perDatabase.map((d) => d.roundTrips)),
     commits: sum(perDatabase.map((d) => d.commits)) ?? 0,
     walFsyncs: per(after.walFsyncs - before.walFsyncs),
     perDatabase,
     evicted: (after.evicted ?? 0) - (before.evicted ?? 0),
+  };
+}
+
+/** The four figures, per order or per second. */
+export interface DbFigures {
+  writeTransactions: number;
+  roundTrips: number | undefined;
+  commits: number;
+  walFsyncs: number;
+}
+
+/** What the system does with no orders (relays polling, periodic jobs), per second between two reads. */
+export function idleRate(before: DbSnapshot, after: DbSnapshot): DbFigures {
+  const { windowSeconds, writeTransactions, roundTrips, commits, walFsyncs } = perOrder(before, after, 1);
+  const per = (n: number) => n / Math.max(windowSeconds, 0.001);
+  return {
+    writeTransactions: per(writeTransactions),
+    roundTrips: roundTrips === undefined ? undefined : per(roundTrips),
+    commits: per(commits),
+    walFsyncs: per(walFsyncs),
+  };
+}
+
+/**
+ * `work` less the idle system's background over the same window, per order: an estimate of the
+ * orders' own cost (background work under load is not exactly the idle one), never below zero.
+ */
+export function netOfIdle(work: DbWork, idle: DbFigures): DbFigures {
+  const net = (perOrder: number, perSecond: number) =>
+    Math.max(0, perOrder - (perSecond * work.windowSeconds) / Math.max(work.orders, 1));
+  return {
+    writeTransactions: net(work.writeTransactions, idle.writeTransactions),
+    roundTrips:
+      work.roundTrips === undefined || idle.roundTrips === undefined
+        ? undefined
+        : net(work.roundTrips, idle.roundTrips),
+    commits: net(work.commits, idle.commits),
+    walFsyncs: net(work.walFsyncs, idle.walFsyncs),
   };
 }

@@ -23,7 +23,9 @@ const checkout = {
   rates: env("BENCH_RATES", "10,20,40,60,80,100,150,200,250,300").split(",").map(Number),
   stepSeconds: Number(env("BENCH_STEP_SECONDS", "5")),
   drainSeconds: Number(env("BENCH_DRAIN_SECONDS", "10")),
+  warmupSeconds: Number(env("BENCH_WARMUP_SECONDS", "3")),
   buyers: Number(env("BENCH_BUYERS", "200")),
+  idleSeconds: Number(env("BENCH_IDLE_SECONDS", "5")),
   statsSettleMs: Number(env("BENCH_STATS_SETTLE_SECONDS", "11")) * 1_000,
 };
 /** Checkout runs once more, embedded, with the card processor this slow (a real one answers in 200–500 ms). */

@@ -16,6 +16,10 @@ export interface OpenLoopOptions {
   drainSeconds: number;
   /** Signed-in buyers (name → access token) the arrivals draw from, one order in flight per buyer. */
   tokens: ReadonlyMap<string, string>;
+  /** Offered at the first rate before the steps and left out of them: JIT, pools and channels warm up. */
+  warmupSeconds: number;
+  /** Runs after the warm-up, before the first step (the bench reads the server's counters here). */
+  beforeSteps: () => Promise<void>;
   /** A step holds while p99 submit → confirmed stays under this. */
   p99LimitMs: number;
   progress: (line: string) => void;
@@ -62,6 +66,15 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const free = [...options.tokens.keys()];
   const samples = new Set<string>();
   const steps: StepResult[] = [];
+  const first = options.rates[0];
+  if (options.warmupSeconds > 0 && first !== undefined) {
+    progress(`${label}: warming up at ${first} orders/s for ${options.warmupSeconds} s…`);
+    const warmup = await runStep(first, { ...options, stepSeconds: options.warmupSeconds, free, samples });
+    progress(
+      `${label}: warm-up ${warmup.confirmed} confirmed, p99 ${Math.round(warmup.p99Ms)} ms (not counted)`,
+    );
+  }
+  await options.beforeSteps();
   for (const rate of options.rates) {
     progress(`${label}: offering ${rate} orders/s for ${options.stepSeconds} s…`);
     const step = await runStep(rate, { ...options, free, samples });
@@ -119,8 +132,9 @@ async function runStep(
           counts.errors++;
           return note(outcome.reason);
         case "unsettled":
-          if (outcome.submitted) counts.stuck++;
-          return;
+          if (outcome.submitted) return void counts.stuck++;
+          counts.errors++;
+          return note(`${buyer}: add to cart unanswered when the drain ended`);
       }
     });
     inFlight.add(order);
