@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scheduleArrivals } from "./arrivals.ts";
 import { startBenchPostgres, type BenchPostgres } from "./bench-postgres.ts";
-import { openDbStats, perOrder } from "./db-stats.ts";
+import { idleRate, netOfIdle, openDbStats, perOrder, type DbSnapshot } from "./db-stats.ts";
 import { startMoleculerReference } from "./references.ts";
 
 describe("scheduleArrivals", () => {
@@ -32,6 +32,32 @@ describe("scheduleArrivals", () => {
       if (n === 9) stop.abort();
     });
     expect(count).toBe(10);
+  });
+});
+
+describe("netOfIdle", () => {
+  const snapshot = (at: number, xid: bigint, statements: number, commits: number): DbSnapshot => ({
+    at,
+    nextXid: xid,
+    commits: new Map([["tessera_orders", commits]]),
+    statements: new Map([["tessera_orders", statements]]),
+    evicted: 0,
+    walFsyncs: commits,
+  });
+
+  it("takes the idle system's rate over the run's window off each order's share", () => {
+    // Idle: 10 s with 20 write transactions, 100 statements, 30 commits → 2, 10, 3 per second.
+    const idle = idleRate(snapshot(0, 100n, 0, 0), snapshot(10_000, 120n, 100, 30));
+    expect(idle).toEqual({ writeTransactions: 2, roundTrips: 10, commits: 3, walFsyncs: 3 });
+    // The run: 5 s, 10 orders, 70 write transactions, 400 statements, 215 commits.
+    const work = perOrder(snapshot(10_000, 120n, 100, 30), snapshot(15_000, 190n, 500, 245), 10);
+    expect(work).toMatchObject({ windowSeconds: 5, writeTransactions: 7, roundTrips: 40, commits: 21.5 });
+    expect(netOfIdle(work, idle)).toEqual({
+      writeTransactions: 6,
+      roundTrips: 35,
+      commits: 20,
+      walFsyncs: 20,
+    });
   });
 });
 
