@@ -115,7 +115,7 @@ export async function benchCheckout(
     const names = Array.from({ length: options.buyers }, (_, n) => `bench-${runId}-${n}`);
     progress(`${label}: signing ${names.length} buyers in through identity…`);
     const signingIn = Date.now();
-    const tokens = await signInBuyers(base, names);
+    const tokens = await signInBuyers(base, names, progress);
     progress(`${label}: signed in in ${((Date.now() - signingIn) / 1_000).toFixed(1)} s`);
     // Read by the open loop's hook, after the warm-up.
     const counters: { before?: DbSnapshot; idle?: DbFigures } = {};
