@@ -6,7 +6,17 @@ import { createDb, type TokenSource } from "@tessera/kit";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
-import { runCheckoutLoad, type CheckoutLoad } from "./checkout-load.ts";
+import { signInBuyers } from "./buyers.ts";
+import {
+  idleRate,
+  netOfIdle,
+  openDbStats,
+  perOrder,
+  type DbFigures,
+  type DbSnapshot,
+  type DbWork,
+} from "./db-stats.ts";
+import { runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
 import { restockQuantity, stockedProducts } from "./checkout-stock.ts";
 import { deleteStreams } from "./nats-streams.ts";
 
@@ -19,22 +29,37 @@ export interface CheckoutBenchOptions {
   workDir: string;
   /** For "postgres+nats". */
   natsUrl: string;
-  /** Concurrent virtual users. */
-  users?: number;
-  /** How long new orders are submitted. */
-  seconds?: number;
-  /** After that, how long in-flight orders may take to settle before they count as timed out. */
-  drainSeconds?: number;
+  /** Offered rates, orders/s, tried in order until one does not hold. */
+  rates: readonly number[];
+  stepSeconds: number;
+  /** After each step, how long its orders may take to settle before they count as stuck. */
+  drainSeconds: number;
+  /** Offered at the first rate before the steps, left out of the tables and the database figures. */
+  warmupSeconds: number;
+  /** How long the idle system's background work is measured before the steps. */
+  idleSeconds: number;
+  /** Signed-in buyers the arrivals draw from. */
+  buyers: number;
+  /** How long cumulative statistics take to reach the shared views (PostgreSQL flushes idle backends' within 10 s). */
+  statsSettleMs: number;
   /** Latency of the card processor simulator (payments' PAYMENTS_PROCESSOR_LATENCY_MS); a real one's is 200–500 ms. */
-  processorLatencyMs?: number;
+  processorLatencyMs: number;
   progress: (line: string) => void;
 }
 
-/** What the virtual users saw (checkout-load.ts), with the run's settings and the checker's verdict. */
-export interface CheckoutBenchResult extends CheckoutLoad {
+/** The open loop's steps, the database work per confirmed order, and the checker's verdict. */
+export interface CheckoutBenchResult extends OpenLoopResult {
   mode: CheckoutMode;
   processorLatencyMs: number;
-  users: number;
+  /** A step holds while p99 submit → confirmed is under this: 250 ms plus the processor's latency. */
+  p99LimitMs: number;
+  /** The highest offered rate held (p99 under the limit, nothing stuck, no errors) with the checker clean. */
+  heldRate: number | undefined;
+  db: DbWork;
+  /** The idle system's background work per second, read before the steps. */
+  idle: DbFigures;
+  /** `db` less that background over the run's window, per order. */
+  net: DbFigures;
   /** The checker's one-line verdict. */
   consistency: string;
   consistent: boolean;
@@ -42,40 +67,36 @@ export interface CheckoutBenchResult extends CheckoutLoad {
 
 /** The orders service's default step timeout; the checker allows for it. */
 const stepTimeoutMs = 30_000;
+/** The issue's bound on submit → confirmed, beyond any processor latency. */
+export const p99TargetMs = 250;
 
 /**
- * Checkout under load, end to end through the gateway: a fresh system on the bench's PostgreSQL
- * (direct events, or NATS JetStream for "postgres+nats"), `users` closed-loop virtual users who
- * each add a random product to a cart, check out with an approving card and poll the order every
- * 25 ms until it settles. Submitting stops after `seconds`; in-flight orders get `drainSeconds`
- * more. Then the consistency checker runs (retried for up to 30 s while the saga's tail settles).
+ * Checkout under an open loop, end to end through the gateway: a fresh system on the bench's
+ * PostgreSQL (direct events, or NATS JetStream for "postgres+nats"), `buyers` signed in, then each
+ * rate offered in turn (open-loop.ts). The server's counters are read before and after the steps,
+ * each time once statistics have settled, for the database work per confirmed order. Then the
+ * consistency checker runs (retried for up to 30 s while the saga's tail settles).
  * Load only targets 127.0.0.1.
  */
 export async function benchCheckout(
   mode: CheckoutMode,
-  {
-    adminUrl,
-    workDir,
-    natsUrl,
-    users = 16,
-    seconds = 30,
-    drainSeconds = 15,
-    processorLatencyMs = 0,
-    progress,
-  }: CheckoutBenchOptions,
+  options: CheckoutBenchOptions,
 ): Promise<CheckoutBenchResult> {
+  const { adminUrl, workDir, natsUrl, processorLatencyMs, progress } = options;
   const runId = randomBytes(3).toString("hex");
   const prefix = `benchco${runId}`;
-  const label = `checkout ${mode}`;
+  const label = `checkout ${mode}, processor ${processorLatencyMs} ms`;
+  const p99LimitMs = p99TargetMs + processorLatencyMs;
   // Every system on this server uses databases tessera_<service>: start from empty ones.
   await dropSystemDatabases(adminUrl);
   let system: RunningSystem | undefined;
+  const stats = await openDbStats(adminUrl);
   try {
     const started = await startBenchSystem(mode, {
       adminUrl,
-      dataDir: join(workDir, `checkout-${mode.replace(/\W/g, "-")}`),
+      dataDir: join(workDir, `checkout-${mode.replace(/\W/g, "-")}-${processorLatencyMs}`),
       env: benchEnv(mode, { natsUrl, prefix, processorLatencyMs }),
-      progress: (line) => progress(`${label}, processor ${processorLatencyMs} ms: ${line}`),
+      progress: (line) => progress(`${label}: ${line}`),
     });
     system = started.system;
     const base = system.gatewayUrl;
@@ -90,25 +111,50 @@ export async function benchCheckout(
     // The bench's own client (roles service and admin) restocks and runs the checker.
     const credentials = await toolCredentials(base, started.dataDir, "tessera-bench");
     const products = await stockedProducts(base, addresses.inventory, runId, credentials);
-    progress(
-      `${label}: ${products.length} products restocked (+${restockQuantity} each); ${users} users for ${seconds} s`,
-    );
-    const load = await runCheckoutLoad({
-      base,
-      label,
-      runId,
-      products,
-      users,
-      seconds,
-      drainSeconds,
-      progress,
-    });
+    progress(`${label}: ${products.length} products restocked (+${restockQuantity} each)`);
+    const names = Array.from({ length: options.buyers }, (_, n) => `bench-${runId}-${n}`);
+    progress(`${label}: signing ${names.length} buyers in through identity…`);
+    const signingIn = Date.now();
+    const tokens = await signInBuyers(base, names, progress);
+    progress(`${label}: signed in in ${((Date.now() - signingIn) / 1_000).toFixed(1)} s`);
+    // Read by the open loop's hook, after the warm-up.
+    const counters: { before?: DbSnapshot; idle?: DbFigures } = {};
+    const beforeSteps = async () => {
+      progress(`${label}: statistics settling (${options.statsSettleMs / 1_000} s) before the first step…`);
+      await sleep(options.statsSettleMs);
+      const idleFrom = await stats.read();
+      progress(`${label}: the idle system's background work, ${options.idleSeconds} s…`);
+      await sleep(options.idleSeconds * 1_000);
+      counters.before = await stats.read();
+      counters.idle = idleRate(idleFrom, counters.before);
+    };
+    const load = await runOpenLoop({ ...options, base, label, products, tokens, p99LimitMs, beforeSteps });
+    const { before, idle } = counters;
+    if (!before || !idle) throw new Error("the open loop never reached its first step");
+    progress(`${label}: statistics settling (${options.statsSettleMs / 1_000} s) after the last step…`);
+    await sleep(options.statsSettleMs);
+    const db = perOrder(before, await stats.read(), load.confirmed);
+    const net = netOfIdle(db, idle);
     progress(`${label}: checking consistency (up to 30 s for the saga's tail to settle)…`);
     const { consistency, consistent } = verdict(await settledConsistency(addresses, credentials));
     progress(`${label}: ${consistency}`);
-    return { mode, processorLatencyMs, users, ...load, consistency, consistent };
+    const held = load.steps.filter((step) => step.held).map((step) => step.offeredPerSecond);
+    const heldRate = consistent && held.length > 0 ? Math.max(...held) : undefined;
+    return {
+      mode,
+      processorLatencyMs,
+      p99LimitMs,
+      heldRate,
+      ...load,
+      db,
+      idle,
+      net,
+      consistency,
+      consistent,
+    };
   } finally {
     await system?.stop();
+    await stats.close();
     await dropSystemDatabases(adminUrl);
     if (mode === "postgres+nats") await deleteStreams(natsUrl, prefix);
   }

@@ -1,7 +1,7 @@
 import { InventoryService } from "@tessera/contracts/inventory/v1";
 import { createClient, listAll, type TokenSource } from "@tessera/kit";
 import { setTimeout as sleep } from "node:timers/promises";
-import { requestTimeoutMs, type Product } from "./checkout-load.ts";
+import { requestTimeoutMs, type Product } from "./order-flow.ts";
 
 /** Added to every SKU once per run, so the run never sells out. */
 export const restockQuantity = 100_000n;

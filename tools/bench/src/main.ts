@@ -1,40 +1,46 @@
-// `npm run bench`: the gateway hop against its ceiling, memory per service, events per transport, and
-// checkout end to end (confirmed orders/s, submit → confirmed latency), embedded and on PostgreSQL + NATS, and
-// embedded once more with the card processor simulator at 300 ms (BENCH_PROCESSOR_LATENCY_MS; 0 skips it).
-import { findFreePort } from "@tessera/dev-runner/ports";
+// `npm run bench`: the gateway hop beside two references (bare fastify, Moleculer over NATS), memory
+// per service, events per transport, and checkout as an open loop stepping its arrival rate up —
+// embedded, on PostgreSQL + NATS, and embedded with the card processor simulator at 300 ms — with the
+// database work per confirmed order. Settings: BENCH_* below; the README's "npm run bench" section.
 import { findFreeSystemPorts } from "@tessera/dev-runner/system-ports";
-import { startEmbeddedPostgres } from "@tessera/dev-runner/embedded-postgres";
 import { startSystem } from "@tessera/dev-runner";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { benchCheckout, unthrottled, type CheckoutBenchResult } from "./checkout-bench.ts";
+import { startBenchPostgres } from "./bench-postgres.ts";
+import { benchCheckout, unthrottled, type CheckoutBenchResult, type CheckoutMode } from "./checkout-bench.ts";
 import { benchEvents, type EventsBenchResult } from "./events-bench.ts";
 import { load, rssMb, type LoadResult } from "./load.ts";
+import { startFastifyReference, startMoleculerReference, type Reference } from "./references.ts";
+import { reportCheckouts, reportEvents, reportHttp, reportMemory } from "./report.ts";
 
-const seconds = Number(process.env["BENCH_SECONDS"] ?? 10);
-const checkoutUsers = Number(process.env["BENCH_CHECKOUT_USERS"] ?? 16);
-const checkoutSeconds = Number(process.env["BENCH_CHECKOUT_SECONDS"] ?? 30);
+const env = (name: string, fallback: string) => process.env[name] ?? fallback;
+const seconds = Number(env("BENCH_SECONDS", "10"));
+const checkout = {
+  rates: env("BENCH_RATES", "10,20,40,60,80,100,150,200,250,300").split(",").map(Number),
+  stepSeconds: Number(env("BENCH_STEP_SECONDS", "5")),
+  drainSeconds: Number(env("BENCH_DRAIN_SECONDS", "10")),
+  warmupSeconds: Number(env("BENCH_WARMUP_SECONDS", "3")),
+  buyers: Number(env("BENCH_BUYERS", "200")),
+  idleSeconds: Number(env("BENCH_IDLE_SECONDS", "5")),
+  statsSettleMs: Number(env("BENCH_STATS_SETTLE_SECONDS", "11")) * 1_000,
+};
 /** Checkout runs once more, embedded, with the card processor this slow (a real one answers in 200–500 ms). */
-const slowProcessorMs = Number(process.env["BENCH_PROCESSOR_LATENCY_MS"] ?? 300);
-const natsUrl = process.env["NATS_URL"] ?? "nats://127.0.0.1:4222";
+const slowProcessorMs = Number(env("BENCH_PROCESSOR_LATENCY_MS", "300"));
+const natsUrl = env("NATS_URL", "nats://127.0.0.1:4222");
 const progress = (line: string) => process.stdout.write(`${line}\n`);
-const targets = { gatewayRatio: 0.1, rssMb: 150 };
+if (checkout.rates.some((rate) => !(rate > 0)))
+  throw new Error(`BENCH_RATES: positive numbers, comma-separated`);
 
 const work = await mkdtemp(join(tmpdir(), "tessera-bench-"));
 progress("starting PostgreSQL (embedded) for the benchmark…");
-const postgres = await startEmbeddedPostgres({
-  dataDir: join(work, "postgres"),
-  port: await findFreePort(),
-  adminPassword: "bench",
-  onProgress: progress,
-});
-const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+const { server: postgres, statementsUnavailable } = await startBenchPostgres(
+  join(work, "postgres"),
+  progress,
+);
 let failed = false;
 try {
   progress("starting the system (gateway → catalog → PostgreSQL)…");
@@ -42,12 +48,11 @@ try {
     dataDir: join(work, "runner"),
     pgUrl: postgres.adminUrl,
     ...(await findFreeSystemPorts()),
-    output: sink,
+    output: new Writable({ write: (_chunk, _encoding, done) => done() }),
     env: { ...process.env, ...unthrottled },
     logLevel: "warn",
   });
-  let gateway: LoadResult;
-  let ceiling: LoadResult;
+  const http: [string, LoadResult][] = [];
   const memory: [string, number | undefined][] = [];
   try {
     const list = (await (await fetch(`${system.gatewayUrl}api/v1/products?page_size=1`)).json()) as {
@@ -56,7 +61,7 @@ try {
     const id = list.products[0]?.id;
     if (!id) throw new Error("the catalog returned no product");
     progress(`gateway GET /api/v1/products/:id — ${seconds} s at 50 connections`);
-    gateway = await load(`${system.gatewayUrl}api/v1/products/${id}`, { seconds, progress });
+    http.push(["gateway", await load(`${system.gatewayUrl}api/v1/products/${id}`, { seconds, progress })]);
     for (const [name, status] of system.statuses) {
       memory.push([name, status.pid ? await rssMb(status.pid) : undefined]);
     }
@@ -64,19 +69,20 @@ try {
     await system.stop();
   }
 
-  progress(`ceiling: bare fastify hello-world — ${seconds} s at 50 connections`);
-  const hello = spawn(
-    process.execPath,
-    ["--max-semi-space-size=8", fileURLToPath(new URL("./hello-server.ts", import.meta.url))],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  try {
-    const [line] = (await once(hello.stdout, "data")) as [Buffer];
-    const port = /ready (\d+)/.exec(line.toString())?.[1];
-    ceiling = await load(`http://127.0.0.1:${port}/`, { seconds, progress });
-    memory.push(["hello-world", hello.pid ? await rssMb(hello.pid) : undefined]);
-  } finally {
-    hello.kill("SIGTERM");
+  const references: [string, () => Promise<Reference>][] = [["fastify", startFastifyReference]];
+  if (await reachable(natsUrl)) {
+    const namespace = `tessera-bench-${randomBytes(3).toString("hex")}`;
+    references.push(["moleculer", () => startMoleculerReference(natsUrl, namespace)]);
+  } else progress(`Moleculer reference skipped: nothing listens at ${natsUrl} (set NATS_URL)`);
+  for (const [name, start] of references) {
+    progress(`reference ${name} — ${seconds} s at 50 connections`);
+    const reference = await start();
+    try {
+      http.push([name, await load(reference.url, { seconds, progress })]);
+      for (const [n, pid] of reference.pids.entries()) memory.push([`${name}-${n + 1}`, await rssMb(pid)]);
+    } finally {
+      await reference.stop();
+    }
   }
 
   const events: EventsBenchResult[] = [];
@@ -89,28 +95,19 @@ try {
   }
 
   const checkouts: CheckoutBenchResult[] = [];
-  const checkoutRuns = [
-    { mode: "embedded", processorLatencyMs: 0 },
-    ...(slowProcessorMs > 0 ? [{ mode: "embedded", processorLatencyMs: slowProcessorMs } as const] : []),
-    { mode: "postgres+nats", processorLatencyMs: 0 },
-  ] as const;
-  for (const { mode, processorLatencyMs } of checkoutRuns) {
+  const runs: [CheckoutMode, number][] = [
+    ["embedded", 0],
+    ...(slowProcessorMs > 0 ? [["embedded", slowProcessorMs] as [CheckoutMode, number]] : []),
+    ["postgres+nats", 0],
+  ];
+  for (const [mode, processorLatencyMs] of runs) {
     if (mode === "postgres+nats" && !(await reachable(natsUrl))) {
       progress(`checkout on PostgreSQL + NATS skipped: nothing listens at ${natsUrl} (set NATS_URL)`);
       continue;
     }
     try {
-      checkouts.push(
-        await benchCheckout(mode, {
-          adminUrl: postgres.adminUrl,
-          workDir: work,
-          natsUrl,
-          users: checkoutUsers,
-          seconds: checkoutSeconds,
-          processorLatencyMs,
-          progress,
-        }),
-      );
+      const options = { adminUrl: postgres.adminUrl, workDir: work, natsUrl, processorLatencyMs, progress };
+      checkouts.push(await benchCheckout(mode, { ...options, ...checkout }));
     } catch (error) {
       failed = true;
       process.stderr.write(
@@ -119,61 +116,11 @@ try {
     }
   }
 
-  const ratio = gateway.requestsPerSecond / ceiling.requestsPerSecond;
-  const fmt = (n: number, digits = 0) =>
-    n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  progress("\nHTTP, 50 connections, " + seconds + " s each");
-  progress("| target | req/s | p50 ms | p99 ms | non-2xx/errors |");
-  progress("| --- | ---: | ---: | ---: | ---: |");
-  for (const [name, r] of [
-    ["gateway → catalog → PostgreSQL", gateway],
-    ["bare fastify (ceiling)", ceiling],
-  ] as const) {
-    progress(`| ${name} | ${fmt(r.requestsPerSecond)} | ${r.p50Ms} | ${r.p99Ms} | ${r.failures} |`);
-  }
-  const ratioOk = ratio >= targets.gatewayRatio;
-  progress(
-    `gateway / ceiling = ${fmt(ratio * 100, 1)} % (target ≥ ${targets.gatewayRatio * 100} %) ${ratioOk ? "ok" : "MISSED"}`,
-  );
-  progress("\nRSS after the run");
-  for (const [name, mb] of memory) {
-    const ok = mb !== undefined && mb <= targets.rssMb;
-    progress(
-      `  ${name.padEnd(12)} ${mb === undefined ? "n/a" : `${fmt(mb, 1)} MB`} ${ok ? "ok" : `MISSED (target ≤ ${targets.rssMb} MB)`}`,
-    );
-    if (!ok && name !== "hello-world") failed = true;
-  }
-  if (!ratioOk || gateway.failures > 0) failed = true;
-  progress("\nEvents, 200-byte payloads (producer commit → consumer effect committed)");
-  progress("| transport | events | events/s | latency at | p50 ms | p99 ms |");
-  progress("| --- | ---: | ---: | ---: | ---: | ---: |");
-  for (const e of events) {
-    progress(
-      `| ${e.transport} | ${fmt(e.events)} | ${fmt(e.eventsPerSecond)} | ${e.latencyRate}/s | ${fmt(e.p50Ms, 1)} | ${fmt(e.p99Ms, 1)} |`,
-    );
-  }
-  progress(
-    `\nCheckout through the gateway, ${checkoutUsers} users, ${checkoutSeconds} s each (submit → confirmed, polled every 25 ms)`,
-  );
-  progress("| mode | processor latency | orders | confirmed/s | p50 ms | p99 ms | not confirmed |");
-  progress("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const c of checkouts) {
-    const notConfirmed = c.rejected + c.cancelled + c.timedOut + c.errors;
-    progress(
-      `| ${c.mode} | ${c.processorLatencyMs} ms | ${fmt(c.orders)} | ${fmt(c.confirmedPerSecond, 1)} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} | ${fmt(notConfirmed)} |`,
-    );
-  }
-  for (const c of checkouts) {
-    const run = `${c.mode}, processor ${c.processorLatencyMs} ms`;
-    progress(`${run}: ${c.consistent ? "" : "INCONSISTENT "}${c.consistency}`);
-    if (c.rejected + c.cancelled + c.timedOut + c.errors + c.cartErrors > 0) {
-      progress(
-        `${run}: NOT CONFIRMED ${c.rejected} rejected, ${c.cancelled} cancelled, ${c.timedOut} timed out, ${c.errors} failed requests; ${c.cartErrors} add-to-cart failures; e.g. ${c.samples.join(" | ")}`,
-      );
-      failed = true;
-    }
-    if (!c.consistent) failed = true;
-  }
+  if (!reportHttp(http, seconds, progress)) failed = true;
+  if (!reportMemory(memory, progress)) failed = true;
+  reportEvents(events, progress);
+  if (!reportCheckouts(checkouts, { stepSeconds: checkout.stepSeconds, statementsUnavailable }, progress))
+    failed = true;
 } catch (error) {
   failed = true;
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
