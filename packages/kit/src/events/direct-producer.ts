@@ -58,18 +58,40 @@ export async function* streamOutbox(
   yield { headPosition: head, missedThrough: missed ? missedThrough : 0n };
   let after = afterPosition;
   const types = request.types.length > 0 ? request.types : null;
-  while (!context.signal.aborted) {
-    const mark = notifier.mark(positionedChannel);
-    const { rows } = await db.query<OutboxRow & { head: bigint }>(
-      `SELECT ${outboxColumns}, (SELECT max(position) FROM outbox) AS head FROM outbox
-        WHERE position > $1 AND ($2::text[] IS NULL OR type = ANY($2)) ORDER BY position LIMIT $3`,
-      [after, types, pageSize],
-    );
-    for (const row of rows) {
-      yield { event: eventToMessage(envelopeOf(row)), headPosition: row.head };
-      after = row.position ?? after;
+  const wake = notifier.watch(positionedChannel, (payload) => concerns(payload, types));
+  try {
+    while (!context.signal.aborted) {
+      wake.arm();
+      const { rows } = await db.query<OutboxRow & { head: bigint }>(
+        `SELECT ${outboxColumns}, (SELECT max(position) FROM outbox) AS head FROM outbox
+          WHERE position > $1 AND ($2::text[] IS NULL OR type = ANY($2)) ORDER BY position LIMIT $3`,
+        [after, types, pageSize],
+      );
+      for (const row of rows) {
+        yield { event: eventToMessage(envelopeOf(row)), headPosition: row.head };
+        after = row.position ?? after;
+      }
+      if (rows.length < pageSize) await wake.wait(idleWaitMs, context.signal);
     }
-    if (rows.length < pageSize) await notifier.wait(positionedChannel, idleWaitMs, context.signal, mark);
+  } finally {
+    wake.close();
+  }
+}
+
+/**
+ * Whether a positioned notification may hold events for a stream of `types` (null: every type).
+ * The relay's payload is `<origin> {"types": [...]}`; anything else — a reconnect, a batch too
+ * varied to list — may concern every stream.
+ */
+export function concerns(payload: string | undefined, types: readonly string[] | null): boolean {
+  if (payload === undefined || types === null) return true;
+  const json = payload.slice(payload.indexOf(" ") + 1);
+  try {
+    const positioned = (JSON.parse(json) as { types?: unknown }).types;
+    if (!Array.isArray(positioned)) return true;
+    return positioned.some((type) => typeof type === "string" && types.includes(type));
+  } catch {
+    return true;
   }
 }
 

@@ -77,25 +77,36 @@ export function createRelay({
       const moved = await step(client);
       // Only a step that went through counts as recovery: taking the lease again does not.
       succeeded();
-      if (moved === 0) await notifier.wait(outboxChannel, pollMs, abort.signal, mark);
+      // A step short of a full batch took everything committed before `mark`; anything since wakes
+      // the wait at once, so no empty step runs before sleeping.
+      if (moved < batchSize) await notifier.wait(outboxChannel, pollMs, abort.signal, mark);
     }
   }
 
   async function step(client: pg.Client): Promise<number> {
     // Positions come from a sequence, so they never go back, even after every row was pruned. The
     // sort happens before nextval runs, so positions follow id_seq; only the lease holder numbers.
-    const positioned = await client.query(
-      `UPDATE outbox o SET position = next.position, delivered_at = CASE WHEN $2 THEN now() END
-         FROM (SELECT id_seq, nextval('outbox_position') AS position
-                 FROM (SELECT id_seq FROM outbox WHERE position IS NULL ORDER BY id_seq LIMIT $1) waiting
-                ORDER BY id_seq) next
-        WHERE o.id_seq = next.id_seq`,
-      [batchSize, sink === undefined],
+    // The NOTIFY rides in the same statement, so numbering and waking cost one commit; it names
+    // the types positioned, so a stream filtering on others stays asleep.
+    const positioned = await client.query<{ count: bigint; payload: string }>(
+      `WITH next AS (
+         SELECT id_seq, nextval('outbox_position') AS position
+           FROM (SELECT id_seq FROM outbox WHERE position IS NULL ORDER BY id_seq LIMIT $1) waiting
+          ORDER BY id_seq),
+       positioned AS (
+         UPDATE outbox o SET position = next.position, delivered_at = CASE WHEN $2 THEN now() END
+           FROM next WHERE o.id_seq = next.id_seq
+         RETURNING o.type),
+       summary AS (
+         SELECT count(*) AS count, $4 || ' ' || json_build_object('types', array_agg(DISTINCT type))::text AS payload
+           FROM positioned)
+       SELECT count, payload, pg_notify($3, CASE WHEN length(payload) < 7900 THEN payload ELSE $4 || ' {}' END)
+         FROM summary WHERE count > 0`,
+      [batchSize, sink === undefined, positionedChannel, notifier.origin],
     );
-    const count = positioned.rowCount ?? 0;
+    const count = Number(positioned.rows[0]?.count ?? 0);
     if (count > 0) {
-      await client.query(`SELECT pg_notify($1, '')`, [positionedChannel]);
-      notifier.poke(positionedChannel);
+      notifier.poke(positionedChannel, positioned.rows[0]?.payload);
       if (!sink) metrics?.relayed.inc({ transport: "direct" }, count);
     }
     let delivered = 0;
@@ -119,7 +130,7 @@ export function createRelay({
       // Known consumers read the outbox only over the direct transport; a broker keeps its own copy.
       await pruneOutbox(client, { retentionMs, log, metrics, forConsumers: !sink });
     }
-    return count + delivered;
+    return Math.max(count, delivered);
   }
 
   async function run(): Promise<void> {
