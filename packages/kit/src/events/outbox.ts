@@ -47,6 +47,15 @@ export interface OutboxMessage<D extends DescMessage = DescMessage> {
   subject: string;
 }
 
+/** An `OutboxMessage`, typed by its schema: the data must fit it. */
+export function outboxMessage<D extends DescMessage>(
+  schema: D,
+  data: MessageInitShape<D>,
+  subject: string,
+): OutboxMessage {
+  return { schema, data, subject } as OutboxMessage;
+}
+
 /**
  * Publishes several events in the caller's transaction with ONE statement, in the order given:
  * what `publish` does one at a time, for a transaction that emits a batch (a saga step).
