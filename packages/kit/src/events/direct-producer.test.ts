@@ -56,7 +56,7 @@ describe("a direct stream waiting for events", () => {
     await database?.drop();
   });
 
-  it("wakes once per batch of its type, and not for a batch of another type", async () => {
+  it("takes its type's events as the relay hands them, sleeps through another type's, and reads the outbox after a gap", async () => {
     const notifier = new Notifier(database.url, [outboxChannel, positionedChannel], log);
     notifier.start();
     const relay = createRelay({ connectionString: database.url, notifier, log });
@@ -100,10 +100,27 @@ describe("a direct stream waiting for events", () => {
         publish(tx, "testing", EchoedSchema, { subject: "s", sequence: 1n }, { subject: "s" }),
       );
       await waitFor("the stream to deliver the event", () => Promise.resolve(received.includes(mine.id)));
-      // The relay's local poke woke it; the echo of its own NOTIFY did not wake it again.
+      // The relay handed it the event: no read, and the echo of the relay's NOTIFY woke nothing.
       await sleep(300);
-      expect(reads - base).toBe(1);
+      expect(reads - base).toBe(0);
       expect(received).toEqual([mine.id]);
+
+      // Positioned elsewhere, unannounced (another replica's relay whose NOTIFY was lost): the next
+      // batch handed over does not follow on from what the stream saw, so it reads the outbox.
+      const { rows } = await db.query<{ id: string }>(
+        `INSERT INTO outbox (id, type, source, subject, time, data, schema_version, position)
+         SELECT gen_random_uuid(), type, source, subject, now(), data, schema_version, nextval('outbox_position')
+           FROM outbox WHERE id = $1 RETURNING id`,
+        [mine.id],
+      );
+      const next = await db.tx((tx) =>
+        publish(tx, "testing", EchoedSchema, { subject: "s", sequence: 2n }, { subject: "s" }),
+      );
+      await waitFor("the stream to deliver the next event", () =>
+        Promise.resolve(received.includes(next.id)),
+      );
+      expect(received).toEqual([mine.id, rows[0]?.id, next.id]);
+      expect(reads - base).toBe(1);
     } finally {
       abort.abort();
       await reading.catch(() => undefined);

@@ -93,9 +93,9 @@ export class Notifier {
   }
 
   /** `payload` is undefined when the notification content is unknown (a reconnect): wake everyone. */
-  #signal(channel: string, payload?: string): void {
+  #signal(channel: string, payload?: string, handed?: unknown): void {
     this.#seen.set(channel, (this.#seen.get(channel) ?? 0) + 1);
-    this.#emitter.emit(channel, payload);
+    this.#emitter.emit(channel, payload, handed);
   }
 
   /** A mark to pass to `wait`: take it before looking for work, so no notification slips by. */
@@ -122,9 +122,12 @@ export class Notifier {
     });
   }
 
-  /** Wakes local waiters at once (a commit in this process), with the payload its NOTIFY carried. */
-  poke(channel: string, payload?: string): void {
-    this.#signal(channel, payload);
+  /**
+   * Wakes local waiters at once (a commit in this process), with the payload its NOTIFY carried
+   * and, for `watch`ers, what was committed (`handed`), so they need not read it back.
+   */
+  poke(channel: string, payload?: string, handed?: unknown): void {
+    this.#signal(channel, payload, handed);
   }
 
   /**
@@ -137,11 +140,11 @@ export class Notifier {
    *   while (!signal.aborted) { watch.arm(); await readMore(); await watch.wait(1_000, signal); }
    *   watch.close();
    */
-  watch(channel: string, accepts: (payload: string | undefined) => boolean): NotifierWatch {
+  watch(channel: string, accepts: (payload: string | undefined, handed?: unknown) => boolean): NotifierWatch {
     let pending = false;
     let wake: (() => void) | undefined;
-    const listener = (payload: string | undefined) => {
-      if (!accepts(payload)) return;
+    const listener = (payload: string | undefined, handed?: unknown) => {
+      if (!accepts(payload, handed)) return;
       pending = true;
       wake?.();
     };

@@ -53,7 +53,7 @@ export function outboxMessage<D extends DescMessage>(
   data: MessageInitShape<D>,
   subject: string,
 ): OutboxMessage {
-  return { schema, data, subject } as OutboxMessage;
+  return { schema, data, subject };
 }
 
 /**
@@ -149,6 +149,24 @@ export interface OutboxRow {
 }
 
 export const outboxColumns = "id, type, source, subject, time, data, schema_version, traceparent, position";
+
+/** Rows the relay just positioned, handed to the local direct streams; `from` is the head before them. */
+export interface PositionedBatch {
+  from: bigint;
+  rows: OutboxRow[];
+}
+
+/** An outbox row as `json_build_object(handedColumns)` gives it. */
+export type HandedRow = Omit<OutboxRow, "time" | "position"> & { time: string; position: string };
+
+export const handedColumns = outboxColumns
+  .split(", ")
+  .map((column) => (column === "position" ? `'position', position::text` : `'${column}', ${column}`))
+  .join(", ");
+
+export function rowOf(row: HandedRow): OutboxRow {
+  return { ...row, time: new Date(row.time), position: BigInt(row.position) };
+}
 
 export function envelopeOf(row: OutboxRow): EventEnvelope {
   return {

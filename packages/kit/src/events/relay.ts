@@ -5,7 +5,16 @@ import type { Logger } from "../logger.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import type { EventMetrics } from "./metrics.ts";
 import type { Notifier } from "./notifier.ts";
-import { envelopeOf, outboxChannel, outboxColumns, positionedChannel, type OutboxRow } from "./outbox.ts";
+import {
+  envelopeOf,
+  handedColumns,
+  outboxChannel,
+  outboxColumns,
+  positionedChannel,
+  rowOf,
+  type HandedRow,
+  type OutboxRow,
+} from "./outbox.ts";
 import { pruneOutbox } from "./retention.ts";
 import type { TransportHealth } from "./transport-health.ts";
 
@@ -88,7 +97,12 @@ export function createRelay({
     // sort happens before nextval runs, so positions follow id_seq; only the lease holder numbers.
     // The NOTIFY rides in the same statement, so numbering and waking cost one commit; it names
     // the types positioned, so a stream filtering on others stays asleep.
-    const positioned = await client.query<{ count: bigint; payload: string }>(
+    const positioned = await client.query<{
+      count: bigint;
+      payload: string;
+      from: bigint;
+      rows: HandedRow[] | null;
+    }>(
       `WITH next AS (
          SELECT id_seq, nextval('outbox_position') AS position
            FROM (SELECT id_seq FROM outbox WHERE position IS NULL ORDER BY id_seq LIMIT $1) waiting
@@ -96,17 +110,24 @@ export function createRelay({
        positioned AS (
          UPDATE outbox o SET position = next.position, delivered_at = CASE WHEN $2 THEN now() END
            FROM next WHERE o.id_seq = next.id_seq
-         RETURNING o.type),
+         RETURNING ${outboxColumns.replace(/(\w+)/g, "o.$1")}),
        summary AS (
-         SELECT count(*) AS count, $4 || ' ' || json_build_object('types', array_agg(DISTINCT type))::text AS payload
+         SELECT count(*) AS count, $4 || ' ' || json_build_object('types', array_agg(DISTINCT type))::text AS payload,
+                -- The head before this batch (this statement's snapshot does not see its own update).
+                (SELECT coalesce(max(position), 0) FROM outbox) AS "from",
+                CASE WHEN $2 THEN json_agg(json_build_object(${handedColumns}) ORDER BY position) END AS rows
            FROM positioned)
-       SELECT count, payload, pg_notify($3, CASE WHEN length(payload) < 7900 THEN payload ELSE $4 || ' {}' END)
+       SELECT count, payload, "from", rows,
+              pg_notify($3, CASE WHEN length(payload) < 7900 THEN payload ELSE $4 || ' {}' END)
          FROM summary WHERE count > 0`,
       [batchSize, sink === undefined, positionedChannel, notifier.origin],
     );
-    const count = Number(positioned.rows[0]?.count ?? 0);
-    if (count > 0) {
-      notifier.poke(positionedChannel, positioned.rows[0]?.payload);
+    const batch = positioned.rows[0];
+    const count = Number(batch?.count ?? 0);
+    if (batch && count > 0) {
+      // The direct streams of this process take the rows as they are, without reading them back.
+      const handed = batch.rows && { from: batch.from, rows: batch.rows.map(rowOf) };
+      notifier.poke(positionedChannel, batch.payload, handed ?? undefined);
       if (!sink) metrics?.relayed.inc({ transport: "direct" }, count);
     }
     let delivered = 0;
