@@ -70,6 +70,8 @@ export function createRelay({
   let running: Promise<void> | undefined;
   let lastPrune = 0;
   let failures = 0;
+  /** Whether the last delivery pass sent every positioned row there was (broker transports). */
+  let drained = false;
   const backoff = createBackoff({ maxMs: maxBackoffMs });
 
   function succeeded(): void {
@@ -81,9 +83,12 @@ export function createRelay({
   }
 
   async function withLease(client: pg.Client): Promise<void> {
+    // Nothing is known delivered until this lease has read the outbox once.
+    drained = false;
     while (!abort.signal.aborted) {
       const mark = notifier.mark(outboxChannel);
       const moved = await step(client);
+      await prune(client);
       // Only a step that went through counts as recovery: taking the lease again does not.
       succeeded();
       // A step short of a full batch took everything committed before `mark`; anything since wakes
@@ -101,7 +106,7 @@ export function createRelay({
       count: bigint;
       payload: string;
       from: bigint;
-      rows: HandedRow[] | null;
+      rows: HandedRow[];
     }>(
       `WITH next AS (
          SELECT id_seq, nextval('outbox_position') AS position
@@ -115,7 +120,7 @@ export function createRelay({
          SELECT count(*) AS count, $4 || ' ' || json_build_object('types', array_agg(DISTINCT type))::text AS payload,
                 -- The head before this batch (this statement's snapshot does not see its own update).
                 (SELECT coalesce(max(position), 0) FROM outbox) AS "from",
-                CASE WHEN $2 THEN json_agg(json_build_object(${handedColumns}) ORDER BY position) END AS rows
+                json_agg(json_build_object(${handedColumns}) ORDER BY position) AS rows
            FROM positioned)
        SELECT count, payload, "from", rows,
               pg_notify($3, CASE WHEN length(payload) < 7900 THEN payload ELSE $4 || ' {}' END)
@@ -124,34 +129,47 @@ export function createRelay({
     );
     const batch = positioned.rows[0];
     const count = Number(batch?.count ?? 0);
+    const rows = batch ? batch.rows.map(rowOf) : [];
     if (batch && count > 0) {
       // The direct streams of this process take the rows as they are, without reading them back.
-      const handed = batch.rows && { from: batch.from, rows: batch.rows.map(rowOf) };
-      notifier.poke(positionedChannel, batch.payload, handed ?? undefined);
+      notifier.poke(positionedChannel, batch.payload, sink ? undefined : { from: batch.from, rows });
       if (!sink) metrics?.relayed.inc({ transport: "direct" }, count);
     }
-    let delivered = 0;
-    if (sink) {
-      const { rows } = await client.query<OutboxRow>(
+    return Math.max(count, sink ? await deliver(client, sink, rows) : 0);
+  }
+
+  /**
+   * Hands positioned rows to the broker, in position order, and marks them delivered. When the
+   * last pass left nothing behind, the rows just positioned are all there is to send; otherwise
+   * (a new lease, a failure, a full batch) they are read from the outbox.
+   */
+  async function deliver(client: pg.Client, sink: OutboxSink, positioned: OutboxRow[]): Promise<number> {
+    let rows = positioned;
+    if (!drained || positioned.length >= batchSize) {
+      ({ rows } = await client.query<OutboxRow>(
         `SELECT ${outboxColumns} FROM outbox
           WHERE delivered_at IS NULL AND position IS NOT NULL ORDER BY position LIMIT $1`,
         [batchSize],
-      );
-      if (rows.length > 0) {
-        await sink.deliver(rows.map(envelopeOf));
-        await client.query(`UPDATE outbox SET delivered_at = now() WHERE position = ANY($1::bigint[])`, [
-          rows.map((row) => row.position),
-        ]);
-        metrics?.relayed.inc({ transport: sink.name }, rows.length);
-        delivered = rows.length;
-      }
+      ));
     }
+    drained = false;
+    if (rows.length > 0) {
+      await sink.deliver(rows.map(envelopeOf));
+      await client.query(`UPDATE outbox SET delivered_at = now() WHERE position = ANY($1::bigint[])`, [
+        rows.map((row) => row.position),
+      ]);
+      metrics?.relayed.inc({ transport: sink.name }, rows.length);
+    }
+    drained = rows.length < batchSize;
+    return rows.length;
+  }
+
+  async function prune(client: pg.Client): Promise<void> {
     if (Date.now() - lastPrune > pruneEveryMs) {
       lastPrune = Date.now();
       // Known consumers read the outbox only over the direct transport; a broker keeps its own copy.
       await pruneOutbox(client, { retentionMs, log, metrics, forConsumers: !sink });
     }
-    return Math.max(count, delivered);
   }
 
   async function run(): Promise<void> {
