@@ -35,7 +35,7 @@ export async function createOrders({ env, now }: CreateOrdersOptions = {}) {
   const store = new OrderStore(db);
   const saga = new SagaRunner({
     store,
-    publish: service.publish,
+    publishAll: service.publishAll,
     stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
     now,
     metrics: service.metrics,
