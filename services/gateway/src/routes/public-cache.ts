@@ -80,7 +80,7 @@ export const cacheableHeaders = {
   },
   "Cache-Control": {
     type: "string",
-    description: `Public catalog data: \`${cacheControl}\`.`,
+    description: `Public catalog data: \`${cacheControl}\`. The gateway may answer from its own memory cache, which drops an answer when the catalog reports the product changed (a new price shows shortly after its commit, well within a second) and keeps none longer than 30 s by default.`,
   },
 } as const;
 
