@@ -27,7 +27,10 @@ describe("the gateway's product cache", () => {
     expect(second.json()).toEqual(first.json());
     expect(second.headers.etag).toBe(first.headers.etag);
     expect(second.headers.link).toBe(first.headers.link);
-    const revalidated = await test.app.inject({ url, headers: { "if-none-match": String(first.headers.etag) } });
+    const revalidated = await test.app.inject({
+      url,
+      headers: { "if-none-match": String(first.headers.etag) },
+    });
     expect(revalidated.statusCode).toBe(304);
     expect(test.fake.calls.length).toBe(calls);
   });
@@ -47,7 +50,7 @@ describe("the gateway's product cache", () => {
     expect(productCache.get("product", other)).toBeDefined();
   });
 
-  it("does not keep an answer read while a change arrived", async () => {
+  it("does not keep an answer read while a change arrived", () => {
     const productCache = cacheOf();
     const mark = productCache.mark();
     productCache.productChanged(tent);
@@ -70,7 +73,8 @@ describe("the gateway's product cache", () => {
   it("stays within its size, dropping the least recently used", () => {
     const productCache = createProductCache({ maxBytes: 20_000, ttlMs: 60_000, log });
     const json = "x".repeat(1_000);
-    for (let n = 0; n < 100; n++) productCache.set("product", `p${n}`, { json, etag: '"e"' }, productCache.mark());
+    for (let n = 0; n < 100; n++)
+      productCache.set("product", `p${n}`, { json, etag: '"e"' }, productCache.mark());
     expect(productCache.get("product", "p0")).toBeUndefined();
     expect(productCache.get("product", "p99")).toBeDefined();
   });

@@ -100,7 +100,9 @@ export function productCacheOf(
 ): ProductCache | undefined {
   if (!config.GATEWAY_PRODUCT_CACHE) return undefined;
   if (config.EVENTS_TRANSPORT === "kafka")
-    throw new Error("GATEWAY_PRODUCT_CACHE tails events over direct or nats only: set it to false with kafka");
+    throw new Error(
+      "GATEWAY_PRODUCT_CACHE tails events over direct or nats only: set it to false with kafka",
+    );
   const source: TailSource =
     config.EVENTS_TRANSPORT === "nats"
       ? { transport: "nats", url: config.NATS_URL, prefix: config.EVENTS_PREFIX }

@@ -18,13 +18,13 @@ export interface TailOptions {
   types: readonly string[];
   log: Logger;
   /** Each event as it arrives, after the tail was (re)connected. */
-  onEvent(envelope: EventEnvelope): void;
+  onEvent: (envelope: EventEnvelope) => void;
   /**
    * The tail may have missed events: it (re)connected, lost its connection, or the producer said
    * it pruned some. Whatever was derived from earlier events must be dropped here. `live` says
    * whether events flow from now on (a connect) or not (a disconnect, until the next reset).
    */
-  onReset(reason: string, live: boolean): void;
+  onReset: (reason: string, live: boolean) => void;
 }
 
 /**
@@ -87,11 +87,17 @@ async function followDirect(
   probe.abort();
   onReset("the event tail (re)connected", true);
   connected();
-  const stream = source.client.streamEvents({ afterPosition: head, types: [...types], consumer: "" }, { signal });
+  const stream = source.client.streamEvents(
+    { afterPosition: head, types: [...types], consumer: "" },
+    { signal },
+  );
   for await (const { event, missedThrough } of stream) {
     if (missedThrough > head) onReset("the producer pruned events before the tail read them", true);
     if (!event) continue;
-    const envelope = readEnvelope(() => eventFromMessage(event), log, { producer, position: String(event.position) });
+    const envelope = readEnvelope(() => eventFromMessage(event), log, {
+      producer,
+      position: String(event.position),
+    });
     if (envelope) onEvent(envelope);
   }
 }

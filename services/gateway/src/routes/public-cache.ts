@@ -57,7 +57,7 @@ export async function answerCached<T>(
   const mark = cache.mark();
   const body = await load();
   const link = reply.getHeader("link");
-  const answer: CachedAnswer = { json: String(reply.serialize(body)), etag: etagOf(body) };
+  const answer: CachedAnswer = { json: reply.serialize(body) as string, etag: etagOf(body) };
   if (typeof link === "string") answer.link = link;
   cache.set(kind, key, answer, mark);
   return sendAnswer(request, reply, answer);
