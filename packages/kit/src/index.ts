@@ -49,6 +49,7 @@ export { outboxMessage, publish, publishAll, type OutboxMessage } from "./events
 export type { EventEnvelope, ReceivedEvent } from "./events/envelope.ts";
 export type { EventHandler } from "./events/consumer.ts";
 export { Notifier } from "./events/notifier.ts";
+export { tailEvents, type TailOptions, type TailSource } from "./events/tail.ts";
 
 // Retries, text input, observability.
 export { createBackoff, backoffDelay, type Backoff, type BackoffOptions } from "./backoff.ts";
