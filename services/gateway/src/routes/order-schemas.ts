@@ -144,7 +144,8 @@ export const listOrdersSchema = {
 export const getOrderSchema = {
   operationId: "getOrder",
   summary: "Get one of the user's orders",
-  description: "The order as checkout has it now; poll it after placing an order to see it settle.",
+  description:
+    "The order as checkout has it now. To follow an order until it settles, read `GET /api/v1/orders/{id}/events` (pushed as each step commits) rather than polling this.",
   tags: ["orders"],
   params: orderParamsSchema,
   "x-examples": { 200: example("A confirmed order", orderExample) },
