@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { serverSentEvents } from "./sse.ts";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 
 /** What a buyer buys. */
 export interface Product {
@@ -116,7 +116,7 @@ export function gatewayCaller(base: string, tokens: ReadonlyMap<string, string>,
   };
 }
 
-/** `WatchOrder` over fetch: Server-Sent Events read line by line, abandoned at `signal`. */
+/** `WatchOrder` over fetch, the Server-Sent Events parsed by eventsource-parser; abandoned at `signal`. */
 export function gatewayWatcher(
   base: string,
   tokens: ReadonlyMap<string, string>,
@@ -131,8 +131,10 @@ export function gatewayWatcher(
       throw new Error(
         `order ${orderId} events: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`,
       );
-    for await (const event of serverSentEvents(response.body))
-      if (event.event === "order") yield JSON.parse(event.data) as OrderJson;
+    const events = response.body
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream());
+    for await (const event of events) if (event.event === "order") yield JSON.parse(event.data) as OrderJson;
   };
 }
 
