@@ -47,11 +47,13 @@ export function orderEventRoutes(
       stop.addEventListener("abort", () => socket.off("end", onEnd), { once: true });
       // The call may last the stream's lifetime, not the request timeout's deadline it would inherit.
       const context = { ...contextOf(request), deadline: Date.now() + lifetimeMs + 1_000 };
-      const updates = runWithContext(context, () =>
-        orders
-          .watchOrder({ userId: userOf(request), orderId: request.params.id }, { signal: stop })
-          [Symbol.asyncIterator](),
-      );
+      const updates = runWithContext(context, () => {
+        const watched = orders.watchOrder(
+          { userId: userOf(request), orderId: request.params.id },
+          { signal: stop },
+        );
+        return watched[Symbol.asyncIterator]();
+      });
       const first = await runWithContext(context, () => updates.next()).catch((error: unknown) => {
         done.abort();
         throw error;
