@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { OrderStatus } from "@tessera/contracts/orders/v1";
+import { ServiceError } from "@tessera/kit";
 import { describe, expect, it } from "vitest";
 import { placeOrder } from "../testing/checkout-flow.ts";
 import { appPerTest, type TestApp } from "../testing/test-app.ts";
@@ -62,6 +63,22 @@ describe("GET /api/v1/orders/{id}/events", () => {
     });
     expect(bad.statusCode).toBe(400);
     expect((await test.app.inject({ url: `/api/v1/orders/${order.id}/events` })).statusCode).toBe(401);
+  });
+
+  it("answers 429 when the orders service refuses another stream for the user", async () => {
+    const test = await start();
+    const order = await placeOrder(test, "capped");
+    test.orders.failWith(
+      new ServiceError("resource_exhausted", "at most 8 order streams may be open per user", {
+        reason: "too-many-watchers-per-user",
+      }),
+    );
+    const response = await test.app.inject({
+      url: `/api/v1/orders/${order.id}/events`,
+      headers: await test.bearer(alice),
+    });
+    expect(response.statusCode).toBe(429);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
   });
 
   it("outlives the request timeout", async () => {
