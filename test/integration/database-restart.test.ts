@@ -96,7 +96,15 @@ describe("a service whose database server is killed and restarted", { timeout: 1
 
     process.kill(server!.pid, "SIGKILL");
     await server!.exited;
-    const failure: unknown = await echo.echo({ message: "while down" }).catch((error: unknown) => error);
+    // A backend whose postmaster was killed may still answer one query before it notices and exits.
+    let failure: unknown;
+    await waitFor("a call to fail while the server is down", async () => {
+      failure = await echo.echo({ message: "while down" }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      return failure !== undefined;
+    });
     expect(failure).toBeInstanceOf(ServiceError);
     expect((failure as ServiceError).code).toBe("unavailable");
     expect(await ready()).toBe(503);
@@ -108,6 +116,7 @@ describe("a service whose database server is killed and restarted", { timeout: 1
     // The relay took its lease again on a new connection, and relays what is committed now.
     await relayed("after");
     const { rows } = await service!.db.query<{ message: string }>("SELECT message FROM notes ORDER BY 1");
-    expect(rows.map((row) => row.message)).toEqual(["after", "before"]);
+    // A "while down" that a dying backend still answered was committed before the server died.
+    expect(rows.map((row) => row.message).filter((m) => m !== "while down")).toEqual(["after", "before"]);
   });
 });

@@ -45,10 +45,11 @@ export { listAll } from "./list-all.ts";
 export { pageOf } from "./page-of.ts";
 
 // Events: the outbox and handlers (createService wires the transport).
-export { publish } from "./events/outbox.ts";
+export { outboxMessage, publish, publishAll, type OutboxMessage } from "./events/outbox.ts";
 export type { EventEnvelope, ReceivedEvent } from "./events/envelope.ts";
 export type { EventHandler } from "./events/consumer.ts";
 export { Notifier } from "./events/notifier.ts";
+export { tailEvents, type TailOptions, type TailSource } from "./events/tail.ts";
 
 // Retries, text input, observability.
 export { createBackoff, backoffDelay, type Backoff, type BackoffOptions } from "./backoff.ts";

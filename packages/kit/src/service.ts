@@ -73,6 +73,8 @@ export interface Service<Config> {
   readiness(name: string, check: () => Promise<boolean>): void;
   /** Publishes an event through the outbox, in `tx`: delivered if and only if `tx` commits. */
   publish: EventBus["publish"];
+  /** Publishes several events through the outbox in `tx` with one statement, in the order given. */
+  publishAll: EventBus["publishAll"];
   /** Subscribes a handler to event types; it runs once per event, in the transaction recording it. */
   subscribe: EventBus["subscribe"];
   /** The event bus (metrics, handlers); only when the service has a database. */
@@ -165,6 +167,9 @@ export async function createService<C extends ConfigShape>(
     },
     publish(tx, schema, data, meta) {
       return service.events.publish(tx, schema, data, meta);
+    },
+    publishAll(tx, messages) {
+      return service.events.publishAll(tx, messages);
     },
     subscribe(name, types, handler) {
       service.events.subscribe(name, types, handler);

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { BaseConfig, address, port, z } from "@tessera/kit";
+import { BaseConfig, address, flag, port, z } from "@tessera/kit";
 
 /** An origin a browser sends in `Origin`: scheme, host and optional port — no path, no trailing slash. */
 const origin = z
@@ -93,6 +93,25 @@ export const GatewayConfig = BaseConfig.extend({
   RATE_LIMIT_USER_PER_MINUTE: perMinute(300),
   /** Set: rate-limit counters live in Redis, shared by every gateway. Unset: in this process. */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
+  /**
+   * Public catalog answers kept in memory, dropped on the catalog's `ProductChanged` events (tailed
+   * on EVENTS_TRANSPORT) and on any gap in them; `false` turns the cache off.
+   */
+  GATEWAY_PRODUCT_CACHE: flag(true),
+  /** The cache's bound: megabytes of answer bodies, least recently used dropped first. */
+  GATEWAY_PRODUCT_CACHE_MB: z.coerce.number().int().min(1).max(1_024).default(8),
+  /** The longest an answer stays cached, whatever the events say: a backstop. */
+  GATEWAY_PRODUCT_CACHE_TTL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** Where the catalog's events are tailed: its own `StreamEvents` (direct) or NATS (the services' setting). */
+  EVENTS_TRANSPORT: z.enum(["direct", "nats", "kafka"]).default("direct"),
+  NATS_URL: z
+    .string()
+    .regex(/^nats:\/\/[^\s]+$/, "must be a nats:// URL")
+    .default("nats://127.0.0.1:4222"),
+  EVENTS_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,30}$/i, "must be a short identifier")
+    .default("tessera"),
 });
 
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -13,6 +13,7 @@ import { cartRoutes, type CartClient } from "./routes/cart.ts";
 import { notificationRoutes, type NotificationsClient } from "./routes/notifications.ts";
 import { orderRoutes, type OrdersClient } from "./routes/orders.ts";
 import { productRoutes, type CatalogClient } from "./routes/products.ts";
+import type { ProductCache } from "./product-cache.ts";
 import { registerCors } from "./security.ts";
 import { installTextInputCheck } from "./text-input.ts";
 import { authenticateCaller, requireAdmin } from "./user.ts";
@@ -22,6 +23,8 @@ export interface PublicApiOptions {
   cart: CartClient;
   orders: OrdersClient;
   notifications: NotificationsClient;
+  /** The memory cache of public catalog answers (product-cache.ts); none answers every read from the catalog. */
+  productCache?: ProductCache | undefined;
   log: Logger;
   config: Pick<
     GatewayConfig,
@@ -44,7 +47,7 @@ export interface PublicApiOptions {
  */
 export async function publicApi(
   app: FastifyInstance,
-  { catalog, cart, orders, notifications, log, config }: PublicApiOptions,
+  { catalog, cart, orders, notifications, productCache, log, config }: PublicApiOptions,
 ): Promise<void> {
   await registerCors(app, { corsOrigins: config.CORS_ORIGINS });
   const { perCaller } = await registerRateLimits(app, {
@@ -82,7 +85,7 @@ export async function publicApi(
     docs: "/api/docs",
   }));
   const links = createLinks(publicOrigin);
-  productRoutes(api, { catalog, links });
+  productRoutes(api, { catalog, links, cache: productCache });
   cartRoutes(api, { cart });
   orderRoutes(api, { orders, links });
   notificationRoutes(api, { notifications, links });

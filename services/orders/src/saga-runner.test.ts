@@ -169,7 +169,7 @@ describe("the timeout sweep", () => {
             db,
             new SagaRunner({
               store: new OrderStore(db),
-              publish: t.service.publish,
+              publishAll: t.service.publishAll,
               stepTimeoutMs,
               now: () => t.clock.now,
             }),

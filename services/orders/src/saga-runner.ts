@@ -1,16 +1,14 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { Db, Metrics, Service, Tx } from "@tessera/kit";
+import { outboxMessage, type Db, type Metrics, type Service, type Tx } from "@tessera/kit";
 import type { Order } from "./order.ts";
 import type { OrderStore } from "./order-store.ts";
 import { begin, decide, type Decision, type NewOrder, type SagaInput, type SagaSettings } from "./saga.ts";
 import { sagaMessageSchemas } from "./saga-messages.ts";
 
-type Publish = Service<unknown>["publish"];
-type Schemas = typeof sagaMessageSchemas;
+type PublishAll = Service<unknown>["publishAll"];
 
 export interface SagaRunnerOptions {
   store: OrderStore;
-  publish: Publish;
+  publishAll: PublishAll;
   stepTimeoutMs: number;
   /** The clock; injectable so tests can move time. */
   now?: () => Date;
@@ -29,7 +27,7 @@ type Transitions = ReturnType<Metrics["counter"]>;
  */
 export class SagaRunner {
   readonly #store: OrderStore;
-  readonly #publish: Publish;
+  readonly #publishAll: PublishAll;
   readonly #stepTimeoutMs: number;
   readonly #now: () => Date;
   readonly #transitions: Transitions | undefined;
@@ -37,7 +35,7 @@ export class SagaRunner {
 
   constructor({
     store,
-    publish,
+    publishAll,
     stepTimeoutMs,
     now = () => new Date(),
     metrics,
@@ -45,7 +43,7 @@ export class SagaRunner {
   }: SagaRunnerOptions) {
     this.#changed = changed;
     this.#store = store;
-    this.#publish = publish;
+    this.#publishAll = publishAll;
     this.#stepTimeoutMs = stepTimeoutMs;
     this.#now = now;
     this.#transitions = metrics?.counter(
@@ -60,7 +58,7 @@ export class SagaRunner {
     const decision = begin(placed, this.#settings());
     const order = await this.#store.insert(tx, decision.order, idempotencyKey);
     if (order) {
-      await this.#publishAll(tx, order.id, decision);
+      await this.#publishDecision(tx, order.id, decision);
       this.#transitions?.inc({ from: "", to: order.status.toLowerCase(), input: "PlaceOrder" });
     }
     return order;
@@ -71,7 +69,7 @@ export class SagaRunner {
     const decision = decide(order, input, this.#settings());
     if (decision.order === order) return order;
     const saved = await this.#store.save(tx, decision.order);
-    await this.#publishAll(tx, order.id, decision);
+    await this.#publishDecision(tx, order.id, decision);
     if (saved.status !== order.status) {
       this.#transitions?.inc({
         from: order.status.toLowerCase(),
@@ -105,15 +103,11 @@ export class SagaRunner {
     return { now: this.#now(), stepTimeoutMs: this.#stepTimeoutMs };
   }
 
-  async #publishAll(tx: Tx, orderId: string, { events, commands }: Decision): Promise<void> {
-    for (const message of [...events, ...commands]) await this.#publishOne(tx, orderId, message);
-  }
-
-  #publishOne<K extends keyof Schemas>(
-    tx: Tx,
-    orderId: string,
-    message: { type: K; data: MessageInitShape<Schemas[K]> },
-  ) {
-    return this.#publish(tx, sagaMessageSchemas[message.type], message.data, { subject: orderId });
+  /** Every event and command of a decision, in that order, in one outbox insert. */
+  async #publishDecision(tx: Tx, orderId: string, { events, commands }: Decision): Promise<void> {
+    const messages = [...events, ...commands].map((message) =>
+      outboxMessage(sagaMessageSchemas[message.type], message.data, orderId),
+    );
+    await this.#publishAll(tx, messages);
   }
 }

@@ -40,7 +40,7 @@ export async function createOrders({ env, now }: CreateOrdersOptions = {}) {
   const changed = (orderId: string) => changes.notify(orderId);
   const saga = new SagaRunner({
     store,
-    publish: service.publish,
+    publishAll: service.publishAll,
     stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
     now,
     metrics: service.metrics,

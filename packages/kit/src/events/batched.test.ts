@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { batched } from "./consumer.ts";
+import { batched } from "./batched.ts";
 
 async function* source(items: number[], delayEvery = 0): AsyncGenerator<number> {
   for (const [i, item] of items.entries()) {

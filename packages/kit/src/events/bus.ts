@@ -18,7 +18,7 @@ import { acknowledgeEvents, streamOutbox } from "./direct-producer.ts";
 import { envelopeFromJson, type EventEnvelope } from "./envelope.ts";
 import { createEventMetrics, type EventMetrics } from "./metrics.ts";
 import { Notifier } from "./notifier.ts";
-import { outboxChannel, positionedChannel, publish } from "./outbox.ts";
+import { outboxChannel, positionedChannel, publish, publishAll, type OutboxMessage } from "./outbox.ts";
 import { outboxStatus } from "./outbox-status.ts";
 import { createRelay, outboxStats, type Relay } from "./relay.ts";
 import { connectTransport, type Transport } from "./transport.ts";
@@ -90,6 +90,10 @@ export function createEventBus(options: EventBusOptions) {
     /** Inserts the event into the outbox in `tx`; see `publish`. */
     publish<D extends DescMessage>(tx: Tx, schema: D, data: MessageInitShape<D>, meta: { subject: string }) {
       return publish(tx, service, schema, data, meta);
+    },
+    /** Inserts several events into the outbox in `tx` with one statement, in order; see `publishAll`. */
+    publishAll(tx: Tx, messages: readonly OutboxMessage[]) {
+      return publishAll(tx, service, messages);
     },
 
     /**

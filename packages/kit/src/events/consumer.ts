@@ -14,6 +14,7 @@ import {
   type EventEnvelope,
   type ReceivedEvent,
 } from "./envelope.ts";
+import { recordApplied, writeOffset, type OffsetWrite } from "./inbox.ts";
 import type { EventMetrics } from "./metrics.ts";
 
 /** The handler of a subscription: runs inside the transaction that records the event as applied. */
@@ -47,8 +48,13 @@ export interface ApplyOptions {
   retryBaseMs?: number;
   /** Runs in the same transaction as the effect (or the skip, or the parking): a consumer offset. */
   commit?: (tx: Tx) => Promise<void>;
-  /** Whether `commit` also runs when the event is parked as a dead letter (default true). */
+  /** Whether `commit` (and `offsetOf`) also runs when the event is parked as a dead letter (default true). */
   commitWhenParked?: boolean;
+  /**
+   * The direct transport's offset: the producer whose position the event carries. It is written by
+   * the same statement as the inbox row, in the event's transaction.
+   */
+  offsetOf?: string;
   signal?: AbortSignal;
 }
 
@@ -69,13 +75,19 @@ export async function applyEvent(
     retryBaseMs = 50,
     commit,
     commitWhenParked = true,
+    offsetOf,
     signal,
   }: ApplyOptions,
 ): Promise<Outcome> {
   const consumer = subscription.name;
   const labels = { consumer, type: envelope.type };
+  const offset = offsetOf === undefined ? undefined : { producer: offsetOf, position: envelope.position };
   if (!subscription.types.has(envelope.type)) {
-    if (commit) await db.tx(commit);
+    if (commit || offset)
+      await db.tx(async (tx) => {
+        if (offset) await writeOffset(tx, consumer, offset);
+        if (commit) await commit(tx);
+      });
     return counted(metrics, consumer, envelope, "skipped");
   }
 
@@ -86,9 +98,9 @@ export async function applyEvent(
     if (signal?.aborted) throw signal.reason;
     try {
       const outcome = await db.tx(async (tx) => {
-        const outcome = await applyInTransaction(subscription, envelope, tx);
+        const [outcome] = await applyInTransaction(subscription, [envelope], tx, offset);
         if (commit) await commit(tx);
-        return outcome;
+        return outcome!;
       });
       return counted(metrics, consumer, envelope, outcome);
     } catch (error) {
@@ -117,6 +129,7 @@ export async function applyEvent(
 
   await db.tx(async (tx) => {
     await parkDeadLetter(tx, consumer, envelope, lastError, attempts);
+    if (offset && commitWhenParked) await writeOffset(tx, consumer, offset);
     if (commit && commitWhenParked) await commit(tx);
   });
   metrics?.deadLetters.inc(labels);
@@ -181,9 +194,10 @@ export async function applyBatch(
   if (envelopes.length === 1) return [await single(last)];
   let outcomes: Outcome[];
   try {
+    const offset =
+      options.offsetOf === undefined ? undefined : { producer: options.offsetOf, position: last.position };
     outcomes = await db.tx(async (tx) => {
-      const results: Outcome[] = [];
-      for (const envelope of envelopes) results.push(await applyInTransaction(subscription, envelope, tx));
+      const results = await applyInTransaction(subscription, envelopes, tx, offset);
       if (commit) await commit(tx, last);
       return results;
     });
@@ -200,16 +214,35 @@ export async function applyBatch(
 }
 
 /**
- * The event's effect inside `tx`, in a consumer span continuing the producer's trace: the inbox
- * insert, then the handler only if the insert was new. A type the subscription does not take is skipped.
+ * The events' effects inside `tx`: their inbox rows (and the offset, if any) in one statement,
+ * then, in a consumer span continuing each producer's trace, the handler of each event whose row
+ * was new. A type the subscription does not take is skipped.
  */
 async function applyInTransaction(
   subscription: Subscription,
-  envelope: EventEnvelope,
+  envelopes: readonly EventEnvelope[],
   tx: Tx,
-): Promise<Outcome> {
-  const schema = subscription.types.get(envelope.type);
-  if (!schema) return "skipped";
+  offset?: OffsetWrite,
+): Promise<Outcome[]> {
+  const taken = envelopes.filter((envelope) => subscription.types.has(envelope.type));
+  const fresh = await recordApplied(
+    tx,
+    subscription.name,
+    taken.map((envelope) => envelope.id),
+    offset,
+  );
+  const outcomes: Outcome[] = [];
+  for (const envelope of envelopes) {
+    const schema = subscription.types.get(envelope.type);
+    if (!schema) outcomes.push("skipped");
+    // Deleted once applied: the same id twice in one batch runs its handler once.
+    else if (!fresh.delete(envelope.id.toLowerCase())) outcomes.push("duplicate");
+    else outcomes.push(await handle(subscription, schema, envelope, tx));
+  }
+  return outcomes;
+}
+
+function handle(subscription: Subscription, schema: DescMessage, envelope: EventEnvelope, tx: Tx) {
   const attributes = {
     "messaging.consumer.group.name": subscription.name,
     "messaging.message.id": envelope.id,
@@ -221,11 +254,6 @@ async function applyInTransaction(
     attributes,
     (traceparent) =>
       runWithContext({ traceparent }, async (): Promise<Outcome> => {
-        const inserted = await tx.query(
-          "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-          [subscription.name, envelope.id],
-        );
-        if (inserted.rowCount !== 1) return "duplicate";
         await subscription.handler({ envelope, data: decodeData(schema, envelope.data) }, tx);
         return "applied";
       }),
@@ -245,35 +273,4 @@ function counted(
     metrics?.deliveryLatency.observe(labels, Math.max(0, Date.now() - envelope.time.getTime()) / 1000);
   }
   return outcome;
-}
-
-const notReady = Symbol("not ready");
-
-/**
- * Groups what an async source already has available into arrays of at most `max`, without
- * waiting for more: under load events arrive in batches, when idle one at a time.
- */
-export async function* batched<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T[]> {
-  const iterator = source[Symbol.asyncIterator]();
-  let pending = iterator.next();
-  for (;;) {
-    const first = await pending;
-    if (first.done) return;
-    const batch = [first.value];
-    pending = iterator.next();
-    while (batch.length < max) {
-      const next = await Promise.race([
-        pending,
-        new Promise<typeof notReady>((resolve) => setImmediate(resolve, notReady)),
-      ]);
-      if (next === notReady) break;
-      if (next.done) {
-        yield batch;
-        return;
-      }
-      batch.push(next.value);
-      pending = iterator.next();
-    }
-    yield batch;
-  }
 }

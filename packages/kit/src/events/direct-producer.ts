@@ -11,10 +11,18 @@ import type { CallContext } from "../rpc/server.ts";
 import { eventToMessage } from "./cloudevents.ts";
 import type { EventMetrics } from "./metrics.ts";
 import type { Notifier } from "./notifier.ts";
-import { envelopeOf, outboxColumns, positionedChannel, type OutboxRow } from "./outbox.ts";
+import {
+  envelopeOf,
+  outboxColumns,
+  positionedChannel,
+  type OutboxRow,
+  type PositionedBatch,
+} from "./outbox.ts";
 import { headPosition, prunedThrough, pruneLock } from "./retention.ts";
 
 const pageSize = 500;
+/** Batches the relay handed a stream that it has not taken yet, at most. */
+const maxHanded = 100;
 
 export interface StreamOptions {
   log: Logger;
@@ -58,18 +66,79 @@ export async function* streamOutbox(
   yield { headPosition: head, missedThrough: missed ? missedThrough : 0n };
   let after = afterPosition;
   const types = request.types.length > 0 ? request.types : null;
-  while (!context.signal.aborted) {
-    const mark = notifier.mark(positionedChannel);
-    const { rows } = await db.query<OutboxRow & { head: bigint }>(
-      `SELECT ${outboxColumns}, (SELECT max(position) FROM outbox) AS head FROM outbox
-        WHERE position > $1 AND ($2::text[] IS NULL OR type = ANY($2)) ORDER BY position LIMIT $3`,
-      [after, types, pageSize],
-    );
-    for (const row of rows) {
-      yield { event: eventToMessage(envelopeOf(row)), headPosition: row.head };
-      after = row.position ?? after;
+  const handed: PositionedBatch[] = [];
+  let overflowed = false;
+  const wake = notifier.watch(positionedChannel, (payload, batch) => {
+    if (batch) {
+      // A stream that does not keep up reads the outbox instead of holding batches in memory.
+      if (handed.length < maxHanded) handed.push(batch as PositionedBatch);
+      else overflowed = true;
     }
-    if (rows.length < pageSize) await notifier.wait(positionedChannel, idleWaitMs, context.signal, mark);
+    return concerns(payload, types);
+  });
+  // Every position up to `covered` was looked at (read or handed); undefined until the first read.
+  let covered: bigint | undefined;
+  try {
+    while (!context.signal.aborted) {
+      wake.arm();
+      const batches = handed.splice(0);
+      let read = covered === undefined || overflowed || batches.length === 0;
+      for (const { from, rows } of read ? [] : batches) {
+        const last = rows.at(-1)?.position ?? 0n;
+        if (last <= covered!) continue; // already read from the outbox
+        if (from !== covered) {
+          read = true; // a gap (another relay, a pruned outbox, a lost batch): read what is missing
+          break;
+        }
+        for (const row of rows) {
+          if (types && !types.includes(row.type)) continue;
+          yield { event: eventToMessage(envelopeOf(row)), headPosition: last };
+          after = row.position ?? after;
+        }
+        covered = last;
+      }
+      let full = false;
+      if (read) {
+        overflowed = false;
+        handed.length = 0;
+        // The head comes from the same snapshot, with or without rows: every position up to it is visible.
+        const { rows: found } = await db.query<Partial<OutboxRow> & { head: bigint | null }>(
+          `SELECT h.head, r.* FROM (SELECT max(position) AS head FROM outbox) h
+             LEFT JOIN LATERAL (SELECT ${outboxColumns} FROM outbox
+                                 WHERE position > $1 AND ($2::text[] IS NULL OR type = ANY($2))
+                                 ORDER BY position LIMIT $3) r ON true`,
+          [after, types, pageSize],
+        );
+        const head = found[0]?.head ?? 0n;
+        const rows = found.filter((row): row is OutboxRow & { head: bigint } => row.id != null);
+        for (const row of rows) {
+          yield { event: eventToMessage(envelopeOf(row)), headPosition: head };
+          after = row.position ?? after;
+        }
+        full = rows.length === pageSize;
+        covered = full ? after : head > after ? head : after;
+      }
+      if (!full) await wake.wait(idleWaitMs, context.signal);
+    }
+  } finally {
+    wake.close();
+  }
+}
+
+/**
+ * Whether a positioned notification may hold events for a stream of `types` (null: every type).
+ * The relay's payload is `<origin> {"types": [...]}`; anything else — a reconnect, a batch too
+ * varied to list — may concern every stream.
+ */
+export function concerns(payload: string | undefined, types: readonly string[] | null): boolean {
+  if (payload === undefined || types === null) return true;
+  const json = payload.slice(payload.indexOf(" ") + 1);
+  try {
+    const positioned = (JSON.parse(json) as { types?: unknown }).types;
+    if (!Array.isArray(positioned)) return true;
+    return positioned.some((type) => typeof type === "string" && types.includes(type));
+  } catch {
+    return true;
   }
 }
 

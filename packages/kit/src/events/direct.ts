@@ -5,14 +5,15 @@ import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Client } from "../rpc/client.ts";
 import { eventFromMessage, readEnvelope } from "./cloudevents.ts";
-import { applyBatch, batched, type ApplyOptions, type Subscription } from "./consumer.ts";
+import { batched } from "./batched.ts";
+import { applyBatch, type ApplyOptions, type Subscription } from "./consumer.ts";
 import type { EventMetrics } from "./metrics.ts";
 import type { TransportHealth } from "./transport-health.ts";
 
 /** Events applied in one consumer transaction at most. */
 const batchSize = 100;
 
-export interface DirectConsumerOptions extends Omit<ApplyOptions, "commit" | "signal"> {
+export interface DirectConsumerOptions extends Omit<ApplyOptions, "commit" | "signal" | "offsetOf"> {
   subscription: Subscription;
   producer: string;
   client: Client<typeof EventsService>;
@@ -77,15 +78,7 @@ export function startDirectConsumer(options: DirectConsumerOptions) {
       await applyBatch(subscription, envelopes, {
         ...options,
         signal: abort.signal,
-        commit: (tx, last) =>
-          tx
-            .query(
-              `INSERT INTO consumer_offsets (consumer, producer, position) VALUES ($1, $2, $3)
-               ON CONFLICT (consumer, producer) DO UPDATE
-                 SET position = GREATEST(consumer_offsets.position, excluded.position), updated_at = now()`,
-              [subscription.name, producer, last.position],
-            )
-            .then(() => undefined),
+        offsetOf: producer,
       });
       const committed = envelopes.at(-1)?.position;
       if (committed !== undefined) acks.committed(committed);

@@ -1,9 +1,18 @@
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import { createBackoff } from "../backoff.ts";
 import { createPgClient } from "../db.ts";
 import type { Logger } from "../logger.ts";
+
+export interface NotifierWatch {
+  /** Forget what arrived so far: call before looking for work. */
+  arm(): void;
+  /** Resolves at once if a matching notification arrived since `arm()`, else on the next one or the timeout. */
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  close(): void;
+}
 
 /**
  * One LISTEN connection per process, shared by the relay and the direct streams: `wait(channel)`
@@ -18,6 +27,11 @@ export class Notifier {
   /** Notifications seen per channel, so a waiter can tell one arrived while it was busy. */
   readonly #seen = new Map<string, number>();
   readonly #closing = new AbortController();
+  /**
+   * Prefixes the payload of a NOTIFY this process also pokes locally (`${origin} …`), so its echo
+   * does not wake the same waiters twice.
+   */
+  readonly origin = randomBytes(6).toString("hex");
   #client: pg.Client | undefined;
   #running: Promise<void> | undefined;
 
@@ -60,7 +74,10 @@ export class Notifier {
         if (closing.aborted) break;
         this.#client = client;
         backoff.reset();
-        client.on("notification", (message) => this.#signal(message.channel));
+        client.on("notification", ({ channel, payload }) => {
+          // Our own NOTIFY: the local waiters were poked when it committed.
+          if (!payload?.startsWith(`${this.origin} `)) this.#signal(channel, payload);
+        });
         // Anything missed while disconnected is picked up by the waiters' polling.
         for (const channel of this.#channels) this.#signal(channel);
         await lost;
@@ -75,9 +92,10 @@ export class Notifier {
     }
   }
 
-  #signal(channel: string): void {
+  /** `payload` is undefined when the notification content is unknown (a reconnect): wake everyone. */
+  #signal(channel: string, payload?: string, handed?: unknown): void {
     this.#seen.set(channel, (this.#seen.get(channel) ?? 0) + 1);
-    this.#emitter.emit(channel);
+    this.#emitter.emit(channel, payload, handed);
   }
 
   /** A mark to pass to `wait`: take it before looking for work, so no notification slips by. */
@@ -104,9 +122,51 @@ export class Notifier {
     });
   }
 
-  /** Wakes local waiters at once (a commit in this process). */
-  poke(channel: string): void {
-    this.#signal(channel);
+  /**
+   * Wakes local waiters at once (a commit in this process), with the payload its NOTIFY carried
+   * and, for `watch`ers, what was committed (`handed`), so they need not read it back.
+   */
+  poke(channel: string, payload?: string, handed?: unknown): void {
+    this.#signal(channel, payload, handed);
+  }
+
+  /**
+   * A waiter that only wakes for notifications `accepts` lets through, for a loop that looks for
+   * work, then waits: `arm()` before looking, `wait()` after; a matching notification that arrived
+   * in between resolves it at once. `close()` when done.
+   *
+   * @example
+   *   const watch = notifier.watch(positionedChannel, (payload) => payload === undefined || payload.includes(type));
+   *   while (!signal.aborted) { watch.arm(); await readMore(); await watch.wait(1_000, signal); }
+   *   watch.close();
+   */
+  watch(channel: string, accepts: (payload: string | undefined, handed?: unknown) => boolean): NotifierWatch {
+    let pending = false;
+    let wake: (() => void) | undefined;
+    const listener = (payload: string | undefined, handed?: unknown) => {
+      if (!accepts(payload, handed)) return;
+      pending = true;
+      wake?.();
+    };
+    this.#emitter.on(channel, listener);
+    return {
+      arm: () => void (pending = false),
+      wait: (timeoutMs, signal) =>
+        pending || signal?.aborted
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              const done = () => {
+                clearTimeout(timer);
+                wake = undefined;
+                signal?.removeEventListener("abort", done);
+                resolve();
+              };
+              const timer = setTimeout(done, timeoutMs);
+              wake = done;
+              signal?.addEventListener("abort", done, { once: true });
+            }),
+      close: () => void this.#emitter.off(channel, listener),
+    };
   }
 
   /** Stops listening; once it resolves, no connection of the notifier's is left open. */

@@ -87,4 +87,54 @@ describe("the outbox relay", () => {
       await notifier.close();
     }
   });
+  it("hands a broker the rows it just positioned, each once and in position order, and marks them delivered", async () => {
+    const log = createLogger({ service: "relay-test", level: "silent" });
+    const delivered: { id: string; position: bigint }[] = [];
+    const sink: OutboxSink = {
+      name: "test",
+      deliver(events) {
+        delivered.push(...events.map(({ id, position }) => ({ id, position })));
+        return Promise.resolve();
+      },
+    };
+    await db.query("UPDATE outbox SET delivered_at = now() WHERE delivered_at IS NULL");
+    const notifier = new Notifier(database.url, [outboxChannel, positionedChannel], log);
+    notifier.start();
+    const relay = createRelay({ connectionString: database.url, notifier, log, sink });
+    relay.start();
+    try {
+      const published: string[] = [];
+      for (let i = 1; i <= 3; i++) {
+        // One transaction at a time, each delivered before the next: the relay's fast path.
+        const events = await db.tx(async (tx) => [
+          await publish(
+            tx,
+            "testing",
+            EchoedSchema,
+            { subject: "s", sequence: BigInt(2 * i) },
+            { subject: "s" },
+          ),
+          await publish(
+            tx,
+            "testing",
+            EchoedSchema,
+            { subject: "t", sequence: BigInt(2 * i + 1) },
+            { subject: "t" },
+          ),
+        ]);
+        published.push(...events.map((event) => event.id));
+        await waitFor("the transaction's events", () => Promise.resolve(delivered.length === 2 * i), 30_000);
+      }
+      expect(delivered.map((event) => event.id)).toEqual(published);
+      const positions = delivered.map((event) => event.position);
+      expect(positions).toEqual([...positions].sort((a, b) => (a < b ? -1 : 1)));
+      await waitFor("the rows to be marked delivered", async () => {
+        const { rows } = await db.query("SELECT 1 FROM outbox WHERE delivered_at IS NULL");
+        return rows.length === 0;
+      });
+    } finally {
+      await relay.stop();
+      await notifier.close();
+    }
+  });
 });

@@ -5,7 +5,16 @@ import type { Logger } from "../logger.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import type { EventMetrics } from "./metrics.ts";
 import type { Notifier } from "./notifier.ts";
-import { envelopeOf, outboxChannel, outboxColumns, positionedChannel, type OutboxRow } from "./outbox.ts";
+import {
+  envelopeOf,
+  handedColumns,
+  outboxChannel,
+  outboxColumns,
+  positionedChannel,
+  rowOf,
+  type HandedRow,
+  type OutboxRow,
+} from "./outbox.ts";
 import { pruneOutbox } from "./retention.ts";
 import type { TransportHealth } from "./transport-health.ts";
 
@@ -61,6 +70,8 @@ export function createRelay({
   let running: Promise<void> | undefined;
   let lastPrune = 0;
   let failures = 0;
+  /** Whether the last delivery pass sent every positioned row there was (broker transports). */
+  let drained = false;
   const backoff = createBackoff({ maxMs: maxBackoffMs });
 
   function succeeded(): void {
@@ -72,54 +83,93 @@ export function createRelay({
   }
 
   async function withLease(client: pg.Client): Promise<void> {
+    // Nothing is known delivered until this lease has read the outbox once.
+    drained = false;
     while (!abort.signal.aborted) {
       const mark = notifier.mark(outboxChannel);
       const moved = await step(client);
+      await prune(client);
       // Only a step that went through counts as recovery: taking the lease again does not.
       succeeded();
-      if (moved === 0) await notifier.wait(outboxChannel, pollMs, abort.signal, mark);
+      // A step short of a full batch took everything committed before `mark`; anything since wakes
+      // the wait at once, so no empty step runs before sleeping.
+      if (moved < batchSize) await notifier.wait(outboxChannel, pollMs, abort.signal, mark);
     }
   }
 
   async function step(client: pg.Client): Promise<number> {
     // Positions come from a sequence, so they never go back, even after every row was pruned. The
     // sort happens before nextval runs, so positions follow id_seq; only the lease holder numbers.
-    const positioned = await client.query(
-      `UPDATE outbox o SET position = next.position, delivered_at = CASE WHEN $2 THEN now() END
-         FROM (SELECT id_seq, nextval('outbox_position') AS position
-                 FROM (SELECT id_seq FROM outbox WHERE position IS NULL ORDER BY id_seq LIMIT $1) waiting
-                ORDER BY id_seq) next
-        WHERE o.id_seq = next.id_seq`,
-      [batchSize, sink === undefined],
+    // The NOTIFY rides in the same statement, so numbering and waking cost one commit; it names
+    // the types positioned, so a stream filtering on others stays asleep.
+    const positioned = await client.query<{
+      count: bigint;
+      payload: string;
+      from: bigint;
+      rows: HandedRow[];
+    }>(
+      `WITH next AS (
+         SELECT id_seq, nextval('outbox_position') AS position
+           FROM (SELECT id_seq FROM outbox WHERE position IS NULL ORDER BY id_seq LIMIT $1) waiting
+          ORDER BY id_seq),
+       positioned AS (
+         UPDATE outbox o SET position = next.position, delivered_at = CASE WHEN $2 THEN now() END
+           FROM next WHERE o.id_seq = next.id_seq
+         RETURNING ${outboxColumns.replace(/(\w+)/g, "o.$1")}),
+       summary AS (
+         SELECT count(*) AS count, $4 || ' ' || json_build_object('types', array_agg(DISTINCT type))::text AS payload,
+                -- The head before this batch (this statement's snapshot does not see its own update).
+                (SELECT coalesce(max(position), 0) FROM outbox) AS "from",
+                json_agg(json_build_object(${handedColumns}) ORDER BY position) AS rows
+           FROM positioned)
+       SELECT count, payload, "from", rows,
+              pg_notify($3, CASE WHEN length(payload) < 7900 THEN payload ELSE $4 || ' {}' END)
+         FROM summary WHERE count > 0`,
+      [batchSize, sink === undefined, positionedChannel, notifier.origin],
     );
-    const count = positioned.rowCount ?? 0;
-    if (count > 0) {
-      await client.query(`SELECT pg_notify($1, '')`, [positionedChannel]);
-      notifier.poke(positionedChannel);
+    const batch = positioned.rows[0];
+    const count = Number(batch?.count ?? 0);
+    const rows = batch ? batch.rows.map(rowOf) : [];
+    if (batch && count > 0) {
+      // The direct streams of this process take the rows as they are, without reading them back.
+      notifier.poke(positionedChannel, batch.payload, sink ? undefined : { from: batch.from, rows });
       if (!sink) metrics?.relayed.inc({ transport: "direct" }, count);
     }
-    let delivered = 0;
-    if (sink) {
-      const { rows } = await client.query<OutboxRow>(
+    return Math.max(count, sink ? await deliver(client, sink, rows) : 0);
+  }
+
+  /**
+   * Hands positioned rows to the broker, in position order, and marks them delivered. When the
+   * last pass left nothing behind, the rows just positioned are all there is to send; otherwise
+   * (a new lease, a failure, a full batch) they are read from the outbox.
+   */
+  async function deliver(client: pg.Client, sink: OutboxSink, positioned: OutboxRow[]): Promise<number> {
+    let rows = positioned;
+    if (!drained || positioned.length >= batchSize) {
+      ({ rows } = await client.query<OutboxRow>(
         `SELECT ${outboxColumns} FROM outbox
           WHERE delivered_at IS NULL AND position IS NOT NULL ORDER BY position LIMIT $1`,
         [batchSize],
-      );
-      if (rows.length > 0) {
-        await sink.deliver(rows.map(envelopeOf));
-        await client.query(`UPDATE outbox SET delivered_at = now() WHERE position = ANY($1::bigint[])`, [
-          rows.map((row) => row.position),
-        ]);
-        metrics?.relayed.inc({ transport: sink.name }, rows.length);
-        delivered = rows.length;
-      }
+      ));
     }
+    drained = false;
+    if (rows.length > 0) {
+      await sink.deliver(rows.map(envelopeOf));
+      await client.query(`UPDATE outbox SET delivered_at = now() WHERE position = ANY($1::bigint[])`, [
+        rows.map((row) => row.position),
+      ]);
+      metrics?.relayed.inc({ transport: sink.name }, rows.length);
+    }
+    drained = rows.length < batchSize;
+    return rows.length;
+  }
+
+  async function prune(client: pg.Client): Promise<void> {
     if (Date.now() - lastPrune > pruneEveryMs) {
       lastPrune = Date.now();
       // Known consumers read the outbox only over the direct transport; a broker keeps its own copy.
       await pruneOutbox(client, { retentionMs, log, metrics, forConsumers: !sink });
     }
-    return count + delivered;
   }
 
   async function run(): Promise<void> {

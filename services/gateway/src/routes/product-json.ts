@@ -44,7 +44,8 @@ export function toMoneyJson(money: Money): MoneyJson {
   return json;
 }
 
-const formatters = new Map<string, Intl.NumberFormat | undefined>();
+/** One formatter per currency and its fraction digits, built once: building one costs more than formatting. */
+const formatters = new Map<string, { format: Intl.NumberFormat; digits: number } | undefined>();
 
 /**
  * `34900n, "USD"` → `"$349.00"`, exactly: the amount goes to Intl as a decimal string, never
@@ -52,9 +53,10 @@ const formatters = new Map<string, Intl.NumberFormat | undefined>();
  */
 export function formatMoney(amountMinor: bigint, currencyCode: string): string | undefined {
   if (!formatters.has(currencyCode)) {
-    let formatter: Intl.NumberFormat | undefined;
+    let formatter: { format: Intl.NumberFormat; digits: number } | undefined;
     try {
-      formatter = new Intl.NumberFormat("en-US", { style: "currency", currency: currencyCode });
+      const format = new Intl.NumberFormat("en-US", { style: "currency", currency: currencyCode });
+      formatter = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
     } catch {
       formatter = undefined;
     }
@@ -62,8 +64,7 @@ export function formatMoney(amountMinor: bigint, currencyCode: string): string |
   }
   const formatter = formatters.get(currencyCode);
   if (!formatter) return undefined;
-  const digits = formatter.resolvedOptions().maximumFractionDigits ?? 2;
-  return formatter.format(decimalString(amountMinor, digits) as `${number}`);
+  return formatter.format.format(decimalString(amountMinor, formatter.digits) as `${number}`);
 }
 
 function decimalString(minor: bigint, digits: number): string {

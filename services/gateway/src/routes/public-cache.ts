@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { CachedAnswer, ProductCache } from "../product-cache.ts";
 
 /**
  * HTTP caching of public catalog data (RFC 9111): a strong `ETag` hashing the representation, a
@@ -37,6 +38,40 @@ export function sendCacheable<T>(request: FastifyRequest, reply: FastifyReply, b
   return body;
 }
 
+/**
+ * The answer of a public catalog read from the gateway's cache (product-cache.ts) when it holds
+ * one, else from `load`, then kept: serialized once by the route's schema, with its ETag and
+ * `Link`, so a hit costs neither an RPC nor a serialization nor a hash. Without a cache, `load`
+ * and `sendCacheable` as ever.
+ */
+export async function answerCached<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cache: ProductCache | undefined,
+  [kind, key]: ["product" | "page", string],
+  load: () => Promise<T>,
+): Promise<T | FastifyReply> {
+  if (!cache) return sendCacheable(request, reply, await load());
+  const held = cache.get(kind, key);
+  if (held) return sendAnswer(request, reply, held);
+  const mark = cache.mark();
+  const body = await load();
+  const link = reply.getHeader("link");
+  const answer: CachedAnswer = { json: reply.serialize(body) as string, etag: etagOf(body) };
+  if (typeof link === "string") answer.link = link;
+  cache.set(kind, key, answer, mark);
+  return sendAnswer(request, reply, answer);
+}
+
+function sendAnswer(request: FastifyRequest, reply: FastifyReply, answer: CachedAnswer): FastifyReply {
+  reply.header("etag", answer.etag).header("cache-control", cacheControl);
+  if (answer.link !== undefined) reply.header("link", answer.link);
+  if (matches(request.headers["if-none-match"], answer.etag)) reply.code(304).send();
+  // Already serialized by the route's schema: sent as it is.
+  else reply.type("application/json; charset=utf-8").send(answer.json);
+  return reply;
+}
+
 /** The headers a cacheable answer documents in the OpenAPI document. */
 export const cacheableHeaders = {
   ETag: {
@@ -45,7 +80,7 @@ export const cacheableHeaders = {
   },
   "Cache-Control": {
     type: "string",
-    description: `Public catalog data: \`${cacheControl}\`.`,
+    description: `Public catalog data: \`${cacheControl}\`. The gateway may answer from its own memory cache, which drops an answer when the catalog reports the product changed (a new price shows shortly after its commit, well within a second) and keeps none longer than 30 s by default.`,
   },
 } as const;
 

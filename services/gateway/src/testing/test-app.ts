@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { createLogger, createMetrics, loadConfig, type Metrics } from "@tessera/kit";
 import { buildApp } from "../app.ts";
 import { GatewayConfig } from "../config.ts";
+import type { ProductCache } from "../product-cache.ts";
 import type { CatalogClient } from "../routes/products.ts";
 import { createFakeCart } from "./fake-cart.ts";
 import { createFakeCatalog } from "./fake-catalog.ts";
@@ -29,6 +30,7 @@ export interface TestApp {
 export interface TestAppOptions {
   env?: Record<string, string>;
   catalog?: CatalogClient;
+  productCache?: ProductCache;
 }
 
 /**
@@ -39,6 +41,7 @@ export interface TestAppOptions {
 export async function buildTestApp({
   env = {},
   catalog,
+  productCache,
   issuer,
 }: TestAppOptions & { issuer: TestIssuer }): Promise<TestApp> {
   const fake = createFakeCatalog();
@@ -58,6 +61,7 @@ export async function buildTestApp({
     cart: cart.client,
     orders: orders.client,
     notifications: notifications.client,
+    productCache,
     log,
     metrics,
     config,
