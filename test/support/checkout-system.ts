@@ -132,16 +132,23 @@ export async function startCheckoutSystem(mode: Mode): Promise<CheckoutSystem> {
 /** A purchase step by step, on the system `current` returns (started before any step runs). */
 export function checkoutSteps(current: () => CheckoutSystem) {
   const api = <T>(...args: Parameters<TestSystem["api"]>) => current().api<T>(...args);
-  const order = (user: string, id: string) => api<Order>("GET", `/api/v1/orders/${id}`, { user });
-  const settled = (user: string, id: string) =>
-    waitUntil(
-      `order ${id} to settle`,
-      async () => {
-        const { body } = await order(user, id);
-        return ["confirmed", "rejected", "cancelled"].includes(body.status) ? body : undefined;
-      },
-      { timeoutMs: STEP_TIMEOUT_MS * 2, intervalMs: 200 },
-    );
+  const finished = ["confirmed", "rejected", "cancelled"];
+  /** The order once final, followed over its Server-Sent Events (reopened when a stream ends at its lifetime). */
+  const settled = async (user: string, id: string) => {
+    const signal = AbortSignal.timeout(STEP_TIMEOUT_MS * 2);
+    const seen: string[] = [];
+    while (!signal.aborted) {
+      for await (const order of current().events<Order>(`/api/v1/orders/${id}/events`, {
+        user,
+        event: "order",
+        signal,
+      })) {
+        seen.push(order.status);
+        if (finished.includes(order.status)) return order;
+      }
+    }
+    throw new Error(`order ${id} did not settle in time; its events: ${seen.join(", ")}`);
+  };
   const addToCart = async (user: string, product: SeededProduct, quantity: number) => {
     const reply = await api<Cart>("POST", "/api/v1/cart/items", {
       user,

@@ -5,7 +5,7 @@ import { findFreeSystemPorts } from "@tessera/dev-runner/system-ports";
 import { createClient, listAll, type TokenSource } from "@tessera/kit";
 import { waitFor } from "@tessera/kit/testing";
 import { rm } from "node:fs/promises";
-import { gatewayClient } from "./api.ts";
+import { gatewayClient, gatewayEvents } from "./api.ts";
 import { unthrottled } from "./system-probes.ts";
 import { createTempDir } from "./temp-dir.ts";
 
@@ -19,6 +19,8 @@ export interface TestSystem {
   system: RunningSystem;
   /** The gateway, as JSON over HTTP. */
   api: ReturnType<typeof gatewayClient>;
+  /** The gateway's Server-Sent Events streams. */
+  events: ReturnType<typeof gatewayEvents>;
   /** `host:port` of a service's gRPC server. */
   address: (service: string) => string;
   /** An operator's token source (roles service and admin) for admin RPCs and the checker. */
@@ -97,6 +99,7 @@ export async function startTestSystem({
   return {
     system,
     api,
+    events: gatewayEvents(system.gatewayUrl),
     address,
     credentials,
     products,

@@ -16,6 +16,10 @@ export const OrdersConfig = RpcServiceConfig.extend({
   ORDERS_STEP_TIMEOUT_MS: ms(100, 3_600_000, 30_000),
   /** How often the timeout sweep looks for orders past their step's deadline. */
   ORDERS_TIMEOUT_SWEEP_MS: ms(10, 60_000, 1_000),
+  /** WatchOrder streams open at once in one process; each holds memory, not a database connection. */
+  ORDERS_MAX_WATCHERS: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  /** WatchOrder streams open at once for one user in one process (a few tabs and a retrying client). */
+  ORDERS_MAX_WATCHERS_PER_USER: z.coerce.number().int().min(1).max(1_000).default(8),
 });
 
 export type OrdersConfig = z.infer<typeof OrdersConfig>;

@@ -1,4 +1,5 @@
 import { ServiceError, type Db, type Tx } from "@tessera/kit";
+import { orderChangedChannel } from "./order-changes.ts";
 import type { Order, OrderLine, OrderStatus, PaymentState, StockState } from "./order.ts";
 
 interface OrderRow {
@@ -126,14 +127,18 @@ export class OrderStore {
     return rows[0] && toOrder(rows[0]);
   }
 
-  /** Saves a transition of a row read at `order.version`; a concurrent change is an `aborted` error. */
+  /**
+   * Saves a transition of a row read at `order.version`; a concurrent change is an `aborted` error.
+   * The same statement notifies `order_changed` (delivered when `tx` commits), so watchers on every
+   * replica hear of it without another round trip.
+   */
   async save(tx: Tx, order: Order): Promise<Order> {
     const { rows } = await tx.query<OrderRow>(
       `UPDATE orders
           SET status = $3, card_token = $4, reason = $5, stock = $6, payment = $7, payment_id = $8,
               deadline = $9, reason_code = $10, version = version + 1, updated_at = now()
         WHERE id = $1 AND version = $2
-        RETURNING ${columns}`,
+        RETURNING ${columns}, pg_notify('${orderChangedChannel}', id::text)`,
       [
         order.id,
         order.version,

@@ -41,6 +41,8 @@ export interface OrdersOptions {
   /** Seals the page tokens (`service.pageTokenKey`). */
   pageTokenKey: PageTokenKey;
   keys?: IdempotencyKeys;
+  /** Told the id of an order changed by a transaction of this class, once that committed. */
+  changed?: (orderId: string) => void;
 }
 
 export interface Placed {
@@ -63,6 +65,7 @@ export class Orders {
   readonly #cartDeadlineMs: number;
   readonly #keys: IdempotencyKeys;
   readonly #pageTokens: OrderPageTokens;
+  readonly #changed: (orderId: string) => void;
 
   constructor({
     db,
@@ -72,7 +75,9 @@ export class Orders {
     cartDeadlineMs,
     pageTokenKey,
     keys = new IdempotencyKeys(db),
+    changed = () => undefined,
   }: OrdersOptions) {
+    this.#changed = changed;
     this.#db = db;
     this.#pageTokens = pageTokensOf(pageTokenKey);
     this.#keys = keys;
@@ -207,12 +212,14 @@ export class Orders {
   /** Cancels the user's order before its payment is captured, compensating what was done. */
   async cancel(userId: string, orderId: string): Promise<Order> {
     validateIds(userId, orderId);
-    return this.#db.tx(async (tx) => {
+    const cancelled = await this.#db.tx(async (tx) => {
       const order = await this.#store.lock(tx, orderId);
       if (!order || order.userId !== userId)
         throw new ServiceError("not_found", `order ${orderId} not found`);
       return this.#saga.apply(tx, order, { type: "Cancel" });
     });
+    this.#changed(orderId);
+    return cancelled;
   }
 }
 

@@ -3,10 +3,11 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { OrderStatus, type OrderSchema, type OrdersService } from "@tessera/contracts/orders/v1";
 import type { ServiceImpl } from "@tessera/kit";
 import type { Order, OrderStatus as Status } from "./order.ts";
+import type { OrderWatch } from "./order-watch.ts";
 import type { Orders, Page } from "./orders.ts";
 
 /** gRPC handlers: map protobuf ↔ domain; errors are ServiceErrors from the domain. */
-export function ordersHandlers(orders: Orders): ServiceImpl<typeof OrdersService> {
+export function ordersHandlers(orders: Orders, watch: OrderWatch): ServiceImpl<typeof OrdersService> {
   return {
     async placeOrder(request) {
       const { order, replayed } = await orders.place(request);
@@ -20,6 +21,18 @@ export function ordersHandlers(orders: Orders): ServiceImpl<typeof OrdersService
     },
     async cancelOrder(request) {
       return { order: toMessage(await orders.cancel(request.userId, request.orderId)) };
+    },
+    async *watchOrder(request, context) {
+      // The stream waits for changes, not for a database call: its deadline must stop the wait too.
+      const signal =
+        context.deadline === undefined
+          ? context.signal
+          : AbortSignal.any([
+              context.signal,
+              AbortSignal.timeout(Math.max(0, context.deadline - Date.now())),
+            ]);
+      for await (const order of watch.watch(request.userId, request.orderId, signal))
+        yield { order: toMessage(order) };
     },
     async listOrders(request) {
       return toPage(await orders.list(request));

@@ -14,6 +14,8 @@ export interface SagaRunnerOptions {
   now?: () => Date;
   /** Where `saga_transitions_total{from,to,input}` is counted; none in tests that do not look. */
   metrics?: Pick<Metrics, "counter">;
+  /** Told the id of an order this runner changed in a transaction of its own, once that committed. */
+  changed?: (orderId: string) => void;
 }
 
 type Transitions = ReturnType<Metrics["counter"]>;
@@ -29,8 +31,17 @@ export class SagaRunner {
   readonly #stepTimeoutMs: number;
   readonly #now: () => Date;
   readonly #transitions: Transitions | undefined;
+  readonly #changed: ((orderId: string) => void) | undefined;
 
-  constructor({ store, publishAll, stepTimeoutMs, now = () => new Date(), metrics }: SagaRunnerOptions) {
+  constructor({
+    store,
+    publishAll,
+    stepTimeoutMs,
+    now = () => new Date(),
+    metrics,
+    changed,
+  }: SagaRunnerOptions) {
+    this.#changed = changed;
     this.#store = store;
     this.#publishAll = publishAll;
     this.#stepTimeoutMs = stepTimeoutMs;
@@ -80,10 +91,12 @@ export class SagaRunner {
    * Orders another sweeper holds are skipped, so each is handled once.
    */
   async timeOutNext(db: Db): Promise<Order | undefined> {
-    return db.tx(async (tx) => {
-      const order = await this.#store.lockNextOverdue(tx, this.#now());
-      return order && this.apply(tx, order, { type: "Timeout" });
+    const order = await db.tx(async (tx) => {
+      const overdue = await this.#store.lockNextOverdue(tx, this.#now());
+      return overdue && this.apply(tx, overdue, { type: "Timeout" });
     });
+    if (order) this.#changed?.(order.id);
+    return order;
   }
 
   #settings(): SagaSettings {

@@ -3,7 +3,9 @@ import { OrdersService } from "@tessera/contracts/orders/v1";
 import { createService } from "@tessera/kit";
 import { OrdersConfig } from "./config.ts";
 import { IdempotencyKeys } from "./idempotency-keys.ts";
+import { OrderChanges } from "./order-changes.ts";
 import { OrderStore } from "./order-store.ts";
+import { OrderWatch } from "./order-watch.ts";
 import { Orders } from "./orders.ts";
 import { ordersHandlers } from "./rpc.ts";
 import { sagaEvents, sagaHandler } from "./saga-events.ts";
@@ -33,12 +35,16 @@ export async function createOrders({ env, now }: CreateOrdersOptions = {}) {
   const { config, db, log } = service;
   const cart = service.client(CartService, config.CART_ADDR);
   const store = new OrderStore(db);
+  // One LISTEN connection per process for every WatchOrder stream; commits here also tell it directly.
+  const changes = new OrderChanges(db.pool.options, log);
+  const changed = (orderId: string) => changes.notify(orderId);
   const saga = new SagaRunner({
     store,
     publishAll: service.publishAll,
     stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
     now,
     metrics: service.metrics,
+    changed,
   });
   const keys = new IdempotencyKeys(db);
   const orders = new Orders({
@@ -49,13 +55,23 @@ export async function createOrders({ env, now }: CreateOrdersOptions = {}) {
     keys,
     cartDeadlineMs: config.CART_DEADLINE_MS,
     pageTokenKey: service.pageTokenKey,
+    changed,
   });
-  service.serve(OrdersService, ordersHandlers(orders));
+  const watch = new OrderWatch({
+    orders,
+    store,
+    changes,
+    maxWatchers: config.ORDERS_MAX_WATCHERS,
+    maxWatchersPerUser: config.ORDERS_MAX_WATCHERS_PER_USER,
+  });
+  service.beforeServing(() => changes.start());
+  service.onStop(() => changes.close());
+  service.serve(OrdersService, ordersHandlers(orders, watch));
   service.subscribe("saga", sagaEvents, sagaHandler(saga));
   service.every("timeout-sweep", config.ORDERS_TIMEOUT_SWEEP_MS, () =>
     sweepTimeouts({ db, saga, log, keys }),
   );
-  return { service, store, saga, keys, orders };
+  return { service, store, saga, keys, orders, changes, watch };
 }
 
 export type OrdersWiring = Awaited<ReturnType<typeof createOrders>>;

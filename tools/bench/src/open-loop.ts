@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { scheduleArrivals } from "./arrivals.ts";
-import { gatewayCaller, percentile, placeOrder, type Product } from "./order-flow.ts";
+import { gatewayCaller, gatewayWatcher, percentile, placeOrder, type Product } from "./order-flow.ts";
 
 export interface OpenLoopOptions {
   /** The gateway: http://127.0.0.1:<port>/. */
@@ -102,6 +102,7 @@ async function runStep(
 ): Promise<StepResult> {
   const drained = new AbortController();
   const call = gatewayCaller(base, tokens, drained.signal);
+  const watch = gatewayWatcher(base, tokens, drained.signal);
   const latencies: number[] = [];
   const counts = { stuck: 0, rejected: 0, errors: 0 };
   const note = (reason: string) => void (samples.size < 5 && samples.add(reason));
@@ -116,7 +117,7 @@ async function runStep(
       return;
     }
     const product = products[Math.floor(Math.random() * products.length)]!;
-    const order = placeOrder(call, buyer, product, drained.signal).then((outcome) => {
+    const order = placeOrder({ call, watch }, buyer, product, drained.signal).then((outcome) => {
       // Back of the queue: its cart is emptied asynchronously (on OrderPlaced), so it waits its turn.
       free.push(buyer);
       switch (outcome.kind) {

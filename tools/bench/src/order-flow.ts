@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 
 /** What a buyer buys. */
 export interface Product {
@@ -27,6 +27,8 @@ export type Call = <T>(
   body?: unknown,
   headers?: Record<string, string>,
 ) => Promise<Reply<T>>;
+/** The `event: order` events of `GET /api/v1/orders/{id}/events` as `user`, until the stream ends. */
+export type WatchOrder = (orderId: string, user: string) => AsyncIterable<OrderJson>;
 
 /** How one order ended, as its buyer saw it. */
 export type OrderOutcome =
@@ -39,14 +41,14 @@ export type OrderOutcome =
 
 const terminal = new Set(["confirmed", "rejected", "cancelled"]);
 const approvedCard = "tok_visa_approve";
-const pollIntervalMs = 25;
 
 /**
  * One order from cart to settled: add `product` to `user`'s cart, check out with an approving card,
- * poll the order every 25 ms until it settles. Latency is submit (checkout sent) → confirmed seen.
+ * then follow the order's events (pushed by the gateway as each change commits) until it settles.
+ * Latency is submit (checkout sent) → confirmed seen.
  */
 export async function placeOrder(
-  call: Call,
+  { call, watch }: { call: Call; watch: WatchOrder },
   user: string,
   product: Product,
   signal: AbortSignal,
@@ -67,13 +69,17 @@ export async function placeOrder(
     );
     if (placed.status !== 201) return { kind: "failed", submitted, reason: problem("checkout", placed) };
     let order = placed.body;
-    while (!terminal.has(order.status)) {
-      await sleep(pollIntervalMs, undefined, { signal });
-      const polled = await call<OrderJson>("GET", `/api/v1/orders/${encodeURIComponent(order.id)}`, user);
-      if (polled.status !== 200)
-        return { kind: "failed", submitted, reason: problem(`order ${order.id}`, polled) };
-      order = polled.body;
+    // The stream ends after a final status, or at its lifetime (then it is opened again).
+    while (!terminal.has(order.status) && !signal.aborted) {
+      let events = 0;
+      for await (const event of watch(order.id, user)) {
+        order = event;
+        events++;
+      }
+      if (events === 0)
+        return { kind: "failed", submitted, reason: `order ${order.id}: an empty event stream` };
     }
+    if (!terminal.has(order.status)) return { kind: "unsettled", submitted };
     if (order.status === "confirmed")
       return { kind: "confirmed", latencyMs: performance.now() - submittedAt };
     return {
@@ -107,6 +113,28 @@ export function gatewayCaller(base: string, tokens: ReadonlyMap<string, string>,
     });
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
+
+/** `WatchOrder` over fetch, the Server-Sent Events parsed by eventsource-parser; abandoned at `signal`. */
+export function gatewayWatcher(
+  base: string,
+  tokens: ReadonlyMap<string, string>,
+  signal: AbortSignal,
+): WatchOrder {
+  return async function* watch(orderId: string, user: string) {
+    const response = await fetch(new URL(`/api/v1/orders/${encodeURIComponent(orderId)}/events`, base), {
+      headers: { authorization: `Bearer ${tokens.get(user) ?? ""}`, accept: "text/event-stream" },
+      signal,
+    });
+    if (response.status !== 200 || !response.body)
+      throw new Error(
+        `order ${orderId} events: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`,
+      );
+    const events = response.body
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream());
+    for await (const event of events) if (event.event === "order") yield JSON.parse(event.data) as OrderJson;
   };
 }
 

@@ -144,7 +144,8 @@ export const listOrdersSchema = {
 export const getOrderSchema = {
   operationId: "getOrder",
   summary: "Get one of the user's orders",
-  description: "The order as checkout has it now; poll it after placing an order to see it settle.",
+  description:
+    "The order as checkout has it now. To follow an order until it settles, read `GET /api/v1/orders/{id}/events` (pushed as each step commits) rather than polling this.",
   tags: ["orders"],
   params: orderParamsSchema,
   "x-examples": { 200: example("A confirmed order", orderExample) },
@@ -170,6 +171,47 @@ export const cancelOrderSchema = {
     400: problem("The id is not a UUID."),
     404: problem("The user has no order with this id."),
     409: problem("The order can no longer be cancelled: its payment is captured, or it was rejected."),
+    503: unavailable,
+    default: problem("Any other error."),
+  },
+} as const;
+
+/** The SSE text of one `order` event, as the example of the event stream. */
+const orderEventExample = `retry: 1000\n\nevent: order\nid: ${orderExample.updateTime}\ndata: ${JSON.stringify(orderExample)}\n\n`;
+
+export const orderEventsSchema = {
+  operationId: "watchOrder",
+  summary: "Follow an order's status as Server-Sent Events",
+  description:
+    "A `text/event-stream` (Server-Sent Events, as `EventSource` reads it): the order at once, then the order again after each change of its status, pushed when checkout commits it — no polling. Each change is one `event: order` whose `data` is the order as `GET /api/v1/orders/{id}` returns it and whose `id` is its `updateTime`. Comment lines (`: heartbeat`) keep idle connections open.\n\n" +
+    "**The stream ends** after an order reaches a final status (`confirmed`, `rejected`, `cancelled`), and otherwise after 60 seconds: reconnect then (`EventSource` does, after the `retry` delay). A reconnect may send `Last-Event-ID`; it is accepted, and the stream begins with the order as it is now again, so no change is missed.\n\n" +
+    "**Limits**: a few streams per user at once (429 `too-many-watchers-per-user` beyond; close one, or read the order with `GET`).",
+  tags: ["orders"],
+  params: orderParamsSchema,
+  headers: {
+    type: "object",
+    properties: {
+      "Last-Event-ID": {
+        type: "string",
+        maxLength: 128,
+        description:
+          "The `id` of the last event received, sent by `EventSource` when it reconnects; accepted and not needed.",
+      },
+    },
+  },
+  "x-examples": { 200: example("The order, confirmed: the stream ends after it", orderEventExample) },
+  response: {
+    200: {
+      description:
+        "The stream: `event: order` events, each with an `id` and the order JSON as `data`, and `: heartbeat` comments.",
+      content: {
+        "text/event-stream": {
+          schema: { type: "string", description: "Server-Sent Events (HTML Living Standard, §9.2)." },
+        },
+      },
+    },
+    400: problem("The id is not a UUID."),
+    404: problem("The user has no order with this id."),
     503: unavailable,
     default: problem("Any other error."),
   },

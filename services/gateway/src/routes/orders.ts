@@ -4,6 +4,7 @@ import { callerSignal } from "../request-context.ts";
 import { userOf } from "../user.ts";
 import type { Api } from "./api.ts";
 import type { Links } from "./links.ts";
+import { orderEventRoutes } from "./order-events.ts";
 import { toOrderJson } from "./order-json.ts";
 import { cancelOrderSchema, checkoutRouteSchema, getOrderSchema, listOrdersSchema } from "./order-schemas.ts";
 
@@ -68,6 +69,8 @@ export function orderRoutes(app: Api, { orders, links }: { orders: OrdersClient;
       return toOrderJson(order);
     },
   );
+
+  orderEventRoutes(app, { orders });
 }
 
 /** The path of an order, under the API's origin. */

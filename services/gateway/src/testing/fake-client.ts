@@ -12,7 +12,13 @@ type Answer<M> = M extends { methodKind: "unary"; input: infer I; output: infer 
       ? (request: MessageShape<I>) => MessageInitShape<O> | Promise<MessageInitShape<O>>
       : never
     : never
-  : never;
+  : M extends { methodKind: "server_streaming"; input: infer I; output: infer O }
+    ? I extends DescMessage
+      ? O extends DescMessage
+        ? (request: MessageShape<I>, signal: AbortSignal) => AsyncIterable<MessageInitShape<O>>
+        : never
+      : never
+    : never;
 
 export type Answers<S> = { [K in keyof MethodsOf<S>]?: Answer<MethodsOf<S>[K]> };
 
@@ -45,9 +51,33 @@ export function createFakeClient<S extends GenService<GenServiceMethods>>(
     return create(method.output, await answer(create(method.input, request)));
   };
 
+  // A stream's answer yields its items; the caller's abort signal ends it, as cancelling a call does.
+  async function* stream(
+    method: DescMethod,
+    request: MessageInitShape<DescMessage>,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<unknown> {
+    calls.push({ method: method.localName, request, context: currentContext() });
+    if (failure === "hang") return await new Promise<never>(() => {});
+    if (failure !== undefined) throw failure;
+    const answer = current[method.localName as keyof Answers<S>] as
+      ((request: unknown, signal: AbortSignal) => AsyncIterable<MessageInitShape<DescMessage>>) | undefined;
+    if (answer === undefined)
+      throw new ServiceError("internal", `${service.typeName}/${method.name} is UNIMPLEMENTED in this fake`);
+    const own = signal ?? new AbortController().signal;
+    for await (const item of answer(create(method.input, request), own)) {
+      if (own.aborted) return;
+      yield create(method.output, item);
+    }
+  }
+
   const client: Record<string, unknown> = { close: () => {} };
   for (const method of service.methods) {
-    client[method.localName] = (request: MessageInitShape<DescMessage>) => call(method, request);
+    client[method.localName] =
+      method.methodKind === "server_streaming"
+        ? (request: MessageInitShape<DescMessage>, options?: { signal?: AbortSignal }) =>
+            stream(method, request, options?.signal)
+        : (request: MessageInitShape<DescMessage>) => call(method, request);
   }
   return {
     client: client as Client<S>,

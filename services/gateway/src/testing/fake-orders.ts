@@ -1,3 +1,4 @@
+import { EventEmitter, on } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ReasonSchema } from "@tessera/contracts/common/v1";
@@ -13,16 +14,21 @@ const cancellable = new Set<OrderStatus>([
   OrderStatus.PAYMENT_AUTHORIZED,
 ]);
 
+const finished = new Set<OrderStatus>([OrderStatus.CONFIRMED, OrderStatus.REJECTED, OrderStatus.CANCELLED]);
+
 /**
  * A stand-in for the orders service, with its rules: PlaceOrder snapshots the user's cart into a
  * PENDING order (the cart then empties, as on OrderPlaced), the same idempotency key returns the
  * same order, a user sees only their own orders (another's is not_found), lists are newest first,
- * and only an order not yet confirmed or rejected can be cancelled. `advance` plays the saga's part.
+ * only an order not yet confirmed or rejected can be cancelled, and WatchOrder streams an order
+ * until it is finished. `advance` plays the saga's part.
  */
 export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
   const orders: Order[] = [];
   const byKey = new Map<string, Order>();
   const tokens = new Map<string, string>();
+  // Emits an order's id when it changes, for WatchOrder.
+  const changes = new EventEmitter().setMaxListeners(0);
 
   const own = (userId: string, orderId: string): Order => {
     const order = orders.find((o) => o.id === orderId && o.userId === userId);
@@ -82,12 +88,28 @@ export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
         order.reason = "cancelled by the customer";
         order.reasonDetail = create(ReasonSchema, { code: "cancelled-by-user", message: order.reason });
         order.updateTime = timestampFromMs(now());
+        changes.emit(order.id);
       } else if (order.status !== OrderStatus.CANCELLED) {
         throw new ServiceError("failed_precondition", `order ${order.id} can no longer be cancelled`, {
           reason: "order-not-cancellable",
         });
       }
       return { order: { ...order } };
+    },
+    async *watchOrder({ userId, orderId }, signal) {
+      const order = own(userId, orderId);
+      const changed = on(changes, orderId, { signal });
+      yield { order: { ...order } };
+      try {
+        while (!finished.has(order.status)) {
+          await changed.next();
+          yield { order: { ...order } };
+        }
+      } catch (error) {
+        if (!signal.aborted) throw error;
+      } finally {
+        await changed.return?.();
+      }
     },
   });
   return {
@@ -103,6 +125,7 @@ export function createFakeOrders(cart: FakeCart, now: () => number = Date.now) {
         reasonDetail,
         updateTime: timestampFromMs(now()),
       });
+      changes.emit(orderId);
     },
   };
 }

@@ -17,7 +17,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file tessera/orders/v1/orders.proto.
  */
 export const file_tessera_orders_v1_orders: GenFile = /*@__PURE__*/
-  fileDesc("Ch50ZXNzZXJhL29yZGVycy92MS9vcmRlcnMucHJvdG8SEXRlc3NlcmEub3JkZXJzLnYxInoKCU9yZGVyTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEiwKCnVuaXRfcHJpY2UYBSABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leSLSAgoFT3JkZXISCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIuCgZzdGF0dXMYAyABKA4yHi50ZXNzZXJhLm9yZGVycy52MS5PcmRlclN0YXR1cxIrCgVsaW5lcxgEIAMoCzIcLnRlc3NlcmEub3JkZXJzLnYxLk9yZGVyTGluZRInCgV0b3RhbBgFIAEoCzIYLnRlc3NlcmEuY29tbW9uLnYxLk1vbmV5EhIKBnJlYXNvbhgGIAEoCUICGAESLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg1yZWFzb25fZGV0YWlsGAkgASgLMhkudGVzc2VyYS5jb21tb24udjEuUmVhc29uIlEKEVBsYWNlT3JkZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJEhIKCmNhcmRfdG9rZW4YAyABKAkiTwoSUGxhY2VPcmRlclJlc3BvbnNlEicKBW9yZGVyGAEgASgLMhgudGVzc2VyYS5vcmRlcnMudjEuT3JkZXISEAoIcmVwbGF5ZWQYAiABKAgiNAoPR2V0T3JkZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkiOwoQR2V0T3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLnRlc3NlcmEub3JkZXJzLnYxLk9yZGVyIk0KE0xpc3RNeU9yZGVyc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJZChRMaXN0TXlPcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC50ZXNzZXJhLm9yZGVycy52MS5PcmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNwoSQ2FuY2VsT3JkZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkiPgoTQ2FuY2VsT3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLnRlc3NlcmEub3JkZXJzLnYxLk9yZGVyIjoKEUxpc3RPcmRlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlcKEkxpc3RPcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC50ZXNzZXJhLm9yZGVycy52MS5PcmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkq3gEKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9SREVSX1NUQVRVU19QRU5ESU5HEAESHwobT1JERVJfU1RBVFVTX1NUT0NLX1JFU0VSVkVEEAISIwofT1JERVJfU1RBVFVTX1BBWU1FTlRfQVVUSE9SSVpFRBADEhoKFk9SREVSX1NUQVRVU19DT05GSVJNRUQQBBIZChVPUkRFUl9TVEFUVVNfUkVKRUNURUQQBRIaChZPUkRFUl9TVEFUVVNfQ0FOQ0VMTEVEEAYy9gMKDU9yZGVyc1NlcnZpY2USXgoKUGxhY2VPcmRlchIkLnRlc3NlcmEub3JkZXJzLnYxLlBsYWNlT3JkZXJSZXF1ZXN0GiUudGVzc2VyYS5vcmRlcnMudjEuUGxhY2VPcmRlclJlc3BvbnNlIgOQAgISWAoIR2V0T3JkZXISIi50ZXNzZXJhLm9yZGVycy52MS5HZXRPcmRlclJlcXVlc3QaIy50ZXNzZXJhLm9yZGVycy52MS5HZXRPcmRlclJlc3BvbnNlIgOQAgESZAoMTGlzdE15T3JkZXJzEiYudGVzc2VyYS5vcmRlcnMudjEuTGlzdE15T3JkZXJzUmVxdWVzdBonLnRlc3NlcmEub3JkZXJzLnYxLkxpc3RNeU9yZGVyc1Jlc3BvbnNlIgOQAgESYQoLQ2FuY2VsT3JkZXISJS50ZXNzZXJhLm9yZGVycy52MS5DYW5jZWxPcmRlclJlcXVlc3QaJi50ZXNzZXJhLm9yZGVycy52MS5DYW5jZWxPcmRlclJlc3BvbnNlIgOQAgISYgoKTGlzdE9yZGVycxIkLnRlc3NlcmEub3JkZXJzLnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiUudGVzc2VyYS5vcmRlcnMudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIgeQAgHA9BgBYgZwcm90bzM", [file_google_protobuf_timestamp, file_tessera_common_v1_money, file_tessera_common_v1_reason, file_tessera_options_v1_access]);
+  fileDesc("Ch50ZXNzZXJhL29yZGVycy92MS9vcmRlcnMucHJvdG8SEXRlc3NlcmEub3JkZXJzLnYxInoKCU9yZGVyTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEiwKCnVuaXRfcHJpY2UYBSABKAsyGC50ZXNzZXJhLmNvbW1vbi52MS5Nb25leSLSAgoFT3JkZXISCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIuCgZzdGF0dXMYAyABKA4yHi50ZXNzZXJhLm9yZGVycy52MS5PcmRlclN0YXR1cxIrCgVsaW5lcxgEIAMoCzIcLnRlc3NlcmEub3JkZXJzLnYxLk9yZGVyTGluZRInCgV0b3RhbBgFIAEoCzIYLnRlc3NlcmEuY29tbW9uLnYxLk1vbmV5EhIKBnJlYXNvbhgGIAEoCUICGAESLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCg1yZWFzb25fZGV0YWlsGAkgASgLMhkudGVzc2VyYS5jb21tb24udjEuUmVhc29uIlEKEVBsYWNlT3JkZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJEhIKCmNhcmRfdG9rZW4YAyABKAkiTwoSUGxhY2VPcmRlclJlc3BvbnNlEicKBW9yZGVyGAEgASgLMhgudGVzc2VyYS5vcmRlcnMudjEuT3JkZXISEAoIcmVwbGF5ZWQYAiABKAgiNAoPR2V0T3JkZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkiOwoQR2V0T3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLnRlc3NlcmEub3JkZXJzLnYxLk9yZGVyIk0KE0xpc3RNeU9yZGVyc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJZChRMaXN0TXlPcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC50ZXNzZXJhLm9yZGVycy52MS5PcmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNwoSQ2FuY2VsT3JkZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkiPgoTQ2FuY2VsT3JkZXJSZXNwb25zZRInCgVvcmRlchgBIAEoCzIYLnRlc3NlcmEub3JkZXJzLnYxLk9yZGVyIjoKEUxpc3RPcmRlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlcKEkxpc3RPcmRlcnNSZXNwb25zZRIoCgZvcmRlcnMYASADKAsyGC50ZXNzZXJhLm9yZGVycy52MS5PcmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNgoRV2F0Y2hPcmRlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIQCghvcmRlcl9pZBgCIAEoCSI9ChJXYXRjaE9yZGVyUmVzcG9uc2USJwoFb3JkZXIYASABKAsyGC50ZXNzZXJhLm9yZGVycy52MS5PcmRlcireAQoLT3JkZXJTdGF0dXMSHAoYT1JERVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUT1JERVJfU1RBVFVTX1BFTkRJTkcQARIfChtPUkRFUl9TVEFUVVNfU1RPQ0tfUkVTRVJWRUQQAhIjCh9PUkRFUl9TVEFUVVNfUEFZTUVOVF9BVVRIT1JJWkVEEAMSGgoWT1JERVJfU1RBVFVTX0NPTkZJUk1FRBAEEhkKFU9SREVSX1NUQVRVU19SRUpFQ1RFRBAFEhoKFk9SREVSX1NUQVRVU19DQU5DRUxMRUQQBjLYBAoNT3JkZXJzU2VydmljZRJeCgpQbGFjZU9yZGVyEiQudGVzc2VyYS5vcmRlcnMudjEuUGxhY2VPcmRlclJlcXVlc3QaJS50ZXNzZXJhLm9yZGVycy52MS5QbGFjZU9yZGVyUmVzcG9uc2UiA5ACAhJYCghHZXRPcmRlchIiLnRlc3NlcmEub3JkZXJzLnYxLkdldE9yZGVyUmVxdWVzdBojLnRlc3NlcmEub3JkZXJzLnYxLkdldE9yZGVyUmVzcG9uc2UiA5ACARJkCgxMaXN0TXlPcmRlcnMSJi50ZXNzZXJhLm9yZGVycy52MS5MaXN0TXlPcmRlcnNSZXF1ZXN0GicudGVzc2VyYS5vcmRlcnMudjEuTGlzdE15T3JkZXJzUmVzcG9uc2UiA5ACARJhCgtDYW5jZWxPcmRlchIlLnRlc3NlcmEub3JkZXJzLnYxLkNhbmNlbE9yZGVyUmVxdWVzdBomLnRlc3NlcmEub3JkZXJzLnYxLkNhbmNlbE9yZGVyUmVzcG9uc2UiA5ACAhJgCgpXYXRjaE9yZGVyEiQudGVzc2VyYS5vcmRlcnMudjEuV2F0Y2hPcmRlclJlcXVlc3QaJS50ZXNzZXJhLm9yZGVycy52MS5XYXRjaE9yZGVyUmVzcG9uc2UiA5ACATABEmIKCkxpc3RPcmRlcnMSJC50ZXNzZXJhLm9yZGVycy52MS5MaXN0T3JkZXJzUmVxdWVzdBolLnRlc3NlcmEub3JkZXJzLnYxLkxpc3RPcmRlcnNSZXNwb25zZSIHkAIBwPQYAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tessera_common_v1_money, file_tessera_common_v1_reason, file_tessera_options_v1_access]);
 
 /**
  * One product of an order, as it was in the cart when the order was placed.
@@ -432,6 +432,55 @@ export const ListOrdersResponseSchema: GenMessage<ListOrdersResponse> = /*@__PUR
   messageDesc(file_tessera_orders_v1_orders, 11);
 
 /**
+ * Names an order of a user to watch.
+ *
+ * @generated from message tessera.orders.v1.WatchOrderRequest
+ */
+export type WatchOrderRequest = Message<"tessera.orders.v1.WatchOrderRequest"> & {
+  /**
+   * The owner.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The order's id, a UUID.
+   *
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+};
+
+/**
+ * Describes the message tessera.orders.v1.WatchOrderRequest.
+ * Use `create(WatchOrderRequestSchema)` to create a new message.
+ */
+export const WatchOrderRequestSchema: GenMessage<WatchOrderRequest> = /*@__PURE__*/
+  messageDesc(file_tessera_orders_v1_orders, 12);
+
+/**
+ * The order as it is now, or after a change.
+ *
+ * @generated from message tessera.orders.v1.WatchOrderResponse
+ */
+export type WatchOrderResponse = Message<"tessera.orders.v1.WatchOrderResponse"> & {
+  /**
+   * Always set; its update_time and status say what changed.
+   *
+   * @generated from field: tessera.orders.v1.Order order = 1;
+   */
+  order?: Order | undefined;
+};
+
+/**
+ * Describes the message tessera.orders.v1.WatchOrderResponse.
+ * Use `create(WatchOrderResponseSchema)` to create a new message.
+ */
+export const WatchOrderResponseSchema: GenMessage<WatchOrderResponse> = /*@__PURE__*/
+  messageDesc(file_tessera_orders_v1_orders, 13);
+
+/**
  * Where an order is in the checkout saga: PENDING → STOCK_RESERVED → CONFIRMED, or it ends
  * REJECTED or CANCELLED. New values may be added: treat an unknown one as "in progress".
  *
@@ -568,6 +617,23 @@ export const OrdersService: GenService<{
     methodKind: "unary";
     input: typeof CancelOrderRequestSchema;
     output: typeof CancelOrderResponseSchema;
+  },
+  /**
+   * Streams one order of the user: the order as it is now at once, then the order again after each
+   * change of its status, as soon as the transaction making it commits, on whichever replica made it.
+   * The stream ends (OK) after it sent a final status (CONFIRMED, REJECTED or CANCELLED), when the
+   * call's deadline passes (DEADLINE_EXCEEDED), or when the server shuts down (OK: call again to go
+   * on watching). No change is missed, though two quick changes may arrive as one (the latest).
+   * Errors: NOT_FOUND for an unknown or another user's order; INVALID_ARGUMENT for a malformed user
+   * or order id; RESOURCE_EXHAUSTED when the server or the user has too many streams open (retry
+   * later, or read the order with GetOrder).
+   *
+   * @generated from rpc tessera.orders.v1.OrdersService.WatchOrder
+   */
+  watchOrder: {
+    methodKind: "server_streaming";
+    input: typeof WatchOrderRequestSchema;
+    output: typeof WatchOrderResponseSchema;
   },
   /**
    * Every order (administration, consistency checker), oldest first (by id), a page at a time.
