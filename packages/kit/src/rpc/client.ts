@@ -10,6 +10,7 @@ import {
   type Client as GrpcClient,
   type ClientReadableStream,
   type ServiceError as GrpcServiceError,
+  type StatusObject,
 } from "@grpc/grpc-js";
 import {
   BrokenCircuitError,
@@ -256,10 +257,19 @@ async function* stream(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<unknown> {
   const { call, authorization } = await open();
+  // grpc-js may end the readable side before it emits the call's error, so a failed call can end
+  // the loop below as if it had succeeded: its status, always emitted, is what says how it ended.
+  // (Its 'error' is then read from the status, so it needs a listener of its own.)
+  const status = new Promise<StatusObject>((resolve) => call.once("status", resolve));
+  call.on("error", () => {});
   const abort = () => call.cancel();
   signal?.addEventListener("abort", abort, { once: true });
   try {
     for await (const message of call) yield message;
+    const ended = await status;
+    if (ended.code !== GrpcStatus.OK && !signal?.aborted) {
+      throw Object.assign(new Error(ended.details), ended);
+    }
   } catch (error) {
     if (signal?.aborted) return;
     // The stream's owner reopens it (the direct transport does, with backoff): with a fresh token then.

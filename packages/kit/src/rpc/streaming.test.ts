@@ -46,6 +46,23 @@ describe("RPC server streams", () => {
     expect(items).toEqual([]);
   });
 
+  it("fails every one of many concurrent streams that fail at once, none ending as if it succeeded", async () => {
+    const { address, state } = await startEcho();
+    state.streamFailAfter = 0;
+    const client = echoClient(address);
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        try {
+          for await (const _ of client.echoStream({ message: "x", count: 3 }));
+          return "ended";
+        } catch (error) {
+          return (error as { code?: string }).code;
+        }
+      }),
+    );
+    expect(new Set(outcomes)).toEqual(new Set(["not_found"]));
+  });
+
   it("delivers the items before a stream's failure, then the failure as a ServiceError", async () => {
     const { address, state } = await startEcho();
     state.streamFailAfter = 2;
