@@ -87,7 +87,7 @@ export function reportCheckouts(
   for (const run of runs) {
     const title = `${run.mode}, processor ${run.processorLatencyMs} ms`;
     print(
-      `\nCheckout, open loop, ${title}: ${stepSeconds} s per rate (submit → confirmed, polled every 25 ms)`,
+      `\nCheckout, open loop, ${title}: ${stepSeconds} s per rate (submit → confirmed, followed over the order's event stream)`,
     );
     print(
       "| offered/s | arrivals | confirmed/s | p50 ms | p99 ms | stuck | rejected | errors | client lag ms | held |",
