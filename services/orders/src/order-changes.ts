@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { createBackoff, createPgClient, type Logger } from "@tessera/kit";
+import { Notifier, type Logger } from "@tessera/kit";
 
 /** The channel every transaction changing an order notifies, with the order id as payload. */
 export const orderChangedChannel = "order_changed";
@@ -11,8 +10,6 @@ export interface OrderChangeSubscription {
   close(): void;
 }
 
-type ConnectionConfig = Parameters<typeof createPgClient>[0];
-
 interface Waiter {
   pending: boolean;
   wake: (() => void) | undefined;
@@ -20,22 +17,27 @@ interface Waiter {
 
 /**
  * Tells the watchers of an order that it changed: at once for a commit of this process (`notify`),
- * and through one LISTEN connection per process for commits anywhere (the store sends `pg_notify` in
- * the transaction that changes the order, so it is heard only once that commits). While the
+ * and through one LISTEN connection per process — the kit's `Notifier` — for commits anywhere (the
+ * store sends `pg_notify` in the transaction that changes the order, so it is heard only once that
+ * commits). While the
  * connection is down nothing is heard, so on every (re)connect every watcher is woken to re-read.
  */
 export class OrderChanges {
-  readonly #connection: ConnectionConfig;
-  readonly #log: Logger | undefined;
   readonly #waiters = new Map<string, Set<Waiter>>();
-  readonly #closing = new AbortController();
-  #running: Promise<void> | undefined;
-  #client: ReturnType<typeof createPgClient> | undefined;
+  readonly #notifier: Notifier;
+  readonly #stopListening: () => void;
 
-  /** `connection`: where to listen, e.g. the service pool's own settings (`db.pool.options`). */
-  constructor(connection: ConnectionConfig, log?: Logger) {
-    this.#connection = connection;
-    this.#log = log;
+  /** `connection`: the service's database, where the store's NOTIFYs are sent (`db.pool.options`). */
+  constructor({ connectionString }: { connectionString?: string | undefined }, log?: Logger) {
+    if (!connectionString) throw new Error("order changes need the database's connection string");
+    this.#notifier = new Notifier(connectionString, [orderChangedChannel], log, {
+      applicationName: "orders-watch",
+    });
+    // A notification names its order; after a (re)connect nothing says what was missed while no
+    // connection listened, so every watcher re-reads.
+    this.#stopListening = this.#notifier.listen(orderChangedChannel, (orderId) =>
+      orderId === undefined ? this.#wakeAll() : this.notify(orderId),
+    );
   }
 
   /** Wakes the watchers of `orderId` (after a commit of this process). */
@@ -75,40 +77,7 @@ export class OrderChanges {
 
   /** Connects in the background and keeps reconnecting, with backoff, until `close()`. */
   start(): void {
-    this.#running ??= this.#run();
-  }
-
-  async #run(): Promise<void> {
-    const closing = this.#closing.signal;
-    const backoff = createBackoff({ initialMs: 100, maxMs: 5_000 });
-    while (!closing.aborted) {
-      const client = createPgClient(
-        { ...this.#connection, application_name: "orders-watch", connectionTimeoutMillis: 5_000 },
-        this.#log,
-      );
-      const lost = new Promise<void>((resolve) => {
-        client.once("end", resolve);
-        client.once("error", () => resolve());
-      });
-      try {
-        await client.connect();
-        client.on("notification", ({ payload }) => payload && this.notify(payload));
-        await client.query(`LISTEN ${orderChangedChannel}`);
-        if (closing.aborted) break;
-        this.#client = client;
-        backoff.reset();
-        // Changes committed while no connection listened were not heard: every watcher re-reads.
-        this.#wakeAll();
-        await lost;
-        if (!closing.aborted) this.#log?.warn("order change listener lost its connection; reconnecting");
-      } catch (error) {
-        if (!closing.aborted) this.#log?.warn({ err: error }, "order change listener failed; retrying");
-      } finally {
-        this.#client = undefined;
-        await client.end().catch(() => undefined);
-      }
-      await sleep(backoff.next(), undefined, { signal: closing }).catch(() => undefined);
-    }
+    this.#notifier.start();
   }
 
   #wakeAll(): void {
@@ -117,10 +86,9 @@ export class OrderChanges {
 
   /** Stops listening and wakes every watcher; once it resolves, its connection is closed. */
   async close(): Promise<void> {
-    this.#closing.abort();
+    this.#stopListening();
     this.#wakeAll();
-    await this.#client?.end().catch(() => undefined);
-    await this.#running;
+    await this.#notifier.close();
   }
 }
 

@@ -35,10 +35,19 @@ export class Notifier {
   #client: pg.Client | undefined;
   #running: Promise<void> | undefined;
 
-  constructor(connectionString: string, channels: readonly string[], log?: Logger) {
+  readonly #applicationName: string;
+
+  /** `applicationName` names its connection in `pg_stat_activity`. */
+  constructor(
+    connectionString: string,
+    channels: readonly string[],
+    log?: Logger,
+    { applicationName = "tessera-notifier" }: { applicationName?: string } = {},
+  ) {
     this.#connectionString = connectionString;
     this.#channels = channels;
     this.#log = log;
+    this.#applicationName = applicationName;
     this.#emitter.setMaxListeners(0);
   }
 
@@ -56,7 +65,7 @@ export class Notifier {
       const client = createPgClient(
         {
           connectionString: this.#connectionString,
-          application_name: "tessera-notifier",
+          application_name: this.#applicationName,
           // A server that accepts but never answers must not hold the loop (or close()) forever.
           connectionTimeoutMillis: 5_000,
         },
@@ -128,6 +137,16 @@ export class Notifier {
    */
   poke(channel: string, payload?: string, handed?: unknown): void {
     this.#signal(channel, payload, handed);
+  }
+
+  /**
+   * Calls `listener` with each notification on `channel` — `undefined` after a (re)connect, when
+   * what was missed is unknown — until the returned function is called.
+   */
+  listen(channel: string, listener: (payload: string | undefined) => void): () => void {
+    const each = (payload: string | undefined) => listener(payload);
+    this.#emitter.on(channel, each);
+    return () => void this.#emitter.off(channel, each);
   }
 
   /**
