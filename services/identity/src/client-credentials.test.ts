@@ -1,19 +1,18 @@
-import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientCredentials, discover, type Discovery } from "./client/sign-in.ts";
-import { startTestIdentity, type TestIdentity } from "./testing/test-service.ts";
+import { clientCredentials, type Discovery } from "./client/sign-in.ts";
+import {
+  startDiscoveredIdentity,
+  type DiscoveredIdentity,
+  type TestIdentity,
+} from "./testing/test-service.ts";
 
 describe("client credentials for services and tools", () => {
   let identity: TestIdentity;
   let discovery: Discovery;
-  let verify: (token: string) => ReturnType<typeof jwtVerify>;
+  let verify: DiscoveredIdentity["verify"];
 
   beforeAll(async () => {
-    identity = await startTestIdentity();
-    discovery = await discover(identity.issuer);
-    const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
-    verify = (token) =>
-      jwtVerify(token, jwks, { issuer: identity.issuer, audience: "urn:tessera:api", typ: "at+jwt" });
+    ({ identity, discovery, verify } = await startDiscoveredIdentity());
   });
 
   afterAll(() => identity?.stop());

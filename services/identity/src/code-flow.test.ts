@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Browser,
-  discover,
   exchangeCode,
   followToCode,
   openSignInPage,
@@ -13,7 +12,12 @@ import {
   submitAccountForm,
   type Discovery,
 } from "./client/sign-in.ts";
-import { startTestIdentity, TEST_ADMIN_EMAIL, type TestIdentity } from "./testing/test-service.ts";
+import {
+  startDiscoveredIdentity,
+  TEST_ADMIN_EMAIL,
+  type DiscoveredIdentity,
+  type TestIdentity,
+} from "./testing/test-service.ts";
 
 const newEmail = () => `shopper-${randomBytes(4).toString("hex")}@tessera.test`;
 const PASSWORD = "a long enough password";
@@ -22,14 +26,10 @@ const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 describe("authorization code + PKCE for tessera-web", () => {
   let identity: TestIdentity;
   let discovery: Discovery;
-  let verify: (token: string) => ReturnType<typeof jwtVerify>;
+  let verify: DiscoveredIdentity["verify"];
 
   beforeAll(async () => {
-    identity = await startTestIdentity();
-    discovery = await discover(identity.issuer);
-    const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
-    verify = (token) =>
-      jwtVerify(token, jwks, { issuer: identity.issuer, audience: "urn:tessera:api", typ: "at+jwt" });
+    ({ identity, discovery, verify } = await startDiscoveredIdentity());
   });
 
   afterAll(() => identity?.stop());

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { freePort, startTestService, type TestDatabase } from "@tessera/kit/testing";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { discover } from "../client/sign-in.ts";
 import { createIdentity } from "../wiring.ts";
 
 export interface TestIdentityOptions {
@@ -64,3 +66,18 @@ export async function startTestIdentity(options: TestIdentityOptions = {}) {
     },
   };
 }
+
+/**
+ * A test identity with what a client reads first: its discovery document, and a verifier of the
+ * API access tokens it issues (signature from its JWKS, issuer, audience, `at+jwt`).
+ */
+export async function startDiscoveredIdentity(options: TestIdentityOptions = {}) {
+  const identity = await startTestIdentity(options);
+  const discovery = await discover(identity.issuer);
+  const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
+  const verify = (token: string) =>
+    jwtVerify(token, jwks, { issuer: identity.issuer, audience: "urn:tessera:api", typ: "at+jwt" });
+  return { identity, discovery, verify };
+}
+
+export type DiscoveredIdentity = Awaited<ReturnType<typeof startDiscoveredIdentity>>;
