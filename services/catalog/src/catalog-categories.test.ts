@@ -1,16 +1,14 @@
-import { CatalogService } from "@tessera/contracts/catalog/v1";
+import type { CatalogService } from "@tessera/contracts/catalog/v1";
 import type { Client } from "@tessera/kit";
-import { testCallers, testClient } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestCatalog, type TestCatalog } from "./testing/test-service.ts";
+import { startAdminCatalog, type TestCatalog } from "./testing/test-service.ts";
 
 describe("catalog categories", () => {
   let app: TestCatalog;
   let catalog: Client<typeof CatalogService>;
 
   beforeAll(async () => {
-    app = await startTestCatalog();
-    catalog = testClient(CatalogService, app.address, testCallers.admin("catalog-admin"));
+    ({ app, catalog } = await startAdminCatalog());
   });
 
   afterAll(async () => {

@@ -1,12 +1,11 @@
 import { limits } from "@tessera/contracts/limits";
-import { CatalogService } from "@tessera/contracts/catalog/v1";
+import type { CatalogService } from "@tessera/contracts/catalog/v1";
 import type { Client } from "@tessera/kit";
-import { testCallers, testClient } from "@tessera/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { searchTerms } from "./catalog.ts";
 import { seedProducts } from "./seed.ts";
 import { seedCatalog } from "./seed-data.ts";
-import { startTestCatalog, type TestCatalog } from "./testing/test-service.ts";
+import { startAdminCatalog, type TestCatalog } from "./testing/test-service.ts";
 
 describe("searchTerms", () => {
   it("keeps letters and digits, lower-cased and de-duplicated", () => {
@@ -23,9 +22,7 @@ describe("catalog over gRPC on PostgreSQL", () => {
   let catalog: Client<typeof CatalogService>;
 
   beforeAll(async () => {
-    app = await startTestCatalog();
-    // An administrator: browses as anyone does, and may create products and set prices.
-    catalog = testClient(CatalogService, app.address, testCallers.admin("catalog-admin"));
+    ({ app, catalog } = await startAdminCatalog());
   });
 
   afterAll(async () => {
