@@ -4,11 +4,13 @@ import { ServiceError } from "./errors.ts";
 import { findRefusedText } from "./refused-text.ts";
 
 /**
- * The key sealing a service's page tokens: 32 bytes derived (HKDF-SHA256) from a secret every
- * replica of the service already has, so replicas accept each other's tokens with no new setting.
+ * The keys sealing a service's page tokens, derived (HKDF-SHA256) from a secret every replica of
+ * the service already has, so replicas accept each other's tokens with no new setting: one for
+ * AES-256-GCM, and a separate one for the HMAC that makes each token's IV.
  */
 export interface PageTokenKey {
   readonly bytes: Buffer;
+  readonly ivKey: Buffer;
 }
 
 /**
@@ -17,9 +19,8 @@ export interface PageTokenKey {
  */
 export function pageTokenKeyOf(secret: string): PageTokenKey {
   if (secret === "") throw new Error("a page token key needs a non-empty secret");
-  return {
-    bytes: Buffer.from(hkdfSync("sha256", secret, "tessera page tokens", "aes-256-gcm page token v1", 32)),
-  };
+  const derive = (info: string) => Buffer.from(hkdfSync("sha256", secret, "tessera page tokens", info, 32));
+  return { bytes: derive("aes-256-gcm page token v1"), ivKey: derive("page token synthetic iv v1") };
 }
 
 export interface PageTokens<T> {
@@ -66,7 +67,7 @@ export function createPageTokens<S extends z.ZodType>(
       // A synthetic IV (an HMAC of what is sealed, as in RFC 5297's SIV): the same page gives the same
       // token, so a page and its `next` link keep one ETag and stay cacheable; two different
       // plaintexts never share an IV.
-      const iv = createHmac("sha256", key.bytes).update(bound).update(plain).digest().subarray(0, ivBytes);
+      const iv = createHmac("sha256", key.ivKey).update(bound).update(plain).digest().subarray(0, ivBytes);
       const cipher = createCipheriv("aes-256-gcm", key.bytes, iv).setAAD(bound);
       const sealed = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
       return Buffer.concat([Buffer.of(version), iv, sealed, cipher.getAuthTag()]).toString("base64url");
