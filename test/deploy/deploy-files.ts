@@ -58,7 +58,8 @@ export function renderOverlay(overlay: Overlay): KubeObject[] {
 
 /** Every document of a YAML stream; a syntax error in any of them throws. */
 export function parseYamlDocuments(text: string): unknown[] {
-  return parseAllDocuments(text).map((document) => {
+  // Merge keys (`<<: *defaults`) as compose reads them.
+  return parseAllDocuments(text, { merge: true }).map((document) => {
     if (document.errors.length > 0) throw document.errors[0];
     return document.toJS({ maxAliasCount: -1 }) as unknown;
   });
