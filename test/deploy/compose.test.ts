@@ -23,7 +23,10 @@ const composeDirectory = "deploy/compose";
 
 /** Compose's interpolation of `${NAME}`, `${NAME:-default}` and `${NAME-default}` (before validation, as compose does). */
 function interpolate(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_, name: string, fallback?: string) => env[name] ?? fallback ?? "");
+  return text.replace(
+    /\$\{(\w+)(?::?-([^}]*))?\}/g,
+    (_, name: string, fallback?: string) => env[name] ?? fallback ?? "",
+  );
 }
 
 const load = (env: Record<string, string> = {}) =>
@@ -67,11 +70,15 @@ describe("deploy/compose/compose.yaml", () => {
     expect(sources("prometheus")).toEqual(
       expect.arrayContaining(["../prometheus/prometheus.compose.yml", "../prometheus/rules/"]),
     );
-    expect(sources("grafana")).toEqual(expect.arrayContaining(["../grafana/provisioning/", "../grafana/dashboards/"]));
+    expect(sources("grafana")).toEqual(
+      expect.arrayContaining(["../grafana/provisioning/", "../grafana/dashboards/"]),
+    );
   });
 
   it("creates a database and a role for every service that has one", () => {
-    const mount = services["postgres"]?.volumes?.find((volume) => volume.includes("docker-entrypoint-initdb.d"));
+    const mount = services["postgres"]?.volumes?.find((volume) =>
+      volume.includes("docker-entrypoint-initdb.d"),
+    );
     const script = mount?.split(":")[0] ?? "";
     expect(existsSync(join(repoRoot, composeDirectory, script))).toBe(true);
     const loop = /for service in ([\w ]+); do/.exec(readRepoFile(join(composeDirectory, script)))?.[1];
@@ -83,7 +90,9 @@ describe("deploy/compose/compose.yaml", () => {
     const definition = SERVICES.find((service) => service.name === name)!;
     const service = services[name]!;
     expect(service.build).toMatchObject({ context: "../..", dockerfile: "deploy/docker/Dockerfile" });
-    expect(existsSync(join(repoRoot, composeDirectory, service.build!.context, service.build!.dockerfile))).toBe(true);
+    expect(
+      existsSync(join(repoRoot, composeDirectory, service.build!.context, service.build!.dockerfile)),
+    ).toBe(true);
     expect(service.build?.args).toEqual({ SERVICE: name, OPS_PORT: String(PORTS[name].ops) });
     expect(service.read_only).toBe(true);
     expect(service.tmpfs).toEqual(["/tmp"]);
@@ -93,17 +102,25 @@ describe("deploy/compose/compose.yaml", () => {
     expect(env["EVENTS_TRANSPORT"]).toBe("nats");
     expect(env["AUTH_CLIENT_SECRET"]?.length).toBeGreaterThanOrEqual(24);
     if (definition.database) {
-      expect(env["DATABASE_URL"]).toMatch(new RegExp(`^postgres://${name}:[^@]+@postgres:5432/tessera_${name}$`));
+      expect(env["DATABASE_URL"]).toMatch(
+        new RegExp(`^postgres://${name}:[^@]+@postgres:5432/tessera_${name}$`),
+      );
     } else {
       expect(env["DATABASE_URL"]).toBeUndefined();
     }
     // Exactly the addresses services.ts hands it, at the callee's compose name.
-    const addresses = Object.fromEntries(Object.entries(env).filter(([key]) => key.endsWith("_ADDR") && key !== "IDENTITY_HTTP_ADDR"));
+    const addresses = Object.fromEntries(
+      Object.entries(env).filter(([key]) => key.endsWith("_ADDR") && key !== "IDENTITY_HTTP_ADDR"),
+    );
     const expected = Object.fromEntries(
-      (definition.calls ?? []).map((callee) => [`${callee.toUpperCase()}_ADDR`, `${callee}:${PORTS[callee].grpc}`]),
+      (definition.calls ?? []).map((callee) => [
+        `${callee.toUpperCase()}_ADDR`,
+        `${callee}:${PORTS[callee].grpc}`,
+      ]),
     );
     expect(addresses).toEqual(expected);
-    for (const dependency of Object.keys(service.depends_on ?? {})) expect(services).toHaveProperty(dependency);
+    for (const dependency of Object.keys(service.depends_on ?? {}))
+      expect(services).toHaveProperty(dependency);
   });
 
   it("gives identity a client for every service, with the secret that service is given", () => {

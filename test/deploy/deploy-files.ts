@@ -60,7 +60,8 @@ export function renderOverlay(overlay: Overlay): KubeObject[] {
 export function parseYamlDocuments(text: string): unknown[] {
   // Merge keys (`<<: *defaults`) as compose reads them.
   return parseAllDocuments(text, { merge: true }).map((document) => {
-    if (document.errors.length > 0) throw document.errors[0];
+    const [error] = document.errors;
+    if (error !== undefined) throw new Error(`YAML: ${error.message}`, { cause: error });
     return document.toJS({ maxAliasCount: -1 }) as unknown;
   });
 }

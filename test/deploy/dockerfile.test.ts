@@ -33,7 +33,19 @@ function baseImage(instruction: Instruction): string {
 
 describe("the service image (deploy/docker/Dockerfile)", () => {
   it("parses, and has no instruction the parser does not know", () => {
-    const known = ["FROM", "ARG", "ENV", "WORKDIR", "COPY", "RUN", "USER", "EXPOSE", "HEALTHCHECK", "ENTRYPOINT", "CMD"];
+    const known = [
+      "FROM",
+      "ARG",
+      "ENV",
+      "WORKDIR",
+      "COPY",
+      "RUN",
+      "USER",
+      "EXPOSE",
+      "HEALTHCHECK",
+      "ENTRYPOINT",
+      "CMD",
+    ];
     expect(dockerfile.getInstructions().length).toBeGreaterThan(10);
     for (const instruction of dockerfile.getInstructions()) expect(known).toContain(instruction.getKeyword());
   });
@@ -65,7 +77,9 @@ describe("the service image (deploy/docker/Dockerfile)", () => {
     expect(command).toContain("CMD");
     expect(command).toContain("process.env.OPS_PORT");
     expect(command).toContain("/healthz");
-    const env = keyword(finalStage, "ENV").map((i) => i.getRawArgumentsContent() ?? "").join(" ");
+    const env = keyword(finalStage, "ENV")
+      .map((i) => i.getRawArgumentsContent() ?? "")
+      .join(" ");
     expect(env).toMatch(/OPS_PORT=\$\{OPS_PORT\}/);
     expect(env).toMatch(/OPS_HOST=0\.0\.0\.0/);
   });
@@ -144,7 +158,9 @@ describe(".dockerignore", () => {
 
   it("starts from nothing and lets in only manifests and workspaces", () => {
     expect(lines[0]).toBe("*");
-    expect(lines).toEqual(expect.arrayContaining(["!package.json", "!package-lock.json", "!packages/", "!services/"]));
+    expect(lines).toEqual(
+      expect.arrayContaining(["!package.json", "!package-lock.json", "!packages/", "!services/"]),
+    );
   });
 
   it("keeps out installed modules, local data and tests", () => {

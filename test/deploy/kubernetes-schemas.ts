@@ -15,10 +15,10 @@ interface Validating {
  * manifests use: any other kind is refused, so that nothing goes unchecked.
  */
 const MODELS: Readonly<Record<string, (object: KubeObject) => Validating>> = {
-  "v1/ConfigMap": (object) => new ConfigMap(object as never),
+  "v1/ConfigMap": (object) => new ConfigMap(object),
   "v1/Namespace": (object) => new Namespace(object as never),
   "v1/Service": (object) => new Service(object as never),
-  "v1/ServiceAccount": (object) => new ServiceAccount(object as never),
+  "v1/ServiceAccount": (object) => new ServiceAccount(object),
   "apps/v1/Deployment": (object) => new Deployment(object as never),
   "autoscaling/v2/HorizontalPodAutoscaler": (object) => new HorizontalPodAutoscaler(object as never),
   "policy/v1/PodDisruptionBudget": (object) => new PodDisruptionBudget(object as never),

@@ -69,18 +69,28 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
     expect(problems).toEqual([]);
   });
 
-  it.each(NAMES)("has for %s a Deployment, Service, ConfigMap, ServiceAccount, HPA, PDB and NetworkPolicy", (name) => {
-    for (const kind of ["Deployment", "Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"]) {
-      const object = named(kind, name);
-      expect(object, `${kind} ${name}`).toBeDefined();
-      expect(object?.metadata.labels).toMatchObject({
-        "app.kubernetes.io/name": name,
-        "app.kubernetes.io/part-of": "tessera",
-      });
-    }
-    const configMaps = ofKind(objects(), "ConfigMap").map((object) => object.metadata.name);
-    expect(configMaps.some((configMap) => configMap.startsWith(`${name}-config-`))).toBe(true);
-  });
+  it.each(NAMES)(
+    "has for %s a Deployment, Service, ConfigMap, ServiceAccount, HPA, PDB and NetworkPolicy",
+    (name) => {
+      for (const kind of [
+        "Deployment",
+        "Service",
+        "ServiceAccount",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+      ]) {
+        const object = named(kind, name);
+        expect(object, `${kind} ${name}`).toBeDefined();
+        expect(object?.metadata.labels).toMatchObject({
+          "app.kubernetes.io/name": name,
+          "app.kubernetes.io/part-of": "tessera",
+        });
+      }
+      const configMaps = ofKind(objects(), "ConfigMap").map((object) => object.metadata.name);
+      expect(configMaps.some((configMap) => configMap.startsWith(`${name}-config-`))).toBe(true);
+    },
+  );
 
   it.each(NAMES)("runs %s hardened, probed and bounded", (name) => {
     const deployment = named("Deployment", name) as Deployment;
@@ -120,7 +130,10 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
   it.each(NAMES)("gives %s its ports by name, its settings and its Secret", (name) => {
     const ports: Record<string, number | undefined> = { ...PORTS[name] };
     const container = (named("Deployment", name) as Deployment).spec.template.spec.containers[0];
-    const expected = Object.entries(ports).map(([portName, number]) => ({ name: portName, containerPort: number }));
+    const expected = Object.entries(ports).map(([portName, number]) => ({
+      name: portName,
+      containerPort: number,
+    }));
     expect(container?.ports).toEqual(expect.arrayContaining(expected));
     expect(container?.ports).toHaveLength(expected.length);
 

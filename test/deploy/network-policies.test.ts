@@ -30,7 +30,8 @@ function servicesSelected(selector: Selector): string[] {
     const labels: Record<string, string> = { [NAME]: name, "app.kubernetes.io/part-of": "tessera" };
     const labelsMatch = Object.entries(matchLabels).every(([key, value]) => labels[key] === value);
     const expressionsMatch = matchExpressions.every(
-      (expression) => expression.operator === "In" && (expression.values ?? []).includes(labels[expression.key] ?? ""),
+      (expression) =>
+        expression.operator === "In" && (expression.values ?? []).includes(labels[expression.key] ?? ""),
     );
     return labelsMatch && expressionsMatch;
   });
@@ -56,7 +57,9 @@ function allowed(policies: readonly Policy[], direction: "ingress" | "egress") {
           for (const { port } of rule.ports ?? []) {
             if (peer.namespaceSelector === undefined) {
               for (const other of servicesSelected(peer.podSelector ?? {})) {
-                internal.add(direction === "ingress" ? `${other}→${subject}:${port}` : `${subject}→${other}:${port}`);
+                internal.add(
+                  direction === "ingress" ? `${other}→${subject}:${port}` : `${subject}→${other}:${port}`,
+                );
               }
             } else {
               external.add(`${subject}↔${JSON.stringify(peer.podSelector?.matchLabels)}:${port}`);
@@ -113,7 +116,10 @@ describe.each(OVERLAYS)("the %s overlay's NetworkPolicies", (overlay) => {
     const redis = ["cart", "gateway"];
     const postgres = JSON.stringify({ "cnpg.io/podRole": "instance" });
     const expected = [
-      ...NAMES.flatMap((name) => [`${name}↔{"k8s-app":"kube-dns"}:53`, `${name}↔${JSON.stringify({ [NAME]: "nats" })}:4222`]),
+      ...NAMES.flatMap((name) => [
+        `${name}↔{"k8s-app":"kube-dns"}:53`,
+        `${name}↔${JSON.stringify({ [NAME]: "nats" })}:4222`,
+      ]),
       ...database.map((name) => `${name}↔${postgres}:5432`),
       ...redis.map((name) => `${name}↔${JSON.stringify({ [NAME]: "redis" })}:6379`),
     ];

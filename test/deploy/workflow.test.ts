@@ -79,7 +79,9 @@ describe(".github/workflows/ci.yml", () => {
     for (const step of steps) {
       const run = step.run ?? "";
       for (const [, script] of run.matchAll(/npm run ([\w:-]+)/g)) expect(scripts).toHaveProperty(script!);
-      for (const [path] of run.matchAll(/(?<![\w./])(?:\.ci|deploy|proto|tools|services|packages|test)\/[\w./-]*\w/g)) {
+      for (const [path] of run.matchAll(
+        /(?<![\w./])(?:\.ci|deploy|proto|tools|services|packages|test)\/[\w./-]*\w/g,
+      )) {
         expect(existsSync(join(repoRoot, step["working-directory"] ?? "", path)), path).toBe(true);
       }
       const file = step.with?.["file"] ?? step.with?.["node-version-file"];
