@@ -26,7 +26,7 @@ const OWN: Record<ServiceName, { shape: object }> = {
 
 /** Every variable a service reads: its own schema's, and the kit's for a service like it (createService). */
 function variablesOf(name: ServiceName): Set<string> {
-  const kit = [BaseConfig, AuthConfig, TlsConfig];
+  const kit: { shape: object }[] = [BaseConfig, AuthConfig, TlsConfig];
   if (SERVICES.find((service) => service.name === name)?.database) kit.push(DatabaseConfig, EventsConfig);
   return new Set([OWN[name], ...kit].flatMap((schema) => Object.keys(schema.shape)));
 }
