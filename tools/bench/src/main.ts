@@ -106,7 +106,14 @@ try {
       continue;
     }
     try {
-      const options = { adminUrl: postgres.adminUrl, workDir: work, natsUrl, processorLatencyMs, progress };
+      const options = {
+        adminUrl: postgres.adminUrl,
+        postgresPid: postgres.pid,
+        workDir: work,
+        natsUrl,
+        processorLatencyMs,
+        progress,
+      };
       checkouts.push(await benchCheckout(mode, { ...options, ...checkout }));
     } catch (error) {
       failed = true;

@@ -144,6 +144,10 @@ function reportDbWork(
       `  ${mode}, processor ${processorLatencyMs} ms — ${fmt(db.windowSeconds, 1)} s window; idle background per second: ${fmt(idle.writeTransactions, 1)} write transactions, ${fmt(idle.roundTrips, 1)} round trips, ${fmt(idle.commits, 1)} commits, ${fmt(idle.walFsyncs, 1)} WAL fsyncs`,
     );
   }
+  for (const { mode, processorLatencyMs, cpu } of runs) {
+    const parts = cpu.map(([name, ms]) => `${name} ${fmt(ms, 1)}`);
+    print(`  ${mode}, processor ${processorLatencyMs} ms — CPU ms per order (/proc): ${parts.join(", ")}`);
+  }
   for (const { mode, processorLatencyMs, db } of runs) {
     const parts = db.perDatabase.map(
       (d) => `${d.database.replace(/^tessera_/, "")} ${fmt(d.commits, 1)}/${fmt(d.roundTrips, 1)}`,
