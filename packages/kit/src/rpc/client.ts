@@ -93,8 +93,9 @@ const isRetryable = (error: unknown) =>
   isTransient(error) && (error as GrpcServiceError).code !== GrpcStatus.DEADLINE_EXCEEDED;
 
 /**
- * A typed client for `service` at `address` (host:port). Unary calls get a deadline (the default,
- * or the caller's inherited one if sooner), carry the request id and trace context, retry with
+ * A typed client for `service` at `address`: `host:port`, or several replicas balanced round-robin
+ * (`channelTarget`). Unary calls get a deadline (the default, or the caller's inherited one if
+ * sooner), carry the request id and trace context, retry with
  * jittered exponential backoff when the method is marked `idempotency_level = NO_SIDE_EFFECTS` or
  * `IDEMPOTENT` and the failure is transient, and go through a circuit breaker that fails fast
  * with `unavailable` while the service is down. Errors arrive as `ServiceError`. Each call carries
@@ -121,10 +122,12 @@ export function createClient<S extends AnyService>(
   }: ClientOptions = {},
 ): Client<S> {
   const Constructor = makeGenericClientConstructor(grpcDefinition(service), service.typeName);
-  const grpc = new Constructor(address, channelCredentials ?? credentials.createInsecure(), {
+  const { target, balanced } = channelTarget(address);
+  const grpc = new Constructor(target, channelCredentials ?? credentials.createInsecure(), {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.initial_reconnect_backoff_ms": 200,
     "grpc.max_reconnect_backoff_ms": 2_000,
+    ...(balanced && { "grpc.service_config": roundRobin }),
   }) as GrpcClient & Record<string, (...args: unknown[]) => unknown>;
 
   const retrying = retry(handleWhen(isRetryable), {
@@ -212,6 +215,21 @@ export function createClient<S extends AnyService>(
     }
   }
   return client as Client<S>;
+}
+
+const roundRobin = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
+
+/**
+ * The grpc-js target for an address, and whether calls spread over several servers. A plain
+ * `host:port` dials as it always did (one connection). A comma-separated list of IPv4 `host:port`
+ * (the dev runner's replicas) becomes an `ipv4:` target, and a `dns:`/`ipv4:`/`ipv6:` target (a
+ * Kubernetes headless Service: `dns:///orders.tessera.svc:50054`) stays as given; both are balanced
+ * round-robin over every address, so a replica that goes away only takes its in-flight calls along.
+ */
+export function channelTarget(address: string): { target: string; balanced: boolean } {
+  if (/^(dns|ipv4|ipv6):/.test(address)) return { target: address, balanced: true };
+  if (address.includes(",")) return { target: `ipv4:${address}`, balanced: true };
+  return { target: address, balanced: false };
 }
 
 function effectiveDeadline(timeoutMs: number): number {
