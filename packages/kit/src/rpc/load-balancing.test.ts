@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { channelTarget } from "./client.ts";
+import { channelTarget } from "./channel-target.ts";
 import { echoClient, startEcho, useEchoServers } from "./echo-server.fixture.ts";
 
 useEchoServers();
