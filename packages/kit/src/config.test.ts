@@ -122,25 +122,36 @@ describe("port", () => {
 describe("address", () => {
   const Schema = z.object({ TARGET: address("localhost:50051") });
 
-  it.each(["localhost:50051", "catalog.tessera.svc.cluster.local:443", "10.0.0.7:1", "[::1]:50051"])(
-    "accepts %s",
-    (value) => {
-      expect(loadConfig(Schema, { TARGET: value }).TARGET).toBe(value);
-    },
-  );
+  it.each([
+    "localhost:50051",
+    "catalog.tessera.svc.cluster.local:443",
+    "10.0.0.7:1",
+    "[::1]:50051",
+    "127.0.0.1:50054,127.0.0.1:50154",
+    "dns:///orders.tessera.svc:50054",
+    "ipv4:10.0.0.7:50054,10.0.0.8:50054",
+  ])("accepts %s", (value) => {
+    expect(loadConfig(Schema, { TARGET: value }).TARGET).toBe(value);
+  });
 
   it("defaults", () => {
     expect(loadConfig(Schema, {}).TARGET).toBe("localhost:50051");
   });
 
-  it.each(["localhost", "http://catalog:50051", ":50051", "host:port", "a b:1"])(
-    "refuses %s as not host:port",
-    (value) => {
-      const error = configError(() => loadConfig(Schema, { TARGET: value }));
-      expect(error.variables).toEqual(["TARGET"]);
-      expect(error.message).toContain("TARGET: must be host:port");
-    },
-  );
+  it.each([
+    "localhost",
+    "http://catalog:50051",
+    ":50051",
+    "host:port",
+    "a b:1",
+    "orders:50054,payments:50055",
+    "127.0.0.1:50054,",
+    "dns:",
+  ])("refuses %s as not host:port", (value) => {
+    const error = configError(() => loadConfig(Schema, { TARGET: value }));
+    expect(error.variables).toEqual(["TARGET"]);
+    expect(error.message).toContain("TARGET: must be host:port");
+  });
 });
 
 describe("flag", () => {

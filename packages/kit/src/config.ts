@@ -55,9 +55,34 @@ export function isHostPort(value: string): boolean {
   return port !== undefined && Number(port) >= 1 && Number(port) <= 65535;
 }
 
-/** A host:port address with a default. */
-export const address = (defaultAddress: string) =>
+/**
+ * Where a gRPC client dials: `host:port`; several replicas as `10.0.0.7:50054,10.0.0.8:50054`
+ * (IPv4 addresses); or a grpc-js target naming its resolver, `dns:///orders.tessera.svc:50054`
+ * (every address the name resolves to, as a Kubernetes headless Service gives) or `ipv4:`/`ipv6:`.
+ */
+export function isGrpcTarget(value: string): boolean {
+  if (isHostPort(value)) return true;
+  if (/^(dns|ipv4|ipv6):\S+$/.test(value)) return true;
+  const addresses = value.split(",");
+  return (
+    addresses.length > 1 &&
+    addresses.every((entry) => /^\d{1,3}(\.\d{1,3}){3}:/.test(entry) && isHostPort(entry))
+  );
+}
+
+/** A plain `host:port` with a default (an HTTP server's, which nothing balances). */
+export const hostPort = (defaultAddress: string) =>
   z.string().refine(isHostPort, "must be host:port").default(defaultAddress);
+
+/** A gRPC address with a default: `host:port`, a comma-separated list of IPv4 `host:port`, or a `dns:`/`ipv4:`/`ipv6:` target. */
+export const address = (defaultAddress: string) =>
+  z
+    .string()
+    .refine(
+      isGrpcTarget,
+      "must be host:port, a comma-separated list of IPv4 host:port, or a dns:, ipv4: or ipv6: target",
+    )
+    .default(defaultAddress);
 
 /** A boolean flag: true/false/1/0/yes/no. */
 export const flag = (defaultValue: boolean) =>

@@ -3,7 +3,7 @@
 // A service: one bootstrap, its config, its periodic jobs.
 export { createService, type Service, type ServiceOptions } from "./service.ts";
 export { RpcServiceConfig, DatabaseConfig, AuthConfig } from "./service-config.ts";
-export { loadConfig, ConfigError, BaseConfig, port, address, flag, z } from "./config.ts";
+export { loadConfig, ConfigError, BaseConfig, port, address, hostPort, flag, z } from "./config.ts";
 export type { PeriodicRun } from "./periodic.ts";
 
 // RPC: typed servers and clients from the contracts' descriptors, errors as gRPC statuses.

@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "./db.ts";
 import { createLogger } from "./logger.ts";
-import { migrate, migrationsApplied, readMigrations } from "./migrations.ts";
+import { migrate, migrationsApplied, readKitMigrations, readMigrations } from "./migrations.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
 
 let directory: string;
@@ -218,6 +218,30 @@ describe("migrate", () => {
     const { rows } = await a.query<{ version: string }>("SELECT version FROM applied ORDER BY version");
     expect(rows.map((row) => row.version)).toEqual(["002", "003"]);
   });
+
+  it("applies the kit's and a service's migrations once when six replicas start at the same time", async () => {
+    await files({
+      "001_create_log.sql": "CREATE TABLE applied (version text NOT NULL);\nSELECT pg_sleep(0.1);",
+      "002_second.sql": "INSERT INTO applied VALUES ('002');",
+    });
+    const migrations = [...(await readKitMigrations()), ...(await readMigrations(directory))];
+    const replicas: Db[] = [];
+    for (let i = 0; i < 6; i++) replicas.push(await pool());
+    const results = await Promise.all(replicas.map((db) => migrate(db, migrations)));
+    // One replica applied everything; the others, let in after it, found nothing left to do.
+    expect(results.map((done) => done.length).sort((a, b) => a - b)).toEqual([
+      0,
+      0,
+      0,
+      0,
+      0,
+      migrations.length,
+    ]);
+    expect(await recorded(replicas[0]!)).toEqual(migrations.map((migration) => migration.version).sort());
+    const { rows } = await replicas[0]!.query<{ version: string }>("SELECT version FROM applied");
+    expect(rows).toEqual([{ version: "002" }]);
+    for (const db of replicas) expect(await migrationsApplied(db, migrations)).toBe(true);
+  }, 60_000);
 
   it("logs each migration it applies", async () => {
     await files(accounts);

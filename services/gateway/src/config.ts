@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { BaseConfig, address, flag, port, z } from "@tessera/kit";
+import { BaseConfig, address, flag, hostPort, port, z } from "@tessera/kit";
 
 /** An origin a browser sends in `Origin`: scheme, host and optional port — no path, no trailing slash. */
 const origin = z
@@ -86,7 +86,7 @@ export const GatewayConfig = BaseConfig.extend({
   /** The `aud` every access token for the API carries. */
   AUTH_AUDIENCE: z.string().min(1).max(200).default("urn:tessera:api"),
   /** Identity's HTTP server, where `/oidc/*` is proxied. */
-  IDENTITY_HTTP_ADDR: address("127.0.0.1:8090"),
+  IDENTITY_HTTP_ADDR: hostPort("127.0.0.1:8090"),
   /** Requests a minute one client address may make to `/api`. */
   RATE_LIMIT_IP_PER_MINUTE: perMinute(600),
   /** Requests a minute one signed-in caller (`sub`) may make to the routes that need one. */

@@ -21,6 +21,7 @@ describe("CancelOrder", () => {
     expect((await t.outbox(order.id)).map((m) => m.type)).toEqual([
       "OrderPlaced",
       "ReserveStock",
+      "AuthorizePayment",
       "OrderCancelled",
     ]);
   });

@@ -61,11 +61,13 @@ export interface OrderLine {
 }
 
 /**
- * PENDING (waiting for stock) → STOCK_RESERVED (waiting for payment) → CONFIRMED; or REJECTED /
- * CANCELLED. The contract's PAYMENT_AUTHORIZED is never a resting state: authorization is the last
- * thing an order waits for, so the transaction that records it also confirms the order.
+ * PENDING (waiting for stock and payment, asked for together) → STOCK_RESERVED (the stock is held,
+ * waiting for the payment) or PAYMENT_AUTHORIZED (the payment is held, waiting for the stock) →
+ * CONFIRMED; or REJECTED / CANCELLED. The payment is captured only by the transaction that confirms,
+ * so a cancel of a PAYMENT_AUTHORIZED order voids a hold and never races a capture.
  */
-export type OrderStatus = "PENDING" | "STOCK_RESERVED" | "CONFIRMED" | "REJECTED" | "CANCELLED";
+export type OrderStatus =
+  "PENDING" | "STOCK_RESERVED" | "PAYMENT_AUTHORIZED" | "CONFIRMED" | "REJECTED" | "CANCELLED";
 
 /**
  * The stock hold at inventory: `requested` (ReserveStock sent, no answer yet), `reserved`,
@@ -74,8 +76,9 @@ export type OrderStatus = "PENDING" | "STOCK_RESERVED" | "CONFIRMED" | "REJECTED
 export type StockState = "requested" | "reserved" | "rejected" | "releasing" | "released" | "committing";
 
 /**
- * The payment at payments: `none` (not asked yet), `requested` (AuthorizePayment sent, no answer yet),
- * `declined`, `voiding` (VoidPayment sent), `voided`, `capturing` (CapturePayment sent), `captured`.
+ * The payment at payments: `none` (not asked yet: only orders placed before the payment was asked for
+ * with the stock), `requested` (AuthorizePayment sent, no answer yet), `authorized` (held, waiting for
+ * the stock), `declined`, `voiding` (VoidPayment sent), `voided`, `capturing` (CapturePayment sent), `captured`.
  */
 export type PaymentState =
-  "none" | "requested" | "declined" | "voiding" | "voided" | "capturing" | "captured";
+  "none" | "requested" | "authorized" | "declined" | "voiding" | "voided" | "capturing" | "captured";

@@ -16,7 +16,7 @@ describe("PlaceOrder with an idempotency key", () => {
     expect(second.replayed).toBe(true);
     expect(cart.calls).toBe(calls);
     expect(await countOrders("bob")).toBe(1n);
-    expect(await t.outbox(first.order!.id)).toHaveLength(2);
+    expect(await t.outbox(first.order!.id)).toHaveLength(3);
     const other = await t.client.placeOrder({
       userId: "bob",
       idempotencyKey: "another",
@@ -46,7 +46,7 @@ describe("PlaceOrder with an idempotency key", () => {
     });
     expect(retried).toMatchObject({ replayed: true, order: { id: [...ids][0] } });
     const types = (await t.outbox([...ids][0]!)).map((m) => m.type);
-    expect(types).toEqual(["OrderPlaced", "ReserveStock"]);
+    expect(types).toEqual(["OrderPlaced", "ReserveStock", "AuthorizePayment"]);
   });
 
   it("makes one order of one cart, however many checkouts race with their own keys", async () => {

@@ -24,7 +24,8 @@ describe("PlaceOrder", () => {
       ],
     });
     expect(order?.createTime?.seconds).toBeGreaterThan(0n);
-    expect((await t.store.get(order!.id))?.cardToken).toBe("tok_ok");
+    // The card token travels in AuthorizePayment only; the order does not keep it.
+    expect((await t.store.get(order!.id))?.cardToken).toBe("");
     expect(await t.outbox(order!.id)).toEqual([
       {
         type: "OrderPlaced",
@@ -49,6 +50,15 @@ describe("PlaceOrder", () => {
           ],
           expireAfterSeconds: 90,
           expireAfter: "90s",
+        },
+      },
+      {
+        type: "AuthorizePayment",
+        data: {
+          orderId: order!.id,
+          userId: "alice",
+          amount: { currencyCode: "USD", amountMinor: "42100" },
+          cardToken: "tok_ok",
         },
       },
     ]);

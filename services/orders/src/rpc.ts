@@ -43,6 +43,7 @@ export function ordersHandlers(orders: Orders, watch: OrderWatch): ServiceImpl<t
 const statuses: Record<Status, OrderStatus> = {
   PENDING: OrderStatus.PENDING,
   STOCK_RESERVED: OrderStatus.STOCK_RESERVED,
+  PAYMENT_AUTHORIZED: OrderStatus.PAYMENT_AUTHORIZED,
   CONFIRMED: OrderStatus.CONFIRMED,
   REJECTED: OrderStatus.REJECTED,
   CANCELLED: OrderStatus.CANCELLED,

@@ -65,7 +65,7 @@ describe("decide once REJECTED", () => {
 describe("decide once CANCELLED: late answers are compensated once", () => {
   it("releases stock reserved after the order was cancelled, once", () => {
     const d = run(cancelledPending, { type: "StockReserved" }, { type: "StockReserved" });
-    expect(d.order).toMatchObject({ status: "CANCELLED", stock: "releasing", payment: "none" });
+    expect(d.order).toMatchObject({ status: "CANCELLED", stock: "releasing", payment: "requested" });
     expect(d.commands).toEqual([
       { type: "ReleaseStock", data: { orderId, reason: "cancelled by the customer" } },
     ]);

@@ -65,8 +65,8 @@ async function place(): Promise<Order> {
   return order!;
 }
 
-/** The messages published about an order after the first `skip` (OrderPlaced, ReserveStock). */
-const published = async (orderId: string, skip = 2) => (await t.outbox(orderId)).slice(skip);
+/** The messages published about an order after the first `skip` (OrderPlaced, ReserveStock, AuthorizePayment). */
+const published = async (orderId: string, skip = 3) => (await t.outbox(orderId)).slice(skip);
 const state = async (orderId: string) => {
   const order = await t.store.get(orderId);
   return {
@@ -79,22 +79,23 @@ const state = async (orderId: string) => {
 };
 
 describe("the saga's subscription handler", () => {
-  it("asks for payment with the stored card when inventory reserves the stock", async () => {
+  it("asked for payment with the card when the order was placed, and keeps no card token", async () => {
     const order = await place();
+    expect((await t.outbox(order.id)).map((m) => m.type)).toEqual([
+      "OrderPlaced",
+      "ReserveStock",
+      "AuthorizePayment",
+    ]);
+    expect((await t.outbox(order.id))[2]?.data).toEqual({
+      orderId: order.id,
+      userId: "user-7",
+      amount: { currencyCode: "EUR", amountMinor: "4500" },
+      cardToken: "tok_card",
+    });
+    expect((await t.store.get(order.id))?.cardToken).toBe("");
     await deliver(StockReservedSchema, { orderId: order.id });
     expect(await state(order.id)).toMatchObject({ status: "STOCK_RESERVED", stock: "reserved" });
-    expect(await published(order.id)).toEqual([
-      {
-        type: "AuthorizePayment",
-        data: {
-          orderId: order.id,
-          userId: "user-7",
-          amount: { currencyCode: "EUR", amountMinor: "4500" },
-          cardToken: "tok_card",
-        },
-      },
-    ]);
-    expect((await t.store.get(order.id))?.cardToken).toBe("");
+    expect(await published(order.id)).toEqual([]);
   });
 
   it("rejects the order when inventory rejects the stock", async () => {
@@ -103,7 +104,7 @@ describe("the saga's subscription handler", () => {
     expect(await state(order.id)).toEqual({
       status: "REJECTED",
       stock: "rejected",
-      payment: "none",
+      payment: "requested",
       reason: "not enough stock: LAMP: 0 of 1 available",
       reasonCode: "out-of-stock",
     });

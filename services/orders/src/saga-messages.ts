@@ -39,6 +39,11 @@ export type Command = MessageOf<
 export const total = (order: Order) => ({ currencyCode: order.currency, amountMinor: order.totalMinor });
 
 /** The compensations and endings of an order, each with why. */
+export const authorizePayment = (order: Order, cardToken: string): Command => ({
+  type: "AuthorizePayment",
+  data: { orderId: order.id, userId: order.userId, amount: total(order), cardToken },
+});
+
 export const releaseStock = (order: Order, reason: string): Command => ({
   type: "ReleaseStock",
   data: { orderId: order.id, reason },

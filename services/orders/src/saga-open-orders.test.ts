@@ -5,13 +5,13 @@ import { at, orderId, pending, placed, reserved, step, t0, types, userId } from 
 // The saga from the order's placing until it is confirmed, rejected or cancelled.
 
 describe("begin", () => {
-  it("places a PENDING order that waits one step for stock, with OrderPlaced and ReserveStock", () => {
+  it("places a PENDING order that asks for stock and payment at once, and keeps no card token", () => {
     expect(placed.order).toMatchObject({
       status: "PENDING",
       stock: "requested",
-      payment: "none",
+      payment: "requested",
       reason: "",
-      cardToken: "tok_visa_approve",
+      cardToken: "",
       deadline: new Date(t0.getTime() + step),
     });
     expect(placed.events).toEqual([
@@ -42,6 +42,15 @@ describe("begin", () => {
           expireAfter: { seconds: 90n },
         },
       },
+      {
+        type: "AuthorizePayment",
+        data: {
+          orderId,
+          userId,
+          amount: { currencyCode: "USD", amountMinor: 39700n },
+          cardToken: "tok_visa_approve",
+        },
+      },
     ]);
   });
 
@@ -58,17 +67,22 @@ describe("begin", () => {
   });
 });
 
-describe("decide while PENDING (waiting for stock)", () => {
-  it("asks payments to authorize the total with the card once stock is reserved, then forgets the card", () => {
+describe("decide while PENDING (waiting for stock and payment)", () => {
+  it("holds the stock and waits for the payment, with a fresh deadline and nothing to send", () => {
     const d = decide(pending, { type: "StockReserved" }, at(5_000));
     expect(d.order).toMatchObject({
       status: "STOCK_RESERVED",
       stock: "reserved",
       payment: "requested",
-      cardToken: "",
       deadline: new Date(t0.getTime() + 5_000 + step),
     });
-    expect(d.events).toEqual([]);
+    expect(types(d)).toEqual([]);
+  });
+
+  it("asks for the payment only now when the order was placed before both went out together", () => {
+    const earlier = { ...pending, payment: "none" as const, cardToken: "tok_visa_approve" };
+    const d = decide(earlier, { type: "StockReserved" }, at(5_000));
+    expect(d.order).toMatchObject({ status: "STOCK_RESERVED", payment: "requested", cardToken: "" });
     expect(d.commands).toEqual([
       {
         type: "AuthorizePayment",
@@ -80,6 +94,30 @@ describe("decide while PENDING (waiting for stock)", () => {
         },
       },
     ]);
+  });
+
+  it("holds the payment and waits for the stock when payments answers first", () => {
+    const d = decide(pending, { type: "PaymentAuthorized", paymentId: "pay-1" }, at(5_000));
+    expect(d.order).toMatchObject({
+      status: "PAYMENT_AUTHORIZED",
+      stock: "requested",
+      payment: "authorized",
+      paymentId: "pay-1",
+      deadline: new Date(t0.getTime() + 5_000 + step),
+    });
+    expect(types(d)).toEqual([]);
+  });
+
+  it("rejects the order when the payment is declined before the stock answered, releasing nothing yet", () => {
+    const d = decide(pending, { type: "PaymentDeclined", reason: "insufficient_funds" }, at(1));
+    expect(d.order).toMatchObject({
+      status: "REJECTED",
+      stock: "requested",
+      payment: "declined",
+      reasonCode: "insufficient-funds",
+      deadline: null,
+    });
+    expect(types(d)).toEqual(["OrderRejected"]);
   });
 
   it("rejects the order when stock is rejected, saying which SKUs were short", () => {
@@ -134,8 +172,6 @@ describe("decide while PENDING (waiting for stock)", () => {
 
   it.each([
     { type: "StockReleased" },
-    { type: "PaymentAuthorized", paymentId: "x" },
-    { type: "PaymentDeclined", reason: "x" },
     { type: "PaymentCaptured", paymentId: "x" },
     { type: "PaymentVoided", paymentId: "x" },
   ] as const)("ignores $type, which it never asked for", (input) => {

@@ -58,7 +58,7 @@ describe("SagaRunner on PostgreSQL", () => {
       status: "PENDING",
       stock: "requested",
       version: 1,
-      cardToken: "tok_approve",
+      cardToken: "",
     });
     expect(await t.outbox(order.id)).toEqual([
       {
@@ -80,23 +80,31 @@ describe("SagaRunner on PostgreSQL", () => {
           expireAfter: `${(3 * stepTimeoutMs) / 1000}s`,
         },
       },
+      {
+        type: "AuthorizePayment",
+        data: {
+          orderId: order.id,
+          userId: "user-1",
+          amount: { currencyCode: "USD", amountMinor: "5000" },
+          cardToken: "tok_approve",
+        },
+      },
     ]);
   });
 
   it("commits a transition's new state and its outbox rows together", async () => {
     const order = await place();
     const reserved = await advance(order.id, { type: "StockReserved" });
-    expect(reserved).toMatchObject({ status: "STOCK_RESERVED", version: 2, cardToken: "" });
+    expect(reserved).toMatchObject({ status: "STOCK_RESERVED", version: 2 });
     expect(await t.store.get(order.id)).toMatchObject({ status: "STOCK_RESERVED", stock: "reserved" });
-    expect((await t.outbox(order.id)).at(-1)).toEqual({
-      type: "AuthorizePayment",
-      data: {
-        orderId: order.id,
-        userId: "user-1",
-        amount: { currencyCode: "USD", amountMinor: "5000" },
-        cardToken: "tok_approve",
-      },
-    });
+    const confirmed = await advance(order.id, { type: "PaymentAuthorized", paymentId: "pay-1" });
+    expect(confirmed).toMatchObject({ status: "CONFIRMED", version: 3 });
+    expect(await t.store.get(order.id)).toMatchObject({ status: "CONFIRMED", payment: "capturing" });
+    expect((await t.outbox(order.id)).slice(-3).map((m) => m.type)).toEqual([
+      "OrderConfirmed",
+      "CapturePayment",
+      "CommitStock",
+    ]);
   });
 
   it("rolls back the state and the outbox rows together when the transaction fails", async () => {

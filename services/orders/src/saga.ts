@@ -2,15 +2,17 @@ import { ServiceError } from "@tessera/kit";
 import { declineReasonOf } from "@tessera/contracts/reasons";
 import type { Order, OrderReasonCode } from "./order.ts";
 import {
+  authorizePayment,
   cancelled,
   rejected,
   releaseStock,
-  stockLines,
   total,
   voidPayment,
   type Command,
   type OrderEvent,
 } from "./saga-messages.ts";
+
+export { begin, reservationSeconds } from "./saga-begin.ts";
 
 /**
  * The checkout saga as a pure function: `decide(order, input)` says what the order becomes and
@@ -50,59 +52,6 @@ export type NewOrder = Pick<
   "id" | "userId" | "cartId" | "lines" | "currency" | "totalMinor" | "cardToken"
 >;
 
-/**
- * How long inventory holds the stock: long enough to outlive both steps that follow the hold
- * (waiting for it to be reported, waiting for payment) and the CommitStock after them, so a hold
- * does not expire under an order that is about to be confirmed.
- */
-export function reservationSeconds(stepTimeoutMs: number): number {
-  return Math.max(1, Math.ceil((3 * stepTimeoutMs) / 1000));
-}
-
-/** A new PENDING order: OrderPlaced, and ReserveStock for its lines. */
-export function begin(placed: NewOrder, { now, stepTimeoutMs }: SagaSettings): Decision {
-  const order: Order = {
-    ...placed,
-    status: "PENDING",
-    reason: "",
-    reasonCode: "",
-    stock: "requested",
-    payment: "none",
-    paymentId: "",
-    deadline: new Date(now.getTime() + stepTimeoutMs),
-    version: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
-  return {
-    order,
-    events: [
-      {
-        type: "OrderPlaced",
-        data: {
-          orderId: order.id,
-          userId: order.userId,
-          total: total(order),
-          cartId: order.cartId,
-          items: order.lines.map(({ productId, quantity }) => ({ productId, quantity })),
-        },
-      },
-    ],
-    commands: [
-      {
-        type: "ReserveStock",
-        data: {
-          orderId: order.id,
-          lines: stockLines(order.lines),
-          // Both fields: consumers that predate `expire_after` read the seconds.
-          expireAfterSeconds: reservationSeconds(stepTimeoutMs),
-          expireAfter: { seconds: BigInt(reservationSeconds(stepTimeoutMs)) },
-        },
-      },
-    ],
-  };
-}
-
 export function decide(order: Order, input: SagaInput, settings: SagaSettings): Decision {
   switch (input.type) {
     case "StockReserved":
@@ -112,7 +61,7 @@ export function decide(order: Order, input: SagaInput, settings: SagaSettings): 
     case "StockReleased":
       return stockReleased(order);
     case "PaymentAuthorized":
-      return paymentAuthorized(order, input.paymentId);
+      return paymentAuthorized(order, input.paymentId, settings);
     case "PaymentDeclined":
       return paymentDeclined(order, input.reason);
     case "PaymentCaptured":
@@ -126,37 +75,42 @@ export function decide(order: Order, input: SagaInput, settings: SagaSettings): 
   }
 }
 
+/** Whether the order still waits for inventory or payments (it has a deadline). */
+export const waiting = (order: Order): boolean =>
+  order.status === "PENDING" || order.status === "STOCK_RESERVED" || order.status === "PAYMENT_AUTHORIZED";
+
 function stockReserved(order: Order, { now, stepTimeoutMs }: SagaSettings): Decision {
   if (order.stock !== "requested") return unchanged(order);
-  if (order.status !== "PENDING") {
-    // The order ended while inventory was still reserving: give the stock straight back.
-    return change(order, { stock: "releasing" }, [releaseStock(order, order.reason)]);
+  // The order ended while inventory was still reserving: give the stock straight back.
+  if (!waiting(order)) return change(order, { stock: "releasing" }, [releaseStock(order, order.reason)]);
+  if (order.payment === "authorized") return confirm(order, order.paymentId);
+  const deadline = new Date(now.getTime() + stepTimeoutMs);
+  if (order.payment === "none") {
+    // Placed before both requests went out together: its payment is asked for only now.
+    return change(order, { status: "STOCK_RESERVED", stock: "reserved", payment: "requested", deadline }, [
+      authorizePayment(order, order.cardToken),
+    ]);
   }
-  return change(
-    order,
-    {
-      status: "STOCK_RESERVED",
-      stock: "reserved",
-      payment: "requested",
-      deadline: new Date(now.getTime() + stepTimeoutMs),
-    },
-    [
-      {
-        type: "AuthorizePayment",
-        data: { orderId: order.id, userId: order.userId, amount: total(order), cardToken: order.cardToken },
-      },
-    ],
-  );
+  return change(order, { status: "STOCK_RESERVED", stock: "reserved", deadline });
 }
 
 function stockRejected(order: Order, reason: string): Decision {
   if (order.stock !== "requested") return unchanged(order);
-  if (order.status !== "PENDING") return change(order, { stock: "rejected" });
+  if (!waiting(order)) return change(order, { stock: "rejected" });
   const why = `not enough stock${reason ? `: ${reason}` : ""}`;
+  // A payment authorized meanwhile is voided now; one still being authorized, when it answers.
+  const held = order.payment === "authorized";
   return change(
     order,
-    { status: "REJECTED", stock: "rejected", reason: why, reasonCode: "out-of-stock", deadline: null },
-    [],
+    {
+      status: "REJECTED",
+      stock: "rejected",
+      reason: why,
+      reasonCode: "out-of-stock",
+      deadline: null,
+      ...(held ? { payment: "voiding" } : {}),
+    },
+    held ? [voidPayment(order, why)] : [],
     [rejected(order, why)],
   );
 }
@@ -185,12 +139,19 @@ function stockReleased(order: Order): Decision {
   return change(order, { stock: "released" });
 }
 
-function paymentAuthorized(order: Order, paymentId: string): Decision {
+function paymentAuthorized(order: Order, paymentId: string, { now, stepTimeoutMs }: SagaSettings): Decision {
   if (order.payment !== "requested") return unchanged(order);
-  if (order.status !== "STOCK_RESERVED") {
-    // Authorized after the order ended: drop the hold on the customer's card.
+  // Authorized after the order ended: drop the hold on the customer's card.
+  if (!waiting(order))
     return change(order, { payment: "voiding", paymentId }, [voidPayment(order, order.reason)]);
-  }
+  if (order.stock === "reserved") return confirm(order, paymentId);
+  // The payment answered first: wait for the stock, the capture held back until it is reserved.
+  const deadline = new Date(now.getTime() + stepTimeoutMs);
+  return change(order, { status: "PAYMENT_AUTHORIZED", payment: "authorized", paymentId, deadline });
+}
+
+/** Both are secured: capture the payment and commit the stock in the transaction that confirms. */
+function confirm(order: Order, paymentId: string): Decision {
   return change(
     order,
     { status: "CONFIRMED", stock: "committing", payment: "capturing", paymentId, deadline: null },
@@ -204,19 +165,21 @@ function paymentAuthorized(order: Order, paymentId: string): Decision {
 
 function paymentDeclined(order: Order, reason: string): Decision {
   if (order.payment !== "requested") return unchanged(order);
-  if (order.status !== "STOCK_RESERVED") return change(order, { payment: "declined" });
+  if (!waiting(order)) return change(order, { payment: "declined" });
   const why = `payment declined${reason ? `: ${reason}` : ""}`;
+  // Stock reserved meanwhile is released now; stock still being reserved, when inventory answers.
+  const held = order.stock === "reserved";
   return change(
     order,
     {
       status: "REJECTED",
-      stock: "releasing",
       payment: "declined",
       reason: why,
       reasonCode: declineReasonOf(reason).code,
       deadline: null,
+      ...(held ? { stock: "releasing" } : {}),
     },
-    [releaseStock(order, why)],
+    held ? [releaseStock(order, why)] : [],
     [rejected(order, why)],
   );
 }
@@ -225,6 +188,7 @@ function timeout(order: Order, now: Date): Decision {
   if (order.deadline === null || order.deadline.getTime() > now.getTime()) return unchanged(order);
   switch (order.status) {
     case "PENDING":
+    case "PAYMENT_AUTHORIZED":
       return cancel(order, "reservation-timeout", "timed out waiting for the stock reservation");
     case "STOCK_RESERVED":
       return cancel(order, "payment-timeout", "timed out waiting for the payment authorization");
@@ -239,6 +203,7 @@ function cancelByCustomer(order: Order): Decision {
   switch (order.status) {
     case "PENDING":
     case "STOCK_RESERVED":
+    case "PAYMENT_AUTHORIZED":
       return cancel(order, "cancelled-by-user", "cancelled by the customer");
     case "CANCELLED":
       // Cancelling is idempotent: a retried request finds its work done.
@@ -257,9 +222,13 @@ function cancelByCustomer(order: Order): Decision {
   }
 }
 
-/** Ends a waiting order, compensating what is held: the stock, if it was reserved. */
+/**
+ * Ends a waiting order, compensating what is held: the stock if it was reserved, the payment if it
+ * was authorized. What is still on its way is given back when its answer arrives.
+ */
 function cancel(order: Order, code: OrderReasonCode, why: string): Decision {
-  const held = order.stock === "reserved";
+  const stockHeld = order.stock === "reserved";
+  const paymentHeld = order.payment === "authorized";
   return change(
     order,
     {
@@ -267,9 +236,10 @@ function cancel(order: Order, code: OrderReasonCode, why: string): Decision {
       reason: why,
       reasonCode: code,
       deadline: null,
-      ...(held ? { stock: "releasing" } : {}),
+      ...(stockHeld ? { stock: "releasing" } : {}),
+      ...(paymentHeld ? { payment: "voiding" } : {}),
     },
-    held ? [releaseStock(order, why)] : [],
+    [...(stockHeld ? [releaseStock(order, why)] : []), ...(paymentHeld ? [voidPayment(order, why)] : [])],
     [cancelled(order, why)],
   );
 }
@@ -281,7 +251,7 @@ function change(
   events: OrderEvent[] = [],
 ): Decision {
   const next = { ...order, ...changes };
-  // The card token is needed only for the AuthorizePayment that leaving PENDING sends.
+  // A card token is kept only by a PENDING order placed before AuthorizePayment went out at once.
   if (next.status !== "PENDING") next.cardToken = "";
   return { order: next, commands, events };
 }

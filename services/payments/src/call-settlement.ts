@@ -233,8 +233,8 @@ export class CallSettlement {
   }
 
   /**
-   * The outcome's transaction: the order locked, the call still pending (else another worker
-   * recorded it: nothing to do), `write` with the payment as it is now, the call settled.
+   * The outcome's transaction: the order locked, the call settled if it was still pending (else
+   * another worker recorded it: nothing to do), `write` with the payment as it is now.
    */
   async #record(
     call: ProcessorCall,
@@ -243,9 +243,8 @@ export class CallSettlement {
     const { db, payments, calls } = this.#deps;
     await db.tx(async (tx) => {
       await payments.lockOrder(tx, call.orderId);
-      if (!(await calls.lockPending(tx, call.id))) return;
+      if (!(await calls.settle(tx, call.id))) return;
       await write(tx, await payments.findByOrder(tx, call.orderId));
-      await calls.settle(tx, call.id);
     });
   }
 

@@ -36,22 +36,30 @@ export class LedgerStore {
     assertBalanced(entry);
     const id = newId();
     const names = entry.lines.map((line) => line.account);
+    // One round trip: accounts opened on first use, the entry, its lines. The lines' foreign keys
+    // are checked at the end of the statement, when the rows of its other parts exist.
     await tx.query(
-      `INSERT INTO accounts (name, currency)
-       SELECT name, $2 FROM unnest($1::text[]) AS name
-       ON CONFLICT DO NOTHING`,
-      [names, entry.currency],
-    );
-    await tx.query(
-      `INSERT INTO journal_entries (id, kind, payment_id, refund_id, currency, reference)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, entry.kind, entry.paymentId, entry.refundId ?? null, entry.currency, entry.reference],
-    );
-    await tx.query(
-      `INSERT INTO journal_lines (entry_id, line_no, account, currency, amount_minor)
+      `WITH opened AS (
+         INSERT INTO accounts (name, currency)
+         SELECT name, $2 FROM unnest($3::text[]) AS name
+         ON CONFLICT DO NOTHING
+       ), entry AS (
+         INSERT INTO journal_entries (id, kind, payment_id, refund_id, currency, reference)
+         VALUES ($1, $5, $6, $7, $2, $8)
+       )
+       INSERT INTO journal_lines (entry_id, line_no, account, currency, amount_minor)
        SELECT $1, line_no, account, $2, amount
          FROM unnest($3::text[], $4::bigint[]) WITH ORDINALITY AS line (account, amount, line_no)`,
-      [id, entry.currency, names, entry.lines.map((line) => line.amountMinor.toString())],
+      [
+        id,
+        entry.currency,
+        names,
+        entry.lines.map((line) => line.amountMinor.toString()),
+        entry.kind,
+        entry.paymentId,
+        entry.refundId ?? null,
+        entry.reference,
+      ],
     );
     return id;
   }

@@ -133,22 +133,18 @@ export class ProcessorCallStore {
     );
   }
 
-  /** Locks the call in `tx`; true while it is still pending (another worker may have settled it). */
-  async lockPending(tx: Tx, id: string): Promise<boolean> {
-    const { rows } = await tx.query<{ status: string }>(
-      "SELECT status FROM processor_calls WHERE id = $1 FOR UPDATE",
-      [id],
-    );
-    return rows[0]?.status === "pending";
-  }
-
-  /** Marks the call made and its outcome recorded, in the transaction recording it. */
-  async settle(tx: Tx, id: string): Promise<void> {
-    await tx.query(
+  /**
+   * Marks the call made and its outcome recorded, in the transaction recording that outcome; false
+   * (and nothing changed) when it is no longer pending: another worker recorded it. One statement
+   * locks, checks and settles; if the transaction rolls back, the call is pending again.
+   */
+  async settle(tx: Tx, id: string): Promise<boolean> {
+    const { rowCount } = await tx.query(
       `UPDATE processor_calls SET status = 'settled', settled_at = now(), card_token = '', last_error = ''
-        WHERE id = $1`,
+        WHERE id = $1 AND status = 'pending'`,
       [id],
     );
+    return rowCount === 1;
   }
 
   /** A transient failure: the call is made again after `delayMs`. */

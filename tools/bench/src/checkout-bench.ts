@@ -16,6 +16,7 @@ import {
   type DbSnapshot,
   type DbWork,
 } from "./db-stats.ts";
+import { cpuPerOrder, readCpu, type CpuSnapshot } from "./cpu.ts";
 import { runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
 import { restockQuantity, stockedProducts } from "./checkout-stock.ts";
 import { deleteStreams } from "./nats-streams.ts";
@@ -42,6 +43,8 @@ export interface CheckoutBenchOptions {
   buyers: number;
   /** How long cumulative statistics take to reach the shared views (PostgreSQL flushes idle backends' within 10 s). */
   statsSettleMs: number;
+  /** The bench's PostgreSQL server's postmaster: its processes' CPU is counted per order. */
+  postgresPid?: number;
   /** Latency of the card processor simulator (payments' PAYMENTS_PROCESSOR_LATENCY_MS); a real one's is 200–500 ms. */
   processorLatencyMs: number;
   progress: (line: string) => void;
@@ -60,6 +63,8 @@ export interface CheckoutBenchResult extends OpenLoopResult {
   idle: DbFigures;
   /** `db` less that background over the run's window, per order. */
   net: DbFigures;
+  /** CPU ms per confirmed order over the steps: the total, then each service and PostgreSQL, largest first. */
+  cpu: [string, number][];
   /** The checker's one-line verdict. */
   consistency: string;
   consistent: boolean;
@@ -118,7 +123,10 @@ export async function benchCheckout(
     const tokens = await signInBuyers(base, names, progress);
     progress(`${label}: signed in in ${((Date.now() - signingIn) / 1_000).toFixed(1)} s`);
     // Read by the open loop's hook, after the warm-up.
-    const counters: { before?: DbSnapshot; idle?: DbFigures } = {};
+    const counters: { before?: DbSnapshot; idle?: DbFigures; cpu?: CpuSnapshot } = {};
+    const pids = Object.fromEntries(
+      [...system.statuses].flatMap(([name, status]) => (status.pid ? [[name, status.pid]] : [])),
+    );
     const beforeSteps = async () => {
       progress(`${label}: statistics settling (${options.statsSettleMs / 1_000} s) before the first step…`);
       await sleep(options.statsSettleMs);
@@ -127,10 +135,12 @@ export async function benchCheckout(
       await sleep(options.idleSeconds * 1_000);
       counters.before = await stats.read();
       counters.idle = idleRate(idleFrom, counters.before);
+      counters.cpu = await readCpu(pids, options.postgresPid);
     };
     const load = await runOpenLoop({ ...options, base, label, products, tokens, p99LimitMs, beforeSteps });
     const { before, idle } = counters;
-    if (!before || !idle) throw new Error("the open loop never reached its first step");
+    if (!before || !idle || !counters.cpu) throw new Error("the open loop never reached its first step");
+    const cpu = cpuPerOrder(counters.cpu, await readCpu(pids, options.postgresPid), load.confirmed);
     progress(`${label}: statistics settling (${options.statsSettleMs / 1_000} s) after the last step…`);
     await sleep(options.statsSettleMs);
     const db = perOrder(before, await stats.read(), load.confirmed);
@@ -149,6 +159,7 @@ export async function benchCheckout(
       db,
       idle,
       net,
+      cpu,
       consistency,
       consistent,
     };

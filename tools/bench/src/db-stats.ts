@@ -79,9 +79,13 @@ export async function openDbStats(adminUrl: string, databases = "tessera\\_%"): 
       );
       const statements = statementsAvailable
         ? await perDb(
+            // Less what triggers run when a transaction commits (deferred constraint triggers,
+            // foreign-key checks): the server counts those at the top level, but no client sent them.
             `SELECT d.datname AS name, sum(s.calls)::text AS n
                FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-              WHERE d.datname LIKE $1 GROUP BY d.datname`,
+              WHERE d.datname LIKE $1
+                AND s.query NOT LIKE '%NEW.%' AND s.query NOT LIKE '%FROM ONLY % FOR KEY SHARE OF %'
+              GROUP BY d.datname`,
           )
         : undefined;
       const evicted = statementsAvailable

@@ -6,7 +6,9 @@ import {
   waitFor,
   type EchoedEvent,
 } from "@tessera/kit/events-contract";
+import { createDb, type Db } from "@tessera/kit";
 import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { deleteStreams } from "./nats-streams.ts";
 
@@ -14,19 +16,31 @@ export interface EventsBenchResult {
   transport: "direct" | "nats";
   events: number;
   eventsPerSecond: number;
-  latencyRate: number;
+  /** Delivery latency at each offered rate. */
+  latency: PacedLatency[];
+}
+
+export interface PacedLatency {
+  /** Events per second offered, one per transaction. */
+  offered: number;
+  /** Events per second the producer's commits actually reached (below `offered` when it could not keep up). */
+  achieved: number;
   p50Ms: number;
   p99Ms: number;
 }
+
+/** The paced phase's writers: enough connections that commits at the offered rate never queue on the pool. */
+const pacedConnections = 16;
 
 const payload = "x".repeat(200);
 
 /**
  * Events through a real producer and consumer process: a saturation phase (4 writers, 20 events a
- * transaction) gives events/s from first publish to last effect; then a paced phase of single-event
- * transactions at `latencyRate` gives delivery latency (the producer's commit → the consumer's effect
- * committed), p50 and p99.
- * Bounded: `seconds` of publishing per transport, plus the drain.
+ * transaction) gives events/s from first publish to last effect; then, for each of `latencyRates`,
+ * a paced phase of single-event transactions offered as an open loop (each started on its schedule,
+ * whether or not the previous one committed) gives delivery latency (the producer's commit → the
+ * consumer's effect committed), p50 and p99, and the rate the commits really reached.
+ * Bounded: `seconds` of saturation and `seconds` × 0.4 per rate, plus the drains.
  */
 export async function benchEvents(
   transport: "direct" | "nats",
@@ -34,13 +48,13 @@ export async function benchEvents(
     adminUrl,
     natsUrl,
     seconds = 10,
-    latencyRate = 200,
+    latencyRates = [200, 1_000],
     progress,
   }: {
     adminUrl: string;
     natsUrl: string;
     seconds?: number;
-    latencyRate?: number;
+    latencyRates?: readonly number[];
     progress: (line: string) => void;
   },
 ): Promise<EventsBenchResult> {
@@ -99,33 +113,25 @@ export async function benchEvents(
     );
     const eventsPerSecond = published / (span[0]?.seconds ?? 1);
 
-    // Latency: paced at half the sustained rate, one event per transaction.
-    await consumerDb.query("TRUNCATE effects");
-    // One fixed, comparable rate for every transport (lower when a transport cannot sustain it).
-    const rate = Math.max(20, Math.min(latencyRate, Math.floor(eventsPerSecond / 2)));
-    progress(`${transport}: ${Math.round(eventsPerSecond)} events/s; measuring latency at ${rate}/s`);
-    const paced = Math.floor(rate * seconds * 0.4);
-    const started = Date.now();
-    for (let i = 0; i < paced; i++) {
-      const due = started + (i * 1000) / rate;
-      if (due > Date.now()) await sleep(due - Date.now());
-      await publishEchoed(producerDb, [
-        { subject: `paced-${i % 10}`, sequence: Math.floor(i / 10) + 1, payload },
-      ]);
+    const latency: PacedLatency[] = [];
+    const writers = createDb({ connectionString: producerDatabase.url, max: pacedConnections });
+    try {
+      for (const rate of latencyRates) {
+        await consumerDb.query("TRUNCATE effects");
+        progress(`${transport}: measuring latency at ${rate} events/s`);
+        const { events, achieved } = await publishPaced(writers, rate, seconds * 0.4, `${rate}`);
+        await waitFor("the paced events", async () => (await count()) >= events, 60_000);
+        const { rows } = await consumerDb.query<{ p50: number; p99: number }>(
+          `SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_disc(0.99) WITHIN GROUP (ORDER BY ms) AS p99
+             FROM (SELECT extract(epoch FROM applied_at - published_at)::float8 * 1000 AS ms FROM effects) latencies`,
+        );
+        latency.push({ offered: rate, achieved, p50Ms: rows[0]?.p50 ?? NaN, p99Ms: rows[0]?.p99 ?? NaN });
+      }
+    } finally {
+      await writers.close();
     }
-    await waitFor("the paced events", async () => (await count()) >= paced, 60_000);
-    const { rows } = await consumerDb.query<{ p50: number; p99: number }>(
-      `SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_disc(0.99) WITHIN GROUP (ORDER BY ms) AS p99
-         FROM (SELECT extract(epoch FROM applied_at - published_at)::float8 * 1000 AS ms FROM effects) latencies`,
-    );
-    return {
-      transport,
-      events: published,
-      eventsPerSecond,
-      latencyRate: rate,
-      p50Ms: rows[0]?.p50 ?? NaN,
-      p99Ms: rows[0]?.p99 ?? NaN,
-    };
+    progress(`${transport}: ${Math.round(eventsPerSecond)} events/s saturated`);
+    return { transport, events: published, eventsPerSecond, latency };
   } finally {
     await consumer?.stop();
     await producer.stop();
@@ -136,4 +142,31 @@ export async function benchEvents(
     await issuer.stop();
     if (transport === "nats") await deleteStreams(natsUrl, env.EVENTS_PREFIX);
   }
+}
+
+/**
+ * Single-event transactions started on a fixed schedule (an open loop): a slow commit does not delay
+ * the next start, so the offered rate is the rate asked for; `achieved` is what the commits reached.
+ */
+async function publishPaced(
+  db: Db,
+  rate: number,
+  seconds: number,
+  tag: string,
+): Promise<{ events: number; achieved: number }> {
+  const events = Math.floor(rate * seconds);
+  const inFlight = new Set<Promise<void>>();
+  const started = performance.now();
+  for (let i = 0; i < events; i++) {
+    const due = started + (i * 1_000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const publishing = publishEchoed(db, [
+      { subject: `paced-${tag}-${i % 10}`, sequence: Math.floor(i / 10) + 1, payload },
+    ]);
+    inFlight.add(publishing);
+    void publishing.finally(() => inFlight.delete(publishing));
+  }
+  await Promise.all(inFlight);
+  return { events, achieved: events / ((performance.now() - started) / 1_000) };
 }

@@ -43,30 +43,40 @@ const { server: postgres, statementsUnavailable } = await startBenchPostgres(
 );
 let failed = false;
 try {
-  progress("starting the system (gateway → catalog → PostgreSQL)…");
-  const system = await startSystem({
-    dataDir: join(work, "runner"),
-    pgUrl: postgres.adminUrl,
-    ...(await findFreeSystemPorts()),
-    output: new Writable({ write: (_chunk, _encoding, done) => done() }),
-    env: { ...process.env, ...unthrottled },
-    logLevel: "warn",
-  });
   const http: [string, LoadResult][] = [];
   const memory: [string, number | undefined][] = [];
-  try {
-    const list = (await (await fetch(`${system.gatewayUrl}api/v1/products?page_size=1`)).json()) as {
-      products: { id: string }[];
-    };
-    const id = list.products[0]?.id;
-    if (!id) throw new Error("the catalog returned no product");
-    progress(`gateway GET /api/v1/products/:id — ${seconds} s at 50 connections`);
-    http.push(["gateway", await load(`${system.gatewayUrl}api/v1/products/${id}`, { seconds, progress })]);
-    for (const [name, status] of system.statuses) {
-      memory.push([name, status.pid ? await rssMb(status.pid) : undefined]);
+  // The hop twice: with the gateway's product cache (as it runs), then without it (every request
+  // goes on to catalog over gRPC), each on a fresh system.
+  for (const [name, cache] of [
+    ["gateway", "on"],
+    ["gateway-uncached", "off"],
+  ] as const) {
+    progress(`starting the system (gateway → catalog → PostgreSQL), product cache ${cache}…`);
+    const system = await startSystem({
+      dataDir: join(work, `runner-${name}`),
+      pgUrl: postgres.adminUrl,
+      ...(await findFreeSystemPorts()),
+      output: new Writable({ write: (_chunk, _encoding, done) => done() }),
+      env: { ...process.env, ...unthrottled, GATEWAY_PRODUCT_CACHE: cache },
+      logLevel: "warn",
+    });
+    try {
+      const list = (await (await fetch(`${system.gatewayUrl}api/v1/products?page_size=1`)).json()) as {
+        products: { id: string }[];
+      };
+      const id = list.products[0]?.id;
+      if (!id) throw new Error("the catalog returned no product");
+      progress(`${name} GET /api/v1/products/:id — ${seconds} s at 50 connections`);
+      http.push([name, await load(`${system.gatewayUrl}api/v1/products/${id}`, { seconds, progress })]);
+      // Memory after the cached run only: the services are the same processes either way.
+      if (cache === "on") {
+        for (const [service, status] of system.statuses) {
+          memory.push([service, status.pid ? await rssMb(status.pid) : undefined]);
+        }
+      }
+    } finally {
+      await system.stop();
     }
-  } finally {
-    await system.stop();
   }
 
   const references: [string, () => Promise<Reference>][] = [["fastify", startFastifyReference]];
@@ -106,7 +116,14 @@ try {
       continue;
     }
     try {
-      const options = { adminUrl: postgres.adminUrl, workDir: work, natsUrl, processorLatencyMs, progress };
+      const options = {
+        adminUrl: postgres.adminUrl,
+        postgresPid: postgres.pid,
+        workDir: work,
+        natsUrl,
+        processorLatencyMs,
+        progress,
+      };
       checkouts.push(await benchCheckout(mode, { ...options, ...checkout }));
     } catch (error) {
       failed = true;

@@ -12,6 +12,7 @@ describe("readRunnerConfig", () => {
       gatewayPort: 8080,
       logLevel: "info",
       databaseUrls: {},
+      replicas: {},
     });
   });
 

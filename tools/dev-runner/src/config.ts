@@ -1,5 +1,6 @@
-import { BaseConfig, loadConfig, port, z } from "@tessera/kit";
-import { POSTGRES_PORT } from "./services.ts";
+import { BaseConfig, ConfigError, loadConfig, port, z } from "@tessera/kit";
+import { parseReplicas, type Replicas } from "./replicas.ts";
+import { POSTGRES_PORT, SERVICES } from "./services.ts";
 import { SystemPortsEnv } from "./system-ports.ts";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -12,6 +13,8 @@ const RunnerEnv = SystemPortsEnv.extend({
   /** An admin URL of an external PostgreSQL: databases and roles are created there instead. */
   TESSERA_PG_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
   LOG_LEVEL: BaseConfig.shape.LOG_LEVEL,
+  /** Processes per service, `orders=2,inventory=2` (replicas.ts); one each when unset. */
+  TESSERA_REPLICAS: z.string().default(""),
 });
 
 export interface RunnerConfig {
@@ -24,6 +27,8 @@ export interface RunnerConfig {
   logLevel: string;
   /** `DATABASE_URL_<SERVICE>` values by lower-case service name: passed through, nothing created. */
   databaseUrls: Readonly<Record<string, string>>;
+  /** Processes per service from `TESSERA_REPLICAS`; a service not named runs one. */
+  replicas: Replicas;
 }
 
 /** Reads the runner's own variables once; a bad value throws a ConfigError naming it. */
@@ -42,5 +47,17 @@ export function readRunnerConfig(env: Environment): RunnerConfig {
     gatewayPort: parsed.GATEWAY_PORT,
     logLevel: parsed.LOG_LEVEL,
     databaseUrls: Object.freeze(databaseUrls),
+    replicas: readReplicas(parsed.TESSERA_REPLICAS),
   });
+}
+
+function readReplicas(value: string): Replicas {
+  try {
+    return parseReplicas(
+      value,
+      SERVICES.map((service) => service.name),
+    );
+  } catch (error) {
+    throw new ConfigError([{ variable: "TESSERA_REPLICAS", message: (error as Error).message }]);
+  }
 }

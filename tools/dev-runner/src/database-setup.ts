@@ -40,9 +40,12 @@ const SUPERUSER = "postgres";
  * `DATABASE_URL_<SERVICE>` get nothing created.
  */
 export async function setUpDatabases(options: DatabaseSetupOptions): Promise<DatabaseSetup> {
-  const needed = options.services
-    .filter((service) => service.database === "create")
-    .map((service) => service.name);
+  // Replicas of a service share its database.
+  const needed = [
+    ...new Set(
+      options.services.filter((service) => service.database === "create").map((service) => service.service),
+    ),
+  ];
   if (needed.length === 0) return { urls: new Map(), server: undefined, close() {} };
   const embedded = options.pgUrl === undefined;
   const passwords = await rolePasswords(join(options.dataDir, "credentials.json"), [

@@ -103,7 +103,7 @@ export async function identityEnvironments(
   if (identityPlan?.httpPort === undefined) return generated;
   const identity = await identitySetup(settings);
   for (const service of settings.plan) {
-    generated.set(service.name, authEnvironment(service.name, identity, identityPlan.httpPort));
+    generated.set(service.service, authEnvironment(service.service, identity, identityPlan.httpPort));
   }
   // Identity checks the tokens of its own RPCs like every service, against its own keys.
   generated.set("identity", { ...generated.get("identity"), ...identity.env });

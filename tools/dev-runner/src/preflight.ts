@@ -6,9 +6,9 @@ import { entryPoint } from "./services.ts";
 
 /** Fails before anything starts when a service's entry point is missing. */
 export function checkEntryPoints(repoRoot: string, plan: readonly PlannedService[]): void {
-  const missing = plan
-    .map((service) => entryPoint(service.name))
-    .filter((path) => !existsSync(join(repoRoot, path)));
+  const missing = [...new Set(plan.map((service) => entryPoint(service.service)))].filter(
+    (path) => !existsSync(join(repoRoot, path)),
+  );
   if (missing.length > 0) throw new Error(`cannot start: ${missing.join(", ")} not found`);
 }
 

@@ -45,7 +45,10 @@ export interface ServiceDefinition {
   ports: ServicePorts;
   /** Gets database `tessera_<name>` owned by role `<name>`, as `DATABASE_URL`. */
   database: boolean;
-  /** Services this one calls; each arrives as `<NAME>_ADDR=127.0.0.1:<grpc port>`. */
+  /**
+   * Services this one calls; each arrives as `<NAME>_ADDR=127.0.0.1:<grpc port>`, or with
+   * `TESSERA_REPLICAS` every replica's address, comma-separated (replicas.ts).
+   */
   calls?: readonly RpcServiceName[];
   /** Constant extra environment. */
   env?: Readonly<Record<string, string>>;

@@ -18,6 +18,8 @@ describe("systemPorts", () => {
     // Identity's HTTP port is behind the gateway, so it moves with the others.
     expect(ports.identityUrl).toBe("http://127.0.0.1:11090");
     expect(ports.all()).toContain(11090);
+    // orders#2's gRPC port: a free offset is free for two replicas too.
+    expect(ports.all()).toContain(53154);
   });
 
   it("reads TESSERA_PORT_OFFSET and GATEWAY_PORT as the runner does", () => {

@@ -1,5 +1,6 @@
 import { loadConfig, port, z } from "@tessera/kit";
 import { findBusyPorts, findFreePort } from "./ports.ts";
+import { replicaPort, SINGLE_PROCESS } from "./replicas.ts";
 import { PORTS, POSTGRES_PORT, type RpcServiceName, type ServiceName } from "./services.ts";
 
 /**
@@ -27,7 +28,11 @@ export interface SystemPorts {
   gatewayUrl: string;
   /** Identity's own HTTP origin (its OIDC provider is under `/oidc`), before the gateway proxies it. */
   identityUrl: string;
-  /** Every port the runner binds itself for this offset: gRPC, ops, HTTP, PostgreSQL (not the gateway's HTTP). */
+  /**
+   * Every port the runner binds itself for this offset: gRPC, ops, HTTP, PostgreSQL (not the
+   * gateway's HTTP), and those of a second replica of each service that may have one (replicas.ts),
+   * so a free offset stays free for a system run with `TESSERA_REPLICAS`.
+   */
   all: () => number[];
 }
 
@@ -63,6 +68,12 @@ export function systemPorts({
         ...("grpc" in ports ? [shift(ports.grpc)] : []),
         shift(ports.ops),
         ...("http" in ports && name !== "gateway" ? [shift(ports.http)] : []),
+        ...(name in SINGLE_PROCESS
+          ? []
+          : [
+              shift(replicaPort(ports.ops, 2)),
+              ...("grpc" in ports ? [shift(replicaPort(ports.grpc, 2))] : []),
+            ]),
       ]),
     ],
   };

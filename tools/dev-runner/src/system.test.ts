@@ -61,7 +61,7 @@ function loggedEnv(lines: readonly string[], service: string): Record<string, st
   const line = lines
     .join("")
     .split("\n")
-    .find((l) => l.startsWith(`${service}`) && l.includes(" env env."));
+    .find((l) => l.split(" ")[0] === service && l.includes(" env env."));
   if (!line) throw new Error(`no env line from ${service}`);
   const value = (text: string) =>
     text === "null" ? null : text.startsWith('"') ? (JSON.parse(text) as string) : text;
@@ -153,6 +153,27 @@ describe("startSystem (with stand-in services)", () => {
     const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM starts");
     await client.end();
     expect(rows).toEqual([{ n: 2 }]);
+    await system.stop();
+    system = undefined;
+  });
+
+  it("runs catalog=2 as two supervised processes on their own ports and one database; callers get both", async () => {
+    const { text, output } = capture();
+    const env = { ...options.env, TESSERA_REPLICAS: "catalog=2" };
+    system = await startSystem({ ...options, env, output, signal: AbortSignal.timeout(60_000) });
+    const offset = options.portOffset!;
+    expect([...system.statuses.values()].map((s) => [s.name, s.state, s.port, s.opsPort])).toEqual([
+      ["catalog", "ready", 50051 + offset, 9051 + offset],
+      ["catalog#2", "ready", 50151 + offset, 9151 + offset],
+      ["gateway", "ready", options.gatewayPort, 9080 + offset],
+    ]);
+    // Each replica's lines carry its own name; both use the service's one database.
+    const second = loggedEnv(text, "catalog#2");
+    expect(second).toMatchObject({ GRPC_PORT: String(50151 + offset), OPS_PORT: String(9151 + offset) });
+    expect(second["DATABASE_URL"]).toBe(loggedEnv(text, "catalog")["DATABASE_URL"]);
+    expect(loggedEnv(text, "gateway")["CATALOG_ADDR"]).toBe(
+      `127.0.0.1:${50051 + offset},127.0.0.1:${50151 + offset}`,
+    );
     await system.stop();
     system = undefined;
   });

@@ -140,6 +140,7 @@ function resolveSettings(options: SystemOptions): Settings {
       httpPorts: { GATEWAY_PORT: gatewayPort },
       databaseUrls: config.databaseUrls,
       logLevel: options.logLevel ?? config.logLevel,
+      replicas: config.replicas,
     }),
     gatewayUrl: ports.gatewayUrl,
   };
@@ -254,7 +255,7 @@ function superviseAll(
 ): void {
   ui.progress(`starting ${settings.plan.map((service) => service.name).join(", ")}…`);
   for (const service of settings.plan) {
-    const marker = entryPoint(service.name);
+    const marker = entryPoint(service.service);
     const supervisor = superviseService({
       name: service.name,
       command: process.execPath,
@@ -262,8 +263,8 @@ function superviseAll(
       cwd: settings.repoRoot,
       env: {
         ...SERVICE_ENVIRONMENT,
-        ...childEnvironment(settings.env, service, run.databases?.urls.get(service.name)),
-        ...generatedEnv.get(service.name),
+        ...childEnvironment(settings.env, service, run.databases?.urls.get(service.service)),
+        ...generatedEnv.get(service.service),
       },
       port: service.grpcPort ?? service.httpPort,
       opsPort: service.opsPort,

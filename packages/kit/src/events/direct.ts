@@ -30,6 +30,12 @@ export interface DirectConsumerOptions extends Omit<ApplyOptions, "commit" | "si
  * streams from there, and applies each event with its new position committed in the same
  * transaction as the effect. Restarts of either side resume exactly where the last commit left.
  * It acknowledges committed positions to the producer, which keeps its outbox rows until then.
+ *
+ * Replicas: `client` may balance over the producer's replicas, which share one outbox, so the
+ * stream lives on any one of them and reopens on another. Replicas of this consumer each stream
+ * every event; the offset and inbox rows, written in one statement, make a second replica wait for
+ * the first's transaction and then skip what it applied, so each event takes effect once and in
+ * position order (direct-replicas.test.ts).
  */
 export function startDirectConsumer(options: DirectConsumerOptions) {
   const { subscription, producer, client, db, log, metrics, consumerName, health } = options;

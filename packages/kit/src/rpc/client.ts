@@ -29,6 +29,7 @@ import { currentContext } from "../context.ts";
 import { inSpan, SpanKind } from "../tracing.ts";
 import { ServiceError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
+import { channelTarget, roundRobin } from "./channel-target.ts";
 import { grpcDefinition, type AnyService, type MethodsOf } from "./definition.ts";
 
 export interface CallOverrides {
@@ -93,8 +94,9 @@ const isRetryable = (error: unknown) =>
   isTransient(error) && (error as GrpcServiceError).code !== GrpcStatus.DEADLINE_EXCEEDED;
 
 /**
- * A typed client for `service` at `address` (host:port). Unary calls get a deadline (the default,
- * or the caller's inherited one if sooner), carry the request id and trace context, retry with
+ * A typed client for `service` at `address`: `host:port`, or several replicas balanced round-robin
+ * (`channelTarget`). Unary calls get a deadline (the default, or the caller's inherited one if
+ * sooner), carry the request id and trace context, retry with
  * jittered exponential backoff when the method is marked `idempotency_level = NO_SIDE_EFFECTS` or
  * `IDEMPOTENT` and the failure is transient, and go through a circuit breaker that fails fast
  * with `unavailable` while the service is down. Errors arrive as `ServiceError`. Each call carries
@@ -121,10 +123,12 @@ export function createClient<S extends AnyService>(
   }: ClientOptions = {},
 ): Client<S> {
   const Constructor = makeGenericClientConstructor(grpcDefinition(service), service.typeName);
-  const grpc = new Constructor(address, channelCredentials ?? credentials.createInsecure(), {
+  const { target, balanced } = channelTarget(address);
+  const grpc = new Constructor(target, channelCredentials ?? credentials.createInsecure(), {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.initial_reconnect_backoff_ms": 200,
     "grpc.max_reconnect_backoff_ms": 2_000,
+    ...(balanced && { "grpc.service_config": roundRobin }),
   }) as GrpcClient & Record<string, (...args: unknown[]) => unknown>;
 
   const retrying = retry(handleWhen(isRetryable), {

@@ -16,7 +16,7 @@ export const orderSchema = {
       type: "string",
       "x-extensible-enum": orderStatuses,
       description:
-        "Where the order is in checkout: `pending` → `stock_reserved` → `payment_authorized` → `confirmed`, or `rejected` / `cancelled`. Extensible: new statuses may be added, so a client must accept one it does not know (show it as in progress).",
+        "Where the order is in checkout: `pending` → `stock_reserved` or `payment_authorized` (stock and payment are asked for at once) → `confirmed`, or `rejected` / `cancelled`. Extensible: new statuses may be added, so a client must accept one it does not know (show it as in progress).",
       examples: ["confirmed"],
     },
     items: {

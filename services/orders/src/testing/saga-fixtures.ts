@@ -62,6 +62,10 @@ export const rejectedForPayment = run(reserved, { type: "PaymentDeclined", reaso
 export const cancelledPending = run(pending, { type: "Cancel" }).order;
 export const cancelledReserved = run(reserved, { type: "Cancel" }).order;
 export const expired = run(reserved, { type: "StockReleased" }).order;
+export const authorizedFirst = run(pending, { type: "PaymentAuthorized", paymentId: "pay-1" }).order;
+export const cancelledAuthorized = run(authorizedFirst, { type: "Cancel" }).order;
+/** Placed before AuthorizePayment went out with ReserveStock: asked for its payment once stock is held. */
+export const placedEarlier: Order = { ...pending, payment: "none", cardToken: "tok_visa_approve" };
 export const states: Record<string, Order> = {
   pending,
   reserved,
@@ -72,6 +76,13 @@ export const states: Record<string, Order> = {
   cancelledPending,
   cancelledReserved,
   expired,
+  authorizedFirst,
+  confirmedPaymentFirst: run(authorizedFirst, { type: "StockReserved" }).order,
+  rejectedForStockAfterPayment: run(authorizedFirst, { type: "StockRejected", reason: "" }).order,
+  rejectedForPaymentFirst: run(pending, { type: "PaymentDeclined", reason: "" }).order,
+  cancelledAuthorized,
+  placedEarlier,
+  reservedEarlier: run(placedEarlier, { type: "StockReserved" }).order,
   releasedAfterRejection: run(rejectedForPayment, { type: "StockReleased" }).order,
   voidedAfterCancel: run(
     cancelledReserved,

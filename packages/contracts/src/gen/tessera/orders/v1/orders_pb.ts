@@ -481,8 +481,9 @@ export const WatchOrderResponseSchema: GenMessage<WatchOrderResponse> = /*@__PUR
   messageDesc(file_tessera_orders_v1_orders, 13);
 
 /**
- * Where an order is in the checkout saga: PENDING → STOCK_RESERVED → CONFIRMED, or it ends
- * REJECTED or CANCELLED. New values may be added: treat an unknown one as "in progress".
+ * Where an order is in the checkout saga: PENDING → STOCK_RESERVED or PAYMENT_AUTHORIZED (stock and
+ * payment are asked for at once; either may answer first) → CONFIRMED, or it ends REJECTED or
+ * CANCELLED. New values may be added: treat an unknown one as "in progress".
  *
  * @generated from enum tessera.orders.v1.OrderStatus
  */
@@ -495,7 +496,7 @@ export const OrderStatus = {
   UNSPECIFIED: 0,
 
   /**
-   * Placed; waiting for inventory to hold the stock.
+   * Placed; waiting for inventory to hold the stock and for the payment authorization.
    *
    * @generated from enum value: ORDER_STATUS_PENDING = 1;
    */
@@ -509,8 +510,7 @@ export const OrderStatus = {
   STOCK_RESERVED: 2,
 
   /**
-   * Reserved for a resting state between authorization and confirmation; today the authorization
-   * confirms the order at once, so no order is reported in it.
+   * The payment is authorized (held, not captured); waiting for inventory to hold the stock.
    *
    * @generated from enum value: ORDER_STATUS_PAYMENT_AUTHORIZED = 3;
    */
@@ -539,8 +539,9 @@ export const OrderStatus = {
 } as const;
 
 /**
- * Where an order is in the checkout saga: PENDING → STOCK_RESERVED → CONFIRMED, or it ends
- * REJECTED or CANCELLED. New values may be added: treat an unknown one as "in progress".
+ * Where an order is in the checkout saga: PENDING → STOCK_RESERVED or PAYMENT_AUTHORIZED (stock and
+ * payment are asked for at once; either may answer first) → CONFIRMED, or it ends REJECTED or
+ * CANCELLED. New values may be added: treat an unknown one as "in progress".
  *
  * @generated from enum tessera.orders.v1.OrderStatus
  */
