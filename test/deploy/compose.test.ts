@@ -115,7 +115,7 @@ describe("deploy/compose/compose.yaml", () => {
     const expected = Object.fromEntries(
       (definition.calls ?? []).map((callee) => [
         `${callee.toUpperCase()}_ADDR`,
-        `${callee}:${PORTS[callee].grpc}`,
+        `dns:///${callee}:${PORTS[callee].grpc}`,
       ]),
     );
     expect(addresses).toEqual(expected);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BaseConfig } from "../../packages/kit/src/config.ts";
+import { BaseConfig, loadConfig, type z } from "../../packages/kit/src/config.ts";
 import { AuthConfig, DatabaseConfig, EventsConfig } from "../../packages/kit/src/service-config.ts";
 import { TlsConfig } from "../../packages/kit/src/tls-config.ts";
 import { CartConfig } from "../../services/cart/src/config.ts";
@@ -13,7 +13,7 @@ import { PaymentsConfig } from "../../services/payments/src/config.ts";
 import { SERVICES, type ServiceName } from "../../tools/dev-runner/src/services.ts";
 import { OVERLAYS, ofKind, parseYamlDocuments, readRepoFile, renderOverlay } from "./deploy-files.ts";
 
-const OWN: Record<ServiceName, { shape: object }> = {
+const OWN: Record<ServiceName, z.ZodObject> = {
   identity: IdentityConfig,
   catalog: CatalogConfig,
   cart: CartConfig,
@@ -26,9 +26,28 @@ const OWN: Record<ServiceName, { shape: object }> = {
 
 /** Every variable a service reads: its own schema's, and the kit's for a service like it (createService). */
 function variablesOf(name: ServiceName): Set<string> {
-  const kit: { shape: object }[] = [BaseConfig, AuthConfig, TlsConfig];
+  return new Set(schemasOf(name).flatMap((schema) => Object.keys(schema.shape)));
+}
+
+/** The schemas a service's environment is parsed with at start: its own and the kit's (createService). */
+function schemasOf(name: ServiceName): z.ZodObject[] {
+  const kit: z.ZodObject[] = [BaseConfig, AuthConfig, TlsConfig];
   if (SERVICES.find((service) => service.name === name)?.database) kit.push(DatabaseConfig, EventsConfig);
-  return new Set([OWN[name], ...kit].flatMap((schema) => Object.keys(schema.shape)));
+  return [OWN[name], ...kit];
+}
+
+/** Stand-ins for what each service's Secret holds in a cluster (deploy/README.md lists them). */
+const SECRET_STAND_INS: Record<string, string> = {
+  DATABASE_URL: "postgres://service:password@postgres-rw.databases.svc:5432/tessera_service",
+  AUTH_CLIENT_SECRET: "a-client-secret-of-24-characters-or-more",
+  IDENTITY_ADMIN_PASSWORD: "an-administrator-password",
+  IDENTITY_SERVICE_CLIENTS: "svc-orders:a-client-secret-of-24-characters-or-more",
+  REDIS_URL: "redis://redis-master.redis.svc:6379",
+};
+
+/** Throws the ConfigError a service would stop with, naming every bad variable. */
+function parseAsService(name: ServiceName, env: Record<string, string>): void {
+  for (const schema of schemasOf(name)) loadConfig(schema, env);
 }
 
 // Besides the services' settings, what the C library and Node.js read from the environment.
@@ -63,4 +82,46 @@ describe("the settings the deployments give", () => {
       }
     }
   });
+
+  it.each(OVERLAYS)("in the %s overlay, are what each service accepts at start", (overlay) => {
+    const objects = renderOverlay(overlay);
+    const data = (configMap: string) =>
+      ofKind<{ metadata: { name: string }; data?: Record<string, string> }>(objects, "ConfigMap").find(
+        (object) => object.metadata.name === configMap,
+      )?.data ?? {};
+    for (const name of NAMES) {
+      const deployment = ofKind<{
+        metadata: { name: string };
+        spec: { template: { spec: { containers: { envFrom: { configMapRef?: { name: string } }[] }[] } } };
+      }>(objects, "Deployment").find((object) => object.metadata.name === name);
+      const configMaps = (deployment?.spec.template.spec.containers[0]?.envFrom ?? []).flatMap((source) =>
+        source.configMapRef ? [source.configMapRef.name] : [],
+      );
+      const env = Object.assign({}, SECRET_STAND_INS, ...configMaps.map(data)) as Record<string, string>;
+      expect(() => parseAsService(name, env), name).not.toThrow();
+    }
+  });
+
+  it("in compose, are what each service accepts at start", () => {
+    const compose = parseYamlDocuments(
+      interpolateDefaults(readRepoFile("deploy/compose/compose.yaml")),
+    )[0] as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    };
+    for (const name of NAMES) {
+      // What the image sets (deploy/docker/Dockerfile), then what compose adds.
+      const image = {
+        NODE_ENV: "production",
+        TESSERA_MODE: "infra",
+        GRPC_HOST: "0.0.0.0",
+        OPS_HOST: "0.0.0.0",
+      };
+      const env = { ...image, ...compose.services[name]?.environment };
+      expect(() => parseAsService(name, env), name).not.toThrow();
+    }
+  });
 });
+
+/** Compose's `${NAME:-default}` with every variable unset: the defaults a laptop runs with. */
+const interpolateDefaults = (text: string) =>
+  text.replace(/\$\{\w+(?::?-([^}]*))?\}/g, (_, fallback?: string) => fallback ?? "");
