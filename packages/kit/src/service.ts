@@ -108,7 +108,11 @@ export async function createService<C extends ConfigShape>(
 ): Promise<Service<z.infer<C>>> {
   const { config, database, auth, tls } = readConfig(options);
   const log = createLogger({ service: options.name, level: config.LOG_LEVEL });
-  await setUpTracing({ service: options.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
+  await setUpTracing({
+    service: options.name,
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    bufferSpans: config.TRACE_BUFFER_SPANS,
+  });
   const metrics = createMetrics(options.name);
   const { authenticate, ownToken } = serviceAuth(options.name, auth);
   const pageTokenKey = pageTokenKeyOf(auth.AUTH_CLIENT_SECRET);
