@@ -143,6 +143,14 @@ export async function createService<C extends ConfigShape>(
       applicationName: options.name,
     });
     db = connected;
+    const { pool } = connected;
+    metrics.gauge("db_pool_connections", "Database connections of this process, by state: used, idle.", ["state"], (g) => {
+      g.set({ state: "used" }, pool.totalCount - pool.idleCount);
+      g.set({ state: "idle" }, pool.idleCount);
+    });
+    metrics.gauge("db_pool_pending_requests", "Callers waiting for a database connection.", [], (g) =>
+      g.set(pool.waitingCount),
+    );
     // The event streams are the service's own business, whichever request happens to open them.
     bus = createServiceEventBus(options, config, database, connected, log, metrics, pageTokenKey, (address) =>
       service.client(EventsService, address, { forwardCallerToken: false }),

@@ -1,5 +1,14 @@
 import { BulkheadPolicy } from "cockatiel";
-import { backoffDelay, Notifier, ServiceError, type Logger, type Metrics } from "@tessera/kit";
+import {
+  backoffDelay,
+  inSpan,
+  Notifier,
+  runWithContext,
+  ServiceError,
+  SpanKind,
+  type Logger,
+  type Metrics,
+} from "@tessera/kit";
 import { ProcessorError } from "./card-processor.ts";
 import type { ProcessorCall } from "./processor-call.ts";
 import type { ProcessorCallStore } from "./processor-call-store.ts";
@@ -60,7 +69,10 @@ export function createProcessorCalls(options: ProcessorCallsOptions): ProcessorC
 
   async function run(call: ProcessorCall): Promise<void> {
     try {
-      await settle(call, shutdown.signal);
+      // In the trace the call was recorded in, so the outcome's events continue it.
+      await inSpan(`processor ${call.kind}`, SpanKind.CLIENT, call.traceparent || undefined, {}, (traceparent) =>
+        runWithContext({ traceparent }, () => settle(call, shutdown.signal)),
+      );
       outcomes.inc({ kind: call.kind, outcome: "settled" });
     } catch (error) {
       await afterFailure(call, error).catch((storeError: unknown) =>
