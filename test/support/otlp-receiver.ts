@@ -74,12 +74,19 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
 interface Decoded {
   resourceSpans: {
     resource?: { attributes: { key: string; value: { stringValue?: string } }[] };
-    scopeSpans: { spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: string }[] }[];
+    scopeSpans: {
+      spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: string }[];
+    }[];
   }[];
 }
 
 function decode(type: protobuf.Type, body: Buffer): ReceivedSpan[] {
-  const message = type.toObject(type.decode(body), { bytes: String, enums: String, defaults: true, longs: String });
+  const message = type.toObject(type.decode(body), {
+    bytes: String,
+    enums: String,
+    defaults: true,
+    longs: String,
+  });
   const hex = (base64: string | undefined) => Buffer.from(base64 ?? "", "base64").toString("hex");
   return (message as Decoded).resourceSpans.flatMap((resourceSpans) => {
     const service =

@@ -16,7 +16,8 @@ export function drawWaterfall(spans: readonly BufferedSpan[], { width = 40 } = {
   const end = Math.max(...spans.map((s) => s.startMs + s.durationMs));
   const total = Math.max(end - start, 0.001);
   const rows = ordered(spans);
-  const label = (span: BufferedSpan, depth: number) => `${"  ".repeat(depth)}${span.name} (${kinds[span.kind]})`;
+  const label = (span: BufferedSpan, depth: number) =>
+    `${"  ".repeat(depth)}${span.name} (${kinds[span.kind]})`;
   const serviceWidth = Math.max(7, ...rows.map(({ span }) => span.service.length));
   const nameWidth = Math.min(96, Math.max(4, ...rows.map(({ span, depth }) => label(span, depth).length)));
   const header =
