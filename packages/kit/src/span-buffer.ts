@@ -52,7 +52,10 @@ export class SpanBuffer implements SpanProcessor {
 
   /** The buffered spans of one trace, in start order. */
   trace(traceId: string): BufferedSpan[] {
-    return this.#spans.filter((span) => span.traceId === traceId).sort((a, b) => a.startMs - b.startMs);
+    // Spans starting in the same millisecond: the enclosing (longer) one first.
+    return this.#spans
+      .filter((span) => span.traceId === traceId)
+      .sort((a, b) => a.startMs - b.startMs || b.durationMs - a.durationMs);
   }
 
   /** The trace ids of buffered spans carrying `attribute` = `value`, newest last. */
