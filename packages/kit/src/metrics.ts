@@ -3,7 +3,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export type { Counter, Gauge, Histogram, Registry };
 
 /** Latency buckets in seconds, from sub-millisecond in-process calls to multi-second timeouts. */
-export const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const latencyBuckets = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /** The RED metrics (rate, errors, duration) every service records, on its own registry. */
 export interface Metrics {
@@ -57,9 +59,14 @@ export function createMetrics(service: string): Metrics {
       if (existing instanceof Counter) return existing;
       return new Counter({ name, help, labelNames, registers: [registry] });
     },
-    histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets = latencyBuckets) {
+    histogram<L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      buckets = latencyBuckets,
+    ) {
       const existing = registry.getSingleMetric(name);
-      if (existing instanceof Histogram) return existing as Histogram<L>;
+      if (existing instanceof Histogram) return existing;
       return new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [registry] });
     },
     gauge<L extends string>(

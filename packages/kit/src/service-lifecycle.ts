@@ -31,11 +31,15 @@ export async function listenOps(
   host: string,
   port: number,
 ): Promise<{ server: HttpServer; port: number }> {
-  const server = createOpsServer(metrics.registry, async () => {
-    const results: Record<string, boolean> = {};
-    for (const [name, check] of checks) results[name] = await check();
-    return { ready: !stopping() && Object.values(results).every(Boolean), checks: results };
-  }, recentSpans());
+  const server = createOpsServer(
+    metrics.registry,
+    async () => {
+      const results: Record<string, boolean> = {};
+      for (const [name, check] of checks) results[name] = await check();
+      return { ready: !stopping() && Object.values(results).every(Boolean), checks: results };
+    },
+    recentSpans(),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());

@@ -144,10 +144,15 @@ export async function createService<C extends ConfigShape>(
     });
     db = connected;
     const { pool } = connected;
-    metrics.gauge("db_pool_connections", "Database connections of this process, by state: used, idle.", ["state"], (g) => {
-      g.set({ state: "used" }, pool.totalCount - pool.idleCount);
-      g.set({ state: "idle" }, pool.idleCount);
-    });
+    metrics.gauge(
+      "db_pool_connections",
+      "Database connections of this process, by state: used, idle.",
+      ["state"],
+      (g) => {
+        g.set({ state: "used" }, pool.totalCount - pool.idleCount);
+        g.set({ state: "idle" }, pool.idleCount);
+      },
+    );
     metrics.gauge("db_pool_pending_requests", "Callers waiting for a database connection.", [], (g) =>
       g.set(pool.waitingCount),
     );

@@ -1,4 +1,4 @@
-import type { Context } from "@opentelemetry/api";
+import { SpanStatusCode, type Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
 
 /** A finished span as the ops port serves it (`GET /spans`) and `npm run trace` draws it. */
@@ -82,7 +82,12 @@ export class SpanBuffer implements SpanProcessor {
   #entryOf(span: ReadableSpan): BufferedSpan {
     const { traceId, spanId } = span.spanContext();
     const toMs = ([seconds, nanos]: [number, number]) => seconds * 1e3 + nanos / 1e6;
-    const code = span.status.code === 2 ? "error" : span.status.code === 1 ? "ok" : "unset";
+    const code =
+      span.status.code === SpanStatusCode.ERROR
+        ? "error"
+        : span.status.code === SpanStatusCode.OK
+          ? "ok"
+          : "unset";
     const attributes: BufferedSpan["attributes"] = {};
     for (const [key, value] of Object.entries(span.attributes)) {
       if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")

@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { runWithContext, SpanKind, SpanStatusCode, startSpan, type RequestContext, type Span } from "@tessera/kit";
+import {
+  runWithContext,
+  SpanKind,
+  SpanStatusCode,
+  startSpan,
+  type RequestContext,
+  type Span,
+} from "@tessera/kit";
 import type { Caller } from "./access-token.ts";
 import { requestIdHeader } from "./request-id.ts";
 

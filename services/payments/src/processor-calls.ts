@@ -70,8 +70,12 @@ export function createProcessorCalls(options: ProcessorCallsOptions): ProcessorC
   async function run(call: ProcessorCall): Promise<void> {
     try {
       // In the trace the call was recorded in, so the outcome's events continue it.
-      await inSpan(`processor ${call.kind}`, SpanKind.CLIENT, call.traceparent || undefined, {}, (traceparent) =>
-        runWithContext({ traceparent }, () => settle(call, shutdown.signal)),
+      await inSpan(
+        `processor ${call.kind}`,
+        SpanKind.CLIENT,
+        call.traceparent || undefined,
+        {},
+        (traceparent) => runWithContext({ traceparent }, () => settle(call, shutdown.signal)),
       );
       outcomes.inc({ kind: call.kind, outcome: "settled" });
     } catch (error) {
