@@ -62,7 +62,12 @@ export async function startPrometheus(
   });
   return {
     url,
-    query: (expr) => api(`/api/v1/query?query=${encodeURIComponent(expr)}`),
+    query: async (expr) =>
+      (
+        await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
+          `/api/v1/query?query=${encodeURIComponent(expr)}`,
+        )
+      ).result,
     targets: async () =>
       (
         await api<{ activeTargets: { scrapeUrl: string; health: string; lastError: string }[] }>(
