@@ -69,14 +69,12 @@ export function createProcessorCalls(options: ProcessorCallsOptions): ProcessorC
 
   async function run(call: ProcessorCall): Promise<void> {
     try {
-      // In the trace the call was recorded in, so the outcome's events continue it.
-      await inSpan(
-        `processor ${call.kind}`,
-        SpanKind.CLIENT,
-        call.traceparent || undefined,
-        {},
-        (traceparent) => runWithContext({ traceparent }, () => settle(call, shutdown.signal)),
-      );
+      // In the trace the call was recorded in, if any, so the outcome's events continue it.
+      await (call.traceparent
+        ? inSpan(`processor ${call.kind}`, SpanKind.CLIENT, call.traceparent, {}, (traceparent) =>
+            runWithContext({ traceparent }, () => settle(call, shutdown.signal)),
+          )
+        : settle(call, shutdown.signal));
       outcomes.inc({ kind: call.kind, outcome: "settled" });
     } catch (error) {
       await afterFailure(call, error).catch((storeError: unknown) =>
