@@ -105,6 +105,8 @@ export const BaseConfig = z.object({
   RPC_DEADLINE_MS: z.coerce.number().int().min(10).max(120_000).default(2_000),
   /** OTLP/HTTP endpoint for traces, e.g. http://otel-collector:4318/v1/traces; unset: spans are not exported. */
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  /** Recent finished spans kept in memory and served at `/spans` on the ops port (`npm run trace`); 0 keeps none. */
+  TRACE_BUFFER_SPANS: z.coerce.number().int().min(0).max(100_000).default(2_000),
 });
 
 /** `loadConfig`, adding what is wrong to `problems` instead of throwing. */

@@ -1,5 +1,9 @@
 import pg from "pg";
+import { currentContext, runWithContext } from "./context.ts";
 import type { Logger } from "./logger.ts";
+import { inSpan, SpanKind } from "./tracing.ts";
+
+const dbAttributes = { "db.system.name": "postgresql" };
 
 /** A connection inside a transaction; pass it to every query that must commit together. */
 export interface Tx {
@@ -75,34 +79,46 @@ export function createDb({ connectionString, max = 10, log, applicationName }: D
     client.on("error", (error) => log?.debug({ err: error }, "database connection failed")),
   );
 
+  const inTransaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    // The pool listens for errors only on idle clients: without this, a connection dropped while `fn`
+    // awaits something else (server restart, idle-in-transaction timeout) would crash the process.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+      log?.warn({ err: error }, "database connection failed during a transaction");
+    };
+    client.on("error", onError);
+    try {
+      await client.query("BEGIN");
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+        broken ??= rollbackError instanceof Error ? rollbackError : new Error("ROLLBACK failed");
+      });
+      throw error;
+    } finally {
+      client.off("error", onError);
+      // A failed connection is destroyed rather than handed to the next caller.
+      client.release(broken);
+    }
+  };
+
   return {
     pool,
     query: (text, values) => pool.query(text, values),
-    async tx(fn) {
-      const client = await pool.connect();
-      // The pool listens for errors only on idle clients: without this, a connection dropped while `fn`
-      // awaits something else (server restart, idle-in-transaction timeout) would crash the process.
-      let broken: Error | undefined;
-      const onError = (error: Error) => {
-        broken = error;
-        log?.warn({ err: error }, "database connection failed during a transaction");
-      };
-      client.on("error", onError);
-      try {
-        await client.query("BEGIN");
-        const result = await fn(client);
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch((rollbackError: unknown) => {
-          broken ??= rollbackError instanceof Error ? rollbackError : new Error("ROLLBACK failed");
-        });
-        throw error;
-      } finally {
-        client.off("error", onError);
-        // A failed connection is destroyed rather than handed to the next caller.
-        client.release(broken);
-      }
+    // A transaction of a traced request or event gets a span, and what runs inside it (an outbox
+    // insert) becomes its child. Background work (relays, sweepers) starts no trace of its own.
+    tx(fn) {
+      const current = currentContext();
+      if (!current?.traceparent) return inTransaction(fn);
+      return inSpan("db transaction", SpanKind.CLIENT, current.traceparent, dbAttributes, (traceparent) =>
+        traceparent === current.traceparent
+          ? inTransaction(fn)
+          : runWithContext({ ...current, traceparent }, () => inTransaction(fn)),
+      );
     },
     async ping(timeoutMs = 1_000) {
       try {

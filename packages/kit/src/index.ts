@@ -61,3 +61,5 @@ export {
 } from "./refused-text.ts";
 export { createLogger, type Logger } from "./logger.ts";
 export { createMetrics, type Metrics } from "./metrics.ts";
+export { annotateSpan, inSpan, startSpan, SpanKind, SpanStatusCode, type Span } from "./tracing.ts";
+export { ORDER_ID_ATTRIBUTE, type BufferedSpan } from "./span-buffer.ts";

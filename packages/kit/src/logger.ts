@@ -30,8 +30,9 @@ export function createLogger({ service, level = "info", destination }: LoggerOpt
         if (!context) return {};
         const fields: Record<string, unknown> = {};
         if (context.requestId) fields["http.request.id"] = context.requestId;
-        const traceId = context.traceparent?.split("-")[1];
+        const [, traceId, spanId] = context.traceparent?.split("-") ?? [];
         if (traceId) fields["trace.id"] = traceId;
+        if (spanId) fields["span.id"] = spanId;
         return fields;
       },
     },

@@ -1,9 +1,11 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics, type Gauge } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export type { Counter, Gauge, Histogram, Registry };
 
 /** Latency buckets in seconds, from sub-millisecond in-process calls to multi-second timeouts. */
-const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const latencyBuckets = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /** The RED metrics (rate, errors, duration) every service records, on its own registry. */
 export interface Metrics {
@@ -11,6 +13,8 @@ export interface Metrics {
   rpcServer: Histogram<"service" | "method" | "code">;
   rpcClient: Histogram<"service" | "method" | "code">;
   httpServer: Histogram<"method" | "route" | "status_code">;
+  /** cockatiel's `CircuitState` of each outgoing method's breaker: 0 closed, 1 open, 2 half-open, 3 isolated. */
+  rpcClientBreaker: Gauge<"service" | "method">;
   /**
    * A counter of the service's own, on its registry (the same one again for the same name), so a
    * service records domain metrics without depending on prom-client itself.
@@ -20,6 +24,20 @@ export interface Metrics {
    *   transitions.inc({ from: "pending", to: "stock_reserved" });
    */
   counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L>;
+  /** A histogram of the service's own (`latencyBuckets` unless given); the same one again for the same name. */
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets?: readonly number[],
+  ): Histogram<L>;
+  /** A gauge read at each scrape from `collect`, which sets its values. */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect: (gauge: Gauge<L>) => void | Promise<void>,
+  ): Gauge<L>;
 }
 
 /**
@@ -41,6 +59,32 @@ export function createMetrics(service: string): Metrics {
       if (existing instanceof Counter) return existing;
       return new Counter({ name, help, labelNames, registers: [registry] });
     },
+    histogram<L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      buckets = latencyBuckets,
+    ) {
+      const existing = registry.getSingleMetric(name);
+      if (existing instanceof Histogram) return existing;
+      return new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [registry] });
+    },
+    gauge<L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      collect: (gauge: Gauge<L>) => void | Promise<void>,
+    ) {
+      return new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect() {
+          return collect(this);
+        },
+      });
+    },
     rpcServer: new Histogram({
       name: "rpc_server_duration_seconds",
       help: "Duration of RPCs served, by service, method and gRPC status code.",
@@ -53,6 +97,12 @@ export function createMetrics(service: string): Metrics {
       help: "Duration of outgoing RPCs, by target service, method and gRPC status code.",
       labelNames: ["service", "method", "code"],
       buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    rpcClientBreaker: new Gauge({
+      name: "rpc_client_circuit_breaker_state",
+      help: "State of the circuit breaker of outgoing calls to a method: 0 closed, 1 open, 2 half-open, 3 isolated.",
+      labelNames: ["service", "method"],
       registers: [registry],
     }),
     httpServer: new Histogram({

@@ -6,6 +6,7 @@ import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { migrate, type Migration } from "./migrations.ts";
 import { createOpsServer } from "./ops-server.ts";
+import { recentSpans } from "./tracing.ts";
 
 /** Applies the migrations, waiting a bounded time for a database that starts after us (compose, Kubernetes). */
 export async function migrateWhenReachable(db: Db, migrations: Migration[], log: Logger): Promise<void> {
@@ -30,11 +31,15 @@ export async function listenOps(
   host: string,
   port: number,
 ): Promise<{ server: HttpServer; port: number }> {
-  const server = createOpsServer(metrics.registry, async () => {
-    const results: Record<string, boolean> = {};
-    for (const [name, check] of checks) results[name] = await check();
-    return { ready: !stopping() && Object.values(results).every(Boolean), checks: results };
-  });
+  const server = createOpsServer(
+    metrics.registry,
+    async () => {
+      const results: Record<string, boolean> = {};
+      for (const [name, check] of checks) results[name] = await check();
+      return { ready: !stopping() && Object.values(results).every(Boolean), checks: results };
+    },
+    recentSpans(),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());

@@ -108,7 +108,11 @@ export async function createService<C extends ConfigShape>(
 ): Promise<Service<z.infer<C>>> {
   const { config, database, auth, tls } = readConfig(options);
   const log = createLogger({ service: options.name, level: config.LOG_LEVEL });
-  await setUpTracing({ service: options.name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
+  await setUpTracing({
+    service: options.name,
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    bufferSpans: config.TRACE_BUFFER_SPANS,
+  });
   const metrics = createMetrics(options.name);
   const { authenticate, ownToken } = serviceAuth(options.name, auth);
   const pageTokenKey = pageTokenKeyOf(auth.AUTH_CLIENT_SECRET);
@@ -139,6 +143,19 @@ export async function createService<C extends ConfigShape>(
       applicationName: options.name,
     });
     db = connected;
+    const { pool } = connected;
+    metrics.gauge(
+      "db_pool_connections",
+      "Database connections of this process, by state: used, idle.",
+      ["state"],
+      (g) => {
+        g.set({ state: "used" }, pool.totalCount - pool.idleCount);
+        g.set({ state: "idle" }, pool.idleCount);
+      },
+    );
+    metrics.gauge("db_pool_pending_requests", "Callers waiting for a database connection.", [], (g) =>
+      g.set(pool.waitingCount),
+    );
     // The event streams are the service's own business, whichever request happens to open them.
     bus = createServiceEventBus(options, config, database, connected, log, metrics, pageTokenKey, (address) =>
       service.client(EventsService, address, { forwardCallerToken: false }),

@@ -10,35 +10,39 @@ import {
   type Span,
 } from "@opentelemetry/api";
 import type { SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { SpanBuffer } from "./span-buffer.ts";
 
-export { SpanKind };
+export { SpanKind, SpanStatusCode };
+export type { Span };
 
 let provider: TracerProvider | undefined;
+let buffer: SpanBuffer | undefined;
 const noSpan = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export interface TracingOptions {
   service: string;
-  /** OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`); spans are recorded but not exported without it. */
+  /** OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`), sent protobuf; spans stay in the buffer only without it. */
   otlpEndpoint?: string;
   /** Extra processors, e.g. an in-memory exporter in tests. */
   processors?: SpanProcessor[];
+  /** Finished spans kept in memory for `GET /spans` on the ops port, oldest dropped first; 0 keeps none. */
+  bufferSpans?: number;
 }
 
 /**
  * Registers the process's OpenTelemetry tracer provider (once): W3C trace context, async-local
- * context, and an OTLP exporter. Without an endpoint (or test processors) nothing is registered.
- * Spans are made by `inSpan`. The SDK is loaded only then: a service that exports nothing
- * does not pay for it in memory.
+ * context, a bounded in-memory buffer of recent spans (served on the ops port) and an OTLP/HTTP
+ * protobuf exporter when an endpoint is set. With neither a buffer, an endpoint nor test processors
+ * nothing is registered and `inSpan` passes the caller's traceparent through at no cost.
  */
 export async function setUpTracing({
   service,
   otlpEndpoint,
   processors = [],
+  bufferSpans = 0,
 }: TracingOptions): Promise<TracerProvider | undefined> {
   if (provider) return provider;
-  // Nowhere to send spans: record none, and let `inSpan` pass the caller's traceparent through,
-  // so logs still correlate by trace id at no cost per request.
-  if (!otlpEndpoint && processors.length === 0) return undefined;
+  if (!otlpEndpoint && processors.length === 0 && bufferSpans === 0) return undefined;
   const [
     { AsyncLocalStorageContextManager },
     { W3CTraceContextPropagator },
@@ -52,8 +56,9 @@ export async function setUpTracing({
   ]);
   const { BatchSpanProcessor, TracerProvider } = sdk;
   const spanProcessors = [...processors];
+  if (bufferSpans > 0) spanProcessors.push((buffer = new SpanBuffer(service, bufferSpans)));
   if (otlpEndpoint) {
-    const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
+    const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-proto");
     spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: otlpEndpoint }) }));
   }
   provider = new TracerProvider({
@@ -68,6 +73,37 @@ export async function setUpTracing({
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   return provider;
+}
+
+/** The process's buffer of recent spans, when tracing keeps one. */
+export function recentSpans(): SpanBuffer | undefined {
+  return buffer;
+}
+
+/**
+ * Sets attributes on the active span (the RPC or event handler being run), if one is recorded:
+ * how a service marks a span findable, e.g. by `ORDER_ID_ATTRIBUTE`.
+ */
+export function annotateSpan(attributes: Attributes): void {
+  trace.getActiveSpan()?.setAttributes(attributes);
+}
+
+/**
+ * Starts a span the caller ends itself (an HTTP request spread over framework hooks), continuing
+ * `parent` when given; its `traceparent` is what downstream calls carry. Undefined without a
+ * registered provider.
+ */
+export function startSpan(
+  name: string,
+  kind: SpanKind,
+  parent: string | undefined,
+  attributes: Attributes,
+): { span: Span; traceparent: string } | undefined {
+  if (!provider) return undefined;
+  const parentContext = parent ? propagation.extract(ROOT_CONTEXT, { traceparent: parent }) : ROOT_CONTEXT;
+  const span = trace.getTracer("tessera").startSpan(name, { kind, attributes }, parentContext);
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return { span, traceparent: `00-${traceId}-${spanId}-0${traceFlags.toString(16)}` };
 }
 
 export async function shutdownTracing(): Promise<void> {

@@ -76,4 +76,42 @@ describe("the gateway's logs", () => {
       headers: { authorization: "[redacted]", cookie: "[redacted]", "user-agent": "test" },
     });
   });
+
+  it("censor passwords and card data in bodies a line would carry", async () => {
+    const test = await start();
+    const body = {
+      email: "a@example.com",
+      password: "hunter2-secret",
+      cardToken: "tok_visa_approve",
+      cardNumber: "4242424242424242",
+    };
+    test.app.log.warn({ body, request: { body } }, "a body on a line");
+    test.app.log.warn(body, "a body as the line");
+    const lines = test.logs.filter((line) => String(line["message"]).startsWith("a body"));
+    expect(lines).toHaveLength(2);
+    expect(JSON.stringify(lines)).not.toMatch(/hunter2-secret|tok_visa_approve|4242424242424242/);
+    expect(lines[1]).toMatchObject({
+      email: "a@example.com",
+      password: "[redacted]",
+      cardNumber: "[redacted]",
+    });
+  });
+
+  it("write one ECS access line per request with the trace and span ids", async () => {
+    const test = await start();
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    await test.app.inject({
+      url: "/api/v1/products",
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    const access = test.logs.find((line) => line["message"] === "request completed");
+    expect(access).toMatchObject({
+      "http.request.method": "GET",
+      "http.route": "/api/v1/products",
+      "http.response.status_code": 200,
+      "trace.id": traceId,
+      "ecs.version": expect.any(String),
+    });
+    expect(access?.["span.id"]).toMatch(/^[0-9a-f]{16}$/);
+  });
 });

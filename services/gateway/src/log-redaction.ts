@@ -1,6 +1,6 @@
 import type { Logger } from "@tessera/kit";
 
-/** Where a log line may hold a credential: request headers as fastify, reply-from or an error carries them. */
+/** Where a log line may hold a credential or card data: request headers and bodies as fastify, reply-from or an error carries them. */
 const secretPaths = [
   "headers.authorization",
   "headers.cookie",
@@ -12,6 +12,16 @@ const secretPaths = [
   'res.headers["set-cookie"]',
   "*.headers.authorization",
   "*.headers.cookie",
+  // Sign-in forms and checkout bodies, should a plugin or an error carry them onto a line.
+  "password",
+  "*.password",
+  "*.*.password",
+  "cardToken",
+  "*.cardToken",
+  "*.*.cardToken",
+  "cardNumber",
+  "*.cardNumber",
+  "*.*.cardNumber",
 ];
 
 /**

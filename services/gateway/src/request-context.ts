@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { runWithContext, type RequestContext } from "@tessera/kit";
+import {
+  runWithContext,
+  SpanKind,
+  SpanStatusCode,
+  startSpan,
+  type RequestContext,
+  type Span,
+} from "@tessera/kit";
 import type { Caller } from "./access-token.ts";
 import { requestIdHeader } from "./request-id.ts";
 
@@ -19,6 +26,7 @@ export type GatewayContext = RequestContext & {
 
 const contexts = new WeakMap<FastifyRequest, GatewayContext>();
 const callerSignals = new WeakMap<FastifyRequest, AbortSignal>();
+const spans = new WeakMap<FastifyRequest, Span>();
 
 /**
  * Runs every request inside the kit's request context — its id, trace context and deadline — so
@@ -28,9 +36,15 @@ const callerSignals = new WeakMap<FastifyRequest, AbortSignal>();
  */
 export function installRequestContext(app: FastifyInstance, { timeoutMs }: { timeoutMs: number }): void {
   app.addHook("onRequest", (request, reply, done) => {
+    const incoming = acceptTraceparent(request.headers.traceparent);
+    // The request's server span (named after its route once routed, in `endRequestSpan`).
+    const traced = startSpan(`${request.method}`, SpanKind.SERVER, incoming, {
+      "http.request.method": request.method,
+    });
+    if (traced) spans.set(request, traced.span);
     const context: GatewayContext = {
       requestId: request.id,
-      traceparent: acceptTraceparent(request.headers.traceparent) ?? newTraceparent(),
+      traceparent: traced?.traceparent ?? incoming ?? newTraceparent(),
       deadline: Date.now() + timeoutMs,
     };
     contexts.set(request, context);
@@ -45,6 +59,16 @@ export function installRequestContext(app: FastifyInstance, { timeoutMs }: { tim
     runWithContext(context, done);
   });
   app.addHook("preHandler", (request, _reply, done) => runWithContext(contextOf(request), done));
+}
+
+/** Ends the request's span, named `<method> <route pattern>`, an error when the answer is a 5xx. */
+export function endRequestSpan(request: FastifyRequest, route: string, status: number): void {
+  const span = spans.get(request);
+  if (!span) return;
+  span.updateName(`${request.method} ${route}`);
+  span.setAttributes({ "http.route": route, "http.response.status_code": status });
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }
 
 /** Aborts when the caller disconnects before the response is complete: pass it to upstream calls. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { runWithContext, type Logger, type Metrics } from "@tessera/kit";
-import { contextOf } from "./request-context.ts";
+import { contextOf, endRequestSpan } from "./request-context.ts";
 
 /**
  * The path an access-log line shows: the API's as requested; identity's (`/oidc/...`) cut after its
@@ -27,6 +27,7 @@ export function installRequestMetrics(
       { method: request.method, route, status_code: String(status) },
       reply.elapsedTime / 1000,
     );
+    endRequestSpan(request, route, status);
     runWithContext(contextOf(request), () =>
       log.info(
         {

@@ -1,5 +1,6 @@
 import { outboxMessage, type Db, type Metrics, type Service, type Tx } from "@tessera/kit";
 import type { Order } from "./order.ts";
+import { createOrderMetrics, type OrderMetrics } from "./order-metrics.ts";
 import type { OrderStore } from "./order-store.ts";
 import { begin, decide, type Decision, type NewOrder, type SagaInput, type SagaSettings } from "./saga.ts";
 import { sagaMessageSchemas } from "./saga-messages.ts";
@@ -13,7 +14,7 @@ export interface SagaRunnerOptions {
   /** The clock; injectable so tests can move time. */
   now?: () => Date;
   /** Where `saga_transitions_total{from,to,input}` is counted; none in tests that do not look. */
-  metrics?: Pick<Metrics, "counter">;
+  metrics?: Pick<Metrics, "counter" | "histogram">;
   /** Told the id of an order this runner changed in a transaction of its own, once that committed. */
   changed?: (orderId: string) => void;
 }
@@ -31,6 +32,7 @@ export class SagaRunner {
   readonly #stepTimeoutMs: number;
   readonly #now: () => Date;
   readonly #transitions: Transitions | undefined;
+  readonly #orderMetrics: OrderMetrics | undefined;
   readonly #changed: ((orderId: string) => void) | undefined;
 
   constructor({
@@ -51,6 +53,7 @@ export class SagaRunner {
       "Checkout saga transitions, by the status left, the status reached and what caused it.",
       ["from", "to", "input"],
     );
+    this.#orderMetrics = metrics && createOrderMetrics(metrics);
   }
 
   /** Inserts a PENDING order with OrderPlaced and ReserveStock; undefined when its cart was ordered already. */
@@ -60,6 +63,7 @@ export class SagaRunner {
     if (order) {
       await this.#publishDecision(tx, order.id, decision);
       this.#transitions?.inc({ from: "", to: order.status.toLowerCase(), input: "PlaceOrder" });
+      this.#orderMetrics?.placed(order);
     }
     return order;
   }
@@ -76,6 +80,7 @@ export class SagaRunner {
         to: saved.status.toLowerCase(),
         input: input.type,
       });
+      this.#orderMetrics?.moved(order, saved, this.#now());
     }
     return saved;
   }

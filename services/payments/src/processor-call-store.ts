@@ -1,4 +1,4 @@
-import { newId, type Db, type Tx } from "@tessera/kit";
+import { currentContext, newId, type Db, type Tx } from "@tessera/kit";
 import type { CallKind, NewCall, ProcessorCall } from "./processor-call.ts";
 
 interface CallRow {
@@ -17,10 +17,11 @@ interface CallRow {
   failures: number;
   abandon_reason: string;
   last_error: string;
+  traceparent: string;
 }
 
 const columns = `id, order_id, kind, intent_key, user_id, currency, amount_minor, card_token, refund_id,
-  refund_key, status, attempts, failures, abandon_reason, last_error`;
+  refund_key, status, attempts, failures, abandon_reason, last_error, traceparent`;
 
 const toCall = (row: CallRow): ProcessorCall => ({
   id: row.id,
@@ -39,6 +40,7 @@ const toCall = (row: CallRow): ProcessorCall => ({
   failures: row.failures,
   abandonReason: row.abandon_reason,
   lastError: row.last_error,
+  traceparent: row.traceparent,
 });
 
 /** Error texts kept on a call are bounded; the logs have the rest. */
@@ -56,8 +58,8 @@ export class ProcessorCallStore {
   async record(tx: Tx, call: NewCall): Promise<boolean> {
     const { rowCount } = await tx.query(
       `INSERT INTO processor_calls (id, order_id, kind, intent_key, user_id, currency, amount_minor, card_token,
-                                    refund_id, refund_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                    refund_id, refund_key, traceparent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (intent_key) DO NOTHING`,
       [
         newId(),
@@ -70,6 +72,7 @@ export class ProcessorCallStore {
         call.cardToken,
         call.refundId ?? null,
         call.refundKey,
+        currentContext()?.traceparent ?? "",
       ],
     );
     return rowCount === 1;

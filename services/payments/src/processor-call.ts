@@ -40,6 +40,8 @@ export interface ProcessorCall extends NewCall {
   /** Non-empty once an authorization is given up: only its technical cancel is made from then on. */
   abandonReason: string;
   lastError: string;
+  /** The trace the call was recorded in; '' when none. */
+  traceparent: string;
 }
 
 export const authorizeCall = (command: AuthorizeCommand): NewCall => ({

@@ -1,5 +1,14 @@
 import { BulkheadPolicy } from "cockatiel";
-import { backoffDelay, Notifier, ServiceError, type Logger, type Metrics } from "@tessera/kit";
+import {
+  backoffDelay,
+  inSpan,
+  Notifier,
+  runWithContext,
+  ServiceError,
+  SpanKind,
+  type Logger,
+  type Metrics,
+} from "@tessera/kit";
 import { ProcessorError } from "./card-processor.ts";
 import type { ProcessorCall } from "./processor-call.ts";
 import type { ProcessorCallStore } from "./processor-call-store.ts";
@@ -60,7 +69,12 @@ export function createProcessorCalls(options: ProcessorCallsOptions): ProcessorC
 
   async function run(call: ProcessorCall): Promise<void> {
     try {
-      await settle(call, shutdown.signal);
+      // In the trace the call was recorded in, if any, so the outcome's events continue it.
+      await (call.traceparent
+        ? inSpan(`processor ${call.kind}`, SpanKind.CLIENT, call.traceparent, {}, (traceparent) =>
+            runWithContext({ traceparent }, () => settle(call, shutdown.signal)),
+          )
+        : settle(call, shutdown.signal));
       outcomes.inc({ kind: call.kind, outcome: "settled" });
     } catch (error) {
       await afterFailure(call, error).catch((storeError: unknown) =>

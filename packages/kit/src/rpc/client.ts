@@ -17,6 +17,7 @@ import {
   ConsecutiveBreaker,
   ExponentialBackoff,
   circuitBreaker,
+  CircuitState,
   handleWhen,
   noop,
   retry,
@@ -148,6 +149,8 @@ export function createClient<S extends AnyService>(
     });
     const policy: IPolicy = idempotent ? wrap(retrying, breaker) : wrap(noop, breaker);
     const label = { service: service.name, method: method.name };
+    metrics?.rpcClientBreaker.set(label, CircuitState.Closed);
+    breaker.onStateChange((state) => metrics?.rpcClientBreaker.set(label, state));
     const call = (grpc[method.localName] as (...args: unknown[]) => unknown).bind(grpc);
 
     if (method.methodKind === "unary") {
