@@ -132,6 +132,7 @@ describe("WatchOrder", () => {
     first.abort.abort();
     await first.ended;
     await expect.poll(() => replica.watch.open).toBe(2);
+    expect(await replica.service.metrics.registry.metrics()).toMatch(/^orders_watch_streams\{[^}]*\} 2$/m);
     const again = open("grace", other.id);
     await expect.poll(() => again.items.length).toBe(1);
     for (const watch of [second, third, again]) watch.abort.abort();

@@ -64,6 +64,12 @@ export async function createOrders({ env, now }: CreateOrdersOptions = {}) {
     maxWatchers: config.ORDERS_MAX_WATCHERS,
     maxWatchersPerUser: config.ORDERS_MAX_WATCHERS_PER_USER,
   });
+  service.metrics.gauge(
+    "orders_watch_streams",
+    "WatchOrder streams open in this process (each an order's Server-Sent Events at the gateway).",
+    [],
+    (gauge) => gauge.set(watch.open),
+  );
   service.beforeServing(() => changes.start());
   service.onStop(() => changes.close());
   service.serve(OrdersService, ordersHandlers(orders, watch));
