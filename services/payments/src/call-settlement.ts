@@ -39,6 +39,8 @@ export interface SettlementDeps {
   processorDeadlineMs: number;
   /** The worker's lease, renewed before a second call in the same attempt (a technical cancel). */
   leaseMs: number;
+  /** Told of each refund once its transaction committed (a metric). */
+  onRefunded?: (amount: Money) => void;
   now?: () => Date;
 }
 
@@ -205,7 +207,9 @@ export class CallSettlement {
     const refunded = await this.#ask(shutdown, (options) =>
       this.#deps.processor.refund(processorRequests.refund(payment, call, amount), options),
     );
+    let recorded = false;
     await this.#record(call, async (tx, current) => {
+      recorded = true;
       const transition = refund(required(current, call), amount, refundId, this.#now());
       await this.#deps.payments.insertRefund(tx, {
         id: refundId,
@@ -224,6 +228,7 @@ export class CallSettlement {
       };
       await this.#deps.publish(tx, PaymentRefundedSchema, data, { subject: call.orderId });
     });
+    if (recorded) this.#deps.onRefunded?.(amount);
   }
 
   async #payment(call: ProcessorCall): Promise<Payment> {

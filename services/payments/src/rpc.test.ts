@@ -89,6 +89,13 @@ describe("payments over gRPC and the direct transport", () => {
   });
 
   it("refunds in part and then the rest, once per idempotency key", async () => {
+    const refundedUsd = async () =>
+      Number(
+        /^payments_refunded_minor_total\{[^}]*currency="USD"[^}]*\} (\d+)$/m.exec(
+          await t.service.metrics.registry.metrics(),
+        )?.[1] ?? 0,
+      );
+    const refundedBefore = await refundedUsd();
     const orderId = await capturedOrder(10_000n);
     const usd = (amountMinor: bigint) => ({ currencyCode: "USD", amountMinor });
     const first = await client.refundPayment({ orderId, amount: usd(2_500n), idempotencyKey: "refund-1" });
@@ -109,6 +116,8 @@ describe("payments over gRPC and the direct transport", () => {
       { currencyCode: "USD", amountMinor: "7500" },
     ]);
     expect(await t.processor.authorizations(orderId)).toMatchObject([{ refundedMinor: 10_000n }]);
+    // Counted once each, the repeat not at all.
+    expect((await refundedUsd()) - refundedBefore).toBe(10_000);
   });
 
   it("refuses a customer a refund, or a payment's details, and a call without a token", async () => {

@@ -46,6 +46,11 @@ export async function createPayments({ env, processor: standIn }: CreatePayments
   const calls = new ProcessorCallStore(db);
   // Long enough for an authorization and its technical cancel; a crashed worker's calls wait this long.
   const leaseMs = config.PAYMENTS_PROCESSOR_DEADLINE_MS + 2_000;
+  const refunded = service.metrics.counter(
+    "payments_refunded_minor_total",
+    "Money refunded to customers, in minor units of its currency.",
+    ["currency"],
+  );
   const settlement = new CallSettlement({
     db,
     payments,
@@ -56,6 +61,7 @@ export async function createPayments({ env, processor: standIn }: CreatePayments
     log,
     processorDeadlineMs: config.PAYMENTS_PROCESSOR_DEADLINE_MS,
     leaseMs,
+    onRefunded: (amount) => refunded.inc({ currency: amount.currency }, Number(amount.amountMinor)),
   });
   const worker = createProcessorCalls({
     connectionString: config.DATABASE_URL,
