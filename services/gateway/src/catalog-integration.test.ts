@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { CatalogService } from "@tessera/contracts/catalog/v1";
 import { createLogger, createMetrics, loadConfig, type Client } from "@tessera/kit";
 import {
@@ -69,8 +70,13 @@ afterAll(async () => {
 type Linked = Page & { next?: string };
 type Headers = Record<string, string | string[] | number | undefined>;
 
+/** A GET as a well-behaved client makes it: a 503 or 504 (a busy machine's deadline) is retried twice at most. */
 async function get<T>(url: string) {
-  const response = await app.inject({ url });
+  let response = await app.inject({ url });
+  for (let retry = 1; retry <= 2 && [503, 504].includes(response.statusCode); retry++) {
+    await sleep(250 * retry);
+    response = await app.inject({ url });
+  }
   return { status: response.statusCode, headers: response.headers, body: response.json<T>() };
 }
 
