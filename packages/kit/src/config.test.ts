@@ -31,6 +31,7 @@ describe("loadConfig", () => {
       OPS_PORT: 0,
       SHUTDOWN_TIMEOUT_MS: 8_000,
       RPC_DEADLINE_MS: 2_000,
+      TRACE_BUFFER_SPANS: 2_000,
       DATABASE_URL: minimal.DATABASE_URL,
       GRPC_PORT: 50051,
       CATALOG_ADDRESS: "catalog:50051",
