@@ -48,10 +48,10 @@ try {
   // The hop twice: with the gateway's product cache (as it runs), then without it (every request
   // goes on to catalog over gRPC), each on a fresh system.
   for (const [name, cache] of [
-    ["gateway", "on"],
-    ["gateway-uncached", "off"],
+    ["gateway", "true"],
+    ["gateway-uncached", "false"],
   ] as const) {
-    progress(`starting the system (gateway → catalog → PostgreSQL), product cache ${cache}…`);
+    progress(`starting the system (gateway → catalog → PostgreSQL), product cache ${cache === "true" ? "on" : "off"}…`);
     const system = await startSystem({
       dataDir: join(work, `runner-${name}`),
       pgUrl: postgres.adminUrl,
@@ -69,7 +69,7 @@ try {
       progress(`${name} GET /api/v1/products/:id — ${seconds} s at 50 connections`);
       http.push([name, await load(`${system.gatewayUrl}api/v1/products/${id}`, { seconds, progress })]);
       // Memory after the cached run only: the services are the same processes either way.
-      if (cache === "on") {
+      if (cache === "true") {
         for (const [service, status] of system.statuses) {
           memory.push([service, status.pid ? await rssMb(status.pid) : undefined]);
         }
