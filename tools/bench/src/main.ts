@@ -51,7 +51,9 @@ try {
     ["gateway", "true"],
     ["gateway-uncached", "false"],
   ] as const) {
-    progress(`starting the system (gateway → catalog → PostgreSQL), product cache ${cache === "true" ? "on" : "off"}…`);
+    progress(
+      `starting the system (gateway → catalog → PostgreSQL), product cache ${cache === "true" ? "on" : "off"}…`,
+    );
     const system = await startSystem({
       dataDir: join(work, `runner-${name}`),
       pgUrl: postgres.adminUrl,
