@@ -4,6 +4,17 @@ import { at, orderId, pending, placed, reserved, step, t0, types, userId } from 
 
 // The saga from the order's placing until it is confirmed, rejected or cancelled.
 
+/** The AuthorizePayment the fixture order sends, with the card it was placed with. */
+const authorizeWithCard = {
+  type: "AuthorizePayment",
+  data: {
+    orderId,
+    userId,
+    amount: { currencyCode: "USD", amountMinor: 39700n },
+    cardToken: "tok_visa_approve",
+  },
+};
+
 describe("begin", () => {
   it("places a PENDING order that asks for stock and payment at once, and keeps no card token", () => {
     expect(placed.order).toMatchObject({
@@ -42,15 +53,7 @@ describe("begin", () => {
           expireAfter: { seconds: 90n },
         },
       },
-      {
-        type: "AuthorizePayment",
-        data: {
-          orderId,
-          userId,
-          amount: { currencyCode: "USD", amountMinor: 39700n },
-          cardToken: "tok_visa_approve",
-        },
-      },
+      authorizeWithCard,
     ]);
   });
 
@@ -83,17 +86,7 @@ describe("decide while PENDING (waiting for stock and payment)", () => {
     const earlier = { ...pending, payment: "none" as const, cardToken: "tok_visa_approve" };
     const d = decide(earlier, { type: "StockReserved" }, at(5_000));
     expect(d.order).toMatchObject({ status: "STOCK_RESERVED", payment: "requested", cardToken: "" });
-    expect(d.commands).toEqual([
-      {
-        type: "AuthorizePayment",
-        data: {
-          orderId,
-          userId,
-          amount: { currencyCode: "USD", amountMinor: 39700n },
-          cardToken: "tok_visa_approve",
-        },
-      },
-    ]);
+    expect(d.commands).toEqual([authorizeWithCard]);
   });
 
   it("holds the payment and waits for the stock when payments answers first", () => {
