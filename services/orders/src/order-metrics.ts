@@ -1,7 +1,6 @@
 import type { Metrics } from "@tessera/kit";
-import type { Order } from "./order.ts";
+import { finalStatuses, type Order } from "./order.ts";
 
-const finished = new Set(["CONFIRMED", "REJECTED", "CANCELLED"]);
 /** Saga steps last from milliseconds (an answer already queued) to the step timeout. */
 const stepBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -36,7 +35,7 @@ export function createOrderMetrics(metrics: Pick<Metrics, "counter" | "histogram
         { step: before.status.toLowerCase(), outcome: status },
         Math.max(0, now.getTime() - before.updatedAt.getTime()) / 1000,
       );
-      if (!finished.has(after.status)) return;
+      if (!finalStatuses.has(after.status)) return;
       ended.inc({ status });
       if (after.status === "CONFIRMED") revenue.inc({ currency: after.currency }, Number(after.totalMinor));
     },

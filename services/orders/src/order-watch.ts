@@ -1,10 +1,8 @@
 import { ServiceError } from "@tessera/kit";
-import type { Order, OrderStatus } from "./order.ts";
+import { finalStatuses, type Order } from "./order.ts";
 import type { OrderChanges } from "./order-changes.ts";
 import type { OrderStore } from "./order-store.ts";
 import type { Orders } from "./orders.ts";
-
-const finalStatuses: ReadonlySet<OrderStatus> = new Set(["CONFIRMED", "REJECTED", "CANCELLED"]);
 
 export interface OrderWatchOptions {
   orders: Pick<Orders, "get">;

@@ -69,6 +69,9 @@ export interface OrderLine {
 export type OrderStatus =
   "PENDING" | "STOCK_RESERVED" | "PAYMENT_AUTHORIZED" | "CONFIRMED" | "REJECTED" | "CANCELLED";
 
+/** The statuses an order never leaves. */
+export const finalStatuses: ReadonlySet<OrderStatus> = new Set(["CONFIRMED", "REJECTED", "CANCELLED"]);
+
 /**
  * The stock hold at inventory: `requested` (ReserveStock sent, no answer yet), `reserved`,
  * `rejected`, `releasing` (ReleaseStock sent), `released`, `committing` (CommitStock sent).

@@ -38,12 +38,13 @@ export type Command = MessageOf<
 /** The order's total as the contracts' Money. */
 export const total = (order: Order) => ({ currencyCode: order.currency, amountMinor: order.totalMinor });
 
-/** The compensations and endings of an order, each with why. */
+/** Asks payments to hold the order's total on the card. */
 export const authorizePayment = (order: Order, cardToken: string): Command => ({
   type: "AuthorizePayment",
   data: { orderId: order.id, userId: order.userId, amount: total(order), cardToken },
 });
 
+/** The compensations and endings of an order, each with why. */
 export const releaseStock = (order: Order, reason: string): Command => ({
   type: "ReleaseStock",
   data: { orderId: order.id, reason },

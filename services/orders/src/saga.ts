@@ -1,6 +1,6 @@
 import { ServiceError } from "@tessera/kit";
 import { declineReasonOf } from "@tessera/contracts/reasons";
-import type { Order, OrderReasonCode } from "./order.ts";
+import { finalStatuses, type Order, type OrderReasonCode } from "./order.ts";
 import {
   authorizePayment,
   cancelled,
@@ -76,8 +76,7 @@ export function decide(order: Order, input: SagaInput, settings: SagaSettings): 
 }
 
 /** Whether the order still waits for inventory or payments (it has a deadline). */
-export const waiting = (order: Order): boolean =>
-  order.status === "PENDING" || order.status === "STOCK_RESERVED" || order.status === "PAYMENT_AUTHORIZED";
+export const waiting = (order: Order): boolean => !finalStatuses.has(order.status);
 
 function stockReserved(order: Order, { now, stepTimeoutMs }: SagaSettings): Decision {
   if (order.stock !== "requested") return unchanged(order);
