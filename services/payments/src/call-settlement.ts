@@ -167,7 +167,7 @@ export class CallSettlement {
     const payment = await this.#deps.payments.findByOrder(undefined, orderId);
     if (!payment) {
       await this.#cancelAtProcessor(orderId, shutdown);
-      return this.#record(call, async (tx, current) => {
+      await this.#record(call, async (tx, current) => {
         if (current) return;
         const mark = voidedBeforeAuthorization(orderId, newId(), this.#now());
         await this.#deps.payments.insert(tx, mark);
@@ -178,6 +178,7 @@ export class CallSettlement {
           { subject: orderId },
         );
       });
+      return;
     }
     if (voidPayment(payment, this.#now()).kind === "changed") {
       await this.#ask(shutdown, (options) =>
@@ -207,9 +208,7 @@ export class CallSettlement {
     const refunded = await this.#ask(shutdown, (options) =>
       this.#deps.processor.refund(processorRequests.refund(payment, call, amount), options),
     );
-    let recorded = false;
-    await this.#record(call, async (tx, current) => {
-      recorded = true;
+    const recorded = await this.#record(call, async (tx, current) => {
       const transition = refund(required(current, call), amount, refundId, this.#now());
       await this.#deps.payments.insertRefund(tx, {
         id: refundId,
@@ -239,17 +238,19 @@ export class CallSettlement {
 
   /**
    * The outcome's transaction: the order locked, the call settled if it was still pending (else
-   * another worker recorded it: nothing to do), `write` with the payment as it is now.
+   * another worker recorded it: nothing to do), `write` with the payment as it is now. True when
+   * this transaction recorded the outcome and committed.
    */
   async #record(
     call: ProcessorCall,
     write: (tx: Tx, payment: Payment | undefined) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { db, payments, calls } = this.#deps;
-    await db.tx(async (tx) => {
+    return db.tx(async (tx) => {
       await payments.lockOrder(tx, call.orderId);
-      if (!(await calls.settle(tx, call.id))) return;
+      if (!(await calls.settle(tx, call.id))) return false;
       await write(tx, await payments.findByOrder(tx, call.orderId));
+      return true;
     });
   }
 
