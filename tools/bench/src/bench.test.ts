@@ -1,7 +1,6 @@
 import { createDb } from "@tessera/kit";
 import { waitFor } from "@tessera/kit/testing";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import { scheduleArrivals } from "./arrivals.ts";
 import { startBenchPostgres, type BenchPostgres } from "./bench-postgres.ts";
 import { idleRate, netOfIdle, openDbStats, perOrder, type DbSnapshot } from "./db-stats.ts";
 import { startMoleculerReference } from "./references.ts";
+import { reachable } from "./reachable.ts";
 
 describe("scheduleArrivals", () => {
   it("starts rate × seconds arrivals in order however long each takes", async () => {
@@ -122,7 +122,7 @@ describe("the Moleculer reference", () => {
   const natsUrl = process.env["NATS_URL"] ?? "nats://127.0.0.1:4222";
 
   it("answers a product through moleculer-web and NATS", async (context) => {
-    if (!(await listening(natsUrl))) context.skip(`no NATS at ${natsUrl}`);
+    if (!(await reachable(natsUrl))) context.skip(`no NATS at ${natsUrl}`);
     const reference = await startMoleculerReference(natsUrl, `tessera-bench-test-${process.pid}`);
     try {
       const response = await fetch(reference.url);
@@ -135,12 +135,3 @@ describe("the Moleculer reference", () => {
     }
   });
 });
-
-function listening(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || 4222) });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-}

@@ -5,7 +5,6 @@
 import { findFreeSystemPorts } from "@tessera/dev-runner/system-ports";
 import { startSystem } from "@tessera/dev-runner";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -16,6 +15,7 @@ import { benchEvents, type EventsBenchResult } from "./events-bench.ts";
 import { load, rssMb, type LoadResult } from "./load.ts";
 import { startFastifyReference, startMoleculerReference, type Reference } from "./references.ts";
 import { reportCheckouts, reportEvents, reportHttp, reportMemory } from "./report.ts";
+import { reachable } from "./reachable.ts";
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const seconds = Number(env("BENCH_SECONDS", "10"));
@@ -148,12 +148,3 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
-
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || 4222) });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-}
