@@ -103,10 +103,12 @@ describe("outbox relays of several producer replicas", () => {
     startRelay("b");
     const writing = publishMany(600);
     await waitFor("a first relay to deliver", () => Promise.resolve(delivered().length > 0), 30_000);
-    // The lease is the relay connection's advisory lock: ending that session ends the lease.
+    // The lease is the relay connection's advisory lock: ending that session ends the lease. Only
+    // the relay's: the writers' transactions may hold advisory locks of their own at this moment.
     const ended = await db.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_locks
-        WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'tessera-relay'
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
     expect(ended.rowCount).toBe(1);
     await writing;
